@@ -1,0 +1,50 @@
+"""What a pressed button does. Buttons carry an action name and a small value (see `bot.replies.Button`);
+the value comes from the platform, so every field is checked before use."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.replies import Reply
+from bot.usecases import answers, lessons, preferences, team
+
+if TYPE_CHECKING:
+    from bot.coach import Coach
+
+UNKNOWN = Reply.text("That button is no longer active. Type `/learn help` to see what I can do.", ephemeral=True)
+
+
+def _int(value: dict[str, Any], key: str) -> int | None:
+    raw = value.get(key)
+    if isinstance(raw, bool):
+        return None
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+async def press(coach: Coach, person_id: int, action: str, value: dict[str, Any], *, via: str) -> Reply:
+    """Route a button press to its use case; malformed values get a polite answer, never an exception."""
+    if action == "answer":
+        delivery, option = _int(value, "d"), _int(value, "o")
+        if delivery is None or option is None:
+            return UNKNOWN
+        return await answers.answer(coach, person_id, delivery, option, via=via)
+    if action == "feedback":
+        delivery = _int(value, "d")
+        if delivery is None or not isinstance(value.get("r"), str):
+            return UNKNOWN
+        return await answers.rate(coach, person_id, delivery, value["r"])
+    if action == "next":
+        return await lessons.lesson_now(coach, person_id)
+    if action == "lesson" and isinstance(value.get("l"), str):
+        delivery = await lessons.given_lesson(coach, person_id, value["l"], origin="topic")
+        if delivery is None or delivery.id is None:
+            return UNKNOWN
+        return Reply(messages=[await lessons.card_for(coach, delivery.id)])
+    if action == "settings":
+        return Reply(messages=[await preferences.settings_form(coach, person_id)], ephemeral=True)
+    if action in team.ACTIONS:
+        return await team.press(coach, person_id, action, value)
+    return UNKNOWN

@@ -1,0 +1,23 @@
+"""The `coach` command: one typer application; each area's commands live in their own module."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import content, db, org
+
+app = typer.Typer(
+    name="coach",
+    help="learning-coach: bite-size, adaptive lessons in Slack and Microsoft Teams.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(content.app, name="content")
+app.add_typer(org.app, name="org")
+app.add_typer(db.app, name="db")
+
+
+def main() -> None:
+    """Entry point of the `coach` console script."""
+    app()

@@ -1,0 +1,58 @@
+"""`coach content validate|import`: check content packs and load them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from bot.catalog_import import PackProblems, import_content
+from bot.cli.common import console, err, run
+from content.packs import STARTER, load_packs
+
+app = typer.Typer(help="Check and load content packs (pack.yaml + Markdown lessons).", no_args_is_help=True)
+
+PATHS = typer.Argument(..., help="Pack folders, or folders that contain pack folders.", exists=True)
+
+
+@app.command("validate")
+def validate(paths: list[Path] = PATHS) -> None:
+    """Check packs together and print every problem as FILE:LINE: message (exit 1 if any)."""
+    packs, problems = load_packs(paths)
+    if problems:
+        _print_problems(problems)
+        raise typer.Exit(1)
+    lessons = sum(len(p.lessons) for p in packs)
+    console.print(f"[green]ok[/green]: {len(packs)} pack(s), {lessons} lessons, no problems")
+
+
+@app.command("import")
+def import_(
+    paths: list[Path] = typer.Argument(None, help="Pack folders; omit with --starter.", exists=True),
+    starter: bool = typer.Option(False, "--starter", help="Import the starter pack bundled with the coach."),
+) -> None:
+    """Validate, then load or update packs in the database (idempotent; edited lessons get a new version)."""
+    chosen = list(paths or []) + ([STARTER] if starter else [])
+    if not chosen:
+        err.print("[red]error:[/red] give at least one pack folder, or --starter")
+        raise typer.Exit(2)
+
+    async def body(database, _config):  # type: ignore[no-untyped-def]
+        try:
+            with console.status("Importing content…"):
+                return await import_content(database, chosen)
+        except PackProblems as exc:
+            _print_problems(exc.problems)
+            raise typer.Exit(1) from None
+
+    report = run(body)
+    console.print(
+        f"[green]imported[/green] {', '.join(report.packs)}: {len(report.created)} new, "
+        f"{len(report.updated)} updated, {len(report.unchanged)} unchanged, {len(report.retired)} retired lessons"
+    )
+
+
+def _print_problems(problems: list) -> None:  # type: ignore[type-arg]
+    for problem in problems:
+        err.print(str(problem), highlight=False, soft_wrap=True)
+    err.print(f"[red]{len(problems)} problem(s)[/red]; nothing was imported")

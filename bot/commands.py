@@ -1,0 +1,88 @@
+"""The words people type — `/learn …` and `/team …` in Slack, the same words in a DM or to the Teams bot,
+or in `coach chat` — parsed once here and routed to the use cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.replies import Reply
+from bot.usecases import lessons, peers, preferences, progress, team, topics
+
+if TYPE_CHECKING:
+    from bot.coach import Coach
+
+LEARN_VERBS = ("progress", "settings", "pause", "resume", "goal", "team", "suggest", "help")
+TEAM_VERBS = ("assign", "export", "help")
+GREETINGS = {"hi", "hello", "hey", "help", "?", "start", "menu"}
+
+HELP = """**Here's what I can do** — type these here, or use the slash commands in Slack:
+• `/learn` — a lesson now, the one most worth your two minutes
+• `/learn <any words>` — the best lesson on that topic, right now (e.g. `/learn purchase order`)
+• `/learn progress` — your levels against your role's targets, your streak, and what your manager sees
+• `/learn settings` — your days, time window, time zone, lessons per day, formats, goal and privacy
+• `/learn pause` · `/learn resume` — stop and restart scheduled lessons (your streak is kept)
+• `/learn goal <role>` — see the gap to another role and work towards it
+• `/learn team` — your team's averages and what peers are learning this week
+• `/learn suggest <text>` — ask L&D for a topic
+Managers: `/team` for a summary of your reports, `/team <name or email>` for one person, \
+`/team assign <person> <competency>` to set a focus, `/team export` for a CSV."""
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # learn | team
+    verb: str  # lesson | topic | progress | … | summary | person | assign | export
+    args: str
+
+
+def parse(text: str, default: str = "learn") -> Command:
+    """`/learn goal buyer` -> Command('learn', 'goal', 'buyer'); bare words default to `/learn <words>`."""
+    words = text.strip().lstrip("/").split(maxsplit=1)
+    name = default
+    if words and words[0].lower() in ("learn", "team"):
+        name = words[0].lower()
+        words = words[1].split(maxsplit=1) if len(words) > 1 else []
+    first = words[0].lower() if words else ""
+    rest = words[1].strip() if len(words) > 1 else ""
+    if name == "team":
+        if not first:
+            return Command("team", "summary", "")
+        if first in TEAM_VERBS:
+            return Command("team", first, rest)
+        return Command("team", "person", " ".join(words))
+    if not first:
+        return Command("learn", "lesson", "")
+    if first in LEARN_VERBS:
+        return Command("learn", first, rest)
+    if first in GREETINGS and not rest:
+        return Command("learn", "help", "")
+    return Command("learn", "topic", " ".join(words))
+
+
+async def run(coach: Coach, person_id: int, command: Command) -> Reply:
+    """Carry out a parsed command for this person."""
+    if command.name == "team":
+        return await team.run(coach, person_id, command.verb, command.args)
+    verb, args = command.verb, command.args
+    if verb == "lesson":
+        return await lessons.lesson_now(coach, person_id)
+    if verb == "topic":
+        return await topics.lesson_on_topic(coach, person_id, args)
+    if verb == "progress":
+        return await progress.progress(coach, person_id)
+    if verb == "settings":
+        return Reply(messages=[await preferences.settings_form(coach, person_id)], ephemeral=True)
+    if verb == "pause":
+        return await preferences.pause(coach, person_id)
+    if verb == "resume":
+        return await preferences.resume(coach, person_id)
+    if verb == "goal":
+        if not args:
+            return Reply.text("Which role? For example `/learn goal people-manager`.")
+        return await preferences.set_goal(coach, person_id, args)
+    if verb == "team":
+        return await peers.team_view(coach, person_id)
+    if verb == "suggest":
+        return await preferences.suggest(coach, person_id, args)
+    return Reply.text(HELP)

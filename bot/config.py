@@ -1,0 +1,86 @@
+"""The coach's configuration: one typed object built once from the environment (and `.env`), then passed in.
+
+Variable names follow CONTRACTS.md exactly (`SLACK_*` and `MICROSOFT_*` are the platforms' own names; the
+coach's own settings carry the `COACH_` prefix).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Everything the coach reads from its environment. Secrets are `SecretStr` so they never print."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///coach.db", validation_alias=_env("COACH_DATABASE_URL"))
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
+
+    microsoft_app_id: str = Field("", validation_alias=_env("MICROSOFT_APP_ID"))
+    microsoft_app_password: SecretStr = Field(SecretStr(""), validation_alias=_env("MICROSOFT_APP_PASSWORD"))
+    microsoft_app_tenant_id: str = Field("", validation_alias=_env("MICROSOFT_APP_TENANT_ID"))
+    microsoft_app_type: str = Field("MultiTenant", validation_alias=_env("MICROSOFT_APP_TYPE"))
+    coach_teams: bool = Field(False, validation_alias=_env("COACH_TEAMS"))
+
+    trigger_token: SecretStr | None = Field(None, validation_alias=_env("COACH_TRIGGER_TOKEN"))
+    shoutout_channel: str | None = Field(None, validation_alias=_env("COACH_SHOUTOUT_CHANNEL"))
+
+    lrs_url: str | None = Field(None, validation_alias=_env("COACH_LRS_URL"))
+    lrs_username: str | None = Field(None, validation_alias=_env("COACH_LRS_USERNAME"))
+    lrs_password: SecretStr | None = Field(None, validation_alias=_env("COACH_LRS_PASSWORD"))
+
+    # The dispatcher: how often each process ticks, how much it claims, how fast it may send.
+    tick_seconds: float = Field(60.0, validation_alias=_env("COACH_TICK_SECONDS"))
+    dispatch_batch: int = Field(200, validation_alias=_env("COACH_DISPATCH_BATCH"))
+    dispatch_concurrency: int = Field(8, validation_alias=_env("COACH_DISPATCH_CONCURRENCY"))
+    dispatch_lease_seconds: int = Field(300, validation_alias=_env("COACH_DISPATCH_LEASE_SECONDS"))
+    sends_per_second: float = Field(
+        20.0,
+        validation_alias=_env("COACH_SENDS_PER_SECOND"),
+        description="Per Slack workspace / Teams tenant; both platforms throttle well above this.",
+    )
+
+    # The engine.
+    mastery_threshold: float = Field(0.8, validation_alias=_env("COACH_MASTERY_THRESHOLD"))
+    review_share: float = Field(
+        0.34,
+        validation_alias=_env("COACH_REVIEW_SHARE"),
+        description="Largest share of recent deliveries that may be spaced reviews, so learning keeps moving.",
+    )
+
+    log_level: str | None = Field(None, validation_alias=_env("COACH_LOG_LEVEL"))
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Slack is on when the app's token and signing secret are both set (CONTRACTS.md)."""
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def teams_enabled(self) -> bool:
+        """Teams is on with `COACH_TEAMS=1` or as soon as an app id is configured."""
+        return self.coach_teams or bool(self.microsoft_app_id)
+
+    @cached_property
+    def secret_values(self) -> tuple[str, ...]:
+        """The secrets' plain values, so that log filters can mask them wherever they appear."""
+        values = [
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.microsoft_app_password,
+            self.trigger_token,
+            self.lrs_password,
+        ]
+        return tuple(v.get_secret_value() for v in values if v is not None and v.get_secret_value())

@@ -1,0 +1,91 @@
+"""When a learner's scheduled lessons fall: their days, local window and lessons per day, in their zone.
+
+Slots are spread evenly over the window, each learner at their own offset (from their id) so that a
+whole office is not messaged in the same minute. A slot is never outside the window; DST is handled by
+building local times in the zone and converting to UTC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from store.models import LearnerSettings
+
+SEARCH_DAYS = 15
+
+
+@dataclass(frozen=True)
+class Slot:
+    at: datetime  # UTC
+    key: str  # "YYYY-MM-DD#n" in the learner's local calendar
+
+    @property
+    def local_date(self) -> date:
+        return date.fromisoformat(self.key.split("#")[0])
+
+
+def parse_clock(value: str) -> time:
+    """'HH:MM' -> time; raises ValueError with a sentence a person can act on."""
+    try:
+        hours, minutes = value.strip().split(":")
+        return time(int(hours), int(minutes))
+    except (ValueError, TypeError):
+        raise ValueError(f"'{value}' is not a time of day like 09:30") from None
+
+
+def slots_on(day: date, *, person_id: int, days: str, start: str, end: str, per_day: int,
+             zone: str) -> list[Slot]:
+    """The learner's slots on one local date (none on days off)."""
+    if str(day.isoweekday()) not in days or per_day < 1:
+        return []
+    tz = ZoneInfo(zone)
+    opens = datetime.combine(day, parse_clock(start), tz)
+    closes = datetime.combine(day, parse_clock(end), tz)
+    length = (closes.astimezone(UTC) - opens.astimezone(UTC)).total_seconds()
+    if length <= 0:
+        return []
+    offset = _offset(person_id)
+    result = []
+    for n in range(per_day):
+        seconds = length * (n + offset) / per_day
+        at = (opens.astimezone(UTC) + timedelta(seconds=seconds)).replace(microsecond=0)
+        result.append(Slot(at=at, key=f"{day.isoformat()}#{n + 1}"))
+    return result
+
+
+def next_slot(after: datetime, *, person_id: int, days: str, start: str, end: str, per_day: int, zone: str,
+              not_before: date | None = None) -> Slot | None:
+    """The first slot strictly after `after` (and on or after `not_before`, e.g. the day back from leave)."""
+    local_today = after.astimezone(ZoneInfo(zone)).date()
+    first = max(local_today, not_before) if not_before else local_today
+    for ahead in range(SEARCH_DAYS):
+        for slot in slots_on(first + timedelta(days=ahead), person_id=person_id, days=days, start=start,
+                             end=end, per_day=per_day, zone=zone):
+            if slot.at > after:
+                return slot
+    return None
+
+
+def inside_window(moment: datetime, *, days: str, start: str, end: str, zone: str) -> bool:
+    """Whether a moment falls in the learner's window on one of their days (for on-the-spot sends)."""
+    local = moment.astimezone(ZoneInfo(zone))
+    if str(local.isoweekday()) not in days:
+        return False
+    return parse_clock(start) <= local.time().replace(tzinfo=None) < parse_clock(end)
+
+
+def _offset(person_id: int) -> float:
+    """A stable fraction in [0, 0.5) per learner: slots sit in the first half of their share of the window."""
+    digest = hashlib.sha256(str(person_id).encode()).digest()
+    return (int.from_bytes(digest[:4], "big") / 2**32) * 0.5
+
+
+def next_slot_for(settings: LearnerSettings, zone: str, after: datetime) -> Slot | None:
+    """The learner's next slot after `after`, honouring time away (`away_until` is their last day off)."""
+    assert settings.person_id is not None
+    back = settings.away_until + timedelta(days=1) if settings.away_until else None
+    return next_slot(after, person_id=settings.person_id, days=settings.days, start=settings.window_start,
+                     end=settings.window_end, per_day=settings.lessons_per_day, zone=zone, not_before=back)

@@ -1,0 +1,225 @@
+"""Use case: a learner answers (or reflects on, or rates) a lesson — recorded exactly once.
+
+The answer row's unique `delivery_id` is the guarantee: a double click, a platform retry or two processes
+racing all end with one answer, one mastery update and one review update; the losers get the same result
+back without a second grading.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.engine.fitted import load_model
+from bot.engine.learner import load_learner
+from bot.engine.reviews import review
+from bot.replies import AnswerResult, Button, Notice, Reply
+from bot.usecases.lessons import lesson_card
+from bot.usecases.rewards import award_badges
+from store import deliveries
+from store.models import (
+    Answer,
+    Competency,
+    Delivery,
+    Lesson,
+    LessonFeedback,
+    MasteryState,
+    Question,
+    ReviewState,
+)
+from store.types import utcnow
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from bot.coach import Coach
+
+FEEDBACK = (("useful", "👍 Useful"), ("too_easy", "Too easy"), ("too_hard", "Too hard"),
+            ("not_relevant", "Not relevant"))
+RELEVANCE_STEP = 0.5
+RELEVANCE_FLOOR = 0.125
+
+
+async def answer(coach: Coach, person_id: int, delivery_id: int, choice: int, *, via: str) -> Reply:
+    """Grade a pressed option; the same press twice returns the first result and changes nothing."""
+    async with coach.database.session() as session:
+        delivery = await deliveries.delivery_for(session, delivery_id, person_id)
+        question = await session.get(Question, delivery.question_id) if delivery and delivery.question_id else None
+        if delivery is None or question is None:
+            return Reply.text("That lesson isn't one of yours, or it has no question to answer.", ephemeral=True)
+        if not 0 <= choice < len(question.options):
+            return Reply.text("That option doesn't exist (the lesson may have changed).", ephemeral=True)
+        celebrations: list[str] | None = None
+        for _attempt in range(3):
+            existing = await _existing_answer(session, delivery_id)
+            if existing is not None:
+                break
+            try:
+                async with session.begin_nested():
+                    existing, celebrations = await _grade(coach, session, delivery, question, choice, via)
+                break
+            except IntegrityError:
+                continue  # another request answered it, or created this competency's state first
+        if existing is None:
+            return Reply.text("I couldn't record that answer just now; please press the button again.",
+                              ephemeral=True)
+        return await _result(session, delivery, question, existing, celebrations)
+
+
+async def reflect(coach: Coach, person_id: int, delivery_id: int, text: str, *, via: str) -> Reply:
+    """Store a reflection's free text (once; a second submission keeps the first)."""
+    text = text.strip()
+    if not text:
+        return Reply.text("Write a sentence or two, then send it.", ephemeral=True)
+    async with coach.database.session() as session:
+        delivery = await deliveries.delivery_for(session, delivery_id, person_id)
+        if delivery is None:
+            return Reply.text("That reflection isn't one of yours.", ephemeral=True)
+        lesson = await session.get(Lesson, delivery.lesson_id)
+        assert lesson is not None
+        if await _existing_answer(session, delivery_id) is None:
+            try:
+                async with session.begin_nested():
+                    session.add(Answer(delivery_id=delivery_id, person_id=person_id,
+                                       competency_id=lesson.competency_id,
+                                       lesson_version_id=delivery.lesson_version_id, text=text[:4000], via=via,
+                                       answered_at=coach.clock()))
+            except IntegrityError:
+                pass
+        card = await lesson_card(session, delivery, chosen=text[:200])
+    thanks = Notice("Thank you — your reflection is saved. Only you can see it in your progress.",
+                    [Button("Next lesson", "next", {}, "primary")])
+    return Reply(update=card, messages=[thanks])
+
+
+async def rate(coach: Coach, person_id: int, delivery_id: int, rating: str) -> Reply:
+    """Lesson feedback: stored for L&D, and it adapts the engine (level up/down, lower priority)."""
+    labels = dict(FEEDBACK)
+    if rating not in labels:
+        return Reply.text("I don't know that rating.", ephemeral=True)
+    async with coach.database.session() as session:
+        delivery = await deliveries.delivery_for(session, delivery_id, person_id)
+        if delivery is None:
+            return Reply.text("That lesson isn't one of yours.", ephemeral=True)
+        lesson = await session.get(Lesson, delivery.lesson_id)
+        assert lesson is not None
+        previous = (await session.exec(select(LessonFeedback).where(LessonFeedback.delivery_id == delivery_id))).first()
+        if previous is not None and previous.rating == rating:
+            return Reply.text(f"Already noted: {labels[rating]}.", ephemeral=True)
+        state = await _state_row(session, person_id, lesson.competency_id)
+        if previous is not None:
+            _apply_rating(state, previous.rating, undo=True)
+            previous.rating, previous.created_at = rating, utcnow()
+            session.add(previous)
+        else:
+            session.add(LessonFeedback(delivery_id=delivery_id, person_id=person_id, lesson_id=lesson.id,
+                                       rating=rating))
+        _apply_rating(state, rating)
+        session.add(state)
+    return Reply.text(_rating_reply(rating), Button("Next lesson", "next", {}, "primary"), ephemeral=True)
+
+
+async def _grade(coach: Coach, session: AsyncSession, delivery: Delivery, question: Question, choice: int,
+                 via: str) -> tuple[Answer, list[str]]:
+    now = coach.clock()
+    lesson = await session.get(Lesson, delivery.lesson_id)
+    assert lesson is not None and delivery.id is not None
+    correct = bool(question.options[choice].get("correct"))
+    ctx = await load_learner(session, delivery.person_id, lock=True)
+    model = await load_model(session, [question.item_key])
+    state = ctx.state(lesson.competency_id)
+    states = ctx.skill_states()
+    model.update(states, lesson.competency_id, correct, item=question.item_key, level=lesson.level)
+    target = ctx.targets[lesson.competency_id].level if lesson.competency_id in ctx.targets else lesson.level
+    skill = states[lesson.competency_id]
+    state.state = skill.to_json()
+    state.attempts, state.correct = state.attempts + 1, state.correct + int(correct)
+    state.level = model.level(skill, coach.config.mastery_threshold)
+    if delivery.kind == "placement":
+        _advance_placement(state, lesson.level, correct, target)
+    state.updated_at = now
+    session.add(state)
+    row = Answer(delivery_id=delivery.id, person_id=delivery.person_id, competency_id=lesson.competency_id,
+                 lesson_version_id=delivery.lesson_version_id, question_id=question.id,
+                 item_key=question.item_key, choice=choice, correct=correct,
+                 mastery_after=model.mastery(skill, target), level_after=state.level, via=via, answered_at=now)
+    session.add(row)
+    await session.flush()
+    await _schedule_review(session, delivery.person_id, question, lesson, correct, now)
+    return row, await award_badges(coach, session, ctx, model, state, now)
+
+
+def _advance_placement(state: MasteryState, level: int, correct: bool, target: int) -> None:
+    """Right at level L skips everything below L; a miss, or reaching the target, ends placement."""
+    if correct:
+        state.floor = max(state.floor, level)
+    if not correct or level >= target:
+        state.placed = True
+
+
+async def _schedule_review(session: AsyncSession, person_id: int, question: Question, lesson: Lesson,
+                           correct: bool, now: datetime) -> None:
+    row = await session.get(ReviewState, (person_id, question.item_key))
+    card, due = review(row.card if row else None, correct, now)
+    if row is None:
+        row = ReviewState(person_id=person_id, item_key=question.item_key, competency_id=lesson.competency_id,
+                          lesson_id=lesson.id, card=card, due_at=due, reviewed_at=now)
+    row.card, row.due_at, row.reviewed_at = card, due, now
+    session.add(row)
+
+
+async def _existing_answer(session: AsyncSession, delivery_id: int) -> Answer | None:
+    return (await session.exec(select(Answer).where(Answer.delivery_id == delivery_id))).first()
+
+
+async def _result(session: AsyncSession, delivery: Delivery, question: Question, row: Answer,
+                  celebrations: list[str] | None) -> Reply:
+    """The updated card, and — the first time only — right or wrong, why, and what next."""
+    lesson = await session.get(Lesson, delivery.lesson_id)
+    assert lesson is not None and row.choice is not None and delivery.id is not None
+    chosen = question.options[row.choice]["text"]
+    right = next(o["text"] for o in question.options if o.get("correct"))
+    card = await lesson_card(session, delivery, chosen=chosen, correct=row.correct)
+    if celebrations is None:
+        return Reply(update=card)
+    ctx = await load_learner(session, delivery.person_id)
+    competency = await session.get(Competency, lesson.competency_id)
+    name = competency.name if competency else lesson.competency_id
+    target = ctx.targets.get(lesson.competency_id)
+    progress = f"{name}: level {row.level_after or 0}" + (f" of {target.level}" if target else "")
+    result = AnswerResult(
+        delivery_id=delivery.id, correct=row.correct, chosen=chosen, right_answer=None if row.correct else right,
+        explain=question.explain, progress_line=progress, celebrations=celebrations,
+        buttons=[Button("Next lesson", "next", {}, "primary")],
+        feedback=[Button(label, "feedback", {"d": delivery.id, "r": key}) for key, label in FEEDBACK],
+    )
+    return Reply(update=card, messages=[result])
+
+
+async def _state_row(session: AsyncSession, person_id: int, competency: str) -> MasteryState:
+    return await session.get(MasteryState, (person_id, competency)) or MasteryState(
+        person_id=person_id, competency_id=competency)
+
+
+def _apply_rating(state: MasteryState, rating: str, *, undo: bool = False) -> None:
+    sign = -1 if undo else 1
+    if rating == "too_easy":
+        state.level_offset = max(-2, min(2, state.level_offset + sign))
+    elif rating == "too_hard":
+        state.level_offset = max(-2, min(2, state.level_offset - sign))
+    elif rating == "not_relevant":
+        factor = RELEVANCE_STEP if not undo else 1 / RELEVANCE_STEP
+        state.relevance = min(1.0, max(RELEVANCE_FLOOR, state.relevance * factor))
+
+
+def _rating_reply(rating: str) -> str:
+    return {
+        "useful": "Thanks — glad it helped.",
+        "too_easy": "Noted — I'll pick harder lessons in this topic.",
+        "too_hard": "Noted — I'll step back to simpler lessons in this topic.",
+        "not_relevant": "Noted — I'll send less of this topic, and L&D will see the feedback.",
+    }[rating]
+

@@ -1,0 +1,211 @@
+"""Use cases the learner owns: settings, pause and resume, goal role, suggestions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import available_timezones
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.engine.fitted import load_model
+from bot.engine.learner import load_learner
+from bot.engine.mastery import SkillState
+from bot.replies import Button, Choice, Notice, Reply, SettingsForm
+from bot.schedule import next_slot_for, parse_clock
+from bot.usecases.progress import competency_names, zone_name
+from content.limits import FORMATS
+from store import learning, people
+from store.models import LearnerSettings, PausePeriod, Person, RoleRequirement, Suggestion
+
+if TYPE_CHECKING:
+    from bot.coach import Coach
+
+FORMAT_LABELS = {"text": "Reading", "video": "Video", "scenario": "Scenarios", "reflection": "Reflection",
+                 "task": "Hands-on tasks"}
+
+
+class SettingsError(ValueError):
+    """A settings value a person must correct; the message names the field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+async def settings_form(coach: Coach, person_id: int) -> SettingsForm:
+    async with coach.database.session() as session:
+        ctx = await load_learner(session, person_id)
+        roles = await learning.role_names(session)
+        names = await competency_names(session)
+        manages = bool(await people.report_ids(session, person_id))
+    s = ctx.settings
+    return SettingsForm(
+        person_id=person_id, days=s.days, window_start=s.window_start, window_end=s.window_end,
+        lessons_per_day=s.lessons_per_day, timezone=zone_name(ctx), formats=list(s.formats or []),
+        goal_role=s.goal_role_id, interests=list(s.interests or []), show_name_to_peers=s.show_name_to_peers,
+        shoutout_opt_in=s.shoutout_opt_in, digest_opt_in=s.digest_opt_in, is_manager=manages,
+        role_choices=[Choice(k, v) for k, v in roles.items()],
+        competency_choices=[Choice(k, v) for k, v in sorted(names.items(), key=lambda kv: kv[1])],
+        format_choices=[Choice(f, FORMAT_LABELS[f]) for f in FORMATS],
+    )
+
+
+async def save_settings(coach: Coach, person_id: int, values: dict[str, Any]) -> Reply:
+    """Apply the submitted form; raises SettingsError naming the first bad field (nothing is saved)."""
+    async with coach.database.session() as session:
+        settings = await session.get(LearnerSettings, person_id)
+        person = await session.get(Person, person_id)
+        assert settings is not None and person is not None
+        known_roles = set((await learning.role_names(session)).keys())
+        known_competencies = set((await competency_names(session)).keys())
+        _apply(settings, values, known_roles, known_competencies)
+        _reschedule(settings, settings.timezone or person.timezone or "UTC", coach.clock())
+        session.add(settings)
+    return Reply.text("Saved. " + _schedule_sentence(settings), ephemeral=True)
+
+
+def _apply(settings: LearnerSettings, values: dict[str, Any], roles: set[str], competencies: set[str]) -> None:
+    if "days" in values:
+        days = "".join(sorted({str(d) for d in values["days"] if str(d) in "1234567"}))
+        if not days:
+            raise SettingsError("days", "Pick at least one day for lessons (or pause instead).")
+        settings.days = days
+    start = values.get("window_start", settings.window_start)
+    end = values.get("window_end", settings.window_end)
+    try:
+        if parse_clock(start) >= parse_clock(end):
+            raise SettingsError("window_end", "The window must end after it starts.")
+    except ValueError as exc:
+        raise SettingsError("window_start", str(exc)) from None
+    settings.window_start = parse_clock(start).strftime("%H:%M")
+    settings.window_end = parse_clock(end).strftime("%H:%M")
+    if "lessons_per_day" in values:
+        try:
+            per_day = int(values["lessons_per_day"])
+        except (TypeError, ValueError):
+            per_day = 0
+        if not 1 <= per_day <= 5:
+            raise SettingsError("lessons_per_day", "Lessons per day must be between 1 and 5.")
+        settings.lessons_per_day = per_day
+    if values.get("timezone"):
+        if values["timezone"] not in available_timezones():
+            raise SettingsError("timezone", f"'{values['timezone']}' is not a time zone like Europe/Paris.")
+        settings.timezone = values["timezone"]
+    if "formats" in values:
+        settings.formats = [f for f in values["formats"] if f in FORMATS]
+    if "goal_role" in values:
+        goal = values["goal_role"] or None
+        if goal is not None and goal not in roles:
+            raise SettingsError("goal_role", f"There is no role '{goal}'.")
+        settings.goal_role_id = goal
+    if "interests" in values:
+        settings.interests = [c for c in values["interests"] if c in competencies]
+    for flag in ("show_name_to_peers", "shoutout_opt_in", "digest_opt_in"):
+        if flag in values:
+            setattr(settings, flag, bool(values[flag]))
+
+
+def _reschedule(settings: LearnerSettings, zone: str, now: datetime) -> None:
+    slot = next_slot_for(settings, zone, now)
+    settings.next_slot_at = slot.at if slot else None
+    settings.updated_at = now
+
+
+def _schedule_sentence(settings: LearnerSettings) -> str:
+    names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    days = ", ".join(names[int(d) - 1] for d in settings.days)
+    per_day = "one lesson" if settings.lessons_per_day == 1 else f"{settings.lessons_per_day} lessons"
+    zone = settings.timezone or "your time zone"
+    return f"You'll get {per_day} a day on {days}, between {settings.window_start} and {settings.window_end} ({zone})."
+
+
+async def pause(coach: Coach, person_id: int) -> Reply:
+    async with coach.database.session() as session:
+        settings = await session.get(LearnerSettings, person_id)
+        assert settings is not None
+        if settings.paused:
+            return Reply.text("You're already paused. `/learn resume` when you're ready.")
+        settings.paused = True
+        session.add(settings)
+        session.add(PausePeriod(person_id=person_id, started_at=coach.clock()))
+    return Reply.text("Paused — no scheduled lessons until you say `/learn resume`. Your streak is safe, and "
+                      "you can still ask for a lesson any time with `/learn`.")
+
+
+async def resume(coach: Coach, person_id: int) -> Reply:
+    async with coach.database.session() as session:
+        settings = await session.get(LearnerSettings, person_id)
+        person = await session.get(Person, person_id)
+        assert settings is not None and person is not None
+        if not settings.paused:
+            return Reply.text("You're not paused. " + _schedule_sentence(settings))
+        now = coach.clock()
+        settings.paused = False
+        await _close_pauses(session, person_id, now)
+        _reschedule(settings, settings.timezone or person.timezone or "UTC", now)
+        session.add(settings)
+    return Reply.text("Welcome back! " + _schedule_sentence(settings))
+
+
+async def _close_pauses(session: AsyncSession, person_id: int, now: datetime) -> None:
+    rows = await session.exec(select(PausePeriod).where(PausePeriod.person_id == person_id,
+                                                        col(PausePeriod.ended_at).is_(None)))
+    for period in rows.all():
+        period.ended_at = now
+        session.add(period)
+
+
+async def set_goal(coach: Coach, person_id: int, words: str) -> Reply:
+    """`/learn goal <role>`: show the gap to that role's targets and make the engine work on it."""
+    async with coach.database.session() as session:
+        roles = await learning.role_names(session)
+        role_id = _match_role(words, roles)
+        if role_id is None:
+            listed = ", ".join(f"`{k}` ({v})" for k, v in roles.items())
+            return Reply.text(f"I don't know the role “{words}”. Roles: {listed}.")
+        settings = await session.get(LearnerSettings, person_id)
+        assert settings is not None
+        settings.goal_role_id = role_id
+        session.add(settings)
+        await session.flush()
+        ctx = await load_learner(session, person_id)
+        model = await load_model(session)
+        names = await competency_names(session)
+        needs = (await session.exec(select(RoleRequirement).where(RoleRequirement.role_id == role_id))).all()
+    states = ctx.skill_states()
+    lines = []
+    for need in sorted(needs, key=lambda n: names.get(n.competency_id, n.competency_id)):
+        level = model.level(states.get(need.competency_id) or SkillState.from_json(None),
+                            coach.config.mastery_threshold)
+        mark = "✅" if level >= need.level else f"gap {need.level - level}"
+        lines.append(f"• {names.get(need.competency_id, need.competency_id)}: level {level} of {need.level} — {mark}")
+    gaps = sum(1 for line in lines if "gap" in line)
+    summary = ("You already meet every target of this role!" if not gaps
+               else f"{gaps} competenc{'y' if gaps == 1 else 'ies'} to grow; your lessons now work on them.")
+    return Reply(messages=[_goal_notice(roles[role_id], lines, summary)])
+
+
+def _goal_notice(role: str, lines: list[str], summary: str) -> Notice:
+    text = f"**Goal: {role}**\n" + "\n".join(lines) + f"\n\n{summary}"
+    return Notice(text, [Button("Lesson now", "next", {}, "primary")])
+
+
+def _match_role(words: str, roles: dict[str, str]) -> str | None:
+    wanted = words.strip().lower()
+    for role_id, name in roles.items():
+        if wanted in (role_id.lower(), name.lower()):
+            return role_id
+    matches = [r for r, n in roles.items() if wanted and (wanted in n.lower() or wanted in r.lower())]
+    return matches[0] if len(matches) == 1 else None
+
+
+async def suggest(coach: Coach, person_id: int, text: str) -> Reply:
+    text = text.strip()
+    if not text:
+        return Reply.text("Tell me the topic: `/learn suggest how to read a P&L`.")
+    async with coach.database.session() as session:
+        session.add(Suggestion(person_id=person_id, text=text[:1000], created_at=coach.clock()))
+    return Reply.text("Thanks — I've passed your suggestion to the L&D team.")
+

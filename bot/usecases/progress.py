@@ -1,0 +1,98 @@
+"""Use case: `/learn progress` — levels against targets, mastery, streak, and what the manager sees."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.engine.fitted import load_model
+from bot.engine.learner import LearnerContext, load_learner
+from bot.engine.mastery import MasteryModel, SkillState
+from bot.replies import Button, CompetencyRow, ProgressView, Reply
+from bot.streaks import streak_days
+from store.models import Badge, Competency, Person
+from store.reporting import answer_days, excused_spans
+
+if TYPE_CHECKING:
+    from bot.coach import Coach
+
+MANAGER_SEES = ("your level and mastery in each competency your role needs, how many lessons you "
+                "answered in the last 7 and 30 days, your streak and when you were last active — "
+                "never your individual answers' text or your reflections")
+
+
+def competency_rows(ctx: LearnerContext, model: MasteryModel, names: dict[str, str],
+                    threshold: float) -> list[CompetencyRow]:
+    """One row per competency with a target, plus any other competency the learner has practised."""
+    states = ctx.skill_states()
+    rows = []
+    for competency in sorted(set(ctx.targets) | set(ctx.states), key=lambda c: names.get(c, c)):
+        state = states.get(competency) or SkillState.from_json(None)
+        target = ctx.targets.get(competency)
+        target_level = target.level if target else 0
+        stored = ctx.states.get(competency)
+        rows.append(CompetencyRow(
+            competency_id=competency,
+            name=names.get(competency, competency),
+            level=model.level(state, threshold),
+            target=target_level,
+            mastery=round(model.mastery(state, max(target_level, 1)), 3),
+            attempts=stored.attempts if stored else 0,
+            correct=stored.correct if stored else 0,
+            why=target.source if target else "practised",
+            explanation=model.explain(state, max(target_level, 1)),
+        ))
+    return rows
+
+
+async def competency_names(session: AsyncSession) -> dict[str, str]:
+    return dict((await session.exec(select(Competency.id, Competency.name))).all())
+
+
+async def progress(coach: Coach, person_id: int) -> Reply:
+    async with coach.database.session() as session:
+        ctx = await load_learner(session, person_id)
+        model = await load_model(session)
+        names = await competency_names(session)
+        rows = competency_rows(ctx, model, names, coach.config.mastery_threshold)
+        streak = await learner_streak(session, ctx, coach.clock())
+        badges = (await session.exec(select(Badge).where(Badge.person_id == person_id)
+                                     .order_by(col(Badge.awarded_at)))).all()
+        manager = await session.get(Person, ctx.person.manager_id) if ctx.person.manager_id else None
+    view = ProgressView(
+        name=ctx.person.name,
+        streak_days=streak,
+        rows=rows,
+        next_lesson_at=None if ctx.settings.paused else ctx.settings.next_slot_at,
+        timezone=zone_name(ctx),
+        paused=ctx.settings.paused,
+        manager_sees=(f"{manager.name} (your manager) sees {MANAGER_SEES}." if manager
+                      else "No manager is set for you in the org chart, so no one sees a summary of you."),
+        badges=[_badge_label(b, names) for b in badges],
+        buttons=[Button("Lesson now", "next", {}, "primary"), Button("Settings", "settings", {})],
+    )
+    return Reply(messages=[view])
+
+
+async def learner_streak(session: AsyncSession, ctx: LearnerContext, now: datetime) -> int:
+    """The learner's current streak over their scheduled days, in their time zone."""
+    zone = zone_name(ctx)
+    days = await answer_days(session, ctx.id, now, zone)
+    excused = await excused_spans(session, ctx.id, now, zone)
+    return streak_days(days, ctx.settings.days, now.astimezone(ZoneInfo(zone)).date(), excused)
+
+
+def zone_name(ctx: LearnerContext) -> str:
+    """The learner's own choice, else the org chart's, else UTC."""
+    return ctx.settings.timezone or ctx.person.timezone or "UTC"
+
+
+def _badge_label(badge: Badge, names: dict[str, str]) -> str:
+    if badge.kind == "level_up":
+        competency, _, level = badge.key.partition(":")
+        return f"Level {level} · {names.get(competency, competency)}"
+    return f"All targets met · {badge.key}"

@@ -1,0 +1,59 @@
+"""Badges: one at each level-up and when all of a role's (or the goal role's) targets are met."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.engine.learner import LearnerContext
+from bot.engine.mastery import MasteryModel, SkillState
+from store.models import Badge, Competency, MasteryState, Role
+
+if TYPE_CHECKING:
+    from bot.coach import Coach
+
+
+async def award_badges(coach: Coach, session: AsyncSession, ctx: LearnerContext, model: MasteryModel,
+                       state: MasteryState, now: datetime) -> list[str]:
+    """Award what this answer earned (unique rows: never twice) and say it in one line each."""
+    said: list[str] = []
+    if state.level > state.best_level:
+        competency = await session.get(Competency, state.competency_id)
+        name = competency.name if competency else state.competency_id
+        for level in range(state.best_level + 1, state.level + 1):
+            if await _award(session, ctx.id, "level_up", f"{state.competency_id}:{level}", now):
+                said.append(f"🏅 Level {level} in {name}!")
+        state.best_level = state.level
+        session.add(state)
+    for kind, role_id, needed in (("role_complete", ctx.person.role_id, ctx.role_needs),
+                                  ("goal_complete", ctx.settings.goal_role_id, ctx.goal_needs)):
+        met = bool(role_id and needed) and _all_met(ctx, model, needed, coach.config.mastery_threshold, state)
+        if met and role_id and await _award(session, ctx.id, kind, role_id, now):
+            role = await session.get(Role, role_id)
+            said.append(f"🎉 You meet every target of {role.name if role else role_id}!")
+    return said
+
+
+def _all_met(ctx: LearnerContext, model: MasteryModel, needed: dict[str, int], threshold: float,
+             updated: MasteryState) -> bool:
+    states = {c: SkillState.from_json(s.state or None) for c, s in ctx.states.items()}
+    states[updated.competency_id] = SkillState.from_json(updated.state or None)
+    return all(model.level(states.get(c) or SkillState.from_json(None), threshold) >= lv
+               for c, lv in needed.items())
+
+
+async def _award(session: AsyncSession, person_id: int, kind: str, key: str, now: datetime) -> bool:
+    exists = (await session.exec(select(Badge.id).where(Badge.person_id == person_id, Badge.kind == kind,
+                                                        Badge.key == key))).first()
+    if exists is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(Badge(person_id=person_id, kind=kind, key=key, awarded_at=now))
+    except IntegrityError:
+        return False
+    return True

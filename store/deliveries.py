@@ -1,0 +1,72 @@
+"""Queries that create, claim and settle deliveries; the claim protocol the dispatcher and handlers share.
+
+A delivery is created already claimed by whoever will send it (`claimed_by`, `lease_until`). The sender
+posts it, then `mark_sent` — only if the claim is still theirs. If the sender dies, the lease runs out and
+the dispatcher claims it again; if a send fails, `release_for_retry` schedules another attempt.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from store.models import Answer, Delivery
+
+LEASE = timedelta(minutes=2)
+
+
+async def create_delivery(session: AsyncSession, *, person_id: int, lesson_id: str, version_id: int,
+                          question_id: int | None, kind: str, origin: str, now: datetime, claimed_by: str,
+                          reason: str | None = None, requested_by: int | None = None,
+                          slot: str | None = None, lease: timedelta = LEASE) -> Delivery:
+    delivery = Delivery(person_id=person_id, lesson_id=lesson_id, lesson_version_id=version_id,
+                        question_id=question_id, kind=kind, origin=origin, reason=reason, requested_by=requested_by,
+                        slot=slot, status="sending", due_at=now, claimed_by=claimed_by,
+                        lease_until=now + lease, created_at=now)
+    session.add(delivery)
+    await session.flush()
+    return delivery
+
+
+async def mark_sent(session: AsyncSession, delivery_id: int, claimed_by: str, *, platform: str,
+                    message_ref: dict[str, Any] | None, now: datetime) -> bool:
+    """Record the send if the claim is still ours; False means another process took it over."""
+    result = await session.exec(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id, col(Delivery.claimed_by) == claimed_by,
+               col(Delivery.status) == "sending")
+        .values(status="sent", platform=platform, message_ref=message_ref, sent_at=now, lease_until=None,
+                attempts=Delivery.attempts + 1)
+    )
+    return (result.rowcount or 0) > 0  # type: ignore[attr-defined]
+
+
+async def release_for_retry(session: AsyncSession, delivery_id: int, claimed_by: str, *, error: str,
+                            retry_at: datetime, give_up: bool = False) -> None:
+    """A failed send: try again at `retry_at` (or mark it failed for good)."""
+    await session.exec(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id, col(Delivery.claimed_by) == claimed_by)
+        .values(status="failed" if give_up else "pending", due_at=retry_at, claimed_by=None, lease_until=None,
+                last_error=error[:500], attempts=Delivery.attempts + 1)
+    )
+
+
+async def delivery_for(session: AsyncSession, delivery_id: int, person_id: int) -> Delivery | None:
+    """The delivery if it belongs to this person (a pressed button can be forwarded; never trust it)."""
+    delivery = await session.get(Delivery, delivery_id)
+    return delivery if delivery is not None and delivery.person_id == person_id else None
+
+
+async def latest_unanswered(session: AsyncSession, person_id: int) -> Delivery | None:
+    """The newest sent delivery that still waits for an answer (typed answers like '2' go there)."""
+    answered = select(Answer.id).where(Answer.delivery_id == Delivery.id)
+    return (await session.exec(
+        select(Delivery).where(Delivery.person_id == person_id, col(Delivery.status).in_(["sent", "sending"]),
+                               ~answered.exists())
+        .order_by(col(Delivery.created_at).desc()).limit(1)
+    )).first()

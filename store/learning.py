@@ -1,0 +1,206 @@
+"""Queries about one learner's learning: what they need, what they were sent, and what is due.
+
+Every query here is bounded by the learner (indexes on person_id) and returns at most a small, fixed
+number of rows, so deciding the next lesson does not grow with the size of the catalogue or the history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from store.models import (
+    Answer,
+    Delivery,
+    Focus,
+    LearnerSettings,
+    Lesson,
+    LessonVersion,
+    MasteryState,
+    Person,
+    Question,
+    ReviewState,
+    Role,
+    RoleRequirement,
+)
+
+DEFAULT_ROLE = "everyone"
+RECENT = 12
+
+
+@dataclass(frozen=True)
+class PastDelivery:
+    """A recent delivery with its answer, newest first in lists."""
+
+    id: int
+    lesson_id: str
+    competency: str
+    level: int
+    kind: str
+    item_key: str | None
+    created_at: datetime
+    answered: bool
+    correct: bool | None
+
+
+@dataclass(frozen=True)
+class QuestionRef:
+    """A question of a lesson's current version, enough to deliver it."""
+
+    lesson_id: str
+    version_id: int
+    question_id: int | None
+    item_key: str | None
+    level: int
+
+
+async def role_requirements(session: AsyncSession, role_id: str | None) -> dict[str, int]:
+    """The levels a role needs; people without a role get the `everyone` role's, if a pack defines it."""
+    role_id = role_id or DEFAULT_ROLE
+    rows = await session.exec(select(RoleRequirement).where(RoleRequirement.role_id == role_id))
+    return {r.competency_id: r.level for r in rows.all()}
+
+
+async def active_focuses(session: AsyncSession, person_id: int) -> list[Focus]:
+    rows = await session.exec(
+        select(Focus).where(Focus.person_id == person_id, col(Focus.cleared_at).is_(None))
+        .order_by(col(Focus.created_at))
+    )
+    return list(rows.all())
+
+
+async def mastery_states(session: AsyncSession, person_id: int, *, lock: bool = False) -> dict[str, MasteryState]:
+    """The learner's state per competency; `lock` holds the rows (PostgreSQL) while an answer is graded."""
+    query = select(MasteryState).where(MasteryState.person_id == person_id)
+    if lock:
+        query = query.with_for_update()
+    return {s.competency_id: s for s in (await session.exec(query)).all()}
+
+
+async def recent_deliveries(session: AsyncSession, person_id: int, limit: int = RECENT) -> list[PastDelivery]:
+    rows = await session.exec(
+        select(Delivery, Lesson.competency_id, Lesson.level, Question.item_key, Answer.correct, Answer.id)
+        .join(Lesson, col(Lesson.id) == Delivery.lesson_id)
+        .outerjoin(Question, col(Question.id) == Delivery.question_id)
+        .outerjoin(Answer, col(Answer.delivery_id) == Delivery.id)
+        .where(Delivery.person_id == person_id)
+        .order_by(col(Delivery.created_at).desc(), col(Delivery.id).desc())
+        .limit(limit)
+    )
+    return [
+        PastDelivery(id=d.id, lesson_id=d.lesson_id, competency=competency, level=level, kind=d.kind,
+                     item_key=item_key, created_at=d.created_at, answered=answer_id is not None,
+                     correct=correct)
+        for d, competency, level, item_key, correct, answer_id in rows.all()
+    ]
+
+
+async def due_reviews(session: AsyncSession, person_id: int, now: datetime, limit: int = 5) -> list[ReviewState]:
+    rows = await session.exec(
+        select(ReviewState).where(ReviewState.person_id == person_id, ReviewState.due_at <= now)
+        .order_by(col(ReviewState.due_at)).limit(limit)
+    )
+    return list(rows.all())
+
+
+async def delivered_lessons(session: AsyncSession, person_id: int, lesson_ids: list[str]) -> set[str]:
+    """Which of these lessons the learner has already been sent (for `requires`)."""
+    if not lesson_ids:
+        return set()
+    rows = await session.exec(
+        select(Delivery.lesson_id).where(Delivery.person_id == person_id, col(Delivery.lesson_id).in_(lesson_ids))
+        .distinct()
+    )
+    return set(rows.all())
+
+
+async def fresh_lessons(session: AsyncSession, person_id: int, competency: str, level: int,
+                        limit: int = 20) -> list[Lesson]:
+    """Active lessons at this competency and level that the learner has never been sent."""
+    sent = select(Delivery.id).where(Delivery.person_id == person_id, Delivery.lesson_id == Lesson.id)
+    rows = await session.exec(
+        select(Lesson).where(Lesson.competency_id == competency, Lesson.level == level, col(Lesson.active),
+                             ~sent.exists())
+        .order_by(col(Lesson.id)).limit(limit)
+    )
+    return list(rows.all())
+
+
+async def practised_lessons(session: AsyncSession, person_id: int, competency: str, level: int,
+                            limit: int = 20) -> list[Lesson]:
+    """Active graded lessons at this level the learner was sent before, least recently sent first."""
+    last_sent = func.max(Delivery.created_at).label("last_sent")
+    rows = await session.exec(
+        select(Lesson, last_sent).join(Delivery, col(Delivery.lesson_id) == Lesson.id)
+        .where(Delivery.person_id == person_id, Lesson.competency_id == competency, Lesson.level == level,
+               col(Lesson.active), Lesson.format != "reflection")
+        .group_by(col(Lesson.id)).order_by(last_sent).limit(limit)
+    )
+    return [lesson for lesson, _ in rows.all()]
+
+
+async def lesson_questions(session: AsyncSession, lesson: Lesson) -> list[Question]:
+    """The questions of the lesson's current version, in order."""
+    rows = await session.exec(
+        select(Question).where(Question.lesson_version_id == lesson.current_version_id)
+        .order_by(col(Question.position))
+    )
+    return list(rows.all())
+
+
+async def asked_items(session: AsyncSession, person_id: int, item_keys: list[str]) -> dict[str, datetime]:
+    """When each of these questions was last put to the learner."""
+    if not item_keys:
+        return {}
+    rows = await session.exec(
+        select(Question.item_key, func.max(Delivery.created_at))
+        .join(Delivery, col(Delivery.question_id) == Question.id)
+        .where(Delivery.person_id == person_id, col(Question.item_key).in_(item_keys))
+        .group_by(col(Question.item_key))
+    )
+    return dict(rows.all())
+
+
+async def placement_question(session: AsyncSession, person_id: int, competency: str, level: int) -> QuestionRef | None:
+    """A question at this level of the competency that the learner has never been asked."""
+    previously = select(Question.item_key).join(Delivery, col(Delivery.question_id) == Question.id).where(
+        Delivery.person_id == person_id
+    )
+    row = (await session.exec(
+        select(Lesson.id, Lesson.current_version_id, Question.id, Question.item_key, Lesson.level)
+        .join(Question, col(Question.lesson_version_id) == Lesson.current_version_id)
+        .where(Lesson.competency_id == competency, Lesson.level == level, col(Lesson.active),
+               col(Question.item_key).not_in(previously))
+        .order_by(col(Question.position), col(Lesson.id)).limit(1)
+    )).first()
+    if row is None:
+        return None
+    lesson_id, version_id, question_id, item_key, lesson_level = row
+    return QuestionRef(lesson_id, version_id, question_id, item_key, lesson_level)
+
+
+async def learner(session: AsyncSession, person_id: int) -> tuple[Person, LearnerSettings]:
+    person = await session.get(Person, person_id)
+    if person is None:
+        raise LookupError(f"person {person_id} does not exist")
+    settings = await session.get(LearnerSettings, person_id)
+    if settings is None:
+        settings = LearnerSettings(person_id=person_id)
+        session.add(settings)
+        await session.flush()
+    return person, settings
+
+
+async def role_names(session: AsyncSession) -> dict[str, str]:
+    return dict((await session.exec(select(Role.id, Role.name).order_by(Role.name))).all())
+
+
+async def current_version(session: AsyncSession, lesson: Lesson) -> LessonVersion:
+    version = await session.get(LessonVersion, lesson.current_version_id)
+    if version is None:
+        raise LookupError(f"lesson {lesson.id} has no version")
+    return version

@@ -1,0 +1,54 @@
+"""All tables. Importing this package registers them on `SQLModel.metadata` (Alembic reads it)."""
+
+from store.models.catalog import (
+    Competency,
+    ItemParam,
+    Lesson,
+    LessonVersion,
+    ModelFit,
+    Pack,
+    Question,
+    Role,
+    RoleRequirement,
+)
+from store.models.events import ProcessedEvent
+from store.models.learning import (
+    WEEKDAYS,
+    Answer,
+    Badge,
+    Delivery,
+    Focus,
+    LearnerSettings,
+    LessonFeedback,
+    MasteryState,
+    PausePeriod,
+    ReviewState,
+    Suggestion,
+)
+from store.models.people import ChatIdentity, Person
+
+__all__ = [
+    "WEEKDAYS",
+    "Answer",
+    "Badge",
+    "ChatIdentity",
+    "Competency",
+    "Delivery",
+    "Focus",
+    "ItemParam",
+    "LearnerSettings",
+    "Lesson",
+    "LessonFeedback",
+    "LessonVersion",
+    "MasteryState",
+    "ModelFit",
+    "Pack",
+    "PausePeriod",
+    "Person",
+    "ProcessedEvent",
+    "Question",
+    "ReviewState",
+    "Role",
+    "RoleRequirement",
+    "Suggestion",
+]

@@ -1,0 +1,50 @@
+"""People, the org chart and how each person is reached on each chat platform."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from store.types import JSONType, UTCDateTime, utcnow
+
+
+class Person(SQLModel, table=True):
+    """One employee from the org chart; `manager_id` makes the chart a tree."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=Column(String(320), unique=True, nullable=False))
+    name: str = Field(max_length=200)
+    manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    role_id: str | None = Field(default=None, foreign_key="role.id", index=True)
+    timezone: str | None = Field(default=None, max_length=64, description="IANA name from the org chart")
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ChatIdentity(SQLModel, table=True):
+    """A person's account on one platform and where to reach them (Slack DM channel, Teams reference)."""
+
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id", name="uq_chat_identity_platform_external"),
+        UniqueConstraint("person_id", "platform", name="uq_chat_identity_person_platform"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    platform: str = Field(max_length=16, description="slack | teams")
+    external_id: str = Field(max_length=200, description="Slack user id, or Teams user id (29:…)")
+    alt_id: str | None = Field(
+        default=None, max_length=200, index=True, description="Teams AAD object id, when known"
+    )
+    workspace: str | None = Field(default=None, max_length=200, description="Slack team id / Teams tenant id")
+    address: dict[str, Any] | None = Field(
+        default=None,
+        sa_type=JSONType,
+        description="Slack: {'channel': DM id}; Teams: the serialised ConversationReference",
+    )
+    timezone: str | None = Field(default=None, max_length=64, description="as the platform's profile says")
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,164 @@
+"""Queries about people: the org chart, reporting lines, and chat identities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import literal
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from store.models import ChatIdentity, LearnerSettings, Person
+from store.types import utcnow
+
+
+@dataclass(frozen=True)
+class OrgRow:
+    """One validated line of the org chart CSV."""
+
+    line: int
+    email: str
+    name: str
+    manager_email: str | None
+    role: str | None
+    timezone: str | None
+    slack_user_id: str | None
+    teams_user_id: str | None
+
+
+@dataclass(frozen=True)
+class OrgUpsert:
+    created: int
+    updated: int
+    unchanged: int
+
+
+async def person_by_email(session: AsyncSession, email: str) -> Person | None:
+    return (await session.exec(select(Person).where(Person.email == email.strip().lower()))).first()
+
+
+async def people_by_email(session: AsyncSession, emails: Iterable[str]) -> dict[str, Person]:
+    wanted = sorted({e.lower() for e in emails})
+    if not wanted:
+        return {}
+    rows = await session.exec(select(Person).where(col(Person.email).in_(wanted)))
+    return {person.email: person for person in rows.all()}
+
+
+async def manager_links(session: AsyncSession) -> dict[str, str | None]:
+    """Every known person's email -> their manager's email (for cycle checks across file and database)."""
+    manager = select(Person.id, Person.email).subquery()
+    rows = await session.exec(
+        select(Person.email, manager.c.email).outerjoin(manager, manager.c.id == Person.manager_id)
+    )
+    return {email: manager_email for email, manager_email in rows.all()}
+
+
+async def identities_in_use(session: AsyncSession, platform: str, ids: Iterable[str]) -> dict[str, str]:
+    """external id -> email of the person who already holds it on that platform."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.exec(
+        select(ChatIdentity.external_id, Person.email)
+        .join(Person, col(Person.id) == ChatIdentity.person_id)
+        .where(ChatIdentity.platform == platform, col(ChatIdentity.external_id).in_(wanted))
+    )
+    return dict(rows.all())
+
+
+async def upsert_org(session: AsyncSession, rows: list[OrgRow]) -> OrgUpsert:
+    """Create or update everyone in the file (already validated), then wire managers and chat ids."""
+    known = await people_by_email(session, [r.email for r in rows])
+    before = await manager_links(session)
+    created = updated = 0
+    for row in rows:
+        person = known.get(row.email)
+        if person is None:
+            person = Person(email=row.email, name=row.name)
+            known[row.email] = person
+            created += 1
+        elif (person.name, person.role_id, person.timezone, before.get(row.email)) != (
+            row.name, row.role, row.timezone, row.manager_email
+        ):
+            updated += 1
+        person.name, person.role_id, person.timezone = row.name, row.role, row.timezone
+        person.updated_at = utcnow()
+        session.add(person)
+    await session.flush()
+    managers = await people_by_email(session, [r.manager_email for r in rows if r.manager_email])
+    for row in rows:
+        person = known[row.email]
+        person.manager_id = managers[row.manager_email].id if row.manager_email else None
+        session.add(person)
+        assert person.id is not None
+        await _ensure_settings(session, person.id)
+        for platform, external_id in (("slack", row.slack_user_id), ("teams", row.teams_user_id)):
+            if external_id:
+                await link_identity(session, person.id, platform, external_id)
+    await session.flush()
+    return OrgUpsert(created=created, updated=updated, unchanged=len(rows) - created - updated)
+
+
+async def _ensure_settings(session: AsyncSession, person_id: int) -> None:
+    """Enrol with the default schedule; a learner's own changes are never overwritten by a re-import."""
+    if await session.get(LearnerSettings, person_id) is None:
+        session.add(LearnerSettings(person_id=person_id))
+
+
+async def link_identity(session: AsyncSession, person_id: int, platform: str, external_id: str,
+                        **fields: Any) -> ChatIdentity:
+    """The person's identity on a platform, created or re-pointed to this external id."""
+    identity = (await session.exec(
+        select(ChatIdentity).where(ChatIdentity.person_id == person_id, ChatIdentity.platform == platform)
+    )).first()
+    if identity is None:
+        identity = ChatIdentity(person_id=person_id, platform=platform, external_id=external_id)
+    identity.external_id = external_id
+    for name, value in fields.items():
+        setattr(identity, name, value)
+    identity.updated_at = utcnow()
+    session.add(identity)
+    await session.flush()
+    return identity
+
+
+async def identity_for(session: AsyncSession, person_id: int, platform: str) -> ChatIdentity | None:
+    return (await session.exec(
+        select(ChatIdentity).where(ChatIdentity.person_id == person_id, ChatIdentity.platform == platform)
+    )).first()
+
+
+async def person_by_identity(session: AsyncSession, platform: str, external_id: str) -> Person | None:
+    """Who this platform account belongs to; Teams also matches the AAD object id given in the org chart."""
+    condition = ChatIdentity.external_id == external_id
+    if platform == "teams":
+        condition = condition | (ChatIdentity.alt_id == external_id)
+    return (await session.exec(
+        select(Person).join(ChatIdentity, col(ChatIdentity.person_id) == Person.id)
+        .where(ChatIdentity.platform == platform, condition)
+    )).first()
+
+
+async def report_ids(session: AsyncSession, manager_id: int) -> list[int]:
+    """Ids of everyone below the manager in the org chart (direct and indirect), by a recursive query.
+
+    It reads only the manager's subtree through the `manager_id` index, so it does not grow with the
+    size of the whole organisation.
+    """
+    base = select(Person.id.label("id"), literal(1).label("depth")).where(Person.manager_id == manager_id)  # type: ignore[union-attr]
+    tree = base.cte("reports", recursive=True)
+    step = select(Person.id, tree.c.depth + 1).join(tree, Person.manager_id == tree.c.id).where(tree.c.depth < 50)
+    tree = tree.union_all(step)
+    rows = await session.exec(select(tree.c.id).distinct())
+    return [row for row in rows.all()]
+
+
+async def people(session: AsyncSession, ids: Iterable[int]) -> list[Person]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    return list((await session.exec(select(Person).where(col(Person.id).in_(wanted)).order_by(Person.name))).all())
+

@@ -1,0 +1,145 @@
+"""The validator reports every problem at once, each as FILE:LINE, for each kind of mistake."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bot.cli import app
+from content.packs import STARTER, load_packs
+
+PACK = """\
+id: broken
+title: Broken pack
+competencies:
+  - id: procurement
+    name: Purchase approvals
+  - id: safety
+    name: Shop-floor safety
+roles:
+  - id: buyer
+    name: Buyer
+    requires: {procurement: 2, finance: 1}
+  - id: operator
+    name: Operator
+    requires: {safety: 4}
+"""
+
+GOOD = """\
+---
+id: {id}
+competency: procurement
+level: {level}
+format: text
+requires: {requires}
+questions:
+  - ask: Which approval does a $7,500 purchase need?
+    options:
+      - Line manager only
+      - {{text: Line manager and Finance, correct: true}}
+    explain: Over $5,000 also needs Finance.
+---
+Body text.
+"""
+
+BROKEN = {
+    "yaml.md": "---\nid: yaml-error\ncompetency: [unclosed\n---\nBody\n",
+    "unknown-competency.md": "---\nid: unknown-comp\ncompetency: cooking\nlevel: 1\nformat: text\n"
+                             "questions:\n  - ask: Q?\n    options: [a, {text: b, correct: true}]\n---\nBody\n",
+    "bad-level.md": "---\nid: bad-level\ncompetency: procurement\nlevel: 4\nformat: text\n"
+                    "questions:\n  - ask: Q?\n    options: [a, {text: b, correct: true}]\n---\nBody\n",
+    "two-correct.md": "---\nid: two-correct\ncompetency: procurement\nlevel: 1\nformat: text\nquestions:\n"
+                      "  - ask: Q?\n    options:\n      - {text: a, correct: true}\n"
+                      "      - {text: b, correct: true}\n---\nBody\n",
+    "one-option.md": "---\nid: one-option\ncompetency: procurement\nlevel: 1\nformat: text\nquestions:\n"
+                     "  - ask: Q?\n    options:\n      - {text: only, correct: true}\n---\nBody\n",
+    "long-label.md": "---\nid: long-label\ncompetency: procurement\nlevel: 1\nformat: text\nquestions:\n"
+                     "  - ask: Q?\n    options:\n      - " + "x" * 80 + "\n      - {text: ok, correct: true}\n"
+                     "---\nBody\n",
+    "long-paragraph.md": "---\nid: long-paragraph\ncompetency: procurement\nlevel: 1\nformat: text\n"
+                         "questions:\n  - ask: Q?\n    options: [a, {text: b, correct: true}]\n---\n\n"
+                         + "word " * 700 + "\n",
+    "cycle-a.md": GOOD.format(id="cycle-a", level=1, requires="[cycle-b]"),
+    "cycle-b.md": GOOD.format(id="cycle-b", level=1, requires="[cycle-a]"),
+    "unknown-require.md": GOOD.format(id="needs-ghost", level=1, requires="[ghost-lesson]"),
+    "dup-1.md": GOOD.format(id="twin", level=1, requires="[]"),
+    "dup-2.md": GOOD.format(id="twin", level=1, requires="[]"),
+    "video.md": "---\nid: no-media\ncompetency: procurement\nlevel: 1\nformat: video\n"
+                "questions:\n  - ask: Q?\n    options: [a, {text: b, correct: true}]\n---\nBody\n",
+    "typo.md": "---\nid: typo-field\ncompetency: procurement\nlevel: 1\nformat: text\ntittle: Oops\n"
+               "questions:\n  - ask: Q?\n    options: [a, {text: b, correct: true}]\n---\nBody\n",
+    "reflection.md": "---\nid: reflect-no-prompt\ncompetency: procurement\nlevel: 1\nformat: reflection\n"
+                     "---\nBody\n",
+}
+
+
+def write_pack(root: Path) -> Path:
+    pack = root / "broken"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text(PACK)
+    for name, text in BROKEN.items():
+        (pack / name).write_text(text)
+    return pack
+
+
+def reported(problems: list, name: str, fragment: str, line: int | None = None) -> bool:  # type: ignore[type-arg]
+    """Whether a problem in file `name` (at `line`, if given) contains `fragment`."""
+    return any(p.file.name == name and fragment in p.message and (line is None or p.line == line) for p in problems)
+
+
+def test_every_kind_of_problem_is_reported_with_its_line(tmp_path: Path) -> None:
+    _, problems = load_packs([write_pack(tmp_path)])
+    assert reported(problems, "yaml.md", "YAML syntax error", 3)
+    assert reported(problems, "unknown-competency.md", "unknown competency 'cooking'", 3)
+    assert reported(problems, "bad-level.md", "'level' must be a whole number 1–3", 4)
+    assert reported(problems, "two-correct.md", "exactly one option must be marked correct: true, found 2")
+    assert reported(problems, "one-option.md", "needs 2–6 options, this one has 1")
+    assert reported(problems, "long-label.md", "80 characters; a button label takes at most 75", 9)
+    assert reported(problems, "long-paragraph.md", "paragraph is 3500 characters", 11)
+    cycles = [p for p in problems if "requires forms a cycle" in p.message]
+    assert len(cycles) == 1 and cycles[0].file.name in ("cycle-a.md", "cycle-b.md") and cycles[0].line == 6
+    assert reported(problems, "unknown-require.md", "requires unknown lesson 'ghost-lesson'", 6)
+    assert reported(problems, "dup-2.md", "duplicate lesson id 'twin' (first in", 2)
+    assert any("dup-1.md:2" in p.message for p in problems if p.file.name == "dup-2.md")
+    assert reported(problems, "video.md", "a video lesson needs 'media:'")
+    assert reported(problems, "typo.md", "unknown lesson field 'tittle'", 6)
+    assert reported(problems, "reflection.md", "needs a 'prompt:'")
+    assert reported(problems, "pack.yaml", "role 'buyer' requires undeclared competency 'finance'", 9)
+    assert reported(problems, "pack.yaml", "requires 'safety' at level 4", 14)
+    untaught = "needs procurement level 2, but no graded lesson teaches procurement at level 2"
+    assert reported(problems, "pack.yaml", untaught, 9)
+
+
+def test_validate_command_prints_file_line_and_exits_1(tmp_path: Path) -> None:
+    pack = write_pack(tmp_path)
+    result = CliRunner().invoke(app, ["content", "validate", str(pack)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.startswith(str(pack))]
+    assert len(lines) >= len(BROKEN)
+    assert all(line.split(":")[1].isdigit() for line in lines)
+
+
+def test_duplicate_ids_across_packs_are_reported(tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "pack.yaml").write_text("id: other\ntitle: Other\ncompetencies: []\nroles: []\n")
+    (other / "copy.md").write_text(textwrap.dedent(GOOD.format(id="procurement-approval-thresholds", level=1,
+                                                               requires="[]")))
+    _, problems = load_packs([STARTER, other])
+    assert any("duplicate lesson id 'procurement-approval-thresholds'" in p.message for p in problems)
+    assert any("unknown competency 'procurement'" not in p.message for p in problems)
+
+
+def test_the_starter_pack_is_valid_and_rich_enough() -> None:
+    packs, problems = load_packs([STARTER])
+    assert problems == []
+    pack = packs[0]
+    assert len(pack.competencies) >= 8 and len(pack.roles) >= 6 and len(pack.lessons) >= 80
+    assert {lesson.format for lesson in pack.lessons} == {"text", "video", "scenario", "reflection", "task"}
+    for competency in pack.competencies:
+        levels = {lesson.level for lesson in pack.lessons if lesson.competency == competency.id}
+        assert levels == {1, 2, 3}, competency.id
+    assert all(len(lesson.questions) >= 2 for lesson in pack.lessons if lesson.graded)
+    assert all(lesson.media for lesson in pack.lessons if lesson.format == "video")
