@@ -30,6 +30,8 @@ from store.models import (
 
 DEFAULT_ROLE = "everyone"
 RECENT = 12
+TAUGHT = ("lesson", "remediation")
+"""Delivery kinds that showed the lesson's text; a placement or review question alone does not count."""
 
 
 @dataclass(frozen=True)
@@ -108,11 +110,12 @@ async def due_reviews(session: AsyncSession, person_id: int, now: datetime, limi
 
 
 async def delivered_lessons(session: AsyncSession, person_id: int, lesson_ids: list[str]) -> set[str]:
-    """Which of these lessons the learner has already been sent (for `requires`)."""
+    """Which of these lessons the learner has already been taught (for `requires`)."""
     if not lesson_ids:
         return set()
     rows = await session.exec(
-        select(Delivery.lesson_id).where(Delivery.person_id == person_id, col(Delivery.lesson_id).in_(lesson_ids))
+        select(Delivery.lesson_id).where(Delivery.person_id == person_id, col(Delivery.lesson_id).in_(lesson_ids),
+                                         col(Delivery.kind).in_(TAUGHT))
         .distinct()
     )
     return set(rows.all())
@@ -120,8 +123,9 @@ async def delivered_lessons(session: AsyncSession, person_id: int, lesson_ids: l
 
 async def fresh_lessons(session: AsyncSession, person_id: int, competency: str, level: int,
                         limit: int = 20) -> list[Lesson]:
-    """Active lessons at this competency and level that the learner has never been sent."""
-    sent = select(Delivery.id).where(Delivery.person_id == person_id, Delivery.lesson_id == Lesson.id)
+    """Active lessons at this competency and level that the learner has never been taught."""
+    sent = select(Delivery.id).where(Delivery.person_id == person_id, Delivery.lesson_id == Lesson.id,
+                                     col(Delivery.kind).in_(TAUGHT))
     rows = await session.exec(
         select(Lesson).where(Lesson.competency_id == competency, Lesson.level == level, col(Lesson.active),
                              ~sent.exists())

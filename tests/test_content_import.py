@@ -1,0 +1,89 @@
+"""Importing packs: idempotent, edits make new versions, and answers keep the version they answered."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, func, select
+
+from bot.catalog_import import PackProblems, import_content
+from bot.coach import Coach
+from content.packs import STARTER
+from store.db import Database
+from store.models import Answer, Lesson, LessonVersion, Question
+from tests.support.org import load_sample_org
+
+
+async def count(database: Database, model: type) -> int:
+    async with database.session() as session:
+        return (await session.exec(select(func.count()).select_from(model))).one()
+
+
+async def test_import_twice_changes_nothing(empty_db: Database) -> None:
+    first = await import_content(empty_db, [STARTER])
+    versions = await count(empty_db, LessonVersion)
+    second = await import_content(empty_db, [STARTER])
+    assert len(first.created) >= 80 and not first.updated
+    assert second.created == [] and second.updated == [] and len(second.unchanged) == len(first.created)
+    assert await count(empty_db, LessonVersion) == versions
+
+
+async def test_edited_lesson_gets_new_version_and_old_answers_keep_theirs(
+    coach: Coach, db: Database, tmp_path: Path
+) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    ben = ids["ben@example.com"]
+    reply = await coach.command(ben, "")
+    card = reply.messages[0]
+    await coach.press(ben, "answer", card.options[0].value, via="test")
+    async with db.session() as session:
+        answer = (await session.exec(select(Answer))).one()
+        old_version = await session.get(LessonVersion, answer.lesson_version_id)
+        assert old_version is not None
+        lesson_id, old_text = old_version.lesson_id, old_version.body
+
+    pack = tmp_path / "starter"
+    shutil.copytree(STARTER, pack)
+    lesson_file = next(p for p in pack.rglob("*.md") if f"id: {lesson_id}\n" in p.read_text())
+    lesson_file.write_text(lesson_file.read_text() + "\nOne more sentence added by L&D.\n")
+    report = await import_content(db, [pack])
+    assert report.updated == [lesson_id]
+
+    async with db.session() as session:
+        lesson = await session.get(Lesson, lesson_id)
+        assert lesson is not None
+        current = await session.get(LessonVersion, lesson.current_version_id)
+        assert current is not None and current.version == 2 and "One more sentence" in current.body
+        answer = (await session.exec(select(Answer))).one()
+        answered = await session.get(LessonVersion, answer.lesson_version_id)
+        assert answered is not None and answered.version == 1 and answered.body == old_text
+        question = await session.get(Question, answer.question_id)
+        assert question is not None and question.lesson_version_id == answered.id
+        questions_now = (await session.exec(select(func.count()).select_from(Question)
+                                            .where(col(Question.lesson_version_id) == current.id))).one()
+        assert questions_now >= 2
+
+
+async def test_removed_lesson_is_retired_not_deleted(empty_db: Database, tmp_path: Path) -> None:
+    pack = tmp_path / "starter"
+    shutil.copytree(STARTER, pack)
+    await import_content(empty_db, [pack])
+    victim = pack / "procurement" / "3-fix-the-friction.md"
+    victim.unlink()
+    report = await import_content(empty_db, [pack])
+    assert report.retired == ["procurement-fix-the-friction"]
+    async with empty_db.session() as session:
+        lesson = await session.get(Lesson, "procurement-fix-the-friction")
+        assert lesson is not None and lesson.active is False
+
+
+async def test_a_broken_pack_imports_nothing(empty_db: Database, tmp_path: Path) -> None:
+    pack = tmp_path / "starter"
+    shutil.copytree(STARTER, pack)
+    (pack / "broken.md").write_text("---\nid: broken\n---\nno competency\n")
+    with pytest.raises(PackProblems) as caught:
+        await import_content(empty_db, [pack])
+    assert any(p.file.name == "broken.md" for p in caught.value.problems)
+    assert await count(empty_db, Lesson) == 0
