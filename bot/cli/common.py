@@ -18,8 +18,8 @@ from store.db import Database
 P = ParamSpec("P")
 T = TypeVar("T")
 
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def settings() -> Settings:

@@ -1,0 +1,96 @@
+"""Org chart CSV: every bad line reported with its number; all-or-nothing; idempotent; enrolment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.org_chart import OrgChartError, import_org_chart
+from store.db import Database
+from store.models import ChatIdentity, LearnerSettings, Person
+from store.people import report_ids
+from tests.support.org import SAMPLE_ORG, load_sample_org
+
+
+async def people_count(database: Database) -> int:
+    async with database.session() as session:
+        return (await session.exec(select(func.count()).select_from(Person))).one()
+
+
+async def test_bad_lines_are_all_reported_and_nothing_is_loaded(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "org.csv"
+    path.write_text(
+        "email,name,manager_email,role,timezone\n"
+        "boss@x.com,Boss,,people-manager,Europe/Berlin\n"   # 2 ok
+        "a@x.com,A,ghost@x.com,buyer,\n"                     # 3 unknown manager
+        "b@x.com,B,c@x.com,buyer,\n"                         # 4 cycle b -> c -> b
+        "c@x.com,C,b@x.com,buyer,\n"                         # 5 cycle
+        "boss@x.com,Boss Again,,buyer,\n"                    # 6 duplicate email
+        "d@x.com,D,boss@x.com,buyer,Mars/Olympus\n"          # 7 bad zone
+        "e@x.com,E,boss@x.com,astronaut,\n"                  # 8 unknown role
+        "not-an-email,F,,,\n"                                # 9 bad email
+        "g@x.com,,boss@x.com,,\n"                            # 10 empty name
+    )
+    with pytest.raises(OrgChartError) as caught:
+        await import_org_chart(db, path)
+    by_line = {p.line: p.message for p in caught.value.problems}
+    assert "unknown manager ghost@x.com" in by_line[3]
+    assert "manager cycle" in by_line[4] and "manager cycle" in by_line[5]
+    assert "duplicate email boss@x.com (first on line 2)" in by_line[6]
+    assert "'Mars/Olympus' is not an IANA time zone" in by_line[7]
+    assert "unknown role 'astronaut'" in by_line[8]
+    assert "not an email address" in by_line[9]
+    assert "the name is empty" in by_line[10]
+    assert 2 not in by_line
+    assert await people_count(db) == 0
+
+
+async def test_import_is_idempotent_and_updates(db: Database, tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    again = tmp_path / "again.csv"
+    again.write_text(SAMPLE_ORG)
+    result = await import_org_chart(db, again)
+    assert (result.created, result.updated) == (0, 0)
+    moved = SAMPLE_ORG.replace("Ben Buyer,mia@example.com", "Ben Buyer,omar@example.com")
+    again.write_text(moved)
+    result = await import_org_chart(db, again)
+    assert (result.created, result.updated) == (0, 1)
+    async with db.session() as session:
+        assert sorted(await report_ids(session, ids["omar@example.com"])) == sorted(
+            [ids["fay@example.com"], ids["gus@example.com"], ids["ben@example.com"]])
+        dana_reports = await report_ids(session, ids["dana@example.com"])
+        assert len(dana_reports) == 7  # direct and indirect
+        settings = (await session.exec(select(func.count()).select_from(LearnerSettings))).one()
+        assert settings == 8  # everyone enrolled
+        slack_ids = (await session.exec(select(ChatIdentity.external_id).where(ChatIdentity.platform == "slack"))).all()
+        assert "UBEN" in slack_ids and len(slack_ids) == 7
+
+
+async def test_a_cycle_with_people_already_loaded_is_refused(db: Database, tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    path = tmp_path / "cycle.csv"
+    path.write_text("email,name,manager_email\ndana@example.com,Dana Director,ben@example.com\n")
+    with pytest.raises(OrgChartError) as caught:
+        await import_org_chart(db, path)
+    assert caught.value.problems[0].line == 2 and "manager cycle" in caught.value.problems[0].message
+    async with db.session() as session:
+        dana = await session.get(Person, ids["dana@example.com"])
+        assert dana is not None and dana.manager_id is None
+
+
+def test_cli_reports_lines_and_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COACH_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    path = tmp_path / "org.csv"
+    path.write_text("email,name,manager_email\na@x.com,A,nobody@x.com\n")
+    result = CliRunner().invoke(app, ["org", "import", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:2: unknown manager nobody@x.com" in result.output
+    path.write_text("email,name,manager_email,role\na@x.com,A,,buyer\nb@x.com,B,a@x.com,\n")
+    result = CliRunner().invoke(app, ["org", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "2 new" in result.output
