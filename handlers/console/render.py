@@ -1,0 +1,155 @@
+"""Replies as terminal text (rich): the same conversation as in Slack, with keys instead of buttons.
+
+Answer options are numbered 1, 2, 3…; every other button gets a letter. `Keys` remembers which key
+presses which button until the next reply.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from bot.replies import AnswerResult, Button, LessonCard, Notice, ProgressView, SettingsForm
+
+Renderer = Callable[[Any, "Keys"], RenderableType]
+RENDERERS: dict[type, Renderer] = {}
+
+
+@dataclass
+class Keys:
+    """Keys shown in the terminal and the buttons they press."""
+
+    buttons: dict[str, Button] = field(default_factory=dict)
+
+    def option(self, button: Button) -> str:
+        key = str(sum(k.isdigit() for k in self.buttons) + 1)
+        self.buttons[key] = button
+        return key
+
+    def letter(self, button: Button) -> str:
+        key = next(c for c in string.ascii_lowercase if c not in self.buttons)
+        self.buttons[key] = button
+        return key
+
+    def row(self, buttons: list[Button]) -> Text:
+        text = Text()
+        for button in buttons:
+            text.append(f"[{self.letter(button)}] ", style="bold cyan")
+            text.append(button.label + "   ")
+        return text
+
+
+def renders(kind: type) -> Callable[[Renderer], Renderer]:
+    """Register the terminal renderer of one reply type."""
+
+    def register(function: Renderer) -> Renderer:
+        RENDERERS[kind] = function
+        return function
+
+    return register
+
+
+def render(message: Any, keys: Keys) -> RenderableType:
+    renderer = RENDERERS.get(type(message))
+    if renderer is None:
+        return Markdown(str(getattr(message, "text", message)))
+    return renderer(message, keys)
+
+
+def markdown(text: str) -> Markdown:
+    """The coach's Markdown, where (as in chat) a single newline is a line break."""
+    return Markdown(re.sub(r"(?<!\n)\n(?!\n)", "  \n", text))
+
+
+@renders(Notice)
+def _notice(message: Notice, keys: Keys) -> RenderableType:
+    parts: list[RenderableType] = [markdown(message.text)]
+    if message.buttons:
+        parts.append(keys.row(message.buttons))
+    return Group(*parts)
+
+
+@renders(LessonCard)
+def _lesson(card: LessonCard, keys: Keys) -> RenderableType:
+    parts: list[RenderableType] = []
+    if card.reason:
+        parts.append(Text(card.reason, style="italic"))
+    if card.body:
+        parts.append(markdown(card.body))
+    if card.media:
+        parts.append(Text(f"▶ {card.media}", style="blue underline"))
+    if card.question:
+        parts.append(Text("\n" + card.question, style="bold"))
+        for button in card.options:
+            if card.answered:
+                mark = "✔" if button.label == card.chosen else " "
+                parts.append(Text(f"  {mark} {button.label}"))
+            else:
+                parts.append(Text.assemble(("  " + keys.option(button) + ") ", "bold cyan"), button.label))
+    elif card.prompt:
+        parts.append(Text("\n" + card.prompt, style="bold"))
+        parts.append(Text("(type your answer after > and press Enter)" if not card.answered
+                          else f"  ✔ {card.chosen}", style="dim"))
+    return Panel(Group(*parts), title=f"[bold]{card.title}[/bold]", subtitle=card.header, title_align="left")
+
+
+@renders(AnswerResult)
+def _result(result: AnswerResult, keys: Keys) -> RenderableType:
+    if result.correct is None:
+        verdict = Text("Saved.", style="bold")
+    elif result.correct:
+        verdict = Text("✅ Right!", style="bold green")
+    else:
+        verdict = Text(f"❌ Not quite — the answer is: {result.right_answer}", style="bold red")
+    parts: list[RenderableType] = [verdict]
+    if result.explain:
+        parts.append(markdown(result.explain))
+    parts.append(Text(result.progress_line, style="dim"))
+    parts.extend(Text(line, style="bold yellow") for line in result.celebrations)
+    parts.append(keys.row(result.buttons + result.feedback))
+    return Group(*parts)
+
+
+@renders(ProgressView)
+def _progress(view: ProgressView, keys: Keys) -> RenderableType:
+    table = Table(title=f"{view.name} · streak {view.streak_days} day(s)" + (" · paused" if view.paused else ""))
+    for column in ("competency", "level", "target", "mastery", "why"):
+        table.add_column(column)
+    for row in view.rows:
+        bar = "█" * round(row.mastery * 10) + "░" * (10 - round(row.mastery * 10))
+        table.add_row(row.name, str(row.level), str(row.target or "—"), f"{bar} {row.mastery:.0%}", row.why)
+    parts: list[RenderableType] = [table]
+    if view.next_lesson_at:
+        parts.append(Text(f"Next scheduled lesson: {view.next_lesson_at:%a %d %b %H:%M} UTC ({view.timezone})"))
+    if view.badges:
+        parts.append(Text("Badges: " + ", ".join(view.badges)))
+    parts.append(markdown("_What your manager sees:_ " + view.manager_sees))
+    parts.append(keys.row(view.buttons))
+    return Group(*parts)
+
+
+@renders(SettingsForm)
+def _settings(form: SettingsForm, keys: Keys) -> RenderableType:
+    days = ", ".join(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][int(d) - 1] for d in form.days)
+    lines = [
+        f"Days: {days}", f"Window: {form.window_start}–{form.window_end} ({form.timezone})",
+        f"Lessons per day: {form.lessons_per_day}", f"Formats first: {', '.join(form.formats) or 'any'}",
+        f"Goal role: {form.goal_role or '—'}", f"Interests: {', '.join(form.interests) or '—'}",
+        f"Peers may see my name: {'yes' if form.show_name_to_peers else 'no'}",
+        f"Shout-outs: {'yes' if form.shoutout_opt_in else 'no'}",
+    ]
+    if form.is_manager:
+        lines.append(f"Weekly team digest: {'yes' if form.digest_opt_in else 'no'}")
+    edit = Button("Change settings", "edit_settings", {})
+    keys.buttons["s"] = edit
+    return Panel(Group(*(Text(line) for line in lines), Text("[s] Change settings", style="bold cyan")),
+                 title="Your settings", title_align="left")
