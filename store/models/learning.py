@@ -59,6 +59,7 @@ class Delivery(SQLModel, table=True):
         Index("ix_delivery_status_due", "status", "due_at"),
         Index("ix_delivery_person_created", "person_id", "created_at"),
         Index("ix_delivery_person_lesson", "person_id", "lesson_id"),
+        Index("ix_delivery_remind", "remind_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -83,6 +84,9 @@ class Delivery(SQLModel, table=True):
     message_ref: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    remind_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="when an unanswered lesson gets its one gentle reminder"
+    )
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -302,6 +302,7 @@ def upgrade() -> None:
     sa.Column('message_ref', store.types.JSONType, nullable=True),
     sa.Column('created_at', store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('remind_at', store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reminded_at', store.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['lesson_id'], ['lesson.id'], ),
     sa.ForeignKeyConstraint(['lesson_version_id'], ['lessonversion.id'], ),
@@ -314,6 +315,7 @@ def upgrade() -> None:
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         batch_op.create_index('ix_delivery_person_created', ['person_id', 'created_at'], unique=False)
         batch_op.create_index('ix_delivery_person_lesson', ['person_id', 'lesson_id'], unique=False)
+        batch_op.create_index('ix_delivery_remind', ['remind_at'], unique=False)
         batch_op.create_index('ix_delivery_status_due', ['status', 'due_at'], unique=False)
 
     op.create_table('answer',
@@ -375,6 +377,7 @@ def downgrade() -> None:
     op.drop_table('answer')
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         batch_op.drop_index('ix_delivery_status_due')
+        batch_op.drop_index('ix_delivery_remind')
         batch_op.drop_index('ix_delivery_person_lesson')
         batch_op.drop_index('ix_delivery_person_created')
 
