@@ -60,7 +60,7 @@ async def plan_next(session: AsyncSession, ctx: LearnerContext, model: MasteryMo
     """The next delivery for this learner, or None when there is nothing left to learn or review."""
     recent = await learning.recent_deliveries(session, ctx.id)
     last_item = next((d.item_key for d in recent if d.item_key), None)
-    if allow_review and _review_share(recent) < config.review_share:
+    if allow_review and _review_allowed(recent, config.review_share):
         plan = await _review(session, ctx, now, last_item)
         if plan is not None:
             return plan
@@ -79,9 +79,12 @@ async def plan_lesson(session: AsyncSession, ctx: LearnerContext, lesson: Lesson
     return Plan(lesson, question, kind, lesson.competency_id)
 
 
-def _review_share(recent: list[PastDelivery]) -> float:
-    window = recent[:REVIEW_WINDOW]
-    return sum(d.kind == "review" for d in window) / REVIEW_WINDOW
+def _review_allowed(recent: list[PastDelivery], share: float) -> bool:
+    """Interleave: never two reviews in a row, and at most `share` of the last deliveries, counting this one."""
+    if recent and recent[0].kind == "review":
+        return False
+    window = recent[: REVIEW_WINDOW - 1]
+    return (sum(d.kind == "review" for d in window) + 1) / REVIEW_WINDOW <= share
 
 
 async def _review(session: AsyncSession, ctx: LearnerContext, now: datetime, last_item: str | None) -> Plan | None:

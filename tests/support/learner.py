@@ -1,0 +1,47 @@
+"""A scripted learner: ask for the next lesson, answer it right or wrong, and inspect what was sent."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.coach import Coach
+from bot.replies import LessonCard, Reply
+from store.models import Delivery, Lesson, Question
+
+
+async def next_card(coach: Coach, person_id: int) -> LessonCard:
+    reply = await coach.command(person_id, "")
+    card = reply.messages[0]
+    assert isinstance(card, LessonCard), f"expected a lesson, got {card!r}"
+    await coach.sent(card.delivery_id, platform="test", message_ref=None)
+    return card
+
+
+async def option_for(coach: Coach, card: LessonCard, correct: bool) -> int:
+    async with coach.database.session() as session:
+        delivery = await session.get(Delivery, card.delivery_id)
+        assert delivery is not None and delivery.question_id is not None
+        question = await session.get(Question, delivery.question_id)
+        assert question is not None
+        return next(i for i, o in enumerate(question.options) if bool(o.get("correct")) == correct)
+
+
+async def answer(coach: Coach, person_id: int, card: LessonCard, correct: bool) -> Reply:
+    choice = await option_for(coach, card, correct)
+    return await coach.press(person_id, "answer", {"d": card.delivery_id, "o": choice}, via="test")
+
+
+async def delivery_facts(coach: Coach, delivery_id: int) -> tuple[Delivery, Lesson, Question | None]:
+    async with coach.database.session() as session:
+        delivery = await session.get(Delivery, delivery_id)
+        assert delivery is not None
+        lesson = await session.get(Lesson, delivery.lesson_id)
+        assert lesson is not None
+        question = await session.get(Question, delivery.question_id) if delivery.question_id else None
+        return delivery, lesson, question
+
+
+async def all_deliveries(coach: Coach, person_id: int) -> list[Delivery]:
+    async with coach.database.session() as session:
+        rows = await session.exec(select(Delivery).where(Delivery.person_id == person_id).order_by(Delivery.id))
+        return list(rows.all())
