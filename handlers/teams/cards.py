@@ -1,0 +1,172 @@
+"""The coach's replies as Adaptive Cards: one renderer per `bot.replies` type, registered by type.
+
+Lessons show their header, text, media link and the question with one Action.Submit per option, titled
+with the option's text; once answered, the same card is re-rendered without buttons. Modules that
+render further reply types are imported at the bottom, so importing this module registers every card.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from botbuilder.core import CardFactory, MessageFactory
+from botbuilder.schema import Activity, Attachment
+
+from bot.replies import AnswerResult, LessonCard, Notice, ProgressView, Reply
+from handlers.teams.adaptive import (
+    SUBMIT,
+    Card,
+    action_set,
+    card,
+    heading,
+    inline,
+    render,
+    renderer,
+    submit,
+    subtle,
+    text_blocks,
+)
+
+REFLECT = "reflect"  # the submit action of a reflection card; its Input.Text has the id "text"
+REFLECTION_MAX = 4000
+FILE_LINES = 60
+FILE_CHARS = 20_000  # Teams refuses messages over about 28 KB
+VERDICT = {True: "✅ **Right!**", False: "❌ **Not quite.**", None: "📝 **Saved.**"}
+
+
+@renderer(Notice)
+def notice(item: Notice) -> Card:
+    return card(text_blocks(item.text), [submit(b) for b in item.buttons])
+
+
+@renderer(LessonCard)
+def lesson(item: LessonCard) -> Card:
+    body: list[dict[str, Any]] = [subtle(item.header), heading(item.title, size="Large")]
+    if item.reason:
+        body.append(subtle(f"_{item.reason}_"))
+    body += text_blocks(item.body)
+    if item.media:
+        label = "▶ Watch the video" if item.format == "video" else "🔗 Open the material"
+        body.append({"type": "TextBlock", "text": f"[{label}]({item.media})", "wrap": True})
+    actions: list[dict[str, Any]] = []
+    if item.question:
+        body.append({**heading(item.question, size="Default"), "spacing": "Large"})
+    if item.answered:
+        body.append(_answered_line(item))
+    elif item.prompt and not item.options:
+        body.append({**heading(item.prompt, size="Default"), "spacing": "Large"})
+        body.append({"type": "Input.Text", "id": "text", "isMultiline": True, "maxLength": REFLECTION_MAX,
+                     "placeholder": "A sentence or two — only you will see it."})
+        actions.append({"type": SUBMIT, "title": "Send my reflection", "style": "positive",
+                        "data": {"action": REFLECT, "value": {"d": item.delivery_id}}})
+    else:
+        actions = [submit(option) for option in item.options]
+    return card(body, actions, wide=True)
+
+
+def _answered_line(item: LessonCard) -> dict[str, Any]:
+    if item.correct is None:
+        text = f"Your reflection: _{item.chosen}_"
+    else:
+        text = f"Your answer: **{item.chosen}** — {'✅ right' if item.correct else '❌ not quite'}"
+    return {"type": "TextBlock", "text": inline(text), "wrap": True, "spacing": "Medium"}
+
+
+@renderer(AnswerResult)
+def answer(item: AnswerResult) -> Card:
+    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": VERDICT[item.correct], "size": "Medium",
+                                   "wrap": True}]
+    if item.correct is not None:
+        body.append({"type": "TextBlock", "text": inline(f"You chose: {item.chosen}"), "wrap": True})
+    if item.right_answer:
+        body.append({"type": "TextBlock", "text": inline(f"The answer: **{item.right_answer}**"), "wrap": True})
+    body += text_blocks(item.explain)
+    body.append(subtle(item.progress_line))
+    body += [{"type": "TextBlock", "text": inline(line), "wrap": True} for line in item.celebrations]
+    if item.feedback:
+        body += [subtle("How was this lesson?"), action_set(item.feedback)]
+    return card(body, [submit(b) for b in item.buttons])
+
+
+@renderer(ProgressView)
+def progress(item: ProgressView) -> Card:
+    body: list[dict[str, Any]] = [heading(f"{item.name} — your progress")]
+    status = f"🔥 Streak: {item.streak_days} day{'' if item.streak_days == 1 else 's'}"
+    if item.paused:
+        status += " · ⏸ paused (type **resume** to restart)"
+    elif item.next_lesson_at:
+        status += f" · next lesson {_local(item.next_lesson_at, item.timezone)}"
+    body.append({"type": "TextBlock", "text": status, "wrap": True})
+    if item.rows:
+        body.append({"type": "FactSet", "facts": [
+            {"title": row.name, "value": _row_value(row.level, row.target, row.mastery, row.correct, row.attempts)}
+            for row in item.rows
+        ]})
+    else:
+        body.append({"type": "TextBlock", "text": "No competencies yet — type **learn** for a first lesson.",
+                     "wrap": True})
+    if item.badges:
+        body.append({"type": "TextBlock", "text": "🏅 " + " · ".join(item.badges), "wrap": True})
+    body.append(subtle(item.manager_sees))
+    return card(body, [submit(b) for b in item.buttons], wide=True)
+
+
+def _row_value(level: int, target: int, mastery: float, correct: int, attempts: int) -> str:
+    goal = f"level {level} of {target}" if target else f"level {level}"
+    done = "✅ " if target and level >= target else ""
+    return f"{done}{goal} · mastery {mastery:.0%} · {correct}/{attempts} right"
+
+
+def _local(moment: Any, zone: str) -> str:
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz, zone = ZoneInfo("UTC"), "UTC"
+    return moment.astimezone(tz).strftime("%a %d %b, %H:%M") + f" ({zone})"
+
+
+def activity_for(item: Any) -> Activity:
+    """One reply item as a message carrying its card."""
+    return MessageFactory.attachment(CardFactory.adaptive_card(render(item)))
+
+
+def file_activity(name: str, data: bytes, mime: str) -> Activity:
+    """A file of a reply. Images go inline (Teams shows them in the chat). A bot can't drop other files
+    into a Teams chat without OneDrive consent, so text files (a CSV export) are shown as text to copy,
+    cut at what fits in one message."""
+    if mime.startswith("image/"):
+        url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+        return MessageFactory.attachment(Attachment(content_type=mime, content_url=url, name=name))
+    text = data.decode("utf-8", errors="replace") if mime.startswith("text/") else ""
+    lines = text.splitlines()
+    shown = lines[:FILE_LINES]
+    while shown and len("\n".join(shown)) > FILE_CHARS:
+        shown.pop()
+    body = [heading(f"📎 {name}")]
+    body += [{"type": "TextBlock", "text": line, "fontType": "Monospace", "wrap": True, "spacing": "None"}
+             for line in shown]
+    if len(shown) < len(lines) or not text:
+        body.append(subtle(f"Showing {len(shown)} of {len(lines)} lines; the whole file is too big for a Teams "
+                           "message — ask your L&D admin for `coach export csv`."
+                           if text else "This file can't be shown in Teams."))
+    return MessageFactory.attachment(CardFactory.adaptive_card(card(body, wide=True)))
+
+
+def update_for(item: Any, activity_id: str) -> Activity:
+    """The replacement of an earlier message (e.g. the lesson card after an answer)."""
+    activity = activity_for(item)
+    activity.id = activity_id
+    return activity
+
+
+def all_messages(reply: Reply) -> list[tuple[Any, Activity]]:
+    """Every new message of a reply, in order: its items, then its files."""
+    made = [(item, activity_for(item)) for item in reply.messages]
+    made += [((name, mime), file_activity(name, data, mime)) for name, data, mime in reply.attachments]
+    return made
+
+
+# Renderers of further reply types register themselves on import.
+from handlers.teams import settings_card  # noqa: E402, F401

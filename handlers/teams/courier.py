@@ -1,0 +1,62 @@
+"""Proactive sends to Teams: scheduled and triggered lessons, through the person's stored reference.
+
+Teams lets a bot write first only into a conversation that exists, so the courier reaches people who have
+installed the app (their ConversationReference is stored on their chat identity at install or at their
+first message) and continues that conversation with `CloudAdapter.continue_conversation`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import ConversationReference
+from msrest.exceptions import DeserializationError
+
+from bot.couriers import DeliveryError, Recipient, Sent
+from bot.replies import LessonCard, Reply
+from handlers.teams.cards import all_messages
+from handlers.teams.posting import Backoff, with_backoff
+
+
+class TeamsCourier:
+    """The `bot.couriers.Courier` for Teams."""
+
+    platform = "teams"
+
+    def __init__(self, adapter: CloudAdapter, app_id: str, backoff: Backoff) -> None:
+        self.adapter = adapter
+        self.app_id = app_id
+        self.backoff = backoff
+
+    def can_reach(self, recipient: Recipient) -> bool:
+        """Only people with a stored reference: a bot can't open a chat with someone who hasn't installed it."""
+        address = recipient.address or {}
+        return bool(address.get("serviceUrl") and (address.get("conversation") or {}).get("id"))
+
+    def rate_key(self, recipient: Recipient) -> str:
+        """Teams throttles per app and tenant."""
+        tenant = recipient.workspace or ((recipient.address or {}).get("conversation") or {}).get("tenantId")
+        return f"teams:{tenant or 'unknown'}"
+
+    async def send(self, recipient: Recipient, reply: Reply) -> Sent:
+        """Post the reply's messages into the person's chat with the bot. Each message is retried on its
+        own, so a throttled second message never re-sends the first."""
+        if not self.can_reach(recipient):
+            raise DeliveryError(f"{recipient.email} has not installed the Teams app", permanent=True)
+        try:
+            reference = ConversationReference().deserialize(recipient.address)
+        except DeserializationError as error:
+            raise DeliveryError(f"stored Teams reference of {recipient.email} is unusable", permanent=True) from error
+        posted: list[tuple[Any, str | None]] = []
+
+        async def post(turn_context: TurnContext) -> None:
+            for item, activity in all_messages(reply):
+                response = await with_backoff(lambda a=activity: turn_context.send_activity(a), self.backoff)
+                posted.append((item, response.id if response else None))
+
+        await self.adapter.continue_conversation(reference, post, self.app_id)
+        lesson_ids = [activity_id for item, activity_id in posted if isinstance(item, LessonCard)]
+        activity_id = lesson_ids[0] if lesson_ids else (posted[-1][1] if posted else None)
+        return Sent(message_ref={"activity_id": activity_id, "conversation_id": reference.conversation.id})

@@ -1,0 +1,93 @@
+"""`POST /api/messages`: check the request, authenticate it, then let the adapter run the turn.
+
+The stock `CloudAdapter.process` answers 500 to malformed JSON or an activity without `from`, and 500 to
+a token signed by a key it doesn't know; it also serialises invoke bodies twice (botbuilder 4.17.1).
+So the request is validated here (400), authenticated through the SDK here (401, or 503 when the signing
+keys can't be fetched), and only then handed to `process_activity`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+import requests
+from aiohttp import web
+from botbuilder.core import Bot, serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+from msrest.exceptions import DeserializationError
+
+from bot.metrics import HANDLER_SECONDS, REQUESTS
+
+log = logging.getLogger(__name__)
+
+ROUTE = "/api/messages"
+REQUIRED_OBJECTS = ("from", "conversation")
+
+
+def problem(body: Any) -> str | None:
+    """Why this body is not an activity the bot can answer, or None when it is."""
+    if not isinstance(body, dict):
+        return "the body must be a JSON object (a Bot Framework activity)"
+    if not isinstance(body.get("type"), str) or not body["type"]:
+        return "the activity has no type"
+    for field in REQUIRED_OBJECTS:
+        if not isinstance(body.get(field), dict) or not isinstance(body[field].get("id"), str):
+            return f"the activity has no {field}.id"
+    service_url = body.get("serviceUrl")
+    if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
+        return "the activity has no serviceUrl"
+    return None
+
+
+def messages_handler(adapter: CloudAdapter, bot: Bot) -> Any:
+    """The aiohttp handler for Bot Framework activities."""
+
+    async def handle(request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        response = await _answer(request, adapter, bot)
+        REQUESTS.labels(ROUTE, str(response.status)).inc()
+        HANDLER_SECONDS.labels("teams").observe(time.perf_counter() - started)
+        return response
+
+    return handle
+
+
+async def _answer(request: web.Request, adapter: CloudAdapter, bot: Bot) -> web.Response:
+    if "json" not in request.content_type:
+        return _refuse(415, "send the activity as application/json")
+    try:
+        body = json.loads(await request.text())
+    except ValueError:
+        return _refuse(400, "the body is not valid JSON")
+    reason = problem(body)
+    if reason is None:
+        try:
+            activity = Activity().deserialize(body)
+        except DeserializationError as error:
+            reason = f"the activity could not be read: {error}"
+    if reason is not None:
+        return _refuse(400, reason)
+    try:
+        authenticated = await adapter.bot_framework_authentication.authenticate_request(
+            activity, request.headers.get("Authorization", ""))
+    except requests.RequestException as error:
+        log.error("could not fetch the Bot Framework signing keys to check a request: %s", error)
+        return _refuse(503, "the request could not be authenticated just now")
+    except Exception as error:
+        log.warning("refused a Teams request that failed authentication: %s", type(error).__name__)
+        return _refuse(401, "the request is not authenticated")
+    invoke = await adapter.process_activity(authenticated, activity, bot.on_turn)
+    if invoke is None:
+        return web.Response(status=200)
+    data = invoke.body
+    if data is not None and not isinstance(data, (dict, list, str, int, float, bool)):
+        data = serializer_helper(data)
+    return web.json_response(data, status=int(invoke.status))
+
+
+def _refuse(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)

@@ -1,0 +1,84 @@
+"""Calls to the Bot Framework connector, with the backoff Teams asks for and errors the coach understands.
+
+Teams throttles with 429 (and 412/502/503/504 under load). The SDK's HTTP layer (msrest on requests)
+retries only some 5xx and never a 429 on POST, so each call here is retried with a short, bounded
+backoff that honours `Retry-After`; when the wait would be longer, or the attempts run out, the call
+ends in a `DeliveryError(retry_after=…)` and the dispatcher tries again later — nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TypeVar
+
+from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from bot.couriers import DeliveryError
+from bot.metrics import SEND_FAILURES
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+THROTTLED = frozenset({412, 429, 502, 503, 504})
+GONE = frozenset({403, 404})  # the app was uninstalled or blocked, or the conversation no longer exists
+UNREACHABLE_RETRY = 60.0  # seconds before the dispatcher tries again after the connector could not be reached
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How long one call may keep trying before it hands the retry to the dispatcher."""
+
+    attempts: int = 4
+    first: float = 1.0
+    longest: float = 8.0  # a longer Retry-After is not waited for here
+
+
+def retry_after(error: HttpOperationError) -> float | None:
+    """Seconds from the response's Retry-After header (delta-seconds or an HTTP date), if any."""
+    headers = getattr(error.response, "headers", None) or {}
+    raw = headers.get("Retry-After")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, (parsedate_to_datetime(raw) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+def status_of(error: HttpOperationError) -> int:
+    return int(getattr(error.response, "status_code", 0) or 0)
+
+
+async def with_backoff(call: Callable[[], Awaitable[T]], backoff: Backoff) -> T:
+    """Run one connector call; retry throttling inline while the waits are short."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await call()
+        except HttpOperationError as error:
+            status = status_of(error)
+            if status not in THROTTLED:
+                SEND_FAILURES.labels("teams", "permanent" if status in GONE else "failed").inc()
+                raise DeliveryError(f"Teams answered {status}: {error}", permanent=status in GONE) from error
+            wait = retry_after(error)
+            wait = backoff.first * 2 ** (attempt - 1) if wait is None else wait
+            if attempt >= backoff.attempts or wait > backoff.longest:
+                SEND_FAILURES.labels("teams", "deferred").inc()
+                raise DeliveryError(f"Teams is throttling ({status})", retry_after=wait) from error
+            SEND_FAILURES.labels("teams", "retried").inc()
+            log.info("Teams answered %s; retrying in %.1fs (attempt %d of %d)", status, wait, attempt,
+                     backoff.attempts)
+            await asyncio.sleep(wait)
+        except ClientRequestError as error:
+            SEND_FAILURES.labels("teams", "deferred").inc()
+            raise DeliveryError(f"Teams connector unreachable: {error}", retry_after=UNREACHABLE_RETRY) from error

@@ -1,0 +1,203 @@
+"""What the bot does with each Teams activity: find the person, call the coach, show the reply.
+
+Typed words go to `Coach.command`, card submits (an Action.Submit arrives as a message with `value`) to
+`Coach.press`, `Coach.reflect` or `Coach.save_settings`. Every turn stores the person's conversation
+reference, so scheduled lessons can reach them later (see `courier.py`).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from datetime import timedelta
+from typing import Any
+
+from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema import Activity, ChannelAccount
+from msrest.exceptions import ClientException
+
+from bot.coach import Coach
+from bot.couriers import DeliveryError
+from bot.metrics import ANSWERS, LESSONS_SENT
+from bot.replies import AnswerResult, Button, LessonCard, Notice, Reply
+from bot.usecases.preferences import SettingsError
+from handlers.teams.cards import REFLECT, activity_for, all_messages, update_for
+from handlers.teams.posting import Backoff, with_backoff
+from handlers.teams.settings_card import LABELS, SAVE, submitted_settings
+from store.models import Person
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "teams"
+DEFAULT_RETRY = 60.0
+TAGS = re.compile(r"<[^>]+>")
+
+NOT_IN_ORG = ("Hi! I couldn't find you in the org chart your L&D team gave me, so I can't send you lessons yet. "
+              "If you think you should be included, ask your HR or L&D admin to add you to it — then say hi again.")
+ONE_TO_ONE = ("I coach people one to one, so lessons and team summaries stay private. Open a chat with me "
+              "(the app's **Chat** tab) and type **help**.")
+SORRY = "Sorry — something went wrong on my side. Please try again in a minute."
+NO_LONGER_ACTIVE = "That form is no longer active. Type **help** to see what I can do."
+
+
+def command_for(text: str) -> tuple[str, str]:
+    """Typed words as (command, arguments). Teams has no slash commands, so the words alone decide:
+    `team …` is the manager's `/team …`, everything else is `/learn …` — which makes the learner's own
+    team view `learn team`. A leading slash is accepted too."""
+    words = text.strip().lstrip("/").strip()
+    first, _, rest = words.partition(" ")
+    if first.lower() in ("team", "learn"):
+        return first.lower(), rest.strip()
+    return "learn", words
+
+
+def welcome(person: Person) -> Notice:
+    first = person.name.split()[0] if person.name.strip() else "there"
+    return Notice(
+        f"Hi {first}! I'm your learning coach. I'll send you a two-minute lesson on your working days, picked "
+        "for your role and for what you already know.\n\nType **learn** for a lesson now, **progress** to see "
+        "where you stand, or **help** for everything I can do.",
+        [Button("First lesson now", "next", {}, "primary"), Button("Settings", "settings", {})],
+    )
+
+
+def spoken_text(activity: Activity) -> str:
+    """The words of a message without the bot's @mention, tags or HTML entities."""
+    text = TurnContext.remove_recipient_mention(activity) if activity.recipient else activity.text
+    return html.unescape(TAGS.sub(" ", text or "")).strip()
+
+
+class CoachBot(ActivityHandler):
+    """The coach as a Bot Framework bot: translation only, no behaviour of its own."""
+
+    def __init__(self, coach: Coach, backoff: Backoff) -> None:
+        self.coach = coach
+        self.backoff = backoff
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        try:
+            await super().on_turn(turn_context)
+        except Exception:
+            log.exception("Teams turn failed (%s activity)", turn_context.activity.type)
+            try:
+                await turn_context.send_activity(activity_for(Notice(SORRY)))
+            except Exception:
+                log.warning("could not tell the person about the failure either")
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._welcome(turn_context)
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount],
+                                        turn_context: TurnContext) -> None:
+        """A personal install also sends installationUpdate; greet here only when a person (not the bot)
+        was added, so nobody is welcomed twice."""
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(member.id != bot_id for member in members_added):
+            await self._welcome(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if not _one_to_one(activity):
+            await self._show(turn_context, Reply.text(ONE_TO_ONE))
+            return
+        person = await self._identify(turn_context)
+        if person is None or person.id is None:
+            await self._show(turn_context, Reply.text(NOT_IN_ORG))
+            return
+        if isinstance(activity.value, dict) and activity.value.get("action"):
+            reply = await self._submitted(person.id, activity.value)
+        else:
+            text = spoken_text(activity)
+            if not text:
+                return
+            name, args = command_for(text)
+            reply = await self.coach.command(person.id, f"{name} {args}".strip(), default=name)
+        await self._show(turn_context, reply)
+
+    async def _welcome(self, turn_context: TurnContext) -> None:
+        if not _one_to_one(turn_context.activity):
+            return
+        person = await self._identify(turn_context)
+        await self._show(turn_context, Reply(messages=[welcome(person)]) if person else Reply.text(NOT_IN_ORG))
+
+    async def _identify(self, turn_context: TurnContext) -> Person | None:
+        """The org-chart person behind the sender, remembering where to reach them."""
+        activity = turn_context.activity
+        user = activity.from_property
+        reference = TurnContext.get_conversation_reference(activity)
+        reference.activity_id = None  # proactive messages start fresh, not as replies to this one
+
+        async def email() -> str | None:
+            try:
+                member = await TeamsInfo.get_member(turn_context, user.id)
+            except (ClientException, TypeError, ValueError) as error:
+                log.warning("Teams did not tell who %s is: %s", user.id, error)
+                return None
+            return member.email or member.user_principal_name
+
+        return await self.coach.identify(PLATFORM, user.id, email=email, alt_id=user.aad_object_id,
+                                         workspace=_tenant(activity), address=reference.serialize())
+
+    async def _submitted(self, person_id: int, data: dict[str, Any]) -> Reply:
+        """A pressed Action.Submit: its data carries the action and value; inputs are merged in."""
+        action = str(data["action"])
+        value = data.get("value") if isinstance(data.get("value"), dict) else {}
+        if action == SAVE:
+            try:
+                return await self.coach.save_settings(person_id, submitted_settings(data))
+            except SettingsError as error:
+                return Reply.text(f"Please check **{LABELS.get(error.field, error.field)}**: {error} "
+                                  "Nothing was changed.")
+        if action == REFLECT:
+            delivery = value.get("d")
+            if not isinstance(delivery, int) or isinstance(delivery, bool):
+                return Reply.text(NO_LONGER_ACTIVE)
+            return await self.coach.reflect(person_id, delivery, str(data.get("text") or ""), via=PLATFORM)
+        return await self.coach.press(person_id, action, value, via=PLATFORM)
+
+    async def _show(self, turn_context: TurnContext, reply: Reply) -> None:
+        """Update the card that was acted on, then post the new messages. A lesson that could not be
+        posted is handed back to the dispatcher (`send_failed`), so it is retried rather than lost."""
+        messages = list(reply.messages)
+        replied_to = turn_context.activity.reply_to_id
+        if reply.update is not None and replied_to:
+            update = update_for(reply.update, replied_to)
+            try:
+                await with_backoff(lambda: turn_context.update_activity(update), self.backoff)
+            except DeliveryError as error:
+                log.warning("could not update the answered card: %s", error)
+        elif reply.update is not None:
+            messages.insert(0, reply.update)
+        for item, activity in all_messages(Reply(messages=messages, attachments=reply.attachments)):
+            try:
+                response = await with_backoff(lambda a=activity: turn_context.send_activity(a), self.backoff)
+            except DeliveryError as error:
+                log.warning("could not post a %s to Teams: %s", type(item).__name__, error)
+                if isinstance(item, LessonCard) and not item.answered:
+                    retry_at = self.coach.clock() + timedelta(seconds=error.retry_after or DEFAULT_RETRY)
+                    await self.coach.send_failed(item.delivery_id, str(error), retry_at)
+                continue
+            await self._posted(turn_context, item, response.id if response else None)
+
+    async def _posted(self, turn_context: TurnContext, item: Any, activity_id: str | None) -> None:
+        if isinstance(item, LessonCard) and not item.answered:
+            ref = {"activity_id": activity_id, "conversation_id": turn_context.activity.conversation.id}
+            if await self.coach.sent(item.delivery_id, platform=PLATFORM, message_ref=ref):
+                LESSONS_SENT.labels(PLATFORM, "interactive").inc()
+        elif isinstance(item, AnswerResult):
+            ANSWERS.labels(PLATFORM, "reflection" if item.correct is None else str(item.correct).lower()).inc()
+
+
+def _one_to_one(activity: Activity) -> bool:
+    conversation_type = activity.conversation.conversation_type if activity.conversation else None
+    return conversation_type in (None, "personal")
+
+
+def _tenant(activity: Activity) -> str | None:
+    if activity.conversation and activity.conversation.tenant_id:
+        return activity.conversation.tenant_id
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = data.get("tenant")
+    return tenant.get("id") if isinstance(tenant, dict) else None

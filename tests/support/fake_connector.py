@@ -1,0 +1,351 @@
+"""A fake Bot Framework connector for tests, and a Teams user who talks to the bot through it.
+
+`FakeConnector` is the service a Teams bot calls back (`serviceUrl`): it answers the connector routes the
+coach uses, records every call, can be told to throttle, and also serves OpenID metadata and signing keys
+so that JWT checks can run offline. It runs on loopback in its own thread, because the SDK fetches signing
+keys with a blocking HTTP call that would otherwise stall the test's event loop.
+
+`TeamsUser` posts correctly shaped activities to the running server, as Teams would for one person in
+their personal chat with the bot, and reads back what the bot sent there. `teams_bot` runs that server
+(`build_app` + `attach_platforms` with COACH_TEAMS=1 and no app id) with the sample org loaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.assembly import Platforms, attach_platforms
+from bot.coach import Coach
+from bot.config import Settings
+from bot.server import build_app
+from store.db import Database
+from tests.support.org import SAMPLE_ORG, load_sample_org
+
+BOT_ID = "28:coach-bot"
+TENANT = "tenant-0001"
+AAD_HAL = "00000000-0000-0000-0000-0000000000aa"
+ORG = SAMPLE_ORG + f"hal@example.com,Hal Aad,mia@example.com,buyer,Europe/Berlin,,{AAD_HAL}\n"
+
+
+@dataclass
+class Call:
+    """One request the bot made to the connector."""
+
+    method: str
+    path: str
+    conversation: str | None
+    activity_id: str | None  # the activity replied to (POST) or updated (PUT)
+    body: dict[str, Any] | None
+    status: int
+    answer_id: str | None = None  # the id the connector gave a new activity
+
+    @property
+    def cards(self) -> list[dict[str, Any]]:
+        attachments = (self.body or {}).get("attachments") or []
+        return [a["content"] for a in attachments if a.get("contentType") == "application/vnd.microsoft.card.adaptive"]
+
+    @property
+    def texts(self) -> list[str]:
+        """Every text and button title in the message, in order (what a person reads)."""
+        found: list[str] = []
+        for content in self.cards:
+            _collect(content, found)
+        if (self.body or {}).get("text"):
+            found.insert(0, self.body["text"])  # type: ignore[index]
+        return found
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.texts)
+
+
+def _collect(node: Any, found: list[str]) -> None:
+    if isinstance(node, dict):
+        for key in ("text", "title"):
+            if isinstance(node.get(key), str):
+                found.append(node[key])
+        for key, value in node.items():
+            if key not in ("text", "title", "data"):
+                _collect(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _collect(value, found)
+
+
+@dataclass
+class _Failure:
+    method: str
+    status: int
+    remaining: int
+    retry_after: str | None
+
+
+@dataclass
+class FakeConnector:
+    """The connector on 127.0.0.1; `url` is the serviceUrl to put in activities."""
+
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> TeamsChannelAccount JSON
+    signing_keys: list[dict[str, Any]] = field(default_factory=list)  # JWKs served to the JWT checks
+    calls: list[Call] = field(default_factory=list)
+    url: str = ""
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._failures: list[_Failure] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-connector", daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    def start(self) -> FakeConnector:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=10)
+        return self
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+    async def _serve(self) -> None:
+        app = web.Application()
+        app.router.add_post("/v3/conversations", self._create_conversation)
+        app.router.add_post("/v3/conversations/{conversation}/activities", self._post_activity)
+        app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._post_activity)
+        app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._put_activity)
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._get_member)
+        app.router.add_get("/openid/configuration", self._openid)
+        app.router.add_get("/openid/keys", self._keys)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}/"
+
+    # -- what tests arrange and read -------------------------------------------------------------------
+    @property
+    def openid_url(self) -> str:
+        return self.url + "openid/configuration"
+
+    def fail(self, status: int, *, times: int = 1, retry_after: str | None = None, method: str = "POST") -> None:
+        """Answer the next `times` activity requests of `method` with `status` (e.g. 429 throttling)."""
+        with self._lock:
+            self._failures.append(_Failure(method, status, times, retry_after))
+
+    def clear_failures(self) -> None:
+        with self._lock:
+            self._failures.clear()
+
+    def sent(self, conversation: str, *, after: int = 0) -> list[Call]:
+        """Activities the bot posted successfully into a conversation (new messages, not updates)."""
+        return [c for c in self.calls[after:] if c.method == "POST" and c.conversation == conversation
+                and c.status == 200 and c.body is not None]
+
+    def updated(self, conversation: str, *, after: int = 0) -> list[Call]:
+        return [c for c in self.calls[after:] if c.method == "PUT" and c.conversation == conversation
+                and c.status == 200]
+
+    def attempts(self, conversation: str, *, after: int = 0) -> list[Call]:
+        return [c for c in self.calls[after:] if c.conversation == conversation and c.method in ("POST", "PUT")]
+
+    # -- routes ----------------------------------------------------------------------------------------
+    def _failure(self, method: str) -> _Failure | None:
+        with self._lock:
+            for failure in self._failures:
+                if failure.method == method and failure.remaining > 0:
+                    failure.remaining -= 1
+                    return failure
+        return None
+
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self.calls.append(call)
+
+    async def _activity_call(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        conversation = request.match_info["conversation"]
+        activity = request.match_info.get("activity")
+        failure = self._failure(request.method)
+        if failure is not None:
+            self._record(Call(request.method, request.path, conversation, activity, body, failure.status))
+            headers = {"Retry-After": failure.retry_after} if failure.retry_after is not None else {}
+            return web.json_response({"error": {"code": "Throttled", "message": "slow down"}},
+                                     status=failure.status, headers=headers)
+        answer_id = activity if request.method == "PUT" else f"activity-{next(self._ids)}"
+        self._record(Call(request.method, request.path, conversation, activity, body, 200, answer_id))
+        return web.json_response({"id": answer_id})
+
+    async def _post_activity(self, request: web.Request) -> web.Response:
+        return await self._activity_call(request)
+
+    async def _put_activity(self, request: web.Request) -> web.Response:
+        return await self._activity_call(request)
+
+    async def _get_member(self, request: web.Request) -> web.Response:
+        member = self.members.get(request.match_info["member"])
+        self._record(Call("GET", request.path, request.match_info["conversation"], None, None,
+                          200 if member else 404))
+        if member is None:
+            return web.json_response({"error": {"code": "MemberNotFoundInConversation",
+                                                "message": "The member is not in this conversation"}}, status=404)
+        return web.json_response(member)
+
+    async def _create_conversation(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        conversation = f"a:created-{next(self._ids)}"
+        self._record(Call("POST", request.path, conversation, None, body, 200))
+        return web.json_response({"id": conversation, "activityId": f"activity-{next(self._ids)}",
+                                  "serviceUrl": self.url})
+
+    async def _openid(self, _request: web.Request) -> web.Response:
+        return web.json_response({"issuer": "https://api.botframework.com", "jwks_uri": self.url + "openid/keys",
+                                  "id_token_signing_alg_values_supported": ["RS256"]})
+
+    async def _keys(self, _request: web.Request) -> web.Response:
+        return web.json_response({"keys": self.signing_keys})
+
+
+class TeamsUser:
+    """One person in their personal chat with the bot, posting activities to the server as Teams does."""
+
+    def __init__(self, http: aiohttp.ClientSession, bot_url: str, connector: FakeConnector, user_id: str, *,
+                 name: str = "", aad_id: str | None = None, token: str | None = None) -> None:
+        self.http = http
+        self.bot_url = bot_url
+        self.connector = connector
+        self.user_id = user_id
+        self.name = name
+        self.aad_id = aad_id
+        self.token = token
+        self.conversation = f"a:personal-{user_id.split(':')[-1]}"
+        self._ids = itertools.count(1)
+
+    def activity(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """A well-formed activity from this user in their personal chat."""
+        sender: dict[str, Any] = {"id": self.user_id, "name": self.name}
+        if self.aad_id:
+            sender["aadObjectId"] = self.aad_id
+        return {
+            "type": kind, "id": f"in-{self.user_id}-{next(self._ids)}", "channelId": "msteams",
+            "serviceUrl": self.connector.url, "timestamp": "2026-12-01T09:00:00.000Z",
+            "from": sender, "recipient": {"id": BOT_ID, "name": "Coach"},
+            "conversation": {"id": self.conversation, "conversationType": "personal", "tenantId": TENANT},
+            "channelData": {"tenant": {"id": TENANT}}, **fields,
+        }
+
+    async def post(self, activity: Any, *, content_type: str = "application/json") -> int:
+        headers = {"Content-Type": content_type}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        data = activity if isinstance(activity, str) else json.dumps(activity)
+        async with self.http.post(self.bot_url + "/api/messages", data=data, headers=headers) as response:
+            await response.read()
+            return response.status
+
+    async def say(self, text: str, **fields: Any) -> list[Call]:
+        """Type a message; returns what the bot posted back."""
+        mark = len(self.connector.calls)
+        status = await self.post(self.activity("message", text=text, **fields))
+        assert status == 200, status
+        return self.connector.sent(self.conversation, after=mark)
+
+    async def press(self, card: Call, data: dict[str, Any]) -> tuple[list[Call], list[Call]]:
+        """Press an Action.Submit on a card the bot sent; returns (cards updated, messages posted)."""
+        mark = len(self.connector.calls)
+        status = await self.post(self.activity("message", value=data, replyToId=card.answer_id))
+        assert status == 200, status
+        return (self.connector.updated(self.conversation, after=mark),
+                self.connector.sent(self.conversation, after=mark))
+
+    async def install(self) -> list[Call]:
+        mark = len(self.connector.calls)
+        status = await self.post(self.activity("installationUpdate", action="add"))
+        assert status == 200, status
+        return self.connector.sent(self.conversation, after=mark)
+
+
+def submits(call: Call) -> list[dict[str, Any]]:
+    """Every Action.Submit of the message's cards, in the body's action sets and the card's actions."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Submit":
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for content in call.cards:
+        walk(content)
+    return found
+
+
+@pytest.fixture(scope="module")
+def connector() -> Iterator[FakeConnector]:
+    """One fake connector per test module (each test talks in its own conversations)."""
+    fake = FakeConnector().start()
+    yield fake
+    fake.stop()
+
+
+@dataclass
+class TeamsBot:
+    """The server under test, with what tests need to talk to it and look behind it."""
+
+    coach: Coach
+    db: Database
+    connector: FakeConnector
+    http: aiohttp.ClientSession
+    url: str
+    ids: dict[str, int]  # email -> person id of the sample org
+    platforms: Platforms
+
+    def user(self, user_id: str, name: str = "", aad_id: str | None = None) -> TeamsUser:
+        return TeamsUser(self.http, self.url, self.connector, user_id, name=name, aad_id=aad_id)
+
+
+@asynccontextmanager
+async def teams_bot(db: Database, settings: Settings, clock: Callable[[], datetime], connector: FakeConnector,
+                    workdir: Path, **config: Any) -> AsyncIterator[TeamsBot]:
+    """`coach serve`'s HTTP app with Teams enabled, on loopback, with the sample org (plus Hal, known to
+    the org chart only by his AAD object id)."""
+    ids = await load_sample_org(db, workdir, ORG)
+    settings = settings.model_copy(update={"coach_teams": True, **config})
+    coach = Coach(db, settings, clock=clock, worker_id="test-worker")
+    platforms = attach_platforms(coach, settings)
+    server = TestServer(build_app(db, platforms.mounts), host="127.0.0.1")
+    await server.start_server()
+    connector.clear_failures()
+    try:
+        async with aiohttp.ClientSession() as http:
+            yield TeamsBot(coach, db, connector, http, str(server.make_url("")).rstrip("/"), ids, platforms)
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def teams(db: Database, settings: Settings, clock: Callable[[], datetime], connector: FakeConnector,
+                tmp_path: Path) -> AsyncIterator[TeamsBot]:
+    """The Teams bot without an app id (unauthenticated, as in local development), on either database."""
+    async with teams_bot(db, settings, clock, connector, tmp_path) as bot:
+        yield bot

@@ -1,0 +1,128 @@
+"""Teams, end to end over real HTTP: activities posted to the running server, replies recorded by a fake
+Bot Framework connector on loopback. Every test runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from store.db import Database
+from store.models import Answer, ChatIdentity, Delivery, Lesson, Question
+from tests.support.fake_connector import AAD_HAL, TENANT, TeamsBot, connector, submits, teams
+
+__all__ = ["connector", "teams"]  # fixtures: the module's fake connector, the server under test
+
+
+async def _identity(db: Database, person_id: int) -> ChatIdentity | None:
+    async with db.session() as session:
+        return (await session.exec(select(ChatIdentity).where(ChatIdentity.person_id == person_id,
+                                                              ChatIdentity.platform == "teams"))).first()
+
+
+async def test_install_stores_the_reference_and_welcomes(teams: TeamsBot) -> None:
+    ben = teams.user("29:ben", "Ben Buyer", aad_id="aad-ben")
+    sent = await ben.install()
+    assert len(sent) == 1 and "Hi Ben!" in sent[0].text and "learn" in sent[0].text
+    assert sent[0].activity_id is None or sent[0].activity_id.startswith("in-")
+    identity = await _identity(teams.db, teams.ids["ben@example.com"])
+    assert identity is not None and identity.workspace == TENANT and identity.alt_id == "aad-ben"
+    assert identity.address is not None
+    assert identity.address["serviceUrl"] == teams.connector.url
+    assert identity.address["conversation"]["id"] == ben.conversation
+    assert identity.address.get("activityId") is None
+
+
+async def test_conversation_update_greets_a_person_not_the_bot(teams: TeamsBot) -> None:
+    mia = teams.user("29:mia", "Mia Manager")
+    mark = len(teams.connector.calls)
+    assert await mia.post(mia.activity("conversationUpdate", membersAdded=[{"id": "28:coach-bot"}])) == 200
+    assert teams.connector.sent(mia.conversation, after=mark) == []
+    assert await mia.post(mia.activity("conversationUpdate", membersAdded=[{"id": "29:mia"}])) == 200
+    greeted = teams.connector.sent(mia.conversation, after=mark)
+    assert len(greeted) == 1 and "Hi Mia!" in greeted[0].text
+
+
+async def test_people_are_matched_by_aad_id_or_by_email_and_strangers_told_kindly(teams: TeamsBot) -> None:
+    hal = teams.user("29:hal-device", "Hal", aad_id=AAD_HAL)
+    assert "Hi Hal!" in (await hal.install())[0].text
+
+    teams.connector.members["29:gus"] = {"id": "29:gus", "name": "Gus", "email": "gus@example.com",
+                                         "userPrincipalName": "gus@example.com"}
+    gus = teams.user("29:gus", "Gus Agent")
+    assert "Hi Gus!" in (await gus.install())[0].text
+    identity = await _identity(teams.db, teams.ids["gus@example.com"])
+    assert identity is not None and identity.external_id == "29:gus"
+
+    stranger = teams.user("29:stranger", "Sam Stranger")  # the connector doesn't know them: 404 on lookup
+    reply = await stranger.say("learn")
+    assert len(reply) == 1 and "couldn't find you in the org chart" in reply[0].text
+    teams.connector.members["29:outsider"] = {"id": "29:outsider", "email": "someone@elsewhere.org"}
+    assert "couldn't find you" in (await teams.user("29:outsider").say("hi"))[0].text
+
+
+async def _first_question(db: Database, delivery_id: int) -> tuple[int, list[dict]]:
+    async with db.session() as session:
+        delivery = await session.get(Delivery, delivery_id)
+        assert delivery is not None and delivery.question_id is not None
+        question = await session.get(Question, delivery.question_id)
+        assert question is not None
+        return delivery.id or 0, question.options
+
+
+async def test_lesson_answer_update_and_double_submit(teams: TeamsBot) -> None:
+    ben = teams.user("29:ben", "Ben Buyer")
+    [lesson] = await ben.say("learn purchase order")
+    buttons = submits(lesson)
+    assert buttons and all(b["data"]["action"] == "answer" for b in buttons)
+    delivery_id = buttons[0]["data"]["value"]["d"]
+    _, options = await _first_question(teams.db, delivery_id)
+    assert [b["title"] for b in buttons] == [o["text"] for o in options]
+    card = lesson.cards[0]
+    assert "level" in card["body"][0]["text"] and card["body"][1]["size"] == "Large"
+    async with teams.db.session() as session:
+        delivery = await session.get(Delivery, delivery_id)
+        assert delivery is not None and delivery.status == "sent" and delivery.platform == "teams"
+        assert delivery.message_ref == {"activity_id": lesson.answer_id, "conversation_id": ben.conversation}
+
+    wrong = next(i for i, o in enumerate(options) if not o.get("correct"))
+    updated, posted = await ben.press(lesson, buttons[wrong]["data"])
+    assert [u.activity_id for u in updated] == [lesson.answer_id]
+    assert submits(updated[0]) == [] and f"Your answer: **{options[wrong]['text']}**" in updated[0].text
+    [result] = posted
+    assert "Not quite" in result.text
+    right = next(o["text"] for o in options if o.get("correct"))
+    assert right in result.text
+    titles = [b["title"] for b in submits(result)]
+    assert "Next lesson" in titles and "Too hard" in titles
+
+    updated, posted = await ben.press(lesson, buttons[wrong]["data"])  # pressed again: counts once
+    assert len(updated) == 1 and posted == []
+    right_index = next(i for i, o in enumerate(options) if o.get("correct"))
+    _, posted = await ben.press(lesson, buttons[right_index]["data"])  # a late change of mind is not graded
+    assert posted == []
+    async with teams.db.session() as session:
+        answers = (await session.exec(select(Answer).where(Answer.delivery_id == delivery_id))).all()
+    assert len(answers) == 1 and answers[0].correct is False and answers[0].via == "teams"
+
+    next_lesson = next(b for b in submits(result) if b["title"] == "Next lesson")
+    _, [another] = await ben.press(result, next_lesson["data"])
+    assert submits(another)[0]["data"]["value"]["d"] != delivery_id
+
+
+async def test_reflection_collects_text(teams: TeamsBot) -> None:
+    async with teams.db.session() as session:
+        reflection = (await session.exec(select(Lesson).where(Lesson.format == "reflection"))).first()
+    assert reflection is not None
+    cara = teams.user("29:cara", "Cara")
+    teams.connector.members["29:cara"] = {"id": "29:cara", "email": "cara@example.com"}
+    mark = len(teams.connector.calls)
+    assert await cara.post(cara.activity("message", value={"action": "lesson", "value": {"l": reflection.id}})) == 200
+    [card] = teams.connector.sent(cara.conversation, after=mark)
+    inputs = [e for e in card.cards[0]["body"] if e["type"] == "Input.Text"]
+    [send] = submits(card)
+    assert inputs and inputs[0]["id"] == "text" and send["data"]["action"] == "reflect"
+    updated, posted = await cara.press(card, {**send["data"], "text": "I will ask Finance earlier next time."})
+    assert "I will ask Finance earlier" in updated[0].text and submits(updated[0]) == []
+    assert "reflection is saved" in posted[0].text
+    async with teams.db.session() as session:
+        answer = (await session.exec(select(Answer).where(Answer.person_id == teams.ids["cara@example.com"]))).one()
+    assert answer.text == "I will ask Finance earlier next time."
