@@ -78,7 +78,7 @@ async def _answer(request: web.Request, adapter: CloudAdapter, bot: Bot) -> web.
         log.error("could not fetch the Bot Framework signing keys to check a request: %s", error)
         return _refuse(503, "the request could not be authenticated just now")
     except Exception as error:
-        log.warning("refused a Teams request that failed authentication: %s", type(error).__name__)
+        log.warning("refused a Teams request that failed authentication: %s %.200s", type(error).__name__, error)
         return _refuse(401, "the request is not authenticated")
     invoke = await adapter.process_activity(authenticated, activity, bot.on_turn)
     if invoke is None:

@@ -1,0 +1,87 @@
+"""Proactive lessons through the Teams courier (continue_conversation to the fake connector), and what
+throttling does to proactive and interactive sends — on both databases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.couriers import Courier, DeliveryError, Recipient
+from bot.usecases.lessons import lesson_now
+from store.models import ChatIdentity, Delivery
+from tests.support.fake_connector import TENANT, TeamsBot, TeamsUser, connector, submits, teams
+
+__all__ = ["connector", "teams"]  # fixtures
+
+
+async def _installed(teams: TeamsBot, user_id: str, email: str) -> tuple[TeamsUser, Recipient, Courier]:
+    user = teams.user(user_id, email.split("@")[0].title())
+    await user.install()
+    person_id = teams.ids[email]
+    async with teams.db.session() as session:
+        identity = (await session.exec(select(ChatIdentity).where(ChatIdentity.person_id == person_id,
+                                                              ChatIdentity.platform == "teams"))).one()
+    recipient = Recipient(person_id=person_id, email=email, name=user.name, external_id=identity.external_id,
+                          address=identity.address, workspace=identity.workspace)
+    return user, recipient, teams.platforms.couriers["teams"]
+
+
+async def test_a_lesson_reaches_the_learner_proactively_and_can_be_answered(teams: TeamsBot) -> None:
+    ben, recipient, courier = await _installed(teams, "29:ben", "ben@example.com")
+    assert courier.platform == "teams" and courier.can_reach(recipient)
+    assert courier.rate_key(recipient) == f"teams:{TENANT}"
+
+    mark = len(teams.connector.calls)
+    reply = await lesson_now(teams.coach, recipient.person_id, origin="scheduled")
+    sent = await courier.send(recipient, reply)
+    [lesson] = teams.connector.sent(ben.conversation, after=mark)
+    assert sent.message_ref == {"activity_id": lesson.answer_id, "conversation_id": ben.conversation}
+    option = submits(lesson)[0]
+    assert option["data"]["action"] == "answer"
+
+    updated, [result] = await ben.press(lesson, option["data"])
+    assert updated and ("Right!" in result.text or "Not quite" in result.text)
+
+    stranger = Recipient(person_id=recipient.person_id, email="ben@example.com", name="Ben")
+    assert not courier.can_reach(stranger)
+    with pytest.raises(DeliveryError) as refused:
+        await courier.send(stranger, reply)
+    assert refused.value.permanent
+
+
+async def test_throttling_is_retried_briefly_then_handed_to_the_dispatcher(teams: TeamsBot) -> None:
+    ben, recipient, courier = await _installed(teams, "29:ben", "ben@example.com")
+    reply = await lesson_now(teams.coach, recipient.person_id, origin="scheduled")
+
+    mark = len(teams.connector.calls)
+    teams.connector.fail(429, times=1, retry_after="0")
+    teams.connector.fail(502, times=1, retry_after="0")
+    await courier.send(recipient, reply)
+    assert [c.status for c in teams.connector.attempts(ben.conversation, after=mark)] == [429, 502, 200]
+
+    mark = len(teams.connector.calls)
+    teams.connector.fail(429, times=5, retry_after="30")
+    with pytest.raises(DeliveryError) as throttled:
+        await courier.send(recipient, reply)
+    assert throttled.value.retry_after == 30 and not throttled.value.permanent
+    assert [c.status for c in teams.connector.attempts(ben.conversation, after=mark)] == [429]
+
+    teams.connector.clear_failures()
+    teams.connector.fail(403)  # e.g. the person blocked the bot
+    with pytest.raises(DeliveryError) as blocked:
+        await courier.send(recipient, reply)
+    assert blocked.value.permanent
+
+
+async def test_a_throttled_interactive_lesson_goes_back_to_the_dispatcher(teams: TeamsBot) -> None:
+    ben = teams.user("29:ben", "Ben Buyer")
+    teams.connector.fail(429, times=5, retry_after="30")
+    assert await ben.say("learn") == []
+    async with teams.db.session() as session:
+        [delivery] = (await session.exec(select(Delivery).where(Delivery.person_id == teams.ids["ben@example.com"])
+                                         )).all()
+    assert delivery.status == "pending" and delivery.claimed_by is None
+    assert delivery.due_at == teams.coach.clock() + timedelta(seconds=30)
+    assert "429" in (delivery.last_error or "")
