@@ -44,6 +44,8 @@ def upgrade() -> None:
     op.create_table('processedevent',
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('created_at', store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('lease_until', store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('done_at', store.types.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('key')
     )
     with op.batch_alter_table('processedevent', schema=None) as batch_op:
