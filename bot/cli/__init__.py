@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import chat, content, db, org, report
+from bot.cli import chat, content, db, org, report, teams
 
 app = typer.Typer(
     name="coach",
@@ -17,6 +17,7 @@ app.add_typer(content.app, name="content")
 app.add_typer(org.app, name="org")
 app.add_typer(db.app, name="db")
 app.add_typer(report.app, name="report")
+app.add_typer(teams.app, name="teams")
 app.command("chat")(chat.chat)
 
 

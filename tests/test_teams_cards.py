@@ -1,0 +1,92 @@
+"""Adaptive Cards for the coach's replies: the registry, the Markdown conversion, lessons and files."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+
+import pytest
+
+from bot.replies import AnswerResult, Button, LessonCard, Notice, ProgressView, SettingsForm
+from handlers.teams import cards
+from handlers.teams.adaptive import inline, registered, render, renderer, text_blocks
+
+
+def _lesson(**changes: object) -> LessonCard:
+    base = dict(delivery_id=7, kind="lesson", competency="Purchase approvals", level=1, minutes=2,
+                title="Thresholds", format="video", body="Read **this**.\n\n• one\n• two",
+                media="https://media.example.org/v.mp4", question="Which approval?",
+                options=[Button("Manager", "answer", {"d": 7, "o": 0}), Button("Finance", "answer", {"d": 7, "o": 1})])
+    return LessonCard(**{**base, **changes})  # type: ignore[arg-type]
+
+
+def test_every_reply_type_of_the_coach_has_a_card() -> None:
+    assert {Notice, LessonCard, AnswerResult, ProgressView, SettingsForm} <= registered()
+
+
+def test_other_modules_can_register_cards_for_new_reply_types() -> None:
+    @dataclass
+    class Summary:
+        people: int
+
+    @dataclass
+    class BigSummary(Summary):
+        pass
+
+    @renderer(Summary)
+    def _summary(item: Summary) -> dict:
+        return {"type": "AdaptiveCard", "body": [{"type": "TextBlock", "text": f"{item.people} people"}]}
+
+    assert render(BigSummary(3))["body"][0]["text"] == "3 people"  # found through the base class
+
+
+def test_a_type_with_markdown_text_falls_back_to_it_and_anything_else_is_an_error() -> None:
+    @dataclass
+    class View:
+        text: str
+        buttons: list[Button] = field(default_factory=list)
+
+    shown = render(View("**Team**\n• `/team export`", [Button("Export", "team_export", {"x": 1}, "primary")]))
+    assert [b["text"] for b in shown["body"]] == ["**Team**", "• **team export**"]
+    assert shown["actions"] == [{"type": "Action.Submit", "title": "Export", "style": "positive",
+                                 "data": {"action": "team_export", "value": {"x": 1}}}]
+
+    @dataclass
+    class Opaque:
+        number: int
+
+    with pytest.raises(LookupError, match="no Teams card for Opaque"):
+        render(Opaque(1))
+
+
+def test_markdown_becomes_one_block_per_line() -> None:
+    assert inline("type `/learn progress` or `pause`") == "type **learn progress** or **pause**"
+    blocks = text_blocks("First line\nsecond\n\n- a bullet\n* another")
+    assert [b["text"] for b in blocks] == ["First line", "second", "• a bullet", "• another"]
+    assert [b.get("spacing") for b in blocks] == [None, "Small", "Medium", "Small"]
+
+
+def test_a_lesson_card_and_its_answered_form() -> None:
+    shown = cards.lesson(_lesson())
+    texts = [b.get("text") for b in shown["body"]]
+    assert texts[0] == "Purchase approvals · level 1 · 2 min" and texts[1] == "Thresholds"
+    assert "[▶ Watch the video](https://media.example.org/v.mp4)" in texts
+    assert [a["title"] for a in shown["actions"]] == ["Manager", "Finance"]
+    assert shown["actions"][1]["data"] == {"action": "answer", "value": {"d": 7, "o": 1}}
+
+    answered = cards.lesson(_lesson(chosen="Finance", correct=True))
+    assert "actions" not in answered
+    assert "Your answer: **Finance** — ✅ right" in [b.get("text") for b in answered["body"]]
+
+
+def test_files_images_inline_and_text_files_as_text() -> None:
+    png = b"\x89PNG\r\n\x1a\nfake"
+    [attachment] = cards.file_activity("heatmap.png", png, "image/png").attachments
+    assert attachment.content_type == "image/png" and attachment.name == "heatmap.png"
+    assert attachment.content_url == "data:image/png;base64," + base64.b64encode(png).decode()
+
+    rows = "\n".join(["email,name"] + [f"p{i}@example.com,P {i}" for i in range(100)]).encode()
+    [shown] = cards.file_activity("team.csv", rows, "text/csv").attachments
+    lines = [b["text"] for b in shown.content["body"] if b.get("fontType") == "Monospace"]
+    assert lines[:2] == ["email,name", "p0@example.com,P 0"] and len(lines) == cards.FILE_LINES
+    assert "Showing 60 of 101 lines" in shown.content["body"][-1]["text"]
