@@ -113,3 +113,14 @@ async def test_with_an_app_id_only_tokens_signed_by_a_listed_key_pass(
         assert await ben.post(typing) == 401, case
         assert await ben.post(ben.activity("message", text="learn")) == 401, case
     assert [c for c in secured.connector.calls if c.conversation == ben.conversation] == []
+
+
+async def test_invokes_are_declined_cleanly(teams: TeamsBot) -> None:
+    """The coach uses Action.Submit; an invoke (here an Action.Execute the SDK itself can't answer without
+    a 500) gets a plain 501 and the bot sends nothing."""
+    ben = teams.user("29:ben")
+    invoke = ben.activity("invoke", name="adaptiveCard/action",
+                          value={"action": {"type": "Action.Http", "verb": "answer", "data": {}}})
+    mark = len(teams.connector.calls)
+    assert await ben.post(invoke) == 501
+    assert teams.connector.calls[mark:] == []

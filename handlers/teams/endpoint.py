@@ -3,7 +3,7 @@
 The stock `CloudAdapter.process` answers 500 to malformed JSON or an activity without `from`, and 500 to
 a token signed by a key it doesn't know; it also serialises invoke bodies twice (botbuilder 4.17.1).
 So the request is validated here (400), authenticated through the SDK here (401, or 503 when the signing
-keys can't be fetched), and only then handed to `process_activity`.
+keys can't be fetched), and only then handed to `process_activity`; its result is written back as is.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 from aiohttp import web
-from botbuilder.core import Bot, serializer_helper
+from botbuilder.core import Bot
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
@@ -80,13 +80,12 @@ async def _answer(request: web.Request, adapter: CloudAdapter, bot: Bot) -> web.
     except Exception as error:
         log.warning("refused a Teams request that failed authentication: %s %.200s", type(error).__name__, error)
         return _refuse(401, "the request is not authenticated")
-    invoke = await adapter.process_activity(authenticated, activity, bot.on_turn)
-    if invoke is None:
+    result = await adapter.process_activity(authenticated, activity, bot.on_turn)
+    if result is None:
         return web.Response(status=200)
-    data = invoke.body
-    if data is not None and not isinstance(data, (dict, list, str, int, float, bool)):
-        data = serializer_helper(data)
-    return web.json_response(data, status=int(invoke.status))
+    if result.body is None:  # an invoke answered with a status only
+        return web.Response(status=int(result.status))
+    return web.json_response(result.body, status=int(result.status))  # already plain JSON (expectReplies)
 
 
 def _refuse(status: int, message: str) -> web.Response:

@@ -11,9 +11,10 @@ import html
 import logging
 import re
 from datetime import timedelta
+from http import HTTPStatus
 from typing import Any
 
-from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ChannelAccount
 from msrest.exceptions import ClientException
@@ -85,6 +86,12 @@ class CoachBot(ActivityHandler):
                 await turn_context.send_activity(activity_for(Notice(SORRY)))
             except Exception:
                 log.warning("could not tell the person about the failure either")
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """The coach's cards use Action.Submit, which arrives as a message; it offers no invoke (Action.Execute,
+        task modules, message extensions, sign-in), and the SDK's default answers to some of them can't
+        even be serialised (botbuilder 4.17.1). So every invoke is declined plainly."""
+        return InvokeResponse(status=int(HTTPStatus.NOT_IMPLEMENTED))
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         await self._welcome(turn_context)
