@@ -1,0 +1,115 @@
+"""The coach's Markdown subset as Slack mrkdwn, and long texts cut into pieces Slack accepts.
+
+Replies and lessons are written in Markdown (`**bold**`, `_italic_`, `` `code` ``, fenced code, bullet
+lists, `[links](url)`, `# headings`). Slack speaks its own dialect and needs `&`, `<` and `>` escaped; this
+is the one place that converts. `split_text` keeps every piece within a block's limit and breaks at a
+paragraph, then a line, then a word — never inside a word or a link.
+"""
+
+from __future__ import annotations
+
+import re
+
+FENCE = "```"
+
+_CODE = re.compile(r"```.*?```|`[^`\n]+`", re.S)
+_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
+_BARE_URL = re.compile(r"\bhttps?://[^\s<>()]+")
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+_BULLET = re.compile(r"^(\s*)[-*+]\s+", re.M)
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__", re.S)
+_ITALIC = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
+_HOLD = re.compile("\x00(\\d+)\x00")
+_WORD = re.compile(r"<[^<>\n]*>\S*|\S+")
+BOLD_MARK = "\x01"
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, escaped as its docs require."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_mrkdwn(markdown: str) -> str:
+    """Markdown (the subset replies use) to Slack mrkdwn. Code and URLs pass through untouched."""
+    held: list[str] = []
+
+    def hold(value: str) -> str:
+        held.append(value)
+        return f"\x00{len(held) - 1}\x00"
+
+    text = _CODE.sub(lambda m: hold(escape(m.group(0))), markdown)
+    text = _LINK.sub(lambda m: hold(f"<{m.group(2).replace('|', '%7C')}|{escape(m.group(1))}>"), text)
+    text = _BARE_URL.sub(lambda m: hold(m.group(0).replace("&", "&amp;")), text)
+    text = escape(text)
+    text = _HEADING.sub(lambda m: f"{BOLD_MARK}{m.group(1)}{BOLD_MARK}", text)
+    text = _BULLET.sub(lambda m: f"{m.group(1)}• ", text)
+    text = _BOLD.sub(lambda m: f"{BOLD_MARK}{m.group(1) or m.group(2)}{BOLD_MARK}", text)
+    text = _ITALIC.sub(r"_\1_", text)
+    text = _STRIKE.sub(r"~\1~", text)
+    text = text.replace(BOLD_MARK, "*")
+    while _HOLD.search(text):
+        text = _HOLD.sub(lambda m: held[int(m.group(1))], text)
+    return text
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` characters, cut at paragraphs, then lines, then words.
+
+    Only a single word longer than `limit` (a giant URL) is cut inside; a code block that spans two pieces
+    is closed and reopened so both render as code.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return [text] if text else []
+    room = limit - 2 * (len(FENCE) + 1) if FENCE in text else limit
+    pieces = [p.strip() for p in _split(text, room, ("\n\n", "\n", " ")) if p.strip()]
+    return _balance_fences(pieces)
+
+
+def clip(text: str, limit: int) -> str:
+    """A short label (a button, a header) within `limit`, shortened at a word with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + "…"
+
+
+def _split(text: str, limit: int, separators: tuple[str, ...]) -> list[str]:
+    if len(text) <= limit:
+        return [text]
+    if not separators:
+        return [text[i:i + limit] for i in range(0, len(text), limit)]
+    separator, finer = separators[0], separators[1:]
+    parts = _WORD.findall(text) if separator == " " else text.split(separator)
+    chunks: list[str] = []
+    current = ""
+    for part in parts:
+        candidate = part if not current else current + separator + part
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            chunks.append(current)
+        if len(part) <= limit:
+            current = part
+        else:
+            *done, current = _split(part, limit, finer)
+            chunks.extend(done)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _balance_fences(pieces: list[str]) -> list[str]:
+    balanced = []
+    open_fence = False
+    for piece in pieces:
+        if open_fence:
+            piece = f"{FENCE}\n{piece}"
+        open_fence = piece.count(FENCE) % 2 == 1
+        balanced.append(f"{piece}\n{FENCE}" if open_fence else piece)
+    return balanced

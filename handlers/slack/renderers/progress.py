@@ -1,0 +1,54 @@
+"""`/learn progress` and the App Home: levels against targets with a mastery bar, streak, next lesson."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.replies import CompetencyRow, ProgressView
+from handlers.slack.blocks import Block, button_rows, context, header, renderer, section_mrkdwn, sections
+
+BAR_CELLS = 10
+WHY = {"role": "your role", "goal": "your goal", "focus": "your manager's focus", "interest": "your interest",
+       "practised": "practised"}
+
+
+@renderer(ProgressView)
+def progress_blocks(view: ProgressView) -> list[Block]:
+    streak = f"🔥 Streak: *{view.streak_days} day{'s' if view.streak_days != 1 else ''}*"
+    if view.paused:
+        upcoming = "⏸ Paused — `/learn resume` to restart"
+    elif view.next_lesson_at is not None:
+        upcoming = f"📬 Next lesson: {slack_date(view.next_lesson_at, view.timezone)}"
+    else:
+        upcoming = "📬 No lesson scheduled"
+    rows = "\n\n".join(competency_line(row) for row in view.rows) or "_Nothing to show yet — try `/learn`._"
+    blocks = [header(f"Progress · {view.name}"), section_mrkdwn(f"{streak}   {upcoming}"), *sections(rows)]
+    if view.badges:
+        blocks.append(context("🏅 " + " · ".join(view.badges)))
+    blocks.append(context(f"👀 {view.manager_sees}"))
+    blocks.extend(button_rows(view.buttons))
+    return blocks
+
+
+def competency_line(row: CompetencyRow) -> str:
+    target = f" of {row.target}" if row.target else ""
+    met = " ✅" if row.target and row.level >= row.target else ""
+    why = WHY.get(row.why, row.why)
+    return (f"**{row.name}** — level {row.level}{target}{met} _({why})_\n"
+            f"`{mastery_bar(row.mastery)}` {row.mastery:.0%} mastery · {row.attempts} answered, {row.correct} right")
+
+
+def mastery_bar(mastery: float) -> str:
+    filled = round(max(0.0, min(1.0, mastery)) * BAR_CELLS)
+    return "█" * filled + "░" * (BAR_CELLS - filled)
+
+
+def slack_date(moment: datetime, zone: str) -> str:
+    """mrkdwn that Slack shows in each reader's own time zone; the fallback is in the learner's zone."""
+    try:
+        local = moment.astimezone(ZoneInfo(zone))
+    except (ValueError, KeyError):
+        local, zone = moment, "UTC"
+    fallback = local.strftime("%a %d %b %H:%M ") + zone
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"

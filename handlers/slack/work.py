@@ -1,0 +1,86 @@
+"""Work done after Slack has its answer: tracked background tasks, and events acted on exactly once.
+
+Slack wants an HTTP answer within 3 seconds, so listeners acknowledge first and `spawn` the rest. The
+tasks are kept (not fire-and-forget) so that shutdown can let them finish and tests can wait for them.
+`once` guards each Events API callback (and each lesson-creating button press) with a claim in the
+database: retries of a handled event stay quiet, and a retry of an attempt that died takes over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from store.db import Database
+from store.events import claim_event, finish_event, release_event
+from store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=50)
+"""Longer than any one attempt takes, shorter than Slack's minute before its second retry."""
+
+
+class Background:
+    """The tasks started after acknowledging a request."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, work: Awaitable[None], *, on_error: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Run `work` now; if it fails, log it and run `on_error` (say sorry to the person)."""
+        task = asyncio.ensure_future(self._run(work, on_error))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait until every task, including those started meanwhile, is done (bound it with a timeout)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    @staticmethod
+    async def _run(work: Awaitable[None], on_error: Callable[[], Awaitable[None]] | None) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("Slack work failed")
+            if on_error is not None:
+                try:
+                    await on_error()
+                except Exception:
+                    log.exception("could not tell the person that something failed")
+
+
+class Once:
+    """Act on a platform event at most once, across retries and processes."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def run(self, key: str, work: Callable[[], Awaitable[None]]) -> bool:
+        """Run `work` unless `key` was handled (or is being handled); False when it was skipped."""
+        async with self.database.session() as session:
+            claimed = await claim_event(session, key, utcnow(), LEASE)
+        if not claimed:
+            log.info("already handled: %s", key)
+            return False
+        try:
+            await work()
+        except BaseException:
+            await self._release(key)
+            raise
+        async with self.database.session() as session:
+            await finish_event(session, key, utcnow())
+        return True
+
+    async def _release(self, key: str) -> None:
+        try:
+            async with self.database.session() as session:
+                await release_event(session, key)
+        except Exception:
+            log.exception("could not release %s; a retry takes over after the lease", key)
