@@ -75,10 +75,11 @@ def _apply(settings: LearnerSettings, values: dict[str, Any], roles: set[str], c
     start = values.get("window_start", settings.window_start)
     end = values.get("window_end", settings.window_end)
     try:
-        if parse_clock(start) >= parse_clock(end):
-            raise SettingsError("window_end", "The window must end after it starts.")
+        opens, closes = parse_clock(start), parse_clock(end)
     except ValueError as exc:
         raise SettingsError("window_start", str(exc)) from None
+    if opens >= closes:
+        raise SettingsError("window_end", "The window must end after it starts.")
     settings.window_start = parse_clock(start).strftime("%H:%M")
     settings.window_end = parse_clock(end).strftime("%H:%M")
     if "lessons_per_day" in values:
