@@ -25,7 +25,7 @@ HELP = """**Here's what I can do** — type these here, or use the slash command
 • `/learn goal <role>` — see the gap to another role and work towards it
 • `/learn team` — your team's averages and what peers are learning this week
 • `/learn suggest <text>` — ask L&D for a topic
-Managers: `/team` for a summary of your reports, `/team <name or email>` for one person, \
+Managers: `/team` for a summary of your reports, `/team <name, @mention or email>` for one person, \
 `/team assign <person> <competency>` to set a focus, `/team export` for a CSV."""
 
 

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     lrs_url: str | None = Field(None, validation_alias=_env("COACH_LRS_URL"))
     lrs_username: str | None = Field(None, validation_alias=_env("COACH_LRS_USERNAME"))
     lrs_password: SecretStr | None = Field(None, validation_alias=_env("COACH_LRS_PASSWORD"))
+    lrs_batch: int = Field(100, validation_alias=_env("COACH_LRS_BATCH"), description="statements per POST")
+    xapi_base: str = Field(
+        "https://learning-coach.invalid/xapi",
+        validation_alias=_env("COACH_XAPI_BASE"),
+        description="Base IRI of exported activities and the statement id namespace: set it to your own URL.",
+    )
 
     # The dispatcher: how often each process ticks, how much it claims, how fast it may send.
     tick_seconds: float = Field(60.0, validation_alias=_env("COACH_TICK_SECONDS"))

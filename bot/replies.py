@@ -155,3 +155,146 @@ class Reply:
     @classmethod
     def text(cls, text: str, *buttons: Button, ephemeral: bool = False) -> Reply:
         return cls(messages=[Notice(text, list(buttons))], ephemeral=ephemeral)
+
+
+@dataclass
+class Engagement:
+    """How much someone has been learning lately (what a manager and the learner both see)."""
+
+    answered_7: int
+    answered_30: int
+    streak_days: int
+    last_active: datetime | None
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """One person × competency of a team heatmap: the level shown against the level their targets ask for."""
+
+    level: int
+    target: int  # 0 when nothing asks this person for the competency
+    mastery: float
+
+    @property
+    def gap(self) -> int:
+        return max(0, self.target - self.level)
+
+    @property
+    def status(self) -> str:
+        """`none` (no target), `met`, or `below`."""
+        if not self.target:
+            return "none"
+        return "met" if self.level >= self.target else "below"
+
+
+@dataclass
+class MemberLine:
+    """One report in the team summary; `cells` follow `TeamSummary.competencies` (None: neither a target
+    nor practised)."""
+
+    person_id: int
+    name: str
+    email: str
+    cells: list[HeatCell | None]
+    engagement: Engagement
+    quiet: bool
+    falling: list[str]
+    focus: list[str]
+
+
+@dataclass
+class TeamGroup:
+    """A direct report and everyone below them, with totals (`below`: per competency column, how many of
+    the group are under their target)."""
+
+    lead: str
+    members: list[MemberLine]
+    answered_7: int
+    answered_30: int
+    below: list[int]
+    quiet: int
+
+    @property
+    def people(self) -> int:
+        return len(self.members)
+
+
+@dataclass
+class TeamSummary:
+    """`/team`: every direct and indirect report on one screen.
+
+    Large teams come `grouped` by direct report; when there are too many people to list one by one,
+    `listed` is False, the groups keep their totals and `note` says where everyone is (the attached CSV).
+    `text` is the whole summary as Markdown for plain-text clients and notifications.
+    """
+
+    manager: str
+    competencies: list[Choice]
+    groups: list[TeamGroup]
+    grouped: bool
+    listed: bool
+    gaps: list[str]
+    attention: list[str]
+    actions: list[Button]
+    text: str
+    note: str = ""
+
+    @property
+    def people(self) -> int:
+        return sum(group.people for group in self.groups)
+
+    @property
+    def members(self) -> list[MemberLine]:
+        return [member for group in self.groups for member in group.members]
+
+
+@dataclass
+class AnswerTally:
+    """One competency's answers over the recent weeks, for a manager's look at one report."""
+
+    competency: str
+    answered: int
+    correct: int
+    lessons: list[str]
+
+
+@dataclass
+class PersonDetail:
+    """`/team <person>` (and the learner's own "what my manager sees"): levels against targets, recent
+    answers by competency and the lesson feedback they gave — never a reflection's text."""
+
+    person_id: int
+    name: str
+    email: str
+    role: str
+    rows: list[CompetencyRow]
+    engagement: Engagement
+    recent: list[AnswerTally]
+    feedback: list[str]
+    attention: list[str]
+    actions: list[Button]
+    text: str
+
+
+@dataclass
+class PeerRow:
+    """The learner's mastery of a competency beside their team's average (None below the privacy floor)."""
+
+    competency: str
+    mine: float
+    level: int
+    target: int
+    team_average: float | None
+    people: int
+
+
+@dataclass
+class PeerView:
+    """`/learn team`: the team's averages beside the learner's own, and what teammates are learning this
+    week (named only when they agreed to be)."""
+
+    team_size: int
+    rows: list[PeerRow]
+    learning: list[str]
+    buttons: list[Button]
+    text: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import chat, content, db, org, report, serve, teams
+from bot.cli import chat, content, db, export, org, report, serve, teams
 
 app = typer.Typer(
     name="coach",
@@ -19,6 +19,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(report.app, name="report")
 app.add_typer(teams.app, name="teams")
 app.command("chat")(chat.chat)
+app.command("export")(export.export)
 app.command("serve")(serve.serve)
 
 

@@ -1,4 +1,4 @@
-"""`coach report …`: one learner's state or a manager's team, as JSON (CONTRACTS.md) or a table."""
+"""`coach report …`: one learner's state, a manager's team, or learners' feedback for L&D, as JSON or tables."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from rich.table import Table
 
 from bot import reports
 from bot.cli.common import console, run
+from bot.feedback_report import feedback_report
 from store.types import utcnow
 
 app = typer.Typer(help="Reports on learners and teams.", no_args_is_help=True)
@@ -48,6 +49,43 @@ def team(email: str = typer.Argument(..., help="The manager's email."), as_json:
         table.add_column(column)
     for c in data["competencies"]:
         table.add_row(c["name"], f"{c['average_mastery']:.0%}", ", ".join(c["below_target"]) or "—")
+    console.print(table)
+
+
+@app.command("feedback")
+def feedback(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+    """For L&D: lessons rated too hard, too easy or not relevant, the least useful lessons, suggested topics."""
+
+    async def body(database: Any, _config: Any) -> dict[str, Any]:
+        async with database.session() as session:
+            return await feedback_report(session)
+
+    data = run(body)
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    totals = " · ".join(f"{k.replace('_', ' ')} {v}" for k, v in data["ratings"].items())
+    console.print(f"{data['lessons_rated']} lesson(s) rated: {totals}")
+    for key, title in (("too_hard", "Rated too hard"), ("too_easy", "Rated too easy"),
+                       ("not_relevant", "Rated not relevant")):
+        table = Table(title=title)
+        for column in ("lesson", "competency", "level", "times", "share of its ratings"):
+            table.add_column(column)
+        for row in data[key]:
+            table.add_row(f"{row['title']} ({row['lesson']})", row["competency"], str(row["level"]),
+                          str(row["count"]), f"{row['share']:.0%}")
+        console.print(table)
+    table = Table(title="Least useful lessons")
+    for column in ("lesson", "ratings", "useful"):
+        table.add_column(column)
+    for row in data["least_useful"]:
+        table.add_row(f"{row['title']} ({row['lesson']})", str(row["ratings"]), f"{row['useful_share']:.0%}")
+    console.print(table)
+    table = Table(title="Suggested topics")
+    for column in ("topic", "people", "suggestions"):
+        table.add_column(column)
+    for row in data["suggested_topics"]:
+        table.add_row(row["topic"], str(row["people"]), str(row["suggestions"]))
     console.print(table)
 
 

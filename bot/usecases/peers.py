@@ -1,39 +1,77 @@
-"""Use case: `/learn team` — the learner's team averages beside their own; privacy first."""
+"""Use case: `/learn team` — the learner's team averages beside their own, and what teammates are learning
+this week. Privacy first: no average over fewer than three people, and teammates are named only if they
+chose to be (`show_name_to_peers`)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.engine.fitted import load_model
-from bot.engine.learner import load_learner
-from bot.replies import Reply
-from bot.usecases.progress import competency_names, competency_rows
-from store import people
+from bot.replies import Button, PeerRow, PeerView, Reply
+from bot.roster import Standing, load_standings
+from bot.team_text import peer_text
+from bot.usecases.progress import competency_names
+from store import teams
+from store.models import Person
 
 if TYPE_CHECKING:
     from bot.coach import Coach
 
 MIN_GROUP = 3
+WEEK = timedelta(days=7)
+TOO_SMALL = ("Your team has fewer than {n} people, so I show no averages: they would reveal individuals' "
+             "results.")
 
 
 async def team_view(coach: Coach, person_id: int) -> Reply:
-    """Averages of the learner's peers (same manager), shown only for groups of at least three."""
+    """The learner's team is everyone who reports to the same manager, the learner included."""
+    now = coach.clock()
     async with coach.database.session() as session:
-        me = await load_learner(session, person_id)
-        if me.person.manager_id is None:
+        me = await session.get(Person, person_id)
+        if me is None or me.manager_id is None:
             return Reply.text("You have no team in the org chart, so there is nothing to compare with.")
-        peer_ids = [p for p in await people.report_ids(session, me.person.manager_id) if p != person_id]
-        model = await load_model(session)
+        team = [p.id for p in await teams.direct_reports(session, me.manager_id) if p.id is not None]
+        if len(team) < MIN_GROUP:
+            return Reply.text(TOO_SMALL.format(n=MIN_GROUP))
         names = await competency_names(session)
-        threshold = coach.config.mastery_threshold
-        mine = {r.competency_id: r for r in competency_rows(me, model, names, threshold)}
-        peers = [competency_rows(await load_learner(session, pid), model, names, threshold) for pid in peer_ids]
-    if len(peers) + 1 < MIN_GROUP:
-        return Reply.text("Your team is too small to show averages without revealing individuals.")
-    lines = ["**Your team and you** (mastery)"]
-    for competency_id, row in sorted(mine.items(), key=lambda kv: kv[1].name):
-        values = [r.mastery for rows in peers for r in rows if r.competency_id == competency_id]
-        if len(values) + 1 >= MIN_GROUP:
-            average = (sum(values) + row.mastery) / (len(values) + 1)
-            lines.append(f"• {row.name}: you {row.mastery:.0%} · team {average:.0%}")
-    return Reply.text("\n".join(lines))
+        standings = await load_standings(session, team, await load_model(session), names, now,
+                                         coach.config.mastery_threshold)
+        learning = await teams.learning_since(session, [i for i in team if i != person_id], now - WEEK)
+    mine = next(s for s in standings if s.id == person_id)
+    view = PeerView(team_size=len(team), rows=[_row(mine, standings, row.competency_id) for row in mine.rows],
+                    learning=_learning(standings, learning, names), buttons=[], text="")
+    view.buttons = [Button("Privacy settings", "settings", {})]
+    named = "see your name here" if mine.ctx.settings.show_name_to_peers else "don't see your name here"
+    view.text = peer_text(view) + f"\n\n_Your teammates {named}; change it in `/learn settings`._"
+    return Reply(messages=[view])
+
+
+def _row(mine: Standing, standings: list[Standing], competency: str) -> PeerRow:
+    own = mine.row(competency)
+    assert own is not None
+    values = [row.mastery for s in standings if (row := s.row(competency)) is not None]
+    average = round(sum(values) / len(values), 3) if len(values) >= MIN_GROUP else None
+    return PeerRow(competency=own.name, mine=own.mastery, level=own.level, target=own.target, team_average=average,
+                   people=len(values))
+
+
+def _learning(standings: list[Standing], learning: dict[int, set[str]], names: dict[str, str]) -> list[str]:
+    """Per competency, how many teammates had lessons in it this week, naming those who agreed to it."""
+    by_competency: dict[str, list[Standing]] = {}
+    for standing in standings:
+        for competency in learning.get(standing.id, set()):
+            by_competency.setdefault(competency, []).append(standing)
+    lines = []
+    for competency, learners in sorted(by_competency.items(), key=lambda kv: (-len(kv[1]), names.get(kv[0], kv[0]))):
+        named = sorted(s.person.name for s in learners if s.ctx.settings.show_name_to_peers)
+        others = len(learners) - len(named)
+        if others:
+            plural = "s" if others > 1 else ""
+            named.append(f"{others} other{plural}" if named else f"{others} teammate{plural}")
+        lines.append(f"{names.get(competency, competency)} — {_join(named)}")
+    return lines
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -20,9 +20,10 @@ from store.reporting import answer_days, excused_spans
 if TYPE_CHECKING:
     from bot.coach import Coach
 
-MANAGER_SEES = ("your level and mastery in each competency your role needs, how many lessons you "
-                "answered in the last 7 and 30 days, your streak and when you were last active — "
-                "never your individual answers' text or your reflections")
+MANAGER_SEES = ("your level and mastery in each competency you work on, how many lessons you answered in the "
+                "last 7 and 30 days, your streak and when you were last active, how many answers were right per "
+                "competency over the last 30 days and the lesson ratings you gave — never your reflections' "
+                "text. Press “What my manager sees” to see it exactly as they do")
 
 
 def competency_rows(ctx: LearnerContext, model: MasteryModel, names: dict[str, str],
@@ -73,7 +74,8 @@ async def progress(coach: Coach, person_id: int) -> Reply:
         manager_sees=(f"{manager.name} (your manager) sees {MANAGER_SEES}." if manager
                       else "No manager is set for you in the org chart, so no one sees a summary of you."),
         badges=[_badge_label(b, names) for b in badges],
-        buttons=[Button("Lesson now", "next", {}, "primary"), Button("Settings", "settings", {})],
+        buttons=[Button("Lesson now", "next", {}, "primary"), Button("Settings", "settings", {}),
+                 *([Button("What my manager sees", "manager_view", {})] if manager else [])],
     )
     return Reply(messages=[view])
 

@@ -1,37 +1,175 @@
 """Use case: `/team` — a manager's view of their reports (direct and indirect), and nothing more.
 
 Every path starts from the reports of the person asking, so a refusal never reveals whether anyone else
-exists or what they did."""
+exists or what they did: `/team someone-not-mine` answers exactly like `/team someone-who-does-not-exist`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.replies import Reply
-from bot.reports import competency_summary, team_members
-from store import people
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.engine.fitted import load_model
+from bot.exports.csv import team_csv
+from bot.heatmap import heatmap_png
+from bot.mentions import find_report
+from bot.replies import Notice, PersonDetail, Reply, TeamSummary
+from bot.roster import Standing, load_standings
+from bot.team_view import Org, detail, summary
+from bot.usecases import coaching
+from bot.usecases.progress import competency_names
+from store import learning, people, teams
+from store.models import Person
 
 if TYPE_CHECKING:
     from bot.coach import Coach
 
-ACTIONS: tuple[str, ...] = ()
-NOT_A_MANAGER = ("`/team` shows a summary of the people who report to you, and the org chart lists no one "
-                 "reporting to you. If that's wrong, ask your HR or L&D admin to update the org chart.")
+ACTIONS: tuple[str, ...] = ("team_summary", "team_person", "team_focus", "team_nudge", "team_export",
+                            "manager_view")
+NOT_A_MANAGER = coaching.NOT_A_MANAGER
+NOT_FOUND = coaching.NOT_FOUND
+RECENT_DAYS = 30
+TEAM_HELP = """**Your team** — what you can do with `/team` (in Teams, type the same without the slash):
+• `/team` — everyone who reports to you, directly or not: levels against targets, engagement, gaps
+• `/team <name, @mention or email>` — one person in detail
+• `/team assign <person> <competency>` — make a competency their focus (add `because …` to tell them why)
+• `/team export` — the summary as a CSV file"""
+
+
+@dataclass
+class Team:
+    manager: Person
+    standings: list[Standing]
+    org: Org
+    names: dict[str, str]
 
 
 async def run(coach: Coach, person_id: int, verb: str, args: str) -> Reply:
-    async with coach.database.session() as session:
-        if not await people.report_ids(session, person_id):
-            return Reply.text(NOT_A_MANAGER, ephemeral=True)
-        members = await team_members(session, person_id, coach.clock(), coach.config.mastery_threshold)
-    lines = [f"**Your team: {len(members)} people**"]
-    for competency in competency_summary(members):
-        if competency["with_target"]:
-            below = len(competency["below_target"])
-            lines.append(f"• {competency['name']}: average mastery {competency['average_mastery']:.0%}, "
-                         f"{below} of {competency['with_target']} below target")
-    return Reply.text("\n".join(lines), ephemeral=True)
+    if verb == "help":
+        return Reply.text(TEAM_HELP, ephemeral=True)
+    if verb == "assign":
+        return await coaching.assign(coach, person_id, args)
+    if verb == "person":
+        return await person_reply(coach, person_id, args)
+    if verb == "export":
+        return await export_reply(coach, person_id)
+    return await summary_reply(coach, person_id)
 
 
 async def press(coach: Coach, person_id: int, action: str, value: dict[str, Any]) -> Reply:
+    """The buttons of the team views; the person a button names is checked against the presser's reports."""
+    target = value.get("p")
+    target = target if isinstance(target, int) and not isinstance(target, bool) else None
+    if action == "team_summary":
+        return await summary_reply(coach, person_id)
+    if action == "team_export":
+        return await export_reply(coach, person_id)
+    if action == "manager_view":
+        return await manager_view(coach, person_id)
+    if target is None:
+        return Reply.text("That button is no longer active.", ephemeral=True)
+    if action == "team_person":
+        return await person_reply(coach, person_id, "", report_id=target)
+    if action == "team_nudge":
+        return await coaching.nudge(coach, person_id, target)
+    competency = value.get("c")
+    if action == "team_focus" and isinstance(competency, str):
+        return await coaching.focus(coach, person_id, target, competency, reason=None)
     return Reply.text("That button is no longer active.", ephemeral=True)
+
+
+async def load_team(session: AsyncSession, manager_id: int, now: datetime, threshold: float) -> Team | None:
+    """The manager and everyone below them, or None for someone who manages nobody."""
+    ids = await people.report_ids(session, manager_id)
+    manager = await session.get(Person, manager_id)
+    if not ids or manager is None:
+        return None
+    model = await load_model(session)
+    names = await competency_names(session)
+    standings = await load_standings(session, ids, model, names, now, threshold)
+    directs = sorted((s.person for s in standings if s.person.manager_id == manager_id), key=lambda p: p.name.lower())
+    org = Org(directs=directs, manager_of={s.id: s.person.manager_id for s in standings})
+    return Team(manager, standings, org, names)
+
+
+async def team_summary(session: AsyncSession, manager_id: int, now: datetime, threshold: float) -> TeamSummary | None:
+    team = await load_team(session, manager_id, now, threshold)
+    if team is None:
+        return None
+    return summary(team.manager.name, team.standings, team.org, team.names, now)
+
+
+async def summary_reply(coach: Coach, person_id: int) -> Reply:
+    """The summary, with its heatmap as a PNG (and the CSV too when there are too many people to list)."""
+    async with coach.database.session() as session:
+        view = await team_summary(session, person_id, coach.clock(), coach.config.mastery_threshold)
+    if view is None:
+        return Reply.text(NOT_A_MANAGER, ephemeral=True)
+    day = f"{coach.clock():%Y-%m-%d}"
+    attachments = [(f"team-heatmap-{day}.png", await asyncio.to_thread(heatmap_png, view), "image/png")]
+    if not view.listed:
+        attachments.append((f"team-{day}.csv", team_csv(view), "text/csv"))
+    return Reply(messages=[view], ephemeral=True, attachments=attachments)
+
+
+async def export_reply(coach: Coach, person_id: int) -> Reply:
+    async with coach.database.session() as session:
+        view = await team_summary(session, person_id, coach.clock(), coach.config.mastery_threshold)
+    if view is None:
+        return Reply.text(NOT_A_MANAGER, ephemeral=True)
+    note = Notice(f"Your team summary as a spreadsheet: {view.people} people, {len(view.competencies)} competencies "
+                  "(level, target and mastery for each).")
+    return Reply(messages=[note], ephemeral=True,
+                 attachments=[(f"team-{coach.clock():%Y-%m-%d}.csv", team_csv(view), "text/csv")])
+
+
+async def person_reply(coach: Coach, manager_id: int, typed: str, *, report_id: int | None = None) -> Reply:
+    """`/team <person>`: found only among the manager's own reports."""
+    async with coach.database.session() as session:
+        ids = await people.report_ids(session, manager_id)
+        if not ids:
+            return Reply.text(NOT_A_MANAGER, ephemeral=True)
+        if report_id is None:
+            if not typed.strip():
+                return Reply.text("Whom should I show? `/team <name, @mention or email>`.", ephemeral=True)
+            found = find_report(typed, await people.people(session, ids), await teams.identities_of(session, ids))
+            if found.candidates:
+                listed = ", ".join(f"{p.name} ({p.email})" for p in found.candidates[:10])
+                return Reply.text(f"Several of your reports match “{typed.strip()}”: {listed}. Which one?",
+                                  ephemeral=True)
+            report_id = found.person.id if found.person else None
+        if report_id not in ids:
+            return Reply.text(NOT_FOUND.format(typed=(typed.strip() or "that person")), ephemeral=True)
+        view = await person_detail(coach, session, report_id, heading=None, with_actions=True)
+    return Reply(messages=[view], ephemeral=True)
+
+
+async def manager_view(coach: Coach, person_id: int) -> Reply:
+    """The learner's own page exactly as their manager sees it with `/team <them>`."""
+    async with coach.database.session() as session:
+        me = await session.get(Person, person_id)
+        manager = await session.get(Person, me.manager_id) if me and me.manager_id else None
+        if manager is None:
+            return Reply.text("No manager is set for you in the org chart, so no one sees a summary of you.",
+                              ephemeral=True)
+        view = await person_detail(coach, session, person_id, heading=f"What {manager.name} sees about you",
+                                   with_actions=False)
+    return Reply(messages=[view], ephemeral=True)
+
+
+async def person_detail(coach: Coach, session: AsyncSession, person_id: int, *, heading: str | None,
+                        with_actions: bool) -> PersonDetail:
+    now = coach.clock()
+    model = await load_model(session)
+    names = await competency_names(session)
+    standing = (await load_standings(session, [person_id], model, names, now, coach.config.mastery_threshold))[0]
+    roles = await learning.role_names(session)
+    role = roles.get(standing.person.role_id or "", "no role set")
+    answers = await teams.recent_answers(session, person_id, now - timedelta(days=RECENT_DAYS))
+    feedback = await teams.feedback_given(session, person_id)
+    return detail(standing, role, answers, feedback, names, now, heading=heading or standing.person.name,
+                  with_actions=with_actions)

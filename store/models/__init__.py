@@ -25,6 +25,7 @@ from store.models.learning import (
     ReviewState,
     Suggestion,
 )
+from store.models.outgoing import DigestSent, LrsCursor
 from store.models.people import ChatIdentity, Person
 
 __all__ = [
@@ -34,12 +35,14 @@ __all__ = [
     "ChatIdentity",
     "Competency",
     "Delivery",
+    "DigestSent",
     "Focus",
     "ItemParam",
     "LearnerSettings",
     "Lesson",
     "LessonFeedback",
     "LessonVersion",
+    "LrsCursor",
     "MasteryState",
     "ModelFit",
     "Pack",

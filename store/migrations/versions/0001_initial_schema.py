@@ -27,6 +27,14 @@ def upgrade() -> None:
     sa.Column('fitted_at', store.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('item_key')
     )
+    op.create_table('lrscursor',
+    sa.Column('endpoint', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('last_id', sa.Integer(), nullable=False),
+    sa.Column('sent', sa.Integer(), nullable=False),
+    sa.Column('updated_at', store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('endpoint', 'source')
+    )
     op.create_table('modelfit',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('params', store.types.JSONType, nullable=False),
@@ -152,6 +160,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_chatidentity_alt_id'), ['alt_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_chatidentity_person_id'), ['person_id'], unique=False)
 
+    op.create_table('digestsent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('week', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('claimed_at', store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('person_id', 'week', name='uq_digestsent_person_week')
+    )
     op.create_table('focus',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -316,7 +336,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         batch_op.create_index('ix_delivery_person_created', ['person_id', 'created_at'], unique=False)
-        batch_op.create_index('ix_delivery_person_lesson', ['person_id', 'lesson_id'], unique=False)
+        batch_op.create_index('ix_delivery_person_lesson', ['person_id', 'lesson_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_delivery_person_question', ['person_id', 'question_id', 'created_at'], unique=False)
         batch_op.create_index('ix_delivery_remind', ['remind_at'], unique=False)
         batch_op.create_index('ix_delivery_status_due', ['status', 'due_at'], unique=False)
 
@@ -380,6 +401,7 @@ def downgrade() -> None:
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         batch_op.drop_index('ix_delivery_status_due')
         batch_op.drop_index('ix_delivery_remind')
+        batch_op.drop_index('ix_delivery_person_question')
         batch_op.drop_index('ix_delivery_person_lesson')
         batch_op.drop_index('ix_delivery_person_created')
 
@@ -414,6 +436,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_focus_person_active')
 
     op.drop_table('focus')
+    op.drop_table('digestsent')
     with op.batch_alter_table('chatidentity', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_chatidentity_person_id'))
         batch_op.drop_index(batch_op.f('ix_chatidentity_alt_id'))
@@ -448,5 +471,6 @@ def downgrade() -> None:
     op.drop_table('processedevent')
     op.drop_table('pack')
     op.drop_table('modelfit')
+    op.drop_table('lrscursor')
     op.drop_table('itemparam')
     # ### end Alembic commands ###

@@ -1,0 +1,84 @@
+"""The team summary's heatmap as a PNG: one row per person, one column per competency, each cell coloured by
+the level shown against that person's target and labelled `level/target`.
+
+Drawn with matplotlib's object API on the Agg canvas (no pyplot, no display, no global state), so it is
+safe to render in a worker thread while the server keeps answering. The image is saved with a small
+palette (Pillow, which matplotlib itself depends on): a fifth of the size, so it fits in a Teams message.
+"""
+
+from __future__ import annotations
+
+import io
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from PIL import Image
+
+from bot.replies import HeatCell, TeamSummary
+
+COLOURS = ["#e6e6e6", "#2e9e5b", "#f2c94c", "#d64545"]  # no target, met, one below, two or more below
+NONE, MET, NEAR, FAR = range(4)
+ROW_INCHES = 0.28
+DPI = 90
+PALETTE = 16
+LEGEND = "green: target met · amber: one level below · red: two or more below · grey: no target"
+
+
+def cell_code(cell: HeatCell | None) -> int:
+    if cell is None or cell.status == "none":
+        return NONE
+    if cell.status == "met":
+        return MET
+    return NEAR if cell.gap == 1 else FAR
+
+
+def cell_label(cell: HeatCell | None) -> str:
+    if cell is None:
+        return ""
+    return f"{cell.level}/{cell.target}" if cell.target else str(cell.level)
+
+
+def heatmap_png(summary: TeamSummary) -> bytes:
+    """Everyone in the summary (grouped teams keep their groups, separated by a line), as PNG bytes."""
+    rows: list[tuple[str, list[HeatCell | None]]] = []
+    separators: list[int] = []
+    for group in summary.groups:
+        if summary.grouped and rows:
+            separators.append(len(rows))
+        rows += [(m.name, m.cells) for m in group.members]
+    width = len(summary.competencies)
+    height = max(len(rows), 1)
+    figure = Figure(figsize=(2.2 + 1.05 * max(width, 1), 1.6 + ROW_INCHES * height), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    codes = [[cell_code(cell) for cell in cells] for _, cells in rows] or [[NONE] * max(width, 1)]
+    axes.imshow(codes, cmap=ListedColormap(COLOURS), vmin=0, vmax=len(COLOURS) - 1, aspect="auto",
+                interpolation="nearest")
+    for y, (_, cells) in enumerate(rows):
+        for x, cell in enumerate(cells):
+            axes.text(x, y, cell_label(cell), ha="center", va="center", fontsize=8,
+                      color="white" if cell_code(cell) in (MET, FAR) else "#333333")
+    axes.set_xticks(range(width), [_short(c.label) for c in summary.competencies], rotation=35, ha="right",
+                    fontsize=8)
+    axes.set_yticks(range(len(rows)), [name for name, _ in rows], fontsize=8)
+    axes.set_xticks([x - 0.5 for x in range(1, width)], minor=True)
+    axes.set_yticks([y - 0.5 for y in range(1, len(rows))], minor=True)
+    axes.grid(which="minor", color="white", linewidth=1.5)
+    axes.tick_params(which="both", length=0)
+    for line in separators:
+        axes.axhline(line - 0.5, color="black", linewidth=1.2)
+    for spine in axes.spines.values():
+        spine.set_visible(False)
+    axes.set_title(f"Levels against targets — {summary.people} people (cell: level/target)\n{LEGEND}", fontsize=8)
+    figure.tight_layout()
+    canvas = figure.canvas
+    canvas.draw()
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
+    buffer = io.BytesIO()
+    image.quantize(colors=PALETTE).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= 26 else label[:25] + "…"

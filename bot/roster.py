@@ -1,0 +1,179 @@
+"""Where each person of a group stands: levels against targets, engagement and trend, loaded for the whole
+group in a fixed number of queries (a manager's summary, the weekly digest, a learner's team view).
+
+The numbers are the same ones the learner sees in `/learn progress`: the same targets (role, goal, focus,
+interests), the same mastery model and threshold, the same streak rule.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.engine.learner import LearnerContext
+from bot.engine.mastery import MasteryModel
+from bot.engine.targets import learner_targets
+from bot.replies import CompetencyRow
+from bot.schedule import away_on, zone_of
+from bot.streaks import LOOKBACK_DAYS, streak_days
+from bot.usecases.progress import competency_rows
+from store import people, teams
+from store.learning import DEFAULT_ROLE
+from store.models import LearnerSettings, PausePeriod, Person
+from store.teams import AnswerMark
+
+RECENT_DAYS = 35
+"""Answers read for every member: enough for 7- and 30-day counts, the trend, and most streaks."""
+QUIET_DAYS = 14
+TREND_DAYS = 30
+FALL = 0.15
+"""How far below its peak in the trend window mastery (0–1) must have dropped to count as falling."""
+TREND_MIN_ANSWERS = 3
+
+
+@dataclass
+class Engagement:
+    answered_7: int
+    answered_30: int
+    streak_days: int
+    last_active: datetime | None
+
+
+@dataclass
+class Standing:
+    """One person of the group, as summaries show them."""
+
+    ctx: LearnerContext
+    rows: list[CompetencyRow]
+    engagement: Engagement
+    falling: dict[str, tuple[float, float]] = field(default_factory=dict)  # competency -> (from, to)
+    quiet: bool = False
+
+    @property
+    def person(self) -> Person:
+        return self.ctx.person
+
+    @property
+    def id(self) -> int:
+        return self.ctx.id
+
+    def row(self, competency: str) -> CompetencyRow | None:
+        return next((r for r in self.rows if r.competency_id == competency), None)
+
+
+async def load_standings(session: AsyncSession, ids: list[int], model: MasteryModel, names: dict[str, str],
+                         now: datetime, threshold: float) -> list[Standing]:
+    """Everyone in `ids`, sorted by name."""
+    members = await people.people(session, ids)
+    wanted = [p.id for p in members if p.id is not None]
+    contexts = await _contexts(session, members)
+    recent = await teams.answers_since(session, wanted, now - timedelta(days=RECENT_DAYS))
+    by_person: dict[int, list[AnswerMark]] = defaultdict(list)
+    for mark in recent:
+        by_person[mark.person_id].append(mark)
+    pauses = await teams.pauses_of(session, wanted, now - timedelta(days=LOOKBACK_DAYS))
+    streaks = await _streaks(session, contexts, by_person, pauses, now)
+    quiet_ids = [i for i in wanted if not by_person[i]]
+    older = await teams.last_answer_at(session, quiet_ids)
+    standings = []
+    for person in members:
+        assert person.id is not None
+        ctx = contexts[person.id]
+        marks = by_person[person.id]
+        last = marks[-1].answered_at if marks else older.get(person.id)
+        engagement = Engagement(
+            answered_7=sum(m.answered_at >= now - timedelta(days=7) for m in marks),
+            answered_30=sum(m.answered_at >= now - timedelta(days=30) for m in marks),
+            streak_days=streaks[person.id],
+            last_active=last,
+        )
+        local_today = now.astimezone(ZoneInfo(zone_of(ctx.settings, person))).date()
+        away = ctx.settings.paused or away_on(ctx.settings, local_today)
+        standings.append(Standing(
+            ctx=ctx, rows=competency_rows(ctx, model, names, threshold), engagement=engagement,
+            falling=_falling([m for m in marks if m.answered_at >= now - timedelta(days=TREND_DAYS)]),
+            quiet=not away and (last is None or last < now - timedelta(days=QUIET_DAYS)),
+        ))
+    return standings
+
+
+async def _contexts(session: AsyncSession, members: list[Person]) -> dict[int, LearnerContext]:
+    """The engine's view of each member, from five queries for the whole group (see `load_learner`)."""
+    ids = [p.id for p in members if p.id is not None]
+    settings = await teams.settings_of(session, ids)
+    states = await teams.states_of(session, ids)
+    focuses = await teams.focuses_of(session, ids)
+    roles = {p.role_id or DEFAULT_ROLE for p in members} | {s.goal_role_id for s in settings.values() if s.goal_role_id}
+    needs = await teams.requirements_of(session, roles)
+    contexts = {}
+    for person in members:
+        assert person.id is not None
+        mine = settings.get(person.id) or LearnerSettings(person_id=person.id)
+        role = needs.get(person.role_id or DEFAULT_ROLE, {})
+        goal = needs.get(mine.goal_role_id, {}) if mine.goal_role_id else {}
+        relevance = {c: s.relevance for c, s in states[person.id].items()}
+        targets = learner_targets(role, goal, [f.competency_id for f in focuses[person.id]], mine.interests or [],
+                                  relevance)
+        contexts[person.id] = LearnerContext(person=person, settings=mine, targets=targets, states=states[person.id],
+                                             role_needs=role, goal_needs=goal)
+    return contexts
+
+
+async def _streaks(session: AsyncSession, contexts: dict[int, LearnerContext], marks: dict[int, list[AnswerMark]],
+                   pauses: dict[int, list[PausePeriod]], now: datetime) -> dict[int, int]:
+    """Streaks from the recent answers; only people whose streak reaches back past them need older answers."""
+    result, longer = {}, []
+    for person_id, ctx in contexts.items():
+        streak, complete = _streak(ctx, [m.answered_at for m in marks[person_id]], pauses[person_id], now,
+                                   now - timedelta(days=RECENT_DAYS))
+        result[person_id] = streak
+        if not complete:
+            longer.append(person_id)
+    if longer:
+        history: dict[int, list[datetime]] = defaultdict(list)
+        for mark in await teams.answers_since(session, longer, now - timedelta(days=LOOKBACK_DAYS)):
+            history[mark.person_id].append(mark.answered_at)
+        for person_id in longer:
+            result[person_id], _ = _streak(contexts[person_id], history[person_id], pauses[person_id], now,
+                                           now - timedelta(days=LOOKBACK_DAYS))
+    return result
+
+
+def _streak(ctx: LearnerContext, answered: list[datetime], pauses: list[PausePeriod], now: datetime,
+            since: datetime) -> tuple[int, bool]:
+    """The streak, and whether it is certain: False when it may go on before `since` (answers not read)."""
+    zone = ZoneInfo(zone_of(ctx.settings, ctx.person))
+    today = now.astimezone(zone).date()
+    days = {moment.astimezone(zone).date() for moment in answered}
+    excused = [(p.started_at.astimezone(zone).date(), (p.ended_at or now).astimezone(zone).date()) for p in pauses]
+    streak = streak_days(days, ctx.settings.days, today, excused)
+    return streak, _broken_since(days, ctx.settings.days, today, excused, since.astimezone(zone).date())
+
+
+def _broken_since(days: set[date], scheduled: str, today: date, excused: list[tuple[date, date]],
+                  since: date) -> bool:
+    """Whether a scheduled, not excused day without an answer lies between `since` (exclusive: it was only
+    partly read) and today (exclusive: it is not over), which ends the streak inside the known answers."""
+    day = today - timedelta(days=1)
+    while day > since:
+        if str(day.isoweekday()) in scheduled and day not in days and \
+                not any(first <= day <= last for first, last in excused):
+            return True
+        day -= timedelta(days=1)
+    return False
+
+
+def _falling(marks: list[AnswerMark]) -> dict[str, tuple[float, float]]:
+    """Competencies whose mastery fell on each of the last two answers, ending at least FALL below its peak
+    in the trend window: (peak, latest). One slip after progress is not a fall."""
+    trail: dict[str, list[float]] = defaultdict(list)
+    for mark in marks:
+        if mark.mastery_after is not None:
+            trail[mark.competency].append(mark.mastery_after)
+    return {c: (max(values), values[-1]) for c, values in trail.items()
+            if len(values) >= TREND_MIN_ANSWERS and values[-1] < values[-2] < values[-3]
+            and max(values) - values[-1] >= FALL}

@@ -1,0 +1,173 @@
+"""`/team`: the summary of a multi-level org, one person in detail, access refusals, a large team grouped and
+complete, and the heatmap PNG and CSV export parsed back."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.coach import Coach
+from bot.heatmap import COLOURS, DPI, ROW_INCHES, cell_code
+from bot.replies import Notice, PersonDetail, TeamSummary
+from store.db import Database
+from tests.conftest import Clock
+from tests.support.learner import all_deliveries, answer, next_card
+from tests.support.org import load_sample_org
+
+SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+async def team(coach: Coach, person_id: int, text: str = "") -> tuple[object, list[tuple[str, bytes, str]]]:
+    reply = await coach.command(person_id, text, default="team")
+    assert reply.ephemeral, "team views are shown only to the manager"
+    return reply.messages[0], reply.attachments
+
+
+async def topic_answers(coach: Coach, person_id: int, topic: str, pattern: list[bool]) -> None:
+    """Answer lessons found by topic (so the competency is the test's choice, not the engine's)."""
+    for right in pattern:
+        card = (await coach.command(person_id, topic)).messages[0]
+        await coach.sent(card.delivery_id, platform="test", message_ref=None)
+        await answer(coach, person_id, card, right)
+
+
+async def test_summary_covers_direct_and_indirect_reports_with_gaps_attention_and_actions(
+        coach: Coach, db: Database, clock: Clock, tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    card = await next_card(coach, ids["cara@example.com"])
+    await answer(coach, ids["cara@example.com"], card, True)
+    clock.advance(days=20)
+    await coach.command(ids["eli@example.com"], "pause")
+    await topic_answers(coach, ids["ben@example.com"], "purchase approvals", [True] * 4 + [False] * 3)
+    await topic_answers(coach, ids["gus@example.com"], "phishing", [True])
+
+    summary, files = await team(coach, ids["dana@example.com"])
+    assert isinstance(summary, TeamSummary)
+    assert sorted(m.email for m in summary.members) == sorted(
+        e for e in ids if e != "dana@example.com"), "direct and indirect reports, nobody else"
+    assert not summary.grouped and summary.listed
+    ben = next(m for m in summary.members if m.email == "ben@example.com")
+    procurement = summary.competencies.index(next(c for c in summary.competencies if c.value == "procurement"))
+    cell = ben.cells[procurement]
+    assert cell is not None and cell.target == 3 and cell.status == "below"
+    assert ben.engagement.answered_7 == 7 and ben.engagement.streak_days >= 1
+    assert "Purchase approvals" in ben.falling
+    assert any(g.endswith("below target in Purchase approvals") for g in summary.gaps)
+    assert any(line.startswith("Ben Buyer — mastery falling in Purchase approvals") for line in summary.attention)
+
+    cara = next(m for m in summary.members if m.email == "cara@example.com")
+    assert cara.quiet and cara.engagement.answered_30 == 1 and cara.engagement.answered_7 == 0
+    assert "Cara Agent — no lesson answered since 20 days ago" in summary.attention
+    assert "Fay Newhire — hasn't answered a lesson yet" in summary.attention
+    assert not next(m for m in summary.members if m.email == "eli@example.com").quiet, "a pause is not quiet"
+    assert not next(m for m in summary.members if m.email == "gus@example.com").quiet
+
+    labels = [b.label for b in summary.actions]
+    assert "Nudge Cara" in labels and all(b.action in ("team_nudge", "team_focus") for b in summary.actions)
+    assert any(b.value == {"p": ids["ben@example.com"], "c": "procurement"} for b in summary.actions)
+    assert "**Your team: 7 people**" in summary.text and "Biggest gaps" in summary.text
+
+    name, png, mime = files[0]
+    assert mime == "image/png" and name.endswith(".png")
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.height >= 7 * ROW_INCHES * DPI
+
+    mia, _ = await team(coach, ids["mia@example.com"])
+    assert isinstance(mia, TeamSummary)
+    assert sorted(m.email for m in mia.members) == ["ben@example.com", "cara@example.com", "eli@example.com"]
+
+
+@SQLITE
+async def test_one_report_in_detail_by_name_email_and_mentions(coach: Coach, db: Database, tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    await topic_answers(coach, ids["ben@example.com"], "purchase approvals", [True, False])
+    await coach.press(ids["ben@example.com"], "feedback", {"d": await _last_delivery(coach, ids["ben@example.com"]),
+                                                            "r": "too_hard"}, via="test")
+    mia = ids["mia@example.com"]
+    for typed in ("Ben Buyer", "ben", "BEN@example.com", "<@UBEN>", "<@UBEN|ben>", "<at>Ben Buyer</at>", "@ben"):
+        detail, _ = await team(coach, mia, typed)
+        assert isinstance(detail, PersonDetail), typed
+        assert detail.email == "ben@example.com"
+    assert detail.role == "Buyer"
+    tally = next(t for t in detail.recent if t.competency == "Purchase approvals")
+    assert (tally.answered, tally.correct) == (2, 1)
+    assert detail.feedback and detail.feedback[0].startswith("Too hard — ")
+    assert any(b.action == "team_focus" for b in detail.actions)
+
+    several, _ = await team(coach, ids["dana@example.com"], "agent")
+    assert isinstance(several, Notice) and "Cara Agent" in several.text and "Gus Agent" in several.text
+
+
+@SQLITE
+async def test_refusals_reveal_nothing_about_others(coach: Coach, db: Database, tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    mia = ids["mia@example.com"]
+
+    async def said(text: str, typed: str) -> str:
+        reply = await coach.command(mia, text, default="team")
+        return reply.messages[0].text.replace(typed, "…")
+
+    for template in ("{}", "assign {} infosec"):
+        for not_mine, unknown in (("fay@example.com", "zed@example.com"), ("Fay Newhire", "Zed Nobody"),
+                                  ("<@UFAY>", "<@UZZZZ>"), ("dana@example.com", "zed@example.com")):
+            assert await said(template.format(not_mine), not_mine) == await said(template.format(unknown), unknown)
+
+    fay = ids["fay@example.com"]
+    for action, value in (("team_person", {"p": fay}), ("team_focus", {"p": fay, "c": "infosec"}),
+                          ("team_nudge", {"p": fay})):
+        forged = await coach.press(mia, action, value, via="test")
+        missing = await coach.press(mia, action, {**value, "p": 999_999}, via="test")
+        assert forged.messages[0].text == missing.messages[0].text
+        assert "Fay" not in forged.messages[0].text
+
+    for verb in ("", "ben", "export", "assign ben infosec"):
+        refused = await coach.command(ids["ben@example.com"], verb, default="team")
+        assert refused.messages[0].text.startswith("`/team` shows a summary of the people who report to you")
+        assert not refused.attachments
+
+
+@SQLITE
+async def test_sixty_people_are_grouped_by_direct_report_and_all_listed(coach: Coach, db: Database,
+                                                                        tmp_path: Path) -> None:
+    lines = ["email,name,manager_email,role,timezone", "boss@example.com,Bea Boss,,people-manager,Europe/Paris"]
+    for lead in range(5):
+        lines.append(f"lead{lead}@example.com,Lead {lead},boss@example.com,team-lead,Europe/Paris")
+        lines += [f"p{lead}x{n}@example.com,Person {lead}x{n:02d},lead{lead}@example.com,buyer,Europe/Paris"
+                  for n in range(11)]
+    ids = await load_sample_org(db, tmp_path, "\n".join(lines) + "\n")
+    summary, files = await team(coach, ids["boss@example.com"])
+    assert isinstance(summary, TeamSummary)
+    assert summary.grouped and summary.listed and summary.people == 60
+    assert [g.lead for g in summary.groups] == [f"Lead {n}" for n in range(5)]
+    assert all(g.people == 12 and g.members[0].name == g.lead for g in summary.groups)
+    everyone = {e for e in ids if e != "boss@example.com"}
+    assert {m.email for m in summary.members} == everyone
+    for email in everyone:
+        name = next(line.split(",")[1] for line in lines if line.startswith(email + ","))
+        assert f"**{name}**" in summary.text, f"{name} missing from the summary text"
+    assert "**Lead 3's group** — 12 people" in summary.text
+    procurement = [c.value for c in summary.competencies].index("procurement")
+    assert summary.groups[0].below[procurement] == 11, "the buyers of each group are below target"
+
+    image = Image.open(io.BytesIO(files[0][1])).convert("RGB")
+    assert image.height >= 60 * ROW_INCHES * DPI
+    colours = {"#%02x%02x%02x" % c for _, c in image.getcolors(maxcolors=256)}
+    drawn = {COLOURS[cell_code(cell)] for m in summary.members for cell in m.cells}
+    assert len(drawn) >= 3 and drawn <= colours, "every kind of cell is drawn in its colour"
+
+    reply = await coach.command(ids["boss@example.com"], "export", default="team")
+    name, data, mime = reply.attachments[0]
+    assert mime == "text/csv" and name.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert {r["email"] for r in rows} == everyone
+    buyer = next(r for r in rows if r["email"] == "p2x5@example.com")
+    assert buyer["group"] == "Lead 2" and buyer["procurement target"] == "3" and buyer["procurement level"] == "0"
+    assert 0 <= float(buyer["procurement mastery"]) <= 1
+
+
+async def _last_delivery(coach: Coach, person_id: int) -> int:
+    return (await all_deliveries(coach, person_id))[-1].id or 0
