@@ -2,7 +2,8 @@
 
 Each type in `bot.replies` (and any type another module adds) has exactly one renderer, registered with
 `@renderer(TheType)` in a module of `handlers/slack/renderers/`; every module there is imported the first
-time something is rendered, so a new reply type needs only a new module in that folder. Renderers return
+time something is rendered, so a new reply type needs only a new module in that folder (until it has one,
+a type with a Markdown `text` and optional `buttons` is shown as that text). Renderers return
 blocks; `messages_for` turns them into messages within Slack's limits (50 blocks a message, section text
 3,000 characters, button text 75, 25 elements an actions block, a button's value 2,000).
 """
@@ -64,6 +65,9 @@ def blocks_for(item: Any) -> list[Block]:
     for kind in type(item).__mro__:
         if kind in _RENDERERS:
             return _RENDERERS[kind](item)
+    if isinstance(getattr(item, "text", None), str):
+        buttons = [b for b in getattr(item, "buttons", None) or [] if isinstance(b, Button)]
+        return [*sections(item.text), *button_rows(buttons)]
     raise LookupError(f"no Slack renderer for {type(item).__name__}: add one in handlers/slack/renderers/")
 
 

@@ -79,7 +79,8 @@ class SlackListeners:
         origin = Origin(user_id=body["user_id"], team_id=body.get("team_id"), via="command",
                         channel_id=body.get("channel_id"), response_url=body.get("response_url"),
                         trigger_id=body.get("trigger_id"))
-        self._spawn(self._words(origin, str(body.get("text") or ""), default), origin)
+        # The command's own name goes first: `/learn team` (peers) must not read as `/team` (managers).
+        self._spawn(self._words(origin, f"{default} {body.get('text') or ''}", default), origin)
 
     async def _words(self, origin: Origin, text: str, default: str) -> None:
         address = {"channel": origin.channel_id} if origin.via == "dm" else None
