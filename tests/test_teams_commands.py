@@ -11,7 +11,7 @@ from bot.usecases.team import NOT_A_MANAGER
 from handlers.teams.adaptive import inline
 from handlers.teams.turns import command_for
 from store.models import LearnerSettings, Suggestion
-from tests.support.fake_connector import BOT_ID, Call, TeamsBot, connector, submits, teams
+from tests.support.fake_connector import BOT_ID, TENANT, Call, TeamsBot, connector, submits, teams
 
 __all__ = ["connector", "teams"]  # fixtures
 
@@ -127,6 +127,12 @@ async def test_manager_summary_and_refusal(teams: TeamsBot) -> None:
     assert "Ben" in detail.text
     [other, *_] = await mia.say("team dana@example.com")  # her own manager: not hers to see
     assert "Dana Director" not in other.text
+
+    channel = {"id": "19:general@thread.tacv2", "conversationType": "channel", "tenantId": TENANT}
+    mark = len(teams.connector.calls)
+    assert await mia.post(mia.activity("message", text="<at>Coach</at> team", conversation=channel)) == 200
+    [pointer] = teams.connector.sent(channel["id"], after=mark)
+    assert "one to one" in pointer.text and "Ben" not in pointer.text  # no team data in front of others
 
     ben = teams.user("29:ben", "Ben Buyer")
     for typed in ("team", "/team", "team mia@example.com"):

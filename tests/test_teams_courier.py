@@ -31,7 +31,7 @@ async def _installed(teams: TeamsBot, user_id: str, email: str) -> tuple[TeamsUs
 async def test_a_lesson_reaches_the_learner_proactively_and_can_be_answered(teams: TeamsBot) -> None:
     ben, recipient, courier = await _installed(teams, "29:ben", "ben@example.com")
     assert courier.platform == "teams" and courier.can_reach(recipient)
-    assert courier.rate_key(recipient) == f"teams:{TENANT}"
+    assert courier.rate_key(recipient) == TENANT
 
     mark = len(teams.connector.calls)
     reply = await lesson_now(teams.coach, recipient.person_id, origin="scheduled")

@@ -36,9 +36,9 @@ class TeamsCourier:
         return bool(address.get("serviceUrl") and (address.get("conversation") or {}).get("id"))
 
     def rate_key(self, recipient: Recipient) -> str:
-        """Teams throttles per app and tenant."""
+        """Teams throttles per app and tenant: the tenant id."""
         tenant = recipient.workspace or ((recipient.address or {}).get("conversation") or {}).get("tenantId")
-        return f"teams:{tenant or 'unknown'}"
+        return str(tenant or "unknown")
 
     async def send(self, recipient: Recipient, reply: Reply) -> Sent:
         """Post the reply's messages into the person's chat with the bot. Each message is retried on its

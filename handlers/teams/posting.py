@@ -3,7 +3,8 @@
 Teams throttles with 429 (and 412/502/503/504 under load). The SDK's HTTP layer (msrest on requests)
 retries only some 5xx and never a 429 on POST, so each call here is retried with a short, bounded
 backoff that honours `Retry-After`; when the wait would be longer, or the attempts run out, the call
-ends in a `DeliveryError(retry_after=…)` and the dispatcher tries again later — nothing is lost.
+ends in a `DeliveryError(retry_after=…)` and the dispatcher tries again later — nothing is lost. Only
+the retries made here are counted here; whoever gets the error counts the failure.
 """
 
 from __future__ import annotations
@@ -68,17 +69,14 @@ async def with_backoff(call: Callable[[], Awaitable[T]], backoff: Backoff) -> T:
         except HttpOperationError as error:
             status = status_of(error)
             if status not in THROTTLED:
-                SEND_FAILURES.labels("teams", "permanent" if status in GONE else "failed").inc()
                 raise DeliveryError(f"Teams answered {status}: {error}", permanent=status in GONE) from error
             wait = retry_after(error)
             wait = backoff.first * 2 ** (attempt - 1) if wait is None else wait
             if attempt >= backoff.attempts or wait > backoff.longest:
-                SEND_FAILURES.labels("teams", "deferred").inc()
                 raise DeliveryError(f"Teams is throttling ({status})", retry_after=wait) from error
             SEND_FAILURES.labels("teams", "retried").inc()
             log.info("Teams answered %s; retrying in %.1fs (attempt %d of %d)", status, wait, attempt,
                      backoff.attempts)
             await asyncio.sleep(wait)
         except ClientRequestError as error:
-            SEND_FAILURES.labels("teams", "deferred").inc()
             raise DeliveryError(f"Teams connector unreachable: {error}", retry_after=UNREACHABLE_RETRY) from error

@@ -21,7 +21,7 @@ from msrest.exceptions import ClientException
 
 from bot.coach import Coach
 from bot.couriers import DeliveryError
-from bot.metrics import ANSWERS, LESSONS_SENT
+from bot.metrics import ANSWERS, LESSONS_SENT, SEND_FAILURES
 from bot.replies import AnswerResult, Button, LessonCard, Notice, Reply
 from bot.usecases.preferences import SettingsError
 from handlers.teams.cards import REFLECT, activity_for, all_messages, update_for
@@ -182,7 +182,9 @@ class CoachBot(ActivityHandler):
                 response = await with_backoff(lambda a=activity: turn_context.send_activity(a), self.backoff)
             except DeliveryError as error:
                 log.warning("could not post a %s to Teams: %s", type(item).__name__, error)
-                if isinstance(item, LessonCard) and not item.answered:
+                handed_back = isinstance(item, LessonCard) and not item.answered
+                SEND_FAILURES.labels(PLATFORM, "handed_back" if handed_back else "failed").inc()
+                if handed_back:
                     retry_at = self.coach.clock() + timedelta(seconds=error.retry_after or DEFAULT_RETRY)
                     await self.coach.send_failed(item.delivery_id, str(error), retry_at)
                 continue
