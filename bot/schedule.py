@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from store.models import LearnerSettings
+from store.models import LearnerSettings, Person
 
 SEARCH_DAYS = 15
 
@@ -81,6 +81,66 @@ def _offset(person_id: int) -> float:
     """A stable fraction in [0, 0.5) per learner: slots sit in the first half of their share of the window."""
     digest = hashlib.sha256(str(person_id).encode()).digest()
     return (int.from_bytes(digest[:4], "big") / 2**32) * 0.5
+
+
+def zone_of(settings: LearnerSettings, person: Person) -> str:
+    """The learner's zone: their own choice, else the org chart's (or, failing that, the chat profile's, which
+    `Coach.identify` copies onto the person), else UTC. A name the zone database does not know counts as unset."""
+    for name in (settings.timezone, person.timezone):
+        if name:
+            try:
+                ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+            return name
+    return "UTC"
+
+
+def away_on(settings: LearnerSettings, day: date) -> bool:
+    """Whether the learner said they are away on that local date (`away_until` is their last day off)."""
+    return settings.away_until is not None and day <= settings.away_until
+
+
+def in_window(settings: LearnerSettings, zone: str, moment: datetime) -> bool:
+    """Whether the learner is reachable by schedule at `moment`: one of their days, inside their window, not away."""
+    local_day = moment.astimezone(ZoneInfo(zone)).date()
+    return not away_on(settings, local_day) and inside_window(
+        moment, days=settings.days, start=settings.window_start, end=settings.window_end, zone=zone)
+
+
+def due_slot(settings: LearnerSettings, zone: str, now: datetime) -> Slot | None:
+    """The slot to deliver at `now`: today's latest slot that has come, and only while `now` is in the window.
+
+    A dispatcher that was down for hours sends one lesson for the slots it missed today, not a pile of them,
+    and never one after the window has closed.
+    """
+    if settings.paused or not in_window(settings, zone, now):
+        return None
+    today = now.astimezone(ZoneInfo(zone)).date()
+    passed = [slot for slot in slots_on(today, person_id=_person(settings), days=settings.days,
+                                        start=settings.window_start, end=settings.window_end,
+                                        per_day=settings.lessons_per_day, zone=zone) if slot.at <= now]
+    return passed[-1] if passed else None
+
+
+def window_opening(settings: LearnerSettings, zone: str, now: datetime) -> datetime:
+    """When a lesson held for the learner's window can go: now if inside it, else the next time it opens."""
+    if in_window(settings, zone, now):
+        return now
+    tz = ZoneInfo(zone)
+    day = now.astimezone(tz).date()
+    days_away = max(0, (settings.away_until - day).days) if settings.away_until else 0
+    for ahead in range(SEARCH_DAYS + days_away):
+        local = day + timedelta(days=ahead)
+        opens = datetime.combine(local, parse_clock(settings.window_start), tz).astimezone(UTC)
+        if opens > now and str(local.isoweekday()) in settings.days and not away_on(settings, local):
+            return opens
+    return now + timedelta(days=1)
+
+
+def _person(settings: LearnerSettings) -> int:
+    assert settings.person_id is not None
+    return settings.person_id
 
 
 def next_slot_for(settings: LearnerSettings, zone: str, after: datetime) -> Slot | None:

@@ -63,7 +63,7 @@ async def save_settings(coach: Coach, person_id: int, values: dict[str, Any]) ->
         _apply(settings, values, known_roles, known_competencies)
         _reschedule(settings, settings.timezone or person.timezone or "UTC", coach.clock())
         session.add(settings)
-    return Reply.text("Saved. " + _schedule_sentence(settings), ephemeral=True)
+    return Reply.text("Saved. " + schedule_sentence(settings), ephemeral=True)
 
 
 def _apply(settings: LearnerSettings, values: dict[str, Any], roles: set[str], competencies: set[str]) -> None:
@@ -114,11 +114,12 @@ def _reschedule(settings: LearnerSettings, zone: str, now: datetime) -> None:
     settings.updated_at = now
 
 
-def _schedule_sentence(settings: LearnerSettings) -> str:
+def schedule_sentence(settings: LearnerSettings, zone: str | None = None) -> str:
+    """The learner's schedule in one sentence (settings replies, the welcome)."""
     names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     days = ", ".join(names[int(d) - 1] for d in settings.days)
     per_day = "one lesson" if settings.lessons_per_day == 1 else f"{settings.lessons_per_day} lessons"
-    zone = settings.timezone or "your time zone"
+    zone = settings.timezone or zone or "your time zone"
     return f"You'll get {per_day} a day on {days}, between {settings.window_start} and {settings.window_end} ({zone})."
 
 
@@ -141,13 +142,13 @@ async def resume(coach: Coach, person_id: int) -> Reply:
         person = await session.get(Person, person_id)
         assert settings is not None and person is not None
         if not settings.paused:
-            return Reply.text("You're not paused. " + _schedule_sentence(settings))
+            return Reply.text("You're not paused. " + schedule_sentence(settings))
         now = coach.clock()
         settings.paused = False
         await _close_pauses(session, person_id, now)
         _reschedule(settings, settings.timezone or person.timezone or "UTC", now)
         session.add(settings)
-    return Reply.text("Welcome back! " + _schedule_sentence(settings))
+    return Reply.text("Welcome back! " + schedule_sentence(settings))
 
 
 async def _close_pauses(session: AsyncSession, person_id: int, now: datetime) -> None:

@@ -1,0 +1,123 @@
+"""One scheduling tick: plan the lessons that are due, send them and any retries, then the reminders.
+
+Planning and sending overlap: the planner feeds a bounded queue that `dispatch_concurrency` senders drain,
+so memory stays flat however many learners are due, and the database work of one batch runs while the
+previous batch is on the wire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.coach import Coach
+from bot.config import Settings
+from bot.couriers import Courier
+from bot.dispatch.planner import plan_batch
+from bot.dispatch.reminders import send_reminders
+from bot.dispatch.sender import Outcome, Outgoing, Sender
+from store import dispatch as claims
+
+log = logging.getLogger(__name__)
+
+RENEW_EVERY = 30.0
+"""Seconds between lease renewals of the deliveries in hand (well inside the shortest lease, two minutes)."""
+
+
+@dataclass
+class TickReport:
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    reminded: int = 0
+    enrolled: int = 0
+
+    def count(self, outcome: Outcome) -> None:
+        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+
+
+class Dispatcher:
+    """The process's dispatcher: `tick()` for the scheduler, `send_now()` for a trigger's lesson."""
+
+    def __init__(self, coach: Coach, couriers: Mapping[str, Courier], config: Settings | None = None) -> None:
+        self.coach = coach
+        self.config = config or coach.config
+        self.sender = Sender(coach, couriers, self.config)
+        self.lease = timedelta(seconds=self.config.dispatch_lease_seconds)
+        self._ticking = asyncio.Lock()
+
+    async def tick(self) -> TickReport:
+        """Everything due at the coach's clock's now; ticks of one process never overlap."""
+        async with self._ticking:
+            if not self.sender.couriers:
+                log.warning("dispatch tick skipped: no chat platform is configured")
+                return TickReport()
+            return await self._tick(self.coach.clock())
+
+    async def idle(self) -> None:
+        """Return once no tick is running (a graceful stop waits for the one in progress)."""
+        async with self._ticking:
+            return
+
+    async def send_now(self, delivery_id: int) -> Outcome | None:
+        """Send one delivery this process created and claimed (a trigger's lesson) right away."""
+        for out in await self.sender.prepare([delivery_id]):
+            return await self.sender.deliver(out)
+        return None
+
+    async def _tick(self, now: datetime) -> TickReport:
+        report = TickReport()
+        batch = max(1, self.config.dispatch_batch)
+        queue: asyncio.Queue[Outgoing] = asyncio.Queue(maxsize=batch)
+        tasks = [asyncio.create_task(self._send_from(queue, report))
+                 for _ in range(max(1, self.config.dispatch_concurrency))]
+        tasks.append(asyncio.create_task(self._keep_leases()))
+        try:
+            while True:
+                planned = await plan_batch(self.coach, self.sender, now, limit=batch, lease=self.lease)
+                report.enrolled += planned.enrolled
+                await self._enqueue(queue, planned.created)
+                if planned.claimed < batch:
+                    break
+            while True:
+                async with self.coach.database.session() as session:
+                    ids = await claims.claim_deliveries(session, now, worker=self.coach.worker_id,
+                                                        lease_until=now + self.lease, limit=batch)
+                await self._enqueue(queue, ids)
+                if len(ids) < batch:
+                    break
+            await queue.join()
+            report.reminded = await send_reminders(self.sender, now, batch=batch)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        log.info("dispatch tick at %s: %s", now.isoformat(), report)
+        return report
+
+    async def _enqueue(self, queue: asyncio.Queue[Outgoing], ids: list[int]) -> None:
+        for out in await self.sender.prepare(ids):
+            await queue.put(out)
+
+    async def _send_from(self, queue: asyncio.Queue[Outgoing], report: TickReport) -> None:
+        while True:
+            out = await queue.get()
+            try:
+                report.count(await self.sender.deliver(out))
+            except Exception:
+                # The claim stays ours until its lease runs out; then this or another process retries it.
+                log.exception("delivery %s could not be sent or recorded", out.delivery_id)
+                report.count(Outcome.DEFERRED)
+            finally:
+                queue.task_done()
+
+    async def _keep_leases(self) -> None:
+        while True:
+            await asyncio.sleep(RENEW_EVERY)
+            try:
+                await self.sender.renew_leases()
+            except Exception:
+                log.exception("could not renew the leases of deliveries in hand")

@@ -1,0 +1,88 @@
+"""Planning scheduled lessons: claim the learners whose slot has come, choose each one's lesson, record it.
+
+A claim moves the learner's `next_slot_at` a lease ahead inside the claiming transaction, so no other
+process sees them as due while their lesson is chosen; if this process dies, the lease runs out and
+another one plans them. The delivery carries the slot's key, and `(person_id, slot)` is unique: whatever
+happens, a learner gets one lesson per slot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.coach import Coach
+from bot.dispatch.sender import Sender
+from bot.engine.learner import load_learner
+from bot.schedule import due_slot, next_slot_for, zone_of
+from bot.usecases.lessons import create_from_plan, next_plan
+from store import dispatch as claims
+from store.models import LearnerSettings
+
+RETRY_UNSCHEDULABLE = timedelta(days=1)
+"""A schedule with no slot in sight (it cannot happen through the settings form) is looked at again daily."""
+
+
+@dataclass
+class PlannedBatch:
+    claimed: int = 0
+    enrolled: int = 0
+    """Learners seen for the first time (no slot yet): only their first slot was computed."""
+    created: list[int] = field(default_factory=list)
+    """Deliveries created, claimed by this process, to be sent now."""
+
+
+def next_at(settings: LearnerSettings, zone: str, now: datetime) -> datetime:
+    slot = next_slot_for(settings, zone, now)
+    return slot.at if slot else now + RETRY_UNSCHEDULABLE
+
+
+async def plan_batch(coach: Coach, sender: Sender, now: datetime, *, limit: int, lease: timedelta) -> PlannedBatch:
+    """Claim up to `limit` due learners and create their slot's delivery (one transaction per learner)."""
+    batch = PlannedBatch()
+    due: list[int] = []
+    async with coach.database.session() as session:
+        rows = await claims.claim_learners(session, now, limit=limit)
+        for settings, person in rows:
+            assert person.id is not None
+            if settings.next_slot_at is None:
+                settings.next_slot_at = next_at(settings, zone_of(settings, person), now)
+                batch.enrolled += 1
+            else:
+                settings.next_slot_at = now + lease
+                due.append(person.id)
+            session.add(settings)
+        batch.claimed = len(rows)
+    for person_id in due:
+        delivery_id = await plan_learner(coach, sender, person_id, now, lease)
+        if delivery_id is not None:
+            batch.created.append(delivery_id)
+    return batch
+
+
+async def plan_learner(coach: Coach, sender: Sender, person_id: int, now: datetime, lease: timedelta) -> int | None:
+    """The delivery for the learner's slot that is due now, if any; always sets their next slot."""
+    async with coach.database.session() as session:
+        ctx = await load_learner(session, person_id)
+        zone = zone_of(ctx.settings, ctx.person)
+        slot = due_slot(ctx.settings, zone, now)
+        ctx.settings.next_slot_at = next_at(ctx.settings, zone, now)
+        session.add(ctx.settings)
+        if slot is None or await claims.slot_taken(session, person_id, slot.key):
+            return None
+        if not sender.routes(ctx.person, await claims.identities_of(session, person_id)):
+            return None
+        plan = await next_plan(coach, session, ctx)
+        if plan is None:
+            return None
+        try:
+            async with session.begin_nested():
+                delivery = await create_from_plan(coach, session, person_id, plan, origin="scheduled",
+                                                  slot=slot.key)
+                delivery.lease_until = now + lease
+                session.add(delivery)
+        except IntegrityError:
+            return None  # another process planned this slot in the meantime
+        return delivery.id

@@ -1,0 +1,178 @@
+"""The dispatcher's claim queries: which learners are due, which deliveries to send, which need a reminder.
+
+Every claim is one short transaction: select a batch with `FOR UPDATE SKIP LOCKED` (PostgreSQL: rows that
+another process is claiming are skipped, not waited for), mark it as ours with a lease, commit. Sending
+happens afterwards, outside any transaction, so no lock is held while a chat platform is slow.
+
+SQLite has no row locks and SQLAlchemy leaves `FOR UPDATE` out there; `store.db` makes every SQLite
+transaction `BEGIN IMMEDIATE`, so the same select-then-mark runs under the single writer lock and two
+processes can never claim the same rows either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, exists, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from store.models import Answer, ChatIdentity, Delivery, LearnerSettings, LessonVersion, Person
+
+
+async def claim_learners(session: AsyncSession, now: datetime, *, limit: int) -> list[tuple[LearnerSettings, Person]]:
+    """Active, unpaused learners whose next slot has come or was never computed (new enrolments).
+
+    The caller must move each one's `next_slot_at` forward before committing: that is the claim (a lease
+    when a lesson is still to be planned), so other processes stop seeing them as due.
+    """
+    due = or_(col(LearnerSettings.next_slot_at).is_(None), col(LearnerSettings.next_slot_at) <= now)
+    rows = await session.exec(
+        select(LearnerSettings, Person).join(Person, col(Person.id) == LearnerSettings.person_id)
+        .where(~col(LearnerSettings.paused), col(Person.active), due)
+        .order_by(col(LearnerSettings.next_slot_at))
+        .limit(limit)
+        .with_for_update(of=LearnerSettings, skip_locked=True)  # type: ignore[arg-type]
+    )
+    return list(rows.all())
+
+
+async def claim_deliveries(session: AsyncSession, now: datetime, *, worker: str, lease_until: datetime,
+                           limit: int) -> list[int]:
+    """Deliveries due for a (re)try, and those whose sender's lease ran out (it died): now ours to send.
+
+    Deliveries of paused learners stay where they are until the learner resumes.
+    """
+    paused = exists().where(col(LearnerSettings.person_id) == Delivery.person_id, col(LearnerSettings.paused))
+    ready = or_(and_(col(Delivery.status) == "pending", col(Delivery.due_at) <= now),
+                and_(col(Delivery.status) == "sending", col(Delivery.lease_until) < now))
+    ids = list((await session.exec(
+        select(Delivery.id).where(ready, ~paused).order_by(col(Delivery.due_at)).limit(limit)
+        .with_for_update(skip_locked=True)
+    )).all())
+    if ids:
+        await session.exec(
+            update(Delivery).where(col(Delivery.id).in_(ids))
+            .values(status="sending", claimed_by=worker, lease_until=lease_until)
+        )
+    return [i for i in ids if i is not None]
+
+
+async def renew_leases(session: AsyncSession, ids: Sequence[int], *, worker: str, lease_until: datetime) -> None:
+    """Keep the claims still in hand (a long rate-limit wait must not let another process take them)."""
+    if ids:
+        await session.exec(
+            update(Delivery).where(col(Delivery.id).in_(list(ids)), col(Delivery.claimed_by) == worker,
+                                   col(Delivery.status) == "sending")
+            .values(lease_until=lease_until)
+        )
+
+
+async def set_lease(session: AsyncSession, delivery_id: int, lease_until: datetime) -> None:
+    await session.exec(update(Delivery).where(col(Delivery.id) == delivery_id).values(lease_until=lease_until))
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """Who a claimed delivery goes to, and every chat identity they have (most recently used first)."""
+
+    delivery: Delivery
+    person: Person
+    settings: LearnerSettings
+    identities: list[ChatIdentity]
+
+
+async def addressees(session: AsyncSession, ids: Sequence[int]) -> list[Addressee]:
+    """The claimed deliveries with their people, settings and chat identities, in two queries."""
+    if not ids:
+        return []
+    rows = (await session.exec(
+        select(Delivery, Person, LearnerSettings)
+        .join(Person, col(Person.id) == Delivery.person_id)
+        .outerjoin(LearnerSettings, col(LearnerSettings.person_id) == Delivery.person_id)
+        .where(col(Delivery.id).in_(list(ids))).order_by(col(Delivery.id))
+    )).all()
+    people = sorted({person.id for _, person, _ in rows if person.id is not None})
+    known: dict[int, list[ChatIdentity]] = {}
+    for identity in (await session.exec(
+        select(ChatIdentity).where(col(ChatIdentity.person_id).in_(people))
+        .order_by(col(ChatIdentity.updated_at).desc())
+    )).all():
+        known.setdefault(identity.person_id, []).append(identity)
+    return [Addressee(d, p, s or LearnerSettings(person_id=p.id), known.get(p.id or 0, [])) for d, p, s in rows]
+
+
+async def identities_of(session: AsyncSession, person_id: int) -> list[ChatIdentity]:
+    """The person's chat identities, most recently used first."""
+    return list((await session.exec(
+        select(ChatIdentity).where(ChatIdentity.person_id == person_id).order_by(col(ChatIdentity.updated_at).desc())
+    )).all())
+
+
+async def claim_welcome(session: AsyncSession, person_id: int, now: datetime) -> bool:
+    """Take the right to welcome this person (True once, ever), so two sends at once do not both greet."""
+    result = await session.exec(
+        update(LearnerSettings).where(col(LearnerSettings.person_id) == person_id,
+                                      col(LearnerSettings.welcomed_at).is_(None))
+        .values(welcomed_at=now)
+    )
+    return (result.rowcount or 0) > 0  # type: ignore[attr-defined]
+
+
+async def unclaim_welcome(session: AsyncSession, person_id: int, claimed_at: datetime) -> None:
+    """The welcome was not delivered after all: greet with the next message instead."""
+    await session.exec(
+        update(LearnerSettings).where(col(LearnerSettings.person_id) == person_id,
+                                      col(LearnerSettings.welcomed_at) == claimed_at)
+        .values(welcomed_at=None)
+    )
+
+
+async def set_reminder(session: AsyncSession, delivery_id: int, remind_at: datetime) -> None:
+    await session.exec(update(Delivery).where(col(Delivery.id) == delivery_id).values(remind_at=remind_at))
+
+
+@dataclass(frozen=True)
+class ReminderDue:
+    delivery: Delivery
+    title: str
+    settings: LearnerSettings
+    person: Person
+    still_open: bool
+    """False once answered, or when a newer lesson has been sent since: then no reminder is needed."""
+
+
+async def claim_reminders(session: AsyncSession, now: datetime, *, limit: int) -> list[ReminderDue]:
+    """Deliveries whose reminder time has come. Each is claimed by clearing `remind_at` in this transaction,
+    so a reminder is considered at most once, whatever happens to its send."""
+    newer = aliased(Delivery)
+    answered = exists().where(col(Answer.delivery_id) == Delivery.id)
+    superseded = exists().where(newer.person_id == Delivery.person_id, newer.created_at > Delivery.created_at,
+                                col(newer.status).in_(["sending", "sent"]))
+    rows = (await session.exec(
+        select(Delivery, LessonVersion.title, LearnerSettings, Person, ~answered & ~superseded)
+        .join(LessonVersion, col(LessonVersion.id) == Delivery.lesson_version_id)
+        .join(LearnerSettings, col(LearnerSettings.person_id) == Delivery.person_id)
+        .join(Person, col(Person.id) == Delivery.person_id)
+        .where(col(Delivery.remind_at) <= now)
+        .order_by(col(Delivery.remind_at)).limit(limit)
+        .with_for_update(of=Delivery, skip_locked=True)  # type: ignore[arg-type]
+    )).all()
+    if rows:
+        await session.exec(update(Delivery).where(col(Delivery.id).in_([d.id for d, *_ in rows]))
+                           .values(remind_at=None))
+    return [ReminderDue(d, title, s, p, bool(open_)) for d, title, s, p, open_ in rows]
+
+
+async def mark_reminded(session: AsyncSession, delivery_id: int, now: datetime) -> None:
+    await session.exec(update(Delivery).where(col(Delivery.id) == delivery_id).values(reminded_at=now))
+
+
+async def slot_taken(session: AsyncSession, person_id: int, slot: str) -> bool:
+    """Whether the learner's slot already has its lesson (the unique key would refuse a second one anyway)."""
+    return (await session.exec(
+        select(Delivery.id).where(Delivery.person_id == person_id, Delivery.slot == slot)
+    )).first() is not None
