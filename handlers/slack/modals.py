@@ -66,7 +66,7 @@ def settings_values(view: dict[str, Any]) -> dict[str, Any]:
         if isinstance(state.get(field), dict) and state[field].get("selected_time"):
             values[field] = state[field]["selected_time"]
     if "timezone" in state:
-        values["timezone"] = (state["timezone"].get("value") or "").strip()
+        values["timezone"] = str(state["timezone"].get("value") or "").strip()
     if "lessons_per_day" in state:
         chosen = _selected(state["lessons_per_day"])
         values["lessons_per_day"] = chosen[0] if chosen else None
@@ -102,7 +102,7 @@ def reflection_modal(delivery_id: int, prompt: str, channel: str | None, ts: str
 def reflection_submission(view: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """(metadata with delivery `d`, channel `c`, message `ts`; the text) of a submitted reflection."""
     try:
-        metadata = json.loads(view.get("private_metadata") or "{}")
+        metadata = json.loads(str(view.get("private_metadata") or "{}"))
     except ValueError:
         metadata = {}
     entry = _state(view).get(REFLECTION_BLOCK, {})
@@ -157,11 +157,17 @@ def _selected(entry: dict[str, Any]) -> list[str]:
     options = entry.get("selected_options")
     if options is None and isinstance(entry.get("selected_option"), dict):
         options = [entry["selected_option"]]
-    return [str(o["value"]) for o in options or [] if isinstance(o, dict) and "value" in o]
+    return [str(o["value"]) for o in _list(options) if isinstance(o, dict) and "value" in o]
 
 
 def _shown_flags(view: dict[str, Any]) -> set[str]:
-    for block in view.get("blocks") or []:
+    """The flags the submitted modal offered (the digest only to managers): the others stay as they are."""
+    for block in _list(view.get("blocks")):
         if isinstance(block, dict) and block.get("block_id") == PRIVACY_BLOCK:
-            return {o.get("value") for o in block.get("element", {}).get("options", []) if isinstance(o, dict)}
+            element = block.get("element") if isinstance(block.get("element"), dict) else {}
+            return {o.get("value") for o in _list(element.get("options")) if isinstance(o, dict)}
     return set(FLAGS)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
