@@ -16,9 +16,11 @@ from datetime import datetime, timedelta
 from bot.coach import Coach
 from bot.config import Settings
 from bot.couriers import Courier
+from bot.digest import send_due_digests
 from bot.dispatch.planner import plan_batch
 from bot.dispatch.reminders import send_reminders
 from bot.dispatch.sender import Outcome, Outgoing, Sender
+from bot.shoutouts import post_shoutouts
 from store import dispatch as claims
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ class TickReport:
     failed: int = 0
     deferred: int = 0
     reminded: int = 0
+    digests: int = 0
+    shoutouts: int = 0
     enrolled: int = 0
 
     def count(self, outcome: Outcome) -> None:
@@ -91,6 +95,8 @@ class Dispatcher:
                     break
             await queue.join()
             report.reminded = await send_reminders(self.sender, now, batch=batch)
+            report.digests = await send_due_digests(self.coach, self.sender.couriers, now)
+            report.shoutouts = await post_shoutouts(self.coach, self.sender.couriers, now)
         finally:
             for task in tasks:
                 task.cancel()
