@@ -1,30 +1,68 @@
-"""Use case: `/learn <any words>` — the lesson that best matches the words, right now."""
+"""Use case: `/learn <any words>` — the lesson that best matches the words, right now.
+
+Search ranks lessons by relevance to the words (`content.search`); the learner's competencies and level only
+reorder near-ties. When even the best match is weak, the learner picks from the closest three instead.
+"""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.engine.fitted import load_model
+from bot.engine.learner import LearnerContext, load_learner
+from bot.engine.mastery import SkillState
 from bot.replies import Reply
 from bot.usecases.lessons import card_for, given_lesson, no_lesson_found
-from store.models import Lesson
+from content.search import Hit, LessonIndex, SearchDoc, confident
+from store import search
 
 if TYPE_CHECKING:
     from bot.coach import Coach
 
-WORD = re.compile(r"[a-z0-9]+")
+_INDEXES: dict[str, tuple[tuple[int, int], LessonIndex]] = {}
+"""Per database: the catalogue stamp an index was built for, and the index (rebuilt when the stamp moves)."""
+
+
+async def lesson_index(coach: Coach, session: AsyncSession) -> LessonIndex:
+    """The search index of the current catalogue, built once per process and content change."""
+    stamp = await search.catalogue_stamp(session)
+    cached = _INDEXES.get(coach.database.url)
+    if cached is None or cached[0] != stamp:
+        cached = _INDEXES[coach.database.url] = (stamp, LessonIndex(await search.lesson_documents(session)))
+    return cached[1]
+
+
+async def find_lessons(coach: Coach, session: AsyncSession, ctx: LearnerContext, words: str) -> list[Hit]:
+    """The best three lessons for the words, for this learner."""
+    index = await lesson_index(coach, session)
+    return index.search(words, limit=3, prefer=await learner_preference(coach, session, ctx))
+
+
+async def learner_preference(coach: Coach, session: AsyncSession,
+                             ctx: LearnerContext) -> Callable[[SearchDoc], tuple[float, ...]]:
+    """Among near-ties: competencies the learner works on (most urgent first), then lessons nearest the level
+    they are working at (one above the level they have shown)."""
+    model = await load_model(session)
+    states = ctx.skill_states()
+
+    def key(doc: SearchDoc) -> tuple[float, ...]:
+        target = ctx.targets.get(doc.competency)
+        shown = model.level(states.get(doc.competency) or SkillState.from_json(None), coach.config.mastery_threshold)
+        working = min(shown + 1, target.level if target else 3)
+        return (0.0 if target else 1.0, -(target.priority if target else 0.0), float(abs(doc.level - working)))
+
+    return key
 
 
 async def lesson_on_topic(coach: Coach, person_id: int, words: str) -> Reply:
-    wanted = set(WORD.findall(words.lower()))
     async with coach.database.session() as session:
-        lessons = (await session.exec(select(Lesson).where(col(Lesson.active)))).all()
-    scored = sorted(((len(wanted & set(WORD.findall((lesson.title + " " + " ".join(lesson.tags)).lower()))), lesson)
-                     for lesson in lessons), key=lambda sl: (-sl[0], sl[1].id))
-    if not scored or scored[0][0] == 0:
-        return no_lesson_found(words, [(lesson.id, lesson.title) for _, lesson in scored[:3] if _ > 0])
-    delivery = await given_lesson(coach, person_id, scored[0][1].id, origin="topic")
+        ctx = await load_learner(session, person_id)
+        hits = await find_lessons(coach, session, ctx, words)
+    if not confident(hits):
+        return no_lesson_found(words, [(hit.doc.lesson_id, hit.doc.title) for hit in hits])
+    delivery = await given_lesson(coach, person_id, hits[0].doc.lesson_id, origin="topic")
     assert delivery is not None and delivery.id is not None
     return Reply(messages=[await card_for(coach, delivery.id)])
