@@ -26,6 +26,7 @@ from pydantic import SecretStr
 from bot.assembly import Platforms
 from bot.coach import Coach
 from bot.config import Settings
+from bot.couriers import Courier
 from bot.server import build_app
 from handlers.slack.listeners import SlackListeners
 from handlers.slack.runtime import attach_slack
@@ -77,9 +78,14 @@ class SlackServer:
     url: str
     coach: Coach
     listeners: SlackListeners
+    platforms: Platforms
     ids: dict[str, int]
     http: aiohttp.ClientSession
     users: dict[str, SlackUser] = field(default_factory=dict)
+
+    @property
+    def courier(self) -> Courier:
+        return self.platforms.couriers["slack"]
 
     def person(self, user_id: str) -> SlackUser:
         return self.users.setdefault(user_id, SlackUser(self, user_id))
@@ -212,7 +218,7 @@ async def slack(db: Database, settings: Settings, clock: Clock, tmp_path: Path) 
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     http = aiohttp.ClientSession()
     try:
-        yield SlackServer(fake, f"http://127.0.0.1:{port}", coach, listeners, ids, http)
+        yield SlackServer(fake, f"http://127.0.0.1:{port}", coach, listeners, platforms, ids, http)
     finally:
         await listeners.background.drain()
         for cleanup in platforms.cleanups:

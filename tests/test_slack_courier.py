@@ -1,0 +1,66 @@
+"""Proactive sends through the Slack courier: finding someone who never wrote, 429s handed back to the
+dispatcher with Retry-After, people Slack does not know — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.couriers import DeliveryError, Recipient
+from bot.replies import LessonCard, Notice, Reply
+from bot.usecases.lessons import lesson_now
+from tests.support.fake_slack import TEAM
+from tests.support.slack_session import SlackServer, slack
+
+__all__ = ["slack"]  # fixture
+
+
+async def _scheduled(slack: SlackServer, email: str) -> Reply:
+    reply = await lesson_now(slack.coach, slack.ids[email], origin="scheduled")
+    assert isinstance(reply.messages[0], LessonCard)
+    return Reply(messages=[Notice("👋 Hi, I'm your learning coach."), *reply.messages])
+
+
+async def test_someone_who_never_wrote_is_found_by_email_and_can_answer(slack: SlackServer) -> None:
+    courier = slack.courier
+    gus = Recipient(person_id=slack.ids["gus@example.com"], email="gus@example.com", name="Gus Agent")
+    assert courier.platform == "slack" and courier.can_reach(gus)
+    assert courier.rate_key(gus) == courier.rate_key(Recipient(person_id=1, email="x@example.com", name="X"))
+
+    reply = await _scheduled(slack, "gus@example.com")
+    sent = await courier.send(gus, reply)
+    assert slack.fake.calls_to("users.lookupByEmail", email="gus@example.com")
+    welcome, lesson = slack.fake.calls_to("chat.postMessage", channel="DUGUS")
+    assert "learning coach" in welcome.text_of_blocks
+    assert sent.message_ref == {"channel": "DUGUS", "ts": lesson.ts}
+    assert sent.learned == {"external_id": "UGUS", "address": {"channel": "DUGUS"}}
+
+    again = Recipient(person_id=gus.person_id, email=gus.email, name=gus.name, external_id="UGUS",
+                      address={"channel": "DUGUS"}, workspace=TEAM)
+    await courier.send(again, Reply(messages=[Notice("A gentle nudge")]))
+    assert len(slack.fake.calls_to("users.lookupByEmail")) == 1 and len(slack.fake.calls_to("conversations.open")) == 1
+
+    card = reply.messages[1]
+    await slack.coach.sent(card.delivery_id, platform="slack", message_ref=sent.message_ref)
+    await slack.person("UGUS").press(lesson.buttons()[0], lesson)
+    [update] = await slack.fake.wait_for("chat.update", channel="DUGUS", ts=lesson.ts)
+    assert "Your answer:" in update.text_of_blocks
+    assert json.loads(lesson.buttons()[0]["value"])["d"] == card.delivery_id
+
+
+async def test_rate_limits_and_unknown_people_become_delivery_errors(slack: SlackServer) -> None:
+    courier = slack.courier
+    ben = Recipient(person_id=slack.ids["ben@example.com"], email="ben@example.com", name="Ben", external_id="UBEN")
+    slack.fake.fail("chat.postMessage", 429, times=3, retry_after=0)
+    with pytest.raises(DeliveryError) as limited:
+        await courier.send(ben, Reply(messages=[Notice("hello")]))
+    assert limited.value.retry_after == 0 and not limited.value.permanent
+    assert [c.status for c in slack.fake.calls if c.method == "chat.postMessage"] == [429, 429, 429]
+
+    del slack.fake.users["gus@example.com"]
+    gus = Recipient(person_id=slack.ids["gus@example.com"], email="gus@example.com", name="Gus")
+    with pytest.raises(DeliveryError) as unknown:
+        await courier.send(gus, Reply(messages=[Notice("hello")]))
+    assert unknown.value.permanent and "users_not_found" in str(unknown.value)
+    assert not courier.can_reach(Recipient(person_id=9, email="", name="Nobody"))
