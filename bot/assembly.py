@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from bot.coach import Coach
 from bot.config import Settings
 from bot.couriers import Courier
+from bot.dispatch import Dispatcher
 from bot.server import Mount
+from bot.triggers import TriggerAPI
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +23,14 @@ log = logging.getLogger(__name__)
 @dataclass
 class Platforms:
     """What the enabled platforms add: HTTP routes, couriers for proactive sends, background tasks
-    (e.g. Slack Socket Mode) and clean-up to run at shutdown."""
+    (e.g. Slack Socket Mode) and clean-up to run at shutdown; and the dispatcher that sends through the
+    couriers (its ticker runs in `coach serve` and `coach worker`, the trigger API uses it too)."""
 
     mounts: list[Mount] = field(default_factory=list)
     couriers: dict[str, Courier] = field(default_factory=dict)
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    dispatcher: Dispatcher | None = None
 
 
 def attach_platforms(coach: Coach, config: Settings) -> Platforms:
@@ -44,4 +48,6 @@ def attach_platforms(coach: Coach, config: Settings) -> Platforms:
     if not platforms.couriers:
         log.warning("no chat platform is configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, "
                     "or COACH_TEAMS=1 / MICROSOFT_APP_ID")
+    platforms.dispatcher = Dispatcher(coach, platforms.couriers, config)
+    platforms.mounts.append(TriggerAPI(coach, platforms.dispatcher).mount)
     return platforms

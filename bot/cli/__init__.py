@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import chat, content, db, export, org, report, serve, teams
+from bot.cli import chat, content, db, dispatch, export, org, report, serve, teams
 
 app = typer.Typer(
     name="coach",
@@ -21,6 +21,8 @@ app.add_typer(teams.app, name="teams")
 app.command("chat")(chat.chat)
 app.command("export")(export.export)
 app.command("serve")(serve.serve)
+app.command("dispatch")(dispatch.dispatch)
+app.command("worker")(dispatch.worker)
 
 
 def main() -> None:

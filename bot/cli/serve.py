@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 import typer
 from aiohttp import web
@@ -15,6 +16,7 @@ from bot.assembly import Platforms, attach_platforms
 from bot.cli.common import console, run
 from bot.coach import Coach
 from bot.config import Settings
+from bot.dispatch.ticker import run_ticker
 from bot.errors import CoachError
 from bot.logs import configure_logging
 from bot.server import build_app
@@ -54,8 +56,10 @@ def background_tasks(coach: Coach, platforms: Platforms, *, scheduler: bool) -> 
 
 
 def scheduler_tasks(coach: Coach, platforms: Platforms) -> list[Task]:
-    """The scheduler's tasks for this process: the dispatcher adds its ticker here (issue 5)."""
-    return []
+    """The scheduler's tasks for this process: the dispatcher's ticker (one APScheduler interval job)."""
+    if platforms.dispatcher is None:
+        return []
+    return [partial(run_ticker, platforms.dispatcher, coach.config.tick_seconds)]
 
 
 async def serve_until_stopped(database: Database, platforms: Platforms, tasks: list[Task], host: str,
