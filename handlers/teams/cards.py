@@ -148,9 +148,9 @@ def file_activity(name: str, data: bytes, mime: str) -> Activity:
     body += [{"type": "TextBlock", "text": line, "fontType": "Monospace", "wrap": True, "spacing": "None"}
              for line in shown]
     if len(shown) < len(lines) or not text:
-        body.append(subtle(f"Showing {len(shown)} of {len(lines)} lines; the whole file is too big for a Teams "
-                           "message — ask your L&D admin for `coach export csv`."
-                           if text else "This file can't be shown in Teams."))
+        body.append(subtle(f"Showing {len(shown)} of {len(lines)} lines: the whole file is too big for a Teams "
+                           "message. Your L&D admin can give you all of it."
+                           if text else "This file can't be shown in Teams; your L&D admin can give it to you."))
     return MessageFactory.attachment(CardFactory.adaptive_card(card(body, wide=True)))
 
 
