@@ -1,8 +1,8 @@
 """Calls to the Bot Framework connector, with the backoff Teams asks for and errors the coach understands.
 
 Teams throttles with 429 (and 412/502/503/504 under load). The SDK's HTTP layer (msrest on requests)
-retries only some 5xx and never a 429 on POST, so each call here is retried with a short, bounded
-backoff that honours `Retry-After`; when the wait would be longer, or the attempts run out, the call
+retries some 5xx answers by itself but never a 429 or a 412, so each call here is retried with a short,
+bounded backoff that honours `Retry-After`; when the wait would be longer, or the attempts run out, the call
 ends in a `DeliveryError(retry_after=…)` and the dispatcher tries again later — nothing is lost. Only
 the retries made here are counted here; whoever gets the error counts the failure.
 """
