@@ -57,15 +57,16 @@ class LrsClient:
     def __init__(self, url: str, username: str | None, password: str | None, *, attempts: int = 5,
                  backoff: float = 0.5, timeout: float = 30.0) -> None:
         self.url = statements_url(url)
-        self.auth = aiohttp.BasicAuth(username, password or "") if username else None
+        self.headers = {"X-Experience-API-Version": VERSION, "Content-Type": "application/json"}
+        if username:
+            self.headers["Authorization"] = aiohttp.encode_basic_auth(username, password or "")
         self.attempts = attempts
         self.backoff = backoff
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> LrsClient:
-        self._session = aiohttp.ClientSession(timeout=self.timeout, auth=self.auth, headers={
-            "X-Experience-API-Version": VERSION, "Content-Type": "application/json"})
+        self._session = aiohttp.ClientSession(timeout=self.timeout, headers=self.headers)
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
