@@ -24,7 +24,7 @@ NEAR_TIE = 0.1
 """Hits within this share of the best score count as tied: only then do the learner's preferences matter."""
 MIN_COVERAGE = 0.6
 """The best hit must contain at least this share of the query's distinct (stemmed) words…"""
-MIN_SCORE = 4.0
+MIN_SCORE = 8.0
 """…and score at least this much, or the search offers choices instead of guessing."""
 
 _STEMMER = Stemmer.Stemmer("english")

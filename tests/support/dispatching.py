@@ -3,15 +3,18 @@ that reaches it through the loopback courier."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
+from aiohttp import web
 from sqlmodel import col, select
 
 from bot.coach import Coach
 from bot.config import Settings
 from bot.dispatch import Dispatcher
+from bot.server import Mount, build_app
 from store.db import Database
 from store.models import Delivery
 from tests.support.loopback_courier import LoopbackCourier
@@ -53,3 +56,26 @@ def every(start: datetime, end: datetime, step: timedelta) -> list[datetime]:
         moments.append(start)
         start += step
     return moments
+
+
+@asynccontextmanager
+async def serving(database: Database, mounts: list[Mount]) -> AsyncIterator[str]:
+    """The real HTTP app with these mounts on a free loopback port; yields its base URL."""
+    runner = web.AppRunner(build_app(database, mounts), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def eventually(check: Callable[[], bool], within: float = 10.0) -> None:
+    """Wait until `check()` holds (work that runs after an HTTP answer), failing after `within` seconds."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the expected effect did not happen in time")
+        await asyncio.sleep(0.05)
