@@ -20,7 +20,10 @@ from bot.replies import HeatCell, TeamSummary
 COLOURS = ["#e6e6e6", "#2e9e5b", "#f2c94c", "#d64545"]  # no target, met, one below, two or more below
 NONE, MET, NEAR, FAR = range(4)
 ROW_INCHES = 0.28
-DPI = 90
+COLUMN_INCHES = 0.95
+CHAR_INCHES = 0.07
+"""About the width of one character of 8-point text: margins are sized from the longest names."""
+DPI = 72
 PALETTE = 16
 LEGEND = "green: target met · amber: one level below · red: two or more below · grey: no target"
 
@@ -34,9 +37,8 @@ def cell_code(cell: HeatCell | None) -> int:
 
 
 def cell_label(cell: HeatCell | None) -> str:
-    if cell is None:
-        return ""
-    return f"{cell.level}/{cell.target}" if cell.target else str(cell.level)
+    """`level/target` where the person has a target; nothing on grey cells (fewer labels, a faster drawing)."""
+    return f"{cell.level}/{cell.target}" if cell is not None and cell.target else ""
 
 
 def heatmap_png(summary: TeamSummary) -> bytes:
@@ -47,20 +49,26 @@ def heatmap_png(summary: TeamSummary) -> bytes:
         if summary.grouped and rows:
             separators.append(len(rows))
         rows += [(m.name, m.cells) for m in group.members]
-    width = len(summary.competencies)
-    height = max(len(rows), 1)
-    figure = Figure(figsize=(2.2 + 1.05 * max(width, 1), 1.6 + ROW_INCHES * height), dpi=DPI)
+    width = max(len(summary.competencies), 1)
+    labels = [_short(c.label) for c in summary.competencies]
+    margins = {"left": 0.3 + CHAR_INCHES * max((len(name) for name, _ in rows), default=4),
+               "right": 0.2, "top": 0.6, "bottom": 0.35 + 0.6 * CHAR_INCHES * max(map(len, labels), default=4)}
+    size = (margins["left"] + margins["right"] + COLUMN_INCHES * width,
+            margins["top"] + margins["bottom"] + ROW_INCHES * max(len(rows), 1))
+    figure = Figure(figsize=size, dpi=DPI)
     FigureCanvasAgg(figure)
+    figure.subplots_adjust(left=margins["left"] / size[0], right=1 - margins["right"] / size[0],
+                           bottom=margins["bottom"] / size[1], top=1 - margins["top"] / size[1])
     axes = figure.add_subplot()
-    codes = [[cell_code(cell) for cell in cells] for _, cells in rows] or [[NONE] * max(width, 1)]
+    codes = [[cell_code(cell) for cell in cells] for _, cells in rows] or [[NONE] * width]
     axes.imshow(codes, cmap=ListedColormap(COLOURS), vmin=0, vmax=len(COLOURS) - 1, aspect="auto",
                 interpolation="nearest")
     for y, (_, cells) in enumerate(rows):
         for x, cell in enumerate(cells):
-            axes.text(x, y, cell_label(cell), ha="center", va="center", fontsize=8,
-                      color="white" if cell_code(cell) in (MET, FAR) else "#333333")
-    axes.set_xticks(range(width), [_short(c.label) for c in summary.competencies], rotation=35, ha="right",
-                    fontsize=8)
+            if label := cell_label(cell):
+                axes.text(x, y, label, ha="center", va="center", fontsize=8,
+                          color="white" if cell_code(cell) in (MET, FAR) else "#333333")
+    axes.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=8)
     axes.set_yticks(range(len(rows)), [name for name, _ in rows], fontsize=8)
     axes.set_xticks([x - 0.5 for x in range(1, width)], minor=True)
     axes.set_yticks([y - 0.5 for y in range(1, len(rows))], minor=True)
@@ -71,13 +79,21 @@ def heatmap_png(summary: TeamSummary) -> bytes:
     for spine in axes.spines.values():
         spine.set_visible(False)
     axes.set_title(f"Levels against targets — {summary.people} people (cell: level/target)\n{LEGEND}", fontsize=8)
-    figure.tight_layout()
     canvas = figure.canvas
     canvas.draw()
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
     buffer = io.BytesIO()
-    image.quantize(colors=PALETTE).save(buffer, format="PNG", optimize=True)
+    image.quantize(palette=_palette(), dither=Image.Dither.NONE).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def _palette() -> Image.Image:
+    """The cell colours exactly, plus the greys that text and lines need: every pixel maps to its nearest."""
+    greys = [f"#{v:02x}{v:02x}{v:02x}" for v in range(0, 256, 255 // (PALETTE - len(COLOURS) - 1))]
+    colours = [int(c[i:i + 2], 16) for c in [*COLOURS, *greys][:PALETTE] for i in (1, 3, 5)]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(colours + [0] * (768 - len(colours)))
+    return palette
 
 
 def _short(label: str) -> str:
