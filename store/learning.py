@@ -121,6 +121,14 @@ async def delivered_lessons(session: AsyncSession, person_id: int, lesson_ids: l
     return set(rows.all())
 
 
+async def lessons_up_to_level(session: AsyncSession, lesson_ids: list[str], level: int) -> set[str]:
+    """Which of these lessons sit at or below a level (prerequisites a learner has placed out of)."""
+    if not lesson_ids or level < 1:
+        return set()
+    rows = await session.exec(select(Lesson.id).where(col(Lesson.id).in_(lesson_ids), Lesson.level <= level))
+    return set(rows.all())
+
+
 async def fresh_lessons(session: AsyncSession, person_id: int, competency: str, level: int,
                         limit: int = 20) -> list[Lesson]:
     """Active lessons at this competency and level that the learner has never been taught."""
@@ -136,13 +144,20 @@ async def fresh_lessons(session: AsyncSession, person_id: int, competency: str, 
 
 async def practised_lessons(session: AsyncSession, person_id: int, competency: str, level: int,
                             limit: int = 20) -> list[Lesson]:
-    """Active graded lessons at this level the learner was sent before, least recently sent first."""
-    last_sent = func.max(Delivery.created_at).label("last_sent")
+    """Active graded lessons at this level the learner was sent before, least recently sent first.
+
+    The last-sent time comes from the (person, lesson, created_at) index, one probe per lesson, so the
+    cost does not grow with the learner's history."""
+    last_sent = (
+        select(func.max(Delivery.created_at))
+        .where(Delivery.person_id == person_id, Delivery.lesson_id == Lesson.id)
+        .scalar_subquery()
+    )
     rows = await session.exec(
-        select(Lesson, last_sent).join(Delivery, col(Delivery.lesson_id) == Lesson.id)
-        .where(Delivery.person_id == person_id, Lesson.competency_id == competency, Lesson.level == level,
-               col(Lesson.active), Lesson.format != "reflection")
-        .group_by(col(Lesson.id)).order_by(last_sent).limit(limit)
+        select(Lesson, last_sent.label("last_sent"))
+        .where(Lesson.competency_id == competency, Lesson.level == level, col(Lesson.active),
+               Lesson.format != "reflection", last_sent.is_not(None))
+        .order_by(last_sent).limit(limit)
     )
     return [lesson for lesson, _ in rows.all()]
 
@@ -157,16 +172,20 @@ async def lesson_questions(session: AsyncSession, lesson: Lesson) -> list[Questi
 
 
 async def asked_items(session: AsyncSession, person_id: int, item_keys: list[str]) -> dict[str, datetime]:
-    """When each of these questions was last put to the learner."""
+    """When each of these questions was last put to the learner (one index probe per question version)."""
     if not item_keys:
         return {}
+    last_asked = (
+        select(func.max(Delivery.created_at))
+        .where(Delivery.person_id == person_id, Delivery.question_id == Question.id)
+        .scalar_subquery()
+    )
     rows = await session.exec(
-        select(Question.item_key, func.max(Delivery.created_at))
-        .join(Delivery, col(Delivery.question_id) == Question.id)
-        .where(Delivery.person_id == person_id, col(Question.item_key).in_(item_keys))
+        select(Question.item_key, func.max(last_asked))
+        .where(col(Question.item_key).in_(item_keys))
         .group_by(col(Question.item_key))
     )
-    return dict(rows.all())
+    return {item_key: asked for item_key, asked in rows.all() if asked is not None}
 
 
 async def placement_question(session: AsyncSession, person_id: int, competency: str, level: int) -> QuestionRef | None:

@@ -114,8 +114,9 @@ async def _plan_for(session: AsyncSession, ctx: LearnerContext, model: MasteryMo
         if plan is not None:
             return plan
     working = min(max(level + 1, state.floor, 1) + state.level_offset, target.level)
+    shown = max(level, state.floor)
     for candidate_level in _nearby(max(working, 1), target.level):
-        plan = await _lesson_at(session, ctx, target.competency, candidate_level, last_item)
+        plan = await _lesson_at(session, ctx, target.competency, candidate_level, last_item, shown=shown)
         if plan is not None:
             return plan
     return None
@@ -160,14 +161,15 @@ async def _remediate(session: AsyncSession, ctx: LearnerContext, missed: PastDel
         if question is not None and question.item_key != missed.item_key:
             return Plan(lesson, question, "remediation", lesson.competency_id)
     simpler = max(1, missed.level - 1)
-    return await _lesson_at(session, ctx, lesson.competency_id, simpler, last_item, exclude=lesson.id)
+    return await _lesson_at(session, ctx, lesson.competency_id, simpler, last_item, exclude=lesson.id, shown=0)
 
 
 async def _lesson_at(session: AsyncSession, ctx: LearnerContext, competency: str, level: int,
-                     last_item: str | None, exclude: str | None = None) -> Plan | None:
+                     last_item: str | None, *, shown: int, exclude: str | None = None) -> Plan | None:
+    """A lesson at this level: unseen ones first (preferred formats, `requires` met), else practice."""
     fresh = [lesson for lesson in await learning.fresh_lessons(session, ctx.id, competency, level)
              if lesson.id != exclude]
-    ready = await _requirements_met(session, ctx.id, fresh)
+    ready = await _requirements_met(session, ctx.id, fresh, shown)
     for lesson in _by_preference(ready, ctx.settings.formats or []):
         question = await _fresh_question(session, ctx.id, lesson, last_item)
         if question is not None or not _graded(lesson):
@@ -181,9 +183,12 @@ async def _lesson_at(session: AsyncSession, ctx: LearnerContext, competency: str
     return None
 
 
-async def _requirements_met(session: AsyncSession, person_id: int, lessons: list[Lesson]) -> list[Lesson]:
+async def _requirements_met(session: AsyncSession, person_id: int, lessons: list[Lesson], shown: int) -> list[Lesson]:
+    """Lessons whose `requires` were all taught — or sit at a level the learner has already shown (a
+    right placement answer skips the lessons below it, prerequisites included)."""
     needed = sorted({r for lesson in lessons for r in lesson.requires})
     done = await learning.delivered_lessons(session, person_id, needed)
+    done |= await learning.lessons_up_to_level(session, needed, shown)
     return [lesson for lesson in lessons if all(r in done for r in lesson.requires)]
 
 

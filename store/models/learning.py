@@ -58,7 +58,8 @@ class Delivery(SQLModel, table=True):
         UniqueConstraint("person_id", "slot", name="uq_delivery_person_slot"),
         Index("ix_delivery_status_due", "status", "due_at"),
         Index("ix_delivery_person_created", "person_id", "created_at"),
-        Index("ix_delivery_person_lesson", "person_id", "lesson_id"),
+        Index("ix_delivery_person_lesson", "person_id", "lesson_id", "created_at"),
+        Index("ix_delivery_person_question", "person_id", "question_id", "created_at"),
         Index("ix_delivery_remind", "remind_at"),
     )
 
