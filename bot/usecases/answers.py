@@ -80,17 +80,22 @@ async def reflect(coach: Coach, person_id: int, delivery_id: int, text: str, *, 
             return Reply.text("That reflection isn't one of yours.", ephemeral=True)
         lesson = await session.get(Lesson, delivery.lesson_id)
         assert lesson is not None
-        if await _existing_answer(session, delivery_id) is None:
+        stored, fresh = await _existing_answer(session, delivery_id), False
+        if stored is None:
             try:
                 async with session.begin_nested():
-                    session.add(Answer(delivery_id=delivery_id, person_id=person_id,
-                                       competency_id=lesson.competency_id,
-                                       lesson_version_id=delivery.lesson_version_id, text=text[:4000], via=via,
-                                       answered_at=coach.clock()))
+                    stored = Answer(delivery_id=delivery_id, person_id=person_id, competency_id=lesson.competency_id,
+                                    lesson_version_id=delivery.lesson_version_id, text=text[:4000], via=via,
+                                    answered_at=coach.clock())
+                    session.add(stored)
+                fresh = True
             except IntegrityError:
-                pass
-        card = await lesson_card(session, delivery, chosen=text[:200])
-    thanks = Notice("Thank you — your reflection is saved. Only you can see it in your progress.",
+                stored = await _existing_answer(session, delivery_id)
+        assert stored is not None
+        card = await lesson_card(session, delivery, chosen=(stored.text or "")[:200])
+    if not fresh:
+        return Reply(update=card)
+    thanks = Notice("Thank you — your reflection is saved. It is yours alone: your manager never sees it.",
                     [Button("Next lesson", "next", {}, "primary")])
     return Reply(update=card, messages=[thanks])
 
