@@ -238,6 +238,7 @@ class TeamSummary:
     actions: list[Button]
     text: str
     note: str = ""
+    as_of: datetime | None = None
 
     @property
     def people(self) -> int:

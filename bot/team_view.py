@@ -93,7 +93,7 @@ def summary(manager: str, standings: list[Standing], org: Org, names: dict[str, 
     result = TeamSummary(
         manager=manager, competencies=competencies, groups=groups, grouped=grouped,
         listed=len(standings) <= LIST_LIMIT, gaps=gaps(standings, competencies),
-        attention=attention(standings, names, now), actions=actions(standings, competencies), text="",
+        attention=attention(standings, names, now), actions=actions(standings, competencies), text="", as_of=now,
     )
     if not result.listed:
         result.note = (f"{len(standings)} people are too many to list here one by one: each group shows its "

@@ -169,4 +169,4 @@ def all_messages(reply: Reply) -> list[tuple[Any, Activity]]:
 
 
 # Renderers of further reply types register themselves on import.
-from handlers.teams import settings_card  # noqa: E402, F401
+from handlers.teams import settings_card, team_cards  # noqa: E402, F401
