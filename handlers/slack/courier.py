@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 GONE = {"users_not_found", "user_not_found", "user_disabled", "account_inactive", "cannot_dm_bot", "user_is_bot"}
 """Errors about the person or their DM: retrying cannot help until the org chart or Slack changes."""
 
+CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived"}
+"""A shout-out channel the app cannot post to until someone invites it (or fixes COACH_SHOUTOUT_CHANNEL)."""
+
 
 class SlackCourier:
     platform = "slack"
@@ -52,6 +55,18 @@ class SlackCourier:
         if self.workspace:
             learned["workspace"] = self.workspace
         return Sent(message_ref=refs or {"channel": channel}, learned=learned)
+
+    async def post_to_channel(self, channel: str, reply: Reply) -> Sent:
+        """A message for a whole channel (opt-in shout-outs, `bot.shoutouts`); the app must be a member."""
+        refs: dict[str, str] = {"channel": channel}
+        try:
+            for item in reply.messages:
+                refs["ts"] = await self.chat.post(channel, item)
+        except SlackFailure as exc:
+            code = exc.response.get("error") if isinstance(exc, SlackApiError) and exc.response is not None else None
+            raise DeliveryError(f"Slack: {code or exc}", retry_after=retry_after_of(exc),
+                                permanent=code in CHANNEL_GONE) from exc
+        return Sent(message_ref=refs)
 
     async def _lookup(self, email: str) -> str:
         response = await self.chat.client.users_lookupByEmail(email=email)

@@ -40,6 +40,9 @@ from handlers.slack.work import Background, Once
 
 log = logging.getLogger(__name__)
 
+COMMANDS = ("/learn", "/team")
+EVENTS = ("app_home_opened", "message")
+"""What the listeners answer; slack/manifest.yaml subscribes to exactly these (`message` as `message.im`)."""
 ONCE_PER_MESSAGE = ("next", "lesson")
 """Button actions that create a lesson: a second click on the same message must not send another."""
 SORRY = Notice("Sorry — something went wrong on my side. Please try again in a minute.")
@@ -56,14 +59,16 @@ class SlackListeners:
         self.once = Once(coach.database)
 
     def register(self, app: AsyncApp) -> None:
-        app.command("/learn")(self.on_learn)
-        app.command("/team")(self.on_team)
+        learn, team = COMMANDS
+        app.command(learn)(self.on_learn)
+        app.command(team)(self.on_team)
         app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self.on_press)
         app.action(REFLECT_ACTION)(self.on_reflect_button)
         app.view(SETTINGS_CALLBACK)(self.on_settings)
         app.view(REFLECTION_CALLBACK)(self.on_reflection)
-        app.event("app_home_opened")(self.on_home_opened)
-        app.event("message")(self.on_message)
+        home_opened, message = EVENTS
+        app.event(home_opened)(self.on_home_opened)
+        app.event(message)(self.on_message)
 
     # Slash commands ---------------------------------------------------------------------------------------
 
