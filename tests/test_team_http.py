@@ -15,9 +15,10 @@ from PIL import Image
 from sqlmodel import select
 
 from bot.replies import Choice, Engagement, HeatCell, MemberLine, TeamGroup, TeamSummary
+from bot.shoutouts import post_shoutouts
 from bot.team_text import summary_text
 from handlers.teams.team_cards import CARD_BYTES, team_summary_card
-from store.models import Delivery
+from store.models import Badge, Delivery
 from tests.support.fake_connector import TeamsBot, connector, submits, teams
 from tests.support.slack_session import STRANGER, SlackServer, button, slack
 
@@ -116,3 +117,17 @@ def test_a_team_too_large_for_one_teams_message_shows_group_totals_and_says_so()
     assert "200 people are more than one Teams message can list" in shown
     assert all(f"**Lead {g}'s group** — 50 people" in shown for g in range(4))
     assert "Person number" not in shown
+
+
+@SQLITE
+async def test_slack_posts_an_opted_in_shoutout_to_the_channel(slack: SlackServer) -> None:
+    coach = slack.coach
+    coach.config = coach.config.model_copy(update={"shoutout_channel": "C0SHOUT"})
+    ben = slack.ids["ben@example.com"]
+    await coach.save_settings(ben, {"shoutout_opt_in": True})
+    async with coach.database.session() as session:
+        session.add(Badge(person_id=ben, kind="goal_complete", key="team-lead", awarded_at=coach.clock()))
+    assert await post_shoutouts(coach, slack.platforms.couriers, coach.clock()) == 1
+    [post] = await slack.fake.wait_for("chat.postMessage", channel="C0SHOUT")
+    assert "Ben Buyer" in post.text_of_blocks and "Team lead" in post.text_of_blocks
+    assert await post_shoutouts(coach, slack.platforms.couriers, coach.clock()) == 0
