@@ -8,18 +8,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pydantic import SecretStr
 from sqlalchemy import update
 from sqlmodel import col
 
+from bot.assembly import attach_platforms
 from bot.coach import Coach
+from bot.config import Settings
 from bot.dispatch import Dispatcher
 from bot.replies import LessonCard
 from store import deliveries
 from store.db import Database
 from store.models import Delivery, LearnerSettings
 from tests.conftest import Clock
-from tests.support.dispatching import all_deliveries, every, loopback
+from tests.support.dispatching import all_deliveries, every, loopback, sample_users
 from tests.support.loopback_courier import LoopbackCourier
+from tests.support.loopback_slack import LoopbackSlack
 from tests.support.org import load_sample_org
 
 TUESDAY = datetime(2026, 12, 1, tzinfo=UTC)
@@ -106,6 +110,27 @@ async def test_a_flaky_rate_limiting_api_still_gets_each_lesson_exactly_once(
     assert len(sent) == 8 and all(d.status == "sent" for d in sent)
     assert totals["sent"] == 8 and totals["failed"] == 0
     assert fake.refused["500"] > 0 and fake.refused["429"] > 0
+    assert fake.per_delivery() == Counter({d.id: 1 for d in sent})
+
+
+async def test_through_the_real_slack_courier_a_flaky_api_gets_each_lesson_exactly_once(
+        db: Database, settings: Settings, clock: Clock, tmp_path: Path) -> None:
+    await load_sample_org(db, tmp_path)
+    fake = LoopbackSlack(users=sample_users(), fail_every=3, limit_every=5)
+    await fake.start()
+    config = settings.model_copy(update={"slack_bot_token": SecretStr("xoxb-test"), "slack_api_url": fake.url,
+                                         "slack_signing_secret": SecretStr("signing-secret")})
+    platforms = attach_platforms(Coach(db, config, clock=clock, worker_id="slack-test"), config)
+    assert platforms.dispatcher is not None and "slack" in platforms.couriers
+    try:
+        totals = await run_ticks(clock, platforms.dispatcher, sweeps(TUESDAY))
+    finally:
+        for cleanup in platforms.cleanups:
+            await cleanup()
+        await fake.stop()
+    sent = await all_deliveries(db)
+    assert len(sent) == totals["sent"] == 8 and {d.status for d in sent} == {"sent"}
+    assert fake.refused["500"] and fake.refused["429"]
     assert fake.per_delivery() == Counter({d.id: 1 for d in sent})
 
 

@@ -26,7 +26,7 @@ from store import dispatch as claims
 log = logging.getLogger(__name__)
 
 RENEW_EVERY = 30.0
-"""Seconds between lease renewals of the deliveries in hand (well inside the shortest lease, two minutes)."""
+"""Seconds between lease renewals of the deliveries in hand (at most a third of the lease)."""
 
 
 @dataclass
@@ -68,9 +68,13 @@ class Dispatcher:
 
     async def send_now(self, delivery_id: int) -> Outcome | None:
         """Send one delivery this process created and claimed (a trigger's lesson) right away."""
-        for out in await self.sender.prepare([delivery_id]):
-            return await self.sender.deliver(out)
-        return None
+        self.sender.in_hand.add(delivery_id)
+        try:
+            for out in await self.sender.prepare([delivery_id]):
+                return await self.sender.deliver(out)
+            return None
+        finally:
+            self.sender.in_hand.discard(delivery_id)
 
     async def _tick(self, now: datetime) -> TickReport:
         report = TickReport()
@@ -105,7 +109,11 @@ class Dispatcher:
         return report
 
     async def _enqueue(self, queue: asyncio.Queue[Outgoing], ids: list[int]) -> None:
-        for out in await self.sender.prepare(ids):
+        fresh = [i for i in ids if i not in self.sender.in_hand]  # never the same claim twice in one process
+        self.sender.in_hand.update(fresh)
+        ready = await self.sender.prepare(fresh)
+        self.sender.in_hand.difference_update(set(fresh) - {out.delivery_id for out in ready})
+        for out in ready:
             await queue.put(out)
 
     async def _send_from(self, queue: asyncio.Queue[Outgoing], report: TickReport) -> None:
@@ -118,11 +126,12 @@ class Dispatcher:
                 log.exception("delivery %s could not be sent or recorded", out.delivery_id)
                 report.count(Outcome.DEFERRED)
             finally:
+                self.sender.in_hand.discard(out.delivery_id)
                 queue.task_done()
 
     async def _keep_leases(self) -> None:
         while True:
-            await asyncio.sleep(RENEW_EVERY)
+            await asyncio.sleep(min(RENEW_EVERY, self.lease.total_seconds() / 3))
             try:
                 await self.sender.renew_leases()
             except Exception:

@@ -93,6 +93,7 @@ class Sender:
         self.limiter = RateLimiter(config.sends_per_second)
         self.lease = timedelta(seconds=config.dispatch_lease_seconds)
         self.in_hand: set[int] = set()
+        """Claims this process holds (queued or being sent): their leases are renewed until they are settled."""
 
     def routes(self, person: Person, identities: Sequence[ChatIdentity],
                prefer: str | None = None) -> list[tuple[Courier, Recipient]]:
@@ -133,24 +134,20 @@ class Sender:
         A learner reached for the first time gets the welcome as a message of its own just before: if the
         lesson then fails, only the lesson is retried, and the welcome is never repeated.
         """
-        self.in_hand.add(out.delivery_id)
-        try:
-            error, wait = "no enabled chat platform can reach this person", None
-            for courier, recipient in out.routes:
-                try:
-                    await self._welcome(out, courier, recipient)
-                    sent = await self._post(courier, recipient, out.reply)
-                except DeliveryError as exc:
-                    error = f"{courier.platform}: {exc}"
-                    continue
-                except Postponed as exc:
-                    error, wait = f"{courier.platform}: {exc}", exc.wait
-                    break
-                await self._record(out, courier, recipient, sent)
-                return Outcome.SENT
-            return await self._release(out, error, wait)
-        finally:
-            self.in_hand.discard(out.delivery_id)
+        error, wait = "no enabled chat platform can reach this person", None
+        for courier, recipient in out.routes:
+            try:
+                await self._welcome(out, courier, recipient)
+                sent = await self._post(courier, recipient, out.reply)
+            except DeliveryError as exc:
+                error = f"{courier.platform}: {exc}"
+                continue
+            except Postponed as exc:
+                error, wait = f"{courier.platform}: {exc}", exc.wait
+                break
+            await self._record(out, courier, recipient, sent)
+            return Outcome.SENT
+        return await self._release(out, error, wait)
 
     async def send_notice(self, person: Person, reply: Reply, *, prefer: str | None = None) -> bool:
         """A message that is not a delivery (a reminder): one try per courier, no retry later."""

@@ -71,7 +71,7 @@ class LoopbackSlack:
     async def start(self) -> str:
         """Serve on a free loopback port; returns the base URL to give a client (ends with /api/)."""
         app = web.Application()
-        app.router.add_post("/api/{method}", self._method)
+        app.router.add_route("*", "/api/{method}", self._method)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -93,7 +93,7 @@ class LoopbackSlack:
         if request.content_type == "application/json":
             args = await request.json()
         else:
-            args = dict(await request.post())
+            args = dict(request.query) | dict(await request.post())
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
