@@ -117,8 +117,7 @@ async def test_refusals_reveal_nothing_about_others(coach: Coach, db: Database, 
             assert await said(template.format(not_mine), not_mine) == await said(template.format(unknown), unknown)
 
     fay = ids["fay@example.com"]
-    for action, value in (("team_person", {"p": fay}), ("team_focus", {"p": fay, "c": "infosec"}),
-                          ("team_nudge", {"p": fay})):
+    for action, value in (("team_focus", {"p": fay, "c": "infosec"}), ("team_nudge", {"p": fay})):
         forged = await coach.press(mia, action, value, via="test")
         missing = await coach.press(mia, action, {**value, "p": 999_999}, via="test")
         assert forged.messages[0].text == missing.messages[0].text
@@ -155,7 +154,7 @@ async def test_sixty_people_are_grouped_by_direct_report_and_all_listed(coach: C
 
     image = Image.open(io.BytesIO(files[0][1])).convert("RGB")
     assert image.height >= 60 * ROW_INCHES * DPI
-    colours = {"#%02x%02x%02x" % c for _, c in image.getcolors(maxcolors=256)}
+    colours = {"#{:02x}{:02x}{:02x}".format(*c) for _, c in image.getcolors(maxcolors=256)}
     drawn = {COLOURS[cell_code(cell)] for m in summary.members for cell in m.cells}
     assert len(drawn) >= 3 and drawn <= colours, "every kind of cell is drawn in its colour"
 

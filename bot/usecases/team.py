@@ -28,8 +28,7 @@ from store.models import Person
 if TYPE_CHECKING:
     from bot.coach import Coach
 
-ACTIONS: tuple[str, ...] = ("team_summary", "team_person", "team_focus", "team_nudge", "team_export",
-                            "manager_view")
+ACTIONS: tuple[str, ...] = ("team_summary", "team_focus", "team_nudge", "manager_view")
 NOT_A_MANAGER = coaching.NOT_A_MANAGER
 NOT_FOUND = coaching.NOT_FOUND
 RECENT_DAYS = 30
@@ -66,14 +65,10 @@ async def press(coach: Coach, person_id: int, action: str, value: dict[str, Any]
     target = target if isinstance(target, int) and not isinstance(target, bool) else None
     if action == "team_summary":
         return await summary_reply(coach, person_id)
-    if action == "team_export":
-        return await export_reply(coach, person_id)
     if action == "manager_view":
         return await manager_view(coach, person_id)
     if target is None:
         return Reply.text("That button is no longer active.", ephemeral=True)
-    if action == "team_person":
-        return await person_reply(coach, person_id, "", report_id=target)
     if action == "team_nudge":
         return await coaching.nudge(coach, person_id, target)
     competency = value.get("c")
@@ -127,23 +122,22 @@ async def export_reply(coach: Coach, person_id: int) -> Reply:
                  attachments=[(f"team-{coach.clock():%Y-%m-%d}.csv", team_csv(view), "text/csv")])
 
 
-async def person_reply(coach: Coach, manager_id: int, typed: str, *, report_id: int | None = None) -> Reply:
+async def person_reply(coach: Coach, manager_id: int, typed: str) -> Reply:
     """`/team <person>`: found only among the manager's own reports."""
     async with coach.database.session() as session:
         ids = await people.report_ids(session, manager_id)
         if not ids:
             return Reply.text(NOT_A_MANAGER, ephemeral=True)
-        if report_id is None:
-            if not typed.strip():
-                return Reply.text("Whom should I show? `/team <name, @mention or email>`.", ephemeral=True)
-            found = find_report(typed, await people.people(session, ids), await teams.identities_of(session, ids))
-            if found.candidates:
-                listed = ", ".join(f"{p.name} ({p.email})" for p in found.candidates[:10])
-                return Reply.text(f"Several of your reports match “{typed.strip()}”: {listed}. Which one?",
-                                  ephemeral=True)
-            report_id = found.person.id if found.person else None
-        if report_id not in ids:
-            return Reply.text(NOT_FOUND.format(typed=(typed.strip() or "that person")), ephemeral=True)
+        if not typed.strip():
+            return Reply.text("Whom should I show? `/team <name, @mention or email>`.", ephemeral=True)
+        found = find_report(typed, await people.people(session, ids), await teams.identities_of(session, ids))
+        if found.candidates:
+            listed = ", ".join(f"{p.name} ({p.email})" for p in found.candidates[:10])
+            return Reply.text(f"Several of your reports match “{typed.strip()}”: {listed}. Which one?",
+                              ephemeral=True)
+        report_id = found.person.id if found.person else None
+        if report_id is None or report_id not in ids:
+            return Reply.text(NOT_FOUND.format(typed=typed.strip()), ephemeral=True)
         view = await person_detail(coach, session, report_id, heading=None, with_actions=True)
     return Reply(messages=[view], ephemeral=True)
 
