@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.replies import Reply
-from bot.usecases import lessons, peers, preferences, progress, team, topics
+from bot.usecases import away, lessons, peers, preferences, progress, team, topics
 
 if TYPE_CHECKING:
     from bot.coach import Coach
 
-LEARN_VERBS = ("progress", "settings", "pause", "resume", "goal", "team", "suggest", "help")
+LEARN_VERBS = ("progress", "settings", "pause", "resume", "away", "goal", "team", "suggest", "help")
 TEAM_VERBS = ("assign", "export", "help")
 GREETINGS = {"hi", "hello", "hey", "help", "?", "start", "menu"}
 
@@ -22,6 +22,7 @@ HELP = """**Here's what I can do** — type these here, or use the slash command
 • `/learn progress` — your levels against your role's targets, your streak, and what your manager sees
 • `/learn settings` — your days, time window, time zone, lessons per day, formats, goal and privacy
 • `/learn pause` · `/learn resume` — stop and restart scheduled lessons (your streak is kept)
+• `/learn away <last day off>` — time off: no lessons, reviews wait, streak kept (`/learn away off` to cancel)
 • `/learn goal <role>` — see the gap to another role and work towards it
 • `/learn team` — your team's averages and what peers are learning this week
 • `/learn suggest <text>` — ask L&D for a topic
@@ -77,6 +78,8 @@ async def run(coach: Coach, person_id: int, command: Command) -> Reply:
         return await preferences.pause(coach, person_id)
     if verb == "resume":
         return await preferences.resume(coach, person_id)
+    if verb == "away":
+        return await away.away(coach, person_id, args)
     if verb == "goal":
         if not args:
             return Reply.text("Which role? For example `/learn goal people-manager`.")

@@ -9,7 +9,7 @@ unchanged when pressed (`bot.actions` routes it).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 
@@ -136,6 +136,8 @@ class SettingsForm:
     role_choices: list[Choice]
     competency_choices: list[Choice]
     format_choices: list[Choice]
+    away_until: date | None = None
+    """The learner's last day away (no scheduled lessons, reviews wait); None when not away."""
 
 
 @dataclass

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,7 +13,8 @@ from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
 from bot.engine.mastery import SkillState
 from bot.replies import Button, Choice, Notice, Reply, SettingsForm
-from bot.schedule import next_slot_for, parse_clock
+from bot.schedule import next_slot_for, parse_clock, zone_of
+from bot.usecases import away
 from bot.usecases.progress import competency_names, zone_name
 from content.limits import FORMATS
 from store import learning, people
@@ -49,6 +50,7 @@ async def settings_form(coach: Coach, person_id: int) -> SettingsForm:
         role_choices=[Choice(k, v) for k, v in roles.items()],
         competency_choices=[Choice(k, v) for k, v in sorted(names.items(), key=lambda kv: kv[1])],
         format_choices=[Choice(f, FORMAT_LABELS[f]) for f in FORMATS],
+        away_until=s.away_until if s.away_until and s.away_until >= _today(coach, s, ctx.person) else None,
     )
 
 
@@ -61,9 +63,27 @@ async def save_settings(coach: Coach, person_id: int, values: dict[str, Any]) ->
         known_roles = set((await learning.role_names(session)).keys())
         known_competencies = set((await competency_names(session)).keys())
         _apply(settings, values, known_roles, known_competencies)
+        if "away_until" in values:
+            await _apply_away(session, settings, person, values["away_until"], coach.clock())
         _reschedule(settings, settings.timezone or person.timezone or "UTC", coach.clock())
         session.add(settings)
     return Reply.text("Saved. " + schedule_sentence(settings), ephemeral=True)
+
+
+async def _apply_away(session: AsyncSession, settings: LearnerSettings, person: Person, value: Any,
+                      now: datetime) -> None:
+    """The form's "away until" field: a date (or ISO text), or empty when not away."""
+    zone = zone_of(settings, person)
+    text = value.isoformat() if isinstance(value, date) else str(value or "").strip() or "off"
+    try:
+        last_day = away.parse_day(text, now.astimezone(ZoneInfo(zone)).date())
+    except ValueError as exc:
+        raise SettingsError("away_until", str(exc)) from None
+    await away.set_away(session, settings, zone, last_day, now)
+
+
+def _today(coach: Coach, settings: LearnerSettings, person: Person) -> date:
+    return coach.clock().astimezone(ZoneInfo(zone_of(settings, person))).date()
 
 
 def _apply(settings: LearnerSettings, values: dict[str, Any], roles: set[str], competencies: set[str]) -> None:
