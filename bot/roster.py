@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.engine.learner import LearnerContext
 from bot.engine.mastery import MasteryModel
 from bot.engine.targets import learner_targets
-from bot.replies import CompetencyRow
+from bot.replies import CompetencyRow, Engagement
 from bot.schedule import away_on, zone_of
 from bot.streaks import LOOKBACK_DAYS, streak_days
 from bot.usecases.progress import competency_rows
@@ -33,14 +33,6 @@ TREND_DAYS = 30
 FALL = 0.15
 """How far below its peak in the trend window mastery (0–1) must have dropped to count as falling."""
 TREND_MIN_ANSWERS = 3
-
-
-@dataclass
-class Engagement:
-    answered_7: int
-    answered_30: int
-    streak_days: int
-    last_active: datetime | None
 
 
 @dataclass
