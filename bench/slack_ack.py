@@ -33,7 +33,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-import psycopg
 from aiohttp import web
 from pydantic import SecretStr
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -44,24 +43,22 @@ from sqlmodel import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.assembly import Platforms
-from bot.catalog_import import import_content
 from bot.coach import Coach
 from bot.config import Settings
 from bot.org_chart import import_org_chart
 from bot.replies import LessonCard
 from bot.server import build_app
-from content.packs import STARTER
 from handlers.slack.runtime import attach_slack
 from store.db import Database
 from store.models import Answer
+from tests.support.databases import Templates
 from tests.support.fake_slack import TEAM, FakeSlack
 from tests.support.slack_session import SIGNING_SECRET, sign
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 Post = Callable[[str], Awaitable[float]]
 
 
-async def main() -> None:
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--rounds", type=int, default=8)
@@ -69,21 +66,20 @@ async def main() -> None:
     parser.add_argument("--fake-slack", type=int, metavar="USERS", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.fake_slack is not None:
-        await _fake_slack(args.fake_slack)
+        asyncio.run(_fake_slack(args.fake_slack))
         return
     with tempfile.TemporaryDirectory() as workdir:
-        url = _database_url(args.database, Path(workdir))
+        databases = Templates(args.database, Path(workdir))
+        url = databases.clone(with_starter=True)
         try:
-            await _run(url, Path(workdir), args.rounds, args.concurrency)
+            asyncio.run(_run(url, Path(workdir), args.rounds, args.concurrency))
         finally:
-            if args.database == "postgresql":
-                _drop(url)
+            databases.drop(url)
+            databases.close()
 
 
 async def _run(url: str, workdir: Path, rounds: int, learners: int) -> None:
     database = Database(url, pool_size=20)
-    await database.ensure_schema()
-    await import_content(database, [STARTER])
     org = workdir / "org.csv"
     org.write_text("email,name,manager_email,role,timezone,slack_user_id\n" + "".join(
         f"l{n}@example.com,Learner {n},,buyer,Europe/Berlin,U{n:05d}\n" for n in range(learners)))
@@ -216,19 +212,5 @@ def _report(timings: dict[str, list[float]], rounds: int, learners: int, answers
         raise SystemExit("some presses were not recorded exactly once")
 
 
-def _database_url(kind: str, workdir: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{workdir / 'bench.db'}"
-    name = f"coach_bench_ack_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-
-
-def _drop(url: str) -> None:
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()
