@@ -122,6 +122,9 @@ async def test_malformed_bodies_are_400_and_nothing_makes_the_server_fail(slack:
         assert answered.status == 400, (body, answered)
         assert "malformed" in answered.json()["error"]
 
+    huge = await slack.post(json.dumps({"type": "event_callback", "padding": "x" * 2_000_000}), json_type)
+    assert huge.status == 413
+
     press = _press_payload(slack.fake.response_url("press"))
     statuses = set()
     for path, wrong in _mutations(press):
