@@ -34,6 +34,12 @@ class Call:
     method: str
     args: dict[str, Any]
     status: int = 200
+    answer: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ts(self) -> str:
+        """The posted (or updated) message's ts."""
+        return str(self.answer.get("ts") or self.args.get("ts") or "")
 
     @property
     def text_of_blocks(self) -> str:
@@ -202,7 +208,7 @@ class FakeSlack:
         if method == "chat.postMessage" and body.get("ok"):
             self.posts.append(Post(time.monotonic(), str(args.get("channel")), str(args.get("text") or ""),
                                    _delivery_id(args)))
-        await self._record(Call(method, args, 200 if body.get("ok") else 400))
+        await self._record(Call(method, args, 200 if body.get("ok") else 400, body))
         return web.json_response(body)
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
