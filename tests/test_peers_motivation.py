@@ -55,6 +55,12 @@ async def test_streaks_skip_days_off_and_pauses(coach: Coach, db: Database, cloc
     assert await streaks(coach, mia, ben) == (6, 6)
     clock.advance(days=4)  # Monday 14: Friday 11 was a scheduled day without an answer
     assert await streaks(coach, mia, ben) == (0, 0)
+    await answer_one(coach, ben)
+    clock.advance(days=1)  # Tuesday 15: away until Thursday 17, back on Friday 18
+    await coach.command(ben, "away 2026-12-17")
+    clock.advance(days=3)
+    await answer_one(coach, ben)
+    assert await streaks(coach, mia, ben) == (2, 2), "time away does not break a streak either"
 
 
 async def test_a_long_streak_is_counted_in_full(coach: Coach, db: Database, clock: Clock, tmp_path: Path) -> None:
