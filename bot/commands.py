@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from bot.replies import Reply
 from bot.usecases import away, lessons, peers, preferences, progress, team, topics
+from store import people
 
 if TYPE_CHECKING:
     from bot.coach import Coach
@@ -35,12 +36,15 @@ class Command:
     name: str  # learn | team
     verb: str  # lesson | topic | progress | … | summary | person | assign | export
     args: str
+    typed_team: bool = False
+    """A bare "team" typed to the bot: the manager's summary for managers, the peer view for everyone else."""
 
 
 def parse(text: str, default: str = "learn") -> Command:
     """`/learn goal buyer` -> Command('learn', 'goal', 'buyer'); bare words default to `/learn <words>`."""
     words = text.strip().lstrip("/").split(maxsplit=1)
     name = default
+    typed_team = default == "learn" and [w.lower() for w in words] == ["team"]
     if words and words[0].lower() in ("learn", "team"):
         name = words[0].lower()
         words = words[1].split(maxsplit=1) if len(words) > 1 else []
@@ -48,7 +52,7 @@ def parse(text: str, default: str = "learn") -> Command:
     rest = words[1].strip() if len(words) > 1 else ""
     if name == "team":
         if not first:
-            return Command("team", "summary", "")
+            return Command("team", "summary", "", typed_team=typed_team)
         if first in TEAM_VERBS:
             return Command("team", first, rest)
         return Command("team", "person", " ".join(words))
@@ -63,6 +67,8 @@ def parse(text: str, default: str = "learn") -> Command:
 
 async def run(coach: Coach, person_id: int, command: Command) -> Reply:
     """Carry out a parsed command for this person."""
+    if command.typed_team and not await _manages_anyone(coach, person_id):
+        return await peers.team_view(coach, person_id)
     if command.name == "team":
         return await team.run(coach, person_id, command.verb, command.args)
     verb, args = command.verb, command.args
@@ -89,3 +95,8 @@ async def run(coach: Coach, person_id: int, command: Command) -> Reply:
     if verb == "suggest":
         return await preferences.suggest(coach, person_id, args)
     return Reply.text(HELP)
+
+
+async def _manages_anyone(coach: Coach, person_id: int) -> bool:
+    async with coach.database.session() as session:
+        return bool(await people.report_ids(session, person_id))
