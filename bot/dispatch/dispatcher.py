@@ -51,6 +51,8 @@ class Dispatcher:
         self.config = config or coach.config
         self.sender = Sender(coach, couriers, self.config)
         self.lease = timedelta(seconds=self.config.dispatch_lease_seconds)
+        self.planners = 1 if coach.database.dialect == "sqlite" else max(1, self.config.dispatch_concurrency)
+        """Learners planned at once: SQLite has one writer, PostgreSQL plans in parallel sessions."""
         self._ticking = asyncio.Lock()
 
     async def tick(self) -> TickReport:
@@ -85,7 +87,8 @@ class Dispatcher:
         tasks.append(asyncio.create_task(self._keep_leases()))
         try:
             while True:
-                planned = await plan_batch(self.coach, self.sender, now, limit=batch, lease=self.lease)
+                planned = await plan_batch(self.coach, self.sender, now, limit=batch, lease=self.lease,
+                                           planners=self.planners)
                 report.enrolled += planned.enrolled
                 await self._enqueue(queue, planned.created)
                 if planned.claimed < batch:

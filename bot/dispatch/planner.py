@@ -8,6 +8,7 @@ happens, a learner gets one lesson per slot.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -39,8 +40,10 @@ def next_at(settings: LearnerSettings, zone: str, now: datetime) -> datetime:
     return slot.at if slot else now + RETRY_UNSCHEDULABLE
 
 
-async def plan_batch(coach: Coach, sender: Sender, now: datetime, *, limit: int, lease: timedelta) -> PlannedBatch:
-    """Claim up to `limit` due learners and create their slot's delivery (one transaction per learner)."""
+async def plan_batch(coach: Coach, sender: Sender, now: datetime, *, limit: int, lease: timedelta,
+                     planners: int = 1) -> PlannedBatch:
+    """Claim up to `limit` due learners and create their slot's delivery: one transaction per learner, up to
+    `planners` at once (PostgreSQL; SQLite's single writer takes them one by one anyway)."""
     batch = PlannedBatch()
     due: list[int] = []
     async with coach.database.session() as session:
@@ -55,15 +58,27 @@ async def plan_batch(coach: Coach, sender: Sender, now: datetime, *, limit: int,
                 due.append(person.id)
             session.add(settings)
         batch.claimed = len(rows)
-    for person_id in due:
-        delivery_id = await plan_learner(coach, sender, person_id, now, lease)
-        if delivery_id is not None:
-            batch.created.append(delivery_id)
+    gate = asyncio.Semaphore(max(1, planners))
+
+    async def plan(person_id: int) -> int | None:
+        async with gate:
+            return await plan_learner(coach, sender, person_id, now, lease)
+
+    batch.created = [d for d in await asyncio.gather(*(plan(p) for p in due)) if d is not None]
     return batch
 
 
 async def plan_learner(coach: Coach, sender: Sender, person_id: int, now: datetime, lease: timedelta) -> int | None:
     """The delivery for the learner's slot that is due now, if any; always sets their next slot."""
+    try:
+        return await _plan_learner(coach, sender, person_id, now, lease)
+    except IntegrityError:
+        # Another process planned this slot in the meantime. This learner's next slot stays at the claim's
+        # lease, so they are looked at again then (and the slot is found taken).
+        return None
+
+
+async def _plan_learner(coach: Coach, sender: Sender, person_id: int, now: datetime, lease: timedelta) -> int | None:
     async with coach.database.session() as session:
         ctx = await load_learner(session, person_id)
         zone = zone_of(ctx.settings, ctx.person)
@@ -72,17 +87,12 @@ async def plan_learner(coach: Coach, sender: Sender, person_id: int, now: dateti
         session.add(ctx.settings)
         if slot is None or await claims.slot_taken(session, person_id, slot.key):
             return None
-        if not sender.routes(ctx.person, await claims.identities_of(session, person_id)):
+        if not await sender.reachable(session, ctx.person):
             return None
         plan = await next_plan(coach, session, ctx)
         if plan is None:
             return None
-        try:
-            async with session.begin_nested():
-                delivery = await create_from_plan(coach, session, person_id, plan, origin="scheduled",
-                                                  slot=slot.key)
-                delivery.lease_until = now + lease
-                session.add(delivery)
-        except IntegrityError:
-            return None  # another process planned this slot in the meantime
+        delivery = await create_from_plan(coach, session, person_id, plan, origin="scheduled", slot=slot.key)
+        delivery.lease_until = now + lease
+        session.add(delivery)
         return delivery.id

@@ -113,6 +113,14 @@ class Sender:
         usable.sort(key=lambda cr: cr[0].platform != prefer)
         return usable
 
+    async def reachable(self, session: AsyncSession, person: Person) -> bool:
+        """Whether some courier could reach the person: by email alone (Slack), else through an identity."""
+        assert person.id is not None
+        bare = Recipient(person_id=person.id, email=person.email, name=person.name)
+        if any(courier.can_reach(bare) for courier in self.couriers.values()):
+            return True
+        return bool(self.routes(person, await claims.identities_of(session, person.id)))
+
     async def prepare(self, ids: Sequence[int]) -> list[Outgoing]:
         """Load what the claimed deliveries need in one session (cards, people, identities)."""
         if not ids:

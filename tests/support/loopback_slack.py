@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -71,6 +72,7 @@ class LoopbackSlack:
     async def start(self) -> str:
         """Serve on a free loopback port; returns the base URL to give a client (ends with /api/)."""
         app = web.Application()
+        app.router.add_get("/stats", self._stats)
         app.router.add_route("*", "/api/{method}", self._method)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -87,6 +89,12 @@ class LoopbackSlack:
     def per_delivery(self) -> Counter[int]:
         """How many times each delivery was posted."""
         return Counter(p.delivery_id for p in self.posts if p.delivery_id is not None)
+
+    async def _stats(self, _request: web.Request) -> web.Response:
+        """What was posted, for a process that runs this fake in another process (the benchmark)."""
+        counts = self.per_delivery()
+        return web.json_response({"posts": len(self.posts), "deliveries": len(counts),
+                                  "repeated": sum(1 for n in counts.values() if n > 1)})
 
     async def _method(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -149,3 +157,15 @@ class LoopbackSlack:
         self.posts.append(Post(channel, str(args.get("text", "")), blocks, metadata, time.monotonic()))
         return web.json_response({"ok": True, "channel": channel, "ts": f"{time.time():.6f}",
                                   "message": {"text": args.get("text", "")}})
+
+
+async def serve_forever() -> None:
+    """Run the fake alone (another process) and print its URL; it stops when its standard input closes."""
+    fake = LoopbackSlack()
+    print(await fake.start(), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await fake.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve_forever())

@@ -1,0 +1,238 @@
+"""Scheduled delivery: the dispatcher's throughput against a raw Slack client, and its memory as enrolment grows.
+
+    python bench/dispatch.py [--database sqlite|postgresql] [--learners 10000] [--concurrency 8]
+
+1. Throughput. N learners are due at once. One `Dispatcher.tick` claims them, lets the engine choose each one's
+   lesson, records it, posts it through the real Slack courier to a fake Slack Web API that runs in another
+   process (so Slack's side does not share the coach's CPU), and records each send. The baseline, measured in
+   the same run against the same fake, is a raw slack_sdk `AsyncWebClient` posting the very same messages (the
+   Block Kit the coach rendered) to the same DM channels with the same concurrency and nothing else.
+   Printed: messages per second of both and the dispatcher's ratio to the baseline. The per-workspace rate
+   limit is lifted for the run, so the figure is the dispatcher's own cost.
+2. Memory. For 1,000 and for 100,000 enrolled learners (1,000 of them due in both cases), a fresh child
+   process runs one tick; printed are the tick's peak Python allocations (tracemalloc) and the process's peak
+   RSS, and the ratios 100,000 / 1,000. They should stay near 1: nothing loads all learners at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psycopg
+from pydantic import SecretStr
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import insert
+from sqlmodel import col, select
+
+from bot.assembly import attach_platforms
+from bot.catalog_import import import_content
+from bot.coach import Coach
+from bot.config import Settings
+from bot.usecases.lessons import lesson_card
+from content.packs import STARTER
+from handlers.slack.blocks import messages_for
+from store.db import Database
+from store.models import ChatIdentity, Delivery, LearnerSettings, Person
+
+NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)  # a Tuesday; everyone's 00:00-23:59 UTC slot has passed
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+CHUNK = 5000
+DUE_IN_MEMORY_CASES = 1000
+
+
+def new_database(kind: str, folder: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{folder / f'bench_{uuid.uuid4().hex[:8]}.db'}"
+    name = f"coach_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(url: str) -> None:
+    if url.startswith("postgresql"):
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+async def seed(url: str, enrolled: int, due: int) -> None:
+    """The starter pack and `enrolled` learners on Slack (DM channel known), the first `due` of them due now."""
+    database = Database(url)
+    await import_content(database, [STARTER])
+    for start in range(1, enrolled + 1, CHUNK):
+        ids = range(start, min(start + CHUNK, enrolled + 1))
+        async with database.session() as session:
+            await session.execute(insert(Person), [
+                Person(id=i, email=f"learner{i}@example.com", name=f"Learner {i}", timezone="UTC",
+                       created_at=NOW, updated_at=NOW).model_dump() for i in ids])
+            await session.execute(insert(LearnerSettings), [
+                LearnerSettings(person_id=i, days="1234567", window_start="00:00", window_end="23:59",
+                                timezone="UTC", welcomed_at=NOW - timedelta(days=30), updated_at=NOW,
+                                next_slot_at=NOW - timedelta(minutes=1) if i <= due else NOW + timedelta(days=1),
+                                ).model_dump() for i in ids])
+            await session.execute(insert(ChatIdentity), [
+                ChatIdentity(person_id=i, platform="slack", external_id=f"U{i:07d}", workspace="T0FAKE",
+                             address={"channel": f"D{i:07d}"}, updated_at=NOW).model_dump(exclude={"id"})
+                for i in ids])
+    await database.dispose()
+
+
+def config_for(url: str, slack_url: str, concurrency: int) -> Settings:
+    return Settings(_env_file=None, database_url=url, slack_bot_token=SecretStr("xoxb-bench"),  # type: ignore[call-arg]
+                    slack_signing_secret=SecretStr("bench-secret"), slack_api_url=slack_url,
+                    sends_per_second=1e9, dispatch_concurrency=concurrency, coach_teams=False, microsoft_app_id="")
+
+
+async def tick(url: str, slack_url: str, concurrency: int) -> tuple[dict[str, int], float]:
+    """One dispatcher tick at NOW through the real Slack courier; returns its report and its duration."""
+    config = config_for(url, slack_url, concurrency)
+    database = Database(url)
+    await database.ensure_schema()
+    platforms = attach_platforms(Coach(database, config, clock=lambda: NOW, worker_id="bench"), config)
+    assert platforms.dispatcher is not None
+    started = time.perf_counter()
+    report = await platforms.dispatcher.tick()
+    elapsed = time.perf_counter() - started
+    for cleanup in platforms.cleanups:
+        await cleanup()
+    await database.dispose()
+    return {"sent": report.sent, "failed": report.failed, "deferred": report.deferred}, elapsed
+
+
+async def rendered_messages(url: str) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """Every message the dispatcher posted: (channel, text, blocks), rendered again the same way."""
+    database = Database(url)
+    messages = []
+    async with database.session() as session:
+        for delivery in (await session.exec(select(Delivery).order_by(col(Delivery.id)))).all():
+            assert delivery.message_ref is not None
+            for message in messages_for(await lesson_card(session, delivery)):
+                messages.append((delivery.message_ref["channel"], message.text, message.blocks))
+    await database.dispose()
+    return messages
+
+
+async def raw_client(slack_url: str, messages: list[tuple[str, str, list[dict[str, Any]]]],
+                     concurrency: int) -> float:
+    """The baseline: the same messages through a bare AsyncWebClient, `concurrency` at a time."""
+    client = AsyncWebClient(token="xoxb-bench", base_url=slack_url)
+    queue: asyncio.Queue[tuple[str, str, list[dict[str, Any]]]] = asyncio.Queue()
+    for message in messages:
+        queue.put_nowait(message)
+
+    async def post() -> None:
+        while not queue.empty():
+            channel, text, blocks = queue.get_nowait()
+            await client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(post() for _ in range(concurrency)))
+    return time.perf_counter() - started
+
+
+async def stats(slack_url: str) -> dict[str, int]:
+    async with aiohttp.ClientSession() as http, http.get(slack_url.replace("/api/", "/stats")) as response:
+        return await response.json()
+
+
+@contextmanager
+def fake_slack() -> Iterator[str]:
+    """The fake Slack Web API in its own process; yields its base URL."""
+    process = subprocess.Popen([sys.executable, "-m", "tests.support.loopback_slack"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
+    assert process.stdout is not None and process.stdin is not None
+    try:
+        yield process.stdout.readline().strip()
+    finally:
+        process.stdin.close()
+        process.wait(timeout=30)
+
+
+async def throughput(kind: str, folder: Path, slack_url: str, learners: int, concurrency: int) -> None:
+    url = new_database(kind, folder)
+    try:
+        await seed(url, learners, learners)
+        before = await stats(slack_url)
+        report, coach_seconds = await tick(url, slack_url, concurrency)
+        after = await stats(slack_url)
+        assert report["sent"] == learners and after["deliveries"] - before["deliveries"] == learners, report
+        messages = await rendered_messages(url)
+        raw_seconds = await raw_client(slack_url, messages, concurrency)
+        posted = after["posts"] - before["posts"]
+    finally:
+        drop_database(url)
+    coach_rate, raw_rate = posted / coach_seconds, len(messages) / raw_seconds
+    print(f"throughput, {learners:,} due learners, concurrency {concurrency}, {kind}:")
+    print(f"  dispatcher (claim, choose the lesson, record, post, record the send): {coach_seconds:7.1f} s  "
+          f"{coach_rate:7.0f} messages/s")
+    print(f"  raw AsyncWebClient posting the same {len(messages):,} messages:        {raw_seconds:7.1f} s  "
+          f"{raw_rate:7.0f} messages/s")
+    print(f"  ratio dispatcher / raw client: {coach_rate / raw_rate:.2f}  (repeated posts: {after['repeated']})")
+
+
+async def memory(kind: str, folder: Path, slack_url: str, concurrency: int) -> None:
+    figures = {}
+    for enrolled in (1_000, 100_000):
+        url = new_database(kind, folder)
+        try:
+            await seed(url, enrolled, DUE_IN_MEMORY_CASES)
+            child = await asyncio.create_subprocess_exec(
+                sys.executable, __file__, "--memory-child", url, slack_url, "--concurrency", str(concurrency),
+                stdout=asyncio.subprocess.PIPE)
+            out, _ = await child.communicate()
+            assert child.returncode == 0, "the memory case's child process failed"
+            figures[enrolled] = json.loads(out.decode().strip().splitlines()[-1])
+        finally:
+            drop_database(url)
+    small, large = figures[1_000], figures[100_000]
+    print(f"memory, one tick with {DUE_IN_MEMORY_CASES:,} due learners, {kind}:")
+    for enrolled, figure in figures.items():
+        print(f"  {enrolled:>7,} enrolled: tick peak allocations {figure['tick_peak_mb']:6.1f} MB, "
+              f"process peak RSS {figure['peak_rss_mb']:6.1f} MB, sent {figure['sent']}")
+    print(f"  ratio 100,000 / 1,000 enrolled: allocations {large['tick_peak_mb'] / small['tick_peak_mb']:.2f}, "
+          f"RSS {large['peak_rss_mb'] / small['peak_rss_mb']:.2f}")
+
+
+async def memory_child(url: str, slack_url: str, concurrency: int) -> None:
+    tracemalloc.start()
+    report, _ = await tick(url, slack_url, concurrency)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"tick_peak_mb": peak / 2**20, "peak_rss_mb": rss_kb / 1024, "sent": report["sent"]}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--learners", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--memory-child", nargs=2, metavar=("URL", "SLACK_URL"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        asyncio.run(memory_child(*args.memory_child, args.concurrency))
+        return
+    with tempfile.TemporaryDirectory() as folder, fake_slack() as slack_url:
+        asyncio.run(throughput(args.database, Path(folder), slack_url, args.learners, args.concurrency))
+        if not args.skip_memory:
+            asyncio.run(memory(args.database, Path(folder), slack_url, args.concurrency))
+
+
+if __name__ == "__main__":
+    main()
