@@ -97,7 +97,7 @@ def summary(manager: str, standings: list[Standing], org: Org, names: dict[str, 
     )
     if not result.listed:
         result.note = (f"{len(standings)} people are too many to list here one by one: each group shows its "
-                       "totals, and the attached CSV and image have everyone.")
+                       "totals, and the attached CSV has everyone.")
     result.text = summary_text(result, now)
     return result
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bot import team_view
 from bot.coach import Coach
 from bot.heatmap import COLOURS, DPI, ROW_INCHES, cell_code
 from bot.replies import Notice, PersonDetail, TeamSummary
@@ -170,3 +171,19 @@ async def test_sixty_people_are_grouped_by_direct_report_and_all_listed(coach: C
 
 async def _last_delivery(coach: Coach, person_id: int) -> int:
     return (await all_deliveries(coach, person_id))[-1].id or 0
+
+
+@SQLITE
+async def test_past_the_listing_limit_groups_keep_totals_and_the_csv_has_everyone(
+        coach: Coach, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    monkeypatch.setattr(team_view, "GROUP_ABOVE", 3)
+    monkeypatch.setattr(team_view, "LIST_LIMIT", 5)
+    summary, files = await team(coach, ids["dana@example.com"])
+    assert isinstance(summary, TeamSummary) and summary.grouped and not summary.listed
+    assert [(g.lead, g.people) for g in summary.groups] == [("Mia Manager", 4), ("Omar Owner", 3)]
+    assert "**Mia Manager's group** — 4 people" in summary.text and "**Ben Buyer**" not in summary.text
+    assert "7 people are too many to list here one by one" in summary.text
+    [(name, data, mime)] = files
+    assert mime == "text/csv" and name.endswith(".csv")
+    assert len(list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))) == 7

@@ -99,15 +99,17 @@ async def team_summary(session: AsyncSession, manager_id: int, now: datetime, th
 
 
 async def summary_reply(coach: Coach, person_id: int) -> Reply:
-    """The summary, with its heatmap as a PNG (and the CSV too when there are too many people to list)."""
+    """The summary with its heatmap as a PNG; past the listing limit, the CSV with everyone instead (a
+    picture with hundreds of rows helps nobody)."""
     async with coach.database.session() as session:
         view = await team_summary(session, person_id, coach.clock(), coach.config.mastery_threshold)
     if view is None:
         return Reply.text(NOT_A_MANAGER, ephemeral=True)
     day = f"{coach.clock():%Y-%m-%d}"
-    attachments = [(f"team-heatmap-{day}.png", await asyncio.to_thread(heatmap_png, view), "image/png")]
-    if not view.listed:
-        attachments.append((f"team-{day}.csv", team_csv(view), "text/csv"))
+    if view.listed:
+        attachments = [(f"team-heatmap-{day}.png", await asyncio.to_thread(heatmap_png, view), "image/png")]
+    else:
+        attachments = [(f"team-{day}.csv", team_csv(view), "text/csv")]
     return Reply(messages=[view], ephemeral=True, attachments=attachments)
 
 
