@@ -6,7 +6,7 @@ or down (wrong), more when the answer was a surprise (a hard question answered r
 missed), and the estimate grows more certain. Competencies share a little of the learner's general
 ability (and, where the data show it, hidden concepts), so a learner strong elsewhere starts a new
 competency a bit higher. Mastering level k means answering a typical level-k question right with
-probability at least ``mastery_target`` (70%); ``mastery`` is how sure the model is of that.
+probability at least ``mastery_target`` (two times out of three); ``mastery`` is how sure the model is of that.
 
 For engineers: a Bayesian logistic ability model with a Gaussian posterior updated by assumed-density
 filtering (``bot.engine.ability``), factor-structured across competencies, with fitted question
