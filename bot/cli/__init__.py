@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import chat, content, db, dispatch, export, org, report, serve, teams
+from bot.cli import chat, content, db, demo, dispatch, evaluate, export, fit, org, report, serve, teams
 
 app = typer.Typer(
     name="coach",
@@ -13,16 +13,19 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("demo")(demo.demo)
+app.command("chat")(chat.chat)
+app.command("serve")(serve.serve)
+app.command("worker")(dispatch.worker)
+app.command("dispatch")(dispatch.dispatch)
+app.add_typer(db.app, name="db")
 app.add_typer(content.app, name="content")
 app.add_typer(org.app, name="org")
-app.add_typer(db.app, name="db")
 app.add_typer(report.app, name="report")
-app.add_typer(teams.app, name="teams")
-app.command("chat")(chat.chat)
 app.command("export")(export.export)
-app.command("serve")(serve.serve)
-app.command("dispatch")(dispatch.dispatch)
-app.command("worker")(dispatch.worker)
+app.command("eval")(evaluate.eval_command)
+app.command("fit")(fit.fit_command)
+app.add_typer(teams.app, name="teams")
 
 
 def main() -> None:
