@@ -35,7 +35,11 @@ async def test_right_placement_answers_skip_the_lessons_below(coach: Coach, db: 
     placed: dict[str, list[int]] = {}
     taught: dict[str, list[int]] = {}
     for _ in range(14):
-        card = await next_card(coach, ben)
+        reply = await coach.command(ben, "")
+        card = reply.messages[0]
+        if not isinstance(card, LessonCard):
+            assert "reached every target" in card.text  # a buyer who knows it all is done quickly
+            break
         _, lesson, _ = await delivery_facts(coach, card.delivery_id)
         if card.kind == "placement":
             assert lesson.competency_id not in taught, "placement comes before any lesson"
@@ -123,7 +127,7 @@ async def test_due_reviews_are_interleaved_within_their_share(coach: Coach, db: 
     for _ in range(12):
         card = await next_card(coach, ben)
         kinds.append(card.kind)
-        await answer(coach, ben, card, correct=True)
+        await answer(coach, ben, card, correct=card.kind == "review")  # still learning: targets stay open
     reviews = kinds.count("review")
     assert 0 < reviews <= 4, kinds
     assert all(not (a == b == "review") for a, b in pairwise(kinds)), kinds

@@ -27,6 +27,9 @@ async def option_for(coach: Coach, card: LessonCard, correct: bool) -> int:
 
 
 async def answer(coach: Coach, person_id: int, card: LessonCard, correct: bool) -> Reply:
+    """Press the right (or a wrong) option; a reflection gets a sentence instead."""
+    if not card.options:
+        return await coach.reflect(person_id, card.delivery_id, "I will try this at work this week.", via="test")
     choice = await option_for(coach, card, correct)
     return await coach.press(person_id, "answer", {"d": card.delivery_id, "o": choice}, via="test")
 
