@@ -77,15 +77,16 @@ async def seed(url: str, enrolled: int, due: int) -> None:
     for start in range(1, enrolled + 1, CHUNK):
         ids = range(start, min(start + CHUNK, enrolled + 1))
         async with database.session() as session:
-            await session.execute(insert(Person), [
+            connection = await session.connection()
+            await connection.execute(insert(Person), [
                 Person(id=i, email=f"learner{i}@example.com", name=f"Learner {i}", timezone="UTC",
                        created_at=NOW, updated_at=NOW).model_dump() for i in ids])
-            await session.execute(insert(LearnerSettings), [
+            await connection.execute(insert(LearnerSettings), [
                 LearnerSettings(person_id=i, days="1234567", window_start="00:00", window_end="23:59",
                                 timezone="UTC", welcomed_at=NOW - timedelta(days=30), updated_at=NOW,
                                 next_slot_at=NOW - timedelta(minutes=1) if i <= due else NOW + timedelta(days=1),
                                 ).model_dump() for i in ids])
-            await session.execute(insert(ChatIdentity), [
+            await connection.execute(insert(ChatIdentity), [
                 ChatIdentity(person_id=i, platform="slack", external_id=f"U{i:07d}", workspace="T0FAKE",
                              address={"channel": f"D{i:07d}"}, updated_at=NOW).model_dump(exclude={"id"})
                 for i in ids])

@@ -71,10 +71,6 @@ async def renew_leases(session: AsyncSession, ids: Sequence[int], *, worker: str
         )
 
 
-async def set_lease(session: AsyncSession, delivery_id: int, lease_until: datetime) -> None:
-    await session.exec(update(Delivery).where(col(Delivery.id) == delivery_id).values(lease_until=lease_until))
-
-
 @dataclass(frozen=True)
 class Addressee:
     """Who a claimed delivery goes to, and every chat identity they have (most recently used first)."""

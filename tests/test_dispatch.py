@@ -15,13 +15,14 @@ from sqlmodel import col
 from bot.assembly import attach_platforms
 from bot.coach import Coach
 from bot.config import Settings
-from bot.dispatch import Dispatcher
+from bot.dispatch import Dispatcher, TickReport
+from bot.dispatch.ticker import run_ticker
 from bot.replies import LessonCard
 from store import deliveries
 from store.db import Database
 from store.models import Delivery, LearnerSettings
 from tests.conftest import Clock
-from tests.support.dispatching import all_deliveries, every, loopback, sample_users
+from tests.support.dispatching import all_deliveries, eventually, every, loopback, sample_users
 from tests.support.loopback_courier import LoopbackCourier
 from tests.support.loopback_slack import LoopbackSlack
 from tests.support.org import load_sample_org
@@ -282,3 +283,29 @@ async def test_a_late_dispatcher_sends_one_lesson_for_missed_slots_and_none_afte
         clock.now = TUESDAY + timedelta(hours=17)  # 18:00: the window closed before the third was sent
         await dispatcher.tick()
     assert [d.slot for d in await all_deliveries(db) if d.person_id == ben] == ["2026-12-01#2"]
+
+
+async def test_the_ticker_keeps_ticking_until_stopped_and_sends_each_lesson_once(
+        coach: Coach, db: Database, clock: Clock, tmp_path: Path) -> None:
+    await load_sample_org(db, tmp_path)
+    async with loopback(coach) as (fake, dispatcher):
+        clock.now = TUESDAY
+        await dispatcher.tick()
+        clock.now = TUESDAY + timedelta(hours=15.5)
+        ticks = 0
+        real_tick = dispatcher.tick
+
+        async def counted() -> TickReport:
+            nonlocal ticks
+            ticks += 1
+            return await real_tick()
+
+        dispatcher.tick = counted  # type: ignore[method-assign]
+        ticker = asyncio.create_task(run_ticker(dispatcher, 0.05))
+        await eventually(lambda: ticks >= 3 and len(fake.per_delivery()) == 5)
+        ticker.cancel()
+        await asyncio.gather(ticker, return_exceptions=True)
+        stopped_at = ticks
+        await asyncio.sleep(0.2)
+    assert ticks == stopped_at  # no tick after the stop
+    assert set(fake.per_delivery().values()) == {1}
