@@ -108,7 +108,7 @@ class Dispatcher:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-        log.info("dispatch tick at %s: %s", now.isoformat(), report)
+        log.debug("dispatch tick at %s: %s", now.isoformat(), report)
         return report
 
     async def _enqueue(self, queue: asyncio.Queue[Outgoing], ids: list[int]) -> None:

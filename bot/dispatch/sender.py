@@ -142,8 +142,9 @@ class Sender:
         A learner reached for the first time gets the welcome as a message of its own just before: if the
         lesson then fails, only the lesson is retried, and the welcome is never repeated.
         """
-        error, wait = "no enabled chat platform can reach this person", None
+        error, wait, platform = "no enabled chat platform can reach this person", None, "none"
         for courier, recipient in out.routes:
+            platform = courier.platform
             try:
                 await self._welcome(out, courier, recipient)
                 sent = await self._post(courier, recipient, out.reply)
@@ -155,7 +156,10 @@ class Sender:
                 break
             await self._record(out, courier, recipient, sent)
             return Outcome.SENT
-        return await self._release(out, error, wait)
+        outcome = await self._release(out, error, wait)
+        # The couriers count each failed call; this counts lessons handed back for later, or given up.
+        SEND_FAILURES.labels(platform, "given_up" if outcome is Outcome.FAILED else "handed_back").inc()
+        return outcome
 
     async def send_notice(self, person: Person, reply: Reply, *, prefer: str | None = None) -> bool:
         """A message that is not a delivery (a reminder): one try per courier, no retry later."""
@@ -186,12 +190,10 @@ class Sender:
                 return await courier.send(recipient, reply)
             except DeliveryError as exc:
                 if exc.permanent:
-                    SEND_FAILURES.labels(courier.platform, "permanent").inc()
                     raise
                 error, retry_after = str(exc), exc.retry_after
             except Exception as exc:  # a network error the courier did not wrap: transient as well
                 error, retry_after = f"{type(exc).__name__}: {exc}", None
-            SEND_FAILURES.labels(courier.platform, "retried").inc()
             attempt += 1
             wait = retry_after if retry_after is not None else 0.25 * 2 ** attempt * (0.5 + random.random())
             if retry_after is not None:
