@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -56,7 +57,7 @@ class Database:
 
     async def ensure_schema(self) -> None:
         """Run the Alembic migrations up to head, once per process; safe when processes start together."""
-        async with self._schema_lock:
+        async with self._schema_lock, _migration_lock():
             if self._schema_ready:
                 return
             async with self.engine.begin() as conn:
@@ -88,6 +89,18 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+_MIGRATION_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _migration_lock() -> asyncio.Lock:
+    """Alembic keeps its running context in module globals, so two databases of one process (the demo's
+    two arms, tests) must not migrate at the same moment."""
+    loop = asyncio.get_running_loop()
+    if loop not in _MIGRATION_LOCKS:
+        _MIGRATION_LOCKS[loop] = asyncio.Lock()
+    return _MIGRATION_LOCKS[loop]
 
 
 def _upgrade_to_head(connection: Connection) -> None:

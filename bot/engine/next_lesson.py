@@ -26,6 +26,9 @@ from store.learning import PastDelivery
 from store.models import Lesson, Question
 
 PLACEMENT_MAX = 3
+MIN_EVIDENCE = 2
+"""Answers needed before a competency counts as met: one right answer to a multiple-choice question can be
+a lucky guess."""
 REVIEW_WINDOW = 6
 
 
@@ -49,8 +52,8 @@ def working_gaps(ctx: LearnerContext, model: MasteryModel, threshold: float) -> 
     states = ctx.skill_states()
     for target in ctx.targets.values():
         level = model.level(states.get(target.competency) or SkillState.from_json(None), threshold)
-        if level < target.level:
-            gaps.append((target, level))
+        if level < target.level or ctx.state(target.competency).attempts < MIN_EVIDENCE:
+            gaps.append((target, min(level, target.level - 1)))
     gaps.sort(key=lambda tl: (-tl[0].priority, -(tl[0].level - tl[1]), tl[0].competency))
     return gaps
 
@@ -64,11 +67,21 @@ async def plan_next(session: AsyncSession, ctx: LearnerContext, model: MasteryMo
         plan = await _review(session, ctx, now, last_item)
         if plan is not None:
             return plan
-    for target, level in working_gaps(ctx, model, config.mastery_threshold):
+    for target, level in _finish_placement_first(working_gaps(ctx, model, config.mastery_threshold), ctx, recent):
         plan = await _plan_for(session, ctx, model, target, level, recent, last_item)
         if plan is not None:
             return plan
     return await _review(session, ctx, now, last_item) if allow_review else None
+
+
+def _finish_placement_first(gaps: list[tuple[Target, int]], ctx: LearnerContext,
+                            recent: list[PastDelivery]) -> list[tuple[Target, int]]:
+    """A placement that is climbing (the last answer was a right placement answer) continues before anything
+    else, so a learner who knows a competency gets through it in a few questions in a row."""
+    last = next((d for d in recent if d.answered), None)
+    if last is None or last.kind != "placement" or not last.correct or ctx.state(last.competency).placed:
+        return gaps
+    return sorted(gaps, key=lambda tl: tl[0].competency != last.competency)
 
 
 async def plan_lesson(session: AsyncSession, ctx: LearnerContext, lesson: Lesson, recent: list[PastDelivery],
@@ -124,13 +137,14 @@ async def _plan_for(session: AsyncSession, ctx: LearnerContext, model: MasteryMo
 
 async def _placement(session: AsyncSession, ctx: LearnerContext, model: MasteryModel, target: Target,
                      mine: list[PastDelivery]) -> Plan | None:
-    """Placement: the most informative level first, then one level up after each right answer."""
+    """Placement: the most informative level first, then one level up after each right answer — and a
+    second question at the target level when the first right answer there is all the evidence."""
     answered = [d for d in mine if d.kind == "placement" and d.answered]
     if answered:
         last = answered[0]
-        if not last.correct or last.level >= target.level:
+        if not last.correct:
             return None
-        levels = [last.level + 1]
+        levels = [min(last.level + 1, target.level)]
     else:
         states = ctx.skill_states()
         levels = sorted(range(1, target.level + 1), key=lambda lv: -_information(model, states, target, lv))

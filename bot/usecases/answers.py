@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
+from bot.engine.next_lesson import MIN_EVIDENCE
 from bot.engine.reviews import review
 from bot.replies import AnswerResult, Button, Notice, Reply
 from bot.usecases.lessons import lesson_card
@@ -142,7 +143,9 @@ async def _grade(coach: Coach, session: AsyncSession, delivery: Delivery, questi
     skill = states[lesson.competency_id]
     state.state = skill.to_json()
     state.attempts, state.correct = state.attempts + 1, state.correct + int(correct)
-    state.level = model.level(skill, coach.config.mastery_threshold)
+    previous, state.level = state.level, model.level(skill, coach.config.mastery_threshold)
+    if state.level != previous:
+        state.level_offset = 0  # "too easy"/"too hard" was about the level the learner has now left
     if delivery.kind == "placement":
         _advance_placement(state, lesson.level, correct, target)
     state.updated_at = now
@@ -158,10 +161,11 @@ async def _grade(coach: Coach, session: AsyncSession, delivery: Delivery, questi
 
 
 def _advance_placement(state: MasteryState, level: int, correct: bool, target: int) -> None:
-    """Right at level L skips everything below L; a miss, or reaching the target, ends placement."""
+    """Right at level L skips everything below L; a miss ends placement, and so does the target level
+    answered right with enough evidence (one lucky guess is not enough)."""
     if correct:
         state.floor = max(state.floor, level)
-    if not correct or level >= target:
+    if not correct or (level >= target and state.attempts >= MIN_EVIDENCE):
         state.placed = True
 
 
@@ -194,7 +198,9 @@ async def _result(session: AsyncSession, delivery: Delivery, question: Question,
     competency = await session.get(Competency, lesson.competency_id)
     name = competency.name if competency else lesson.competency_id
     target = ctx.targets.get(lesson.competency_id)
-    progress = f"{name}: level {row.level_after or 0}" + (f" of {target.level}" if target else "")
+    level = row.level_after or 0
+    progress = f"{name}: level {level}" + (f", target {target.level}" + (" ✓" if level >= target.level else "")
+                                           if target else "")
     result = AnswerResult(
         delivery_id=delivery.id, correct=row.correct, chosen=chosen, right_answer=None if row.correct else right,
         explain=question.explain, progress_line=progress, celebrations=celebrations,

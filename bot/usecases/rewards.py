@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine.learner import LearnerContext
 from bot.engine.mastery import MasteryModel, SkillState
+from bot.engine.next_lesson import MIN_EVIDENCE
 from store.models import Badge, Competency, MasteryState, Role
 
 if TYPE_CHECKING:
@@ -40,10 +41,13 @@ async def award_badges(coach: Coach, session: AsyncSession, ctx: LearnerContext,
 
 def _all_met(ctx: LearnerContext, model: MasteryModel, needed: dict[str, int], threshold: float,
              updated: MasteryState) -> bool:
-    states = {c: SkillState.from_json(s.state or None) for c, s in ctx.states.items()}
-    states[updated.competency_id] = SkillState.from_json(updated.state or None)
-    return all(model.level(states.get(c) or SkillState.from_json(None), threshold) >= lv
-               for c, lv in needed.items())
+    """Every needed level reached, each on enough answers (the engine's own test of "met")."""
+    rows = {**ctx.states, updated.competency_id: updated}
+    return all(
+        c in rows and rows[c].attempts >= MIN_EVIDENCE
+        and model.level(SkillState.from_json(rows[c].state or None), threshold) >= lv
+        for c, lv in needed.items()
+    )
 
 
 async def _award(session: AsyncSession, person_id: int, kind: str, key: str, now: datetime) -> bool:

@@ -1,0 +1,184 @@
+"""The whole demo: set up the org, run the adaptive coach (with and without spaced review) and the fixed
+course on the same simulated learners, and collect what `coach demo` prints."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+import tempfile
+import time
+from copy import deepcopy
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from bot.catalog_import import ensure_starter_content
+from bot.coach import Coach
+from bot.config import Settings
+from bot.demo.learners import Question, SimulatedLearner, mastered_ability
+from bot.demo.org import MANAGERS, sample_org
+from bot.demo.simulation import ArmResult, Learner, SimClock, catch_up, fixed_course, graded_catalogue, run_arm
+from bot.org_chart import import_org_chart
+from bot.replies import Reply
+from store.db import Database
+from store.models import RoleRequirement
+from store.people import people_by_email
+
+START = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)  # a Monday, before anyone's window opens
+AFTER = timedelta(days=30)
+PRIOR_KNOWLEDGE_RATE = 0.35
+DEFAULT_REVIEW_SHARE = 0.34
+CATCH_UP_CAP = 120
+
+RosterEntry = tuple[int, str, str, dict[str, int]]
+"""(person id, email, role, the role's targets)"""
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    seed: int = 7
+    learners: int = 12
+    weeks: int = 4
+    path: Path = Path("coach-demo.db")
+    catch_up_cap: int = CATCH_UP_CAP
+    """After the weeks, learners who have not met their targets keep asking for lessons, up to this many."""
+
+
+@dataclass
+class LearnerOutcome:
+    email: str
+    name: str
+    role: str
+    adaptive_needed: int | None
+    fixed_needed: int | None
+    lessons_sent: int
+    mastery_review: float
+    mastery_no_review: float
+    mastery_fixed: float
+
+
+@dataclass
+class DemoResult:
+    options: DemoOptions
+    featured: str
+    transcript: list[tuple[str, Any]]
+    manager: str
+    team: Reply
+    outcomes: list[LearnerOutcome]
+    course_length: int
+    lessons_sent: int
+    answers: int
+    seconds: float
+
+
+async def run_demo(options: DemoOptions) -> DemoResult:
+    started = time.perf_counter()
+    rng = random.Random(options.seed)
+    _remove(options.path)
+    url = f"sqlite:///{options.path.resolve()}"
+    database = Database(url)
+    await ensure_starter_content(database)
+    csv_text, employees = sample_org(options.learners, rng)
+    with tempfile.TemporaryDirectory() as folder:
+        chart = Path(folder) / "org.csv"
+        chart.write_text(csv_text)
+        await import_org_chart(database, chart)
+        roster = await _roster(database, employees)
+        course = await graded_catalogue(database)
+        await database.dispose()
+        baseline = Path(folder) / "before.db"
+        shutil.copyfile(options.path, baseline)
+
+        def learners() -> list[Learner]:
+            return [_learner(person_id, email, role, targets, options.seed, course)
+                    for person_id, email, role, targets in roster]
+
+        featured = _featured(learners())
+        with_review, without_review = await asyncio.gather(
+            run_arm(url, learners(), START, options.weeks, review_share=DEFAULT_REVIEW_SHARE,
+                    featured=featured.person_id),
+            run_arm(f"sqlite:///{baseline}", learners(), START, options.weeks, review_share=0.0, featured=None),
+        )
+        untouched = learners()
+    at_end = [deepcopy(learner) for learner in with_review.learners]
+    team = await _team_summary(url, with_review.end)
+    await catch_up(url, with_review.learners, with_review.end, cap=options.catch_up_cap)
+    names = {email: name for email, name, _ in employees}
+    outcomes = _outcomes(with_review, at_end, without_review, untouched, names)
+    return DemoResult(options=options, featured=featured.email, transcript=with_review.chat.transcript,
+                      manager=MANAGERS[0], team=team, outcomes=outcomes, course_length=len({q.lesson for q in course}),
+                      lessons_sent=with_review.lessons_sent, answers=with_review.answers,
+                      seconds=time.perf_counter() - started)
+
+
+async def _roster(database: Database, employees: list[tuple[str, str, str]]) -> list[RosterEntry]:
+    async with database.session() as session:
+        found = await people_by_email(session, [email for email, _, _ in employees])
+        requirements = (await session.exec(select(RoleRequirement))).all()
+    needs: dict[str, dict[str, int]] = {}
+    for requirement in requirements:
+        needs.setdefault(requirement.role_id, {})[requirement.competency_id] = requirement.level
+    roster = []
+    for email, _name, role in employees:
+        person_id = found[email].id
+        assert person_id is not None
+        roster.append((person_id, email, role, needs.get(role, {})))
+    return roster
+
+
+def _learner(person_id: int, email: str, role: str, targets: dict[str, int], seed: int,
+             questions: list[Question]) -> Learner:
+    """The same learner every time for one seed: what they already know is part of who they are."""
+    rng = random.Random(f"{seed}:{email}")
+    sim = SimulatedLearner(email=email, rng=random.Random(f"{seed}:{email}:answers"))
+    for competency in sorted(targets):
+        if rng.random() < PRIOR_KNOWLEDGE_RATE:
+            sim.knows(competency, mastered_ability(rng.randint(1, 3)) + 0.3)
+    return Learner(person_id=person_id, email=email, role=role, targets=targets, sim=sim,
+                   rng=random.Random(f"{seed}:{email}:choices"), questions=questions)
+
+
+def _featured(learners: list[Learner]) -> Learner:
+    """The learner whose conversation is printed: someone with some prior knowledge, to show placement."""
+    knowing = [lr for lr in learners if any(u.learned > -1 for u in lr.sim.understanding.values())]
+    return (knowing or learners)[0]
+
+
+async def _team_summary(url: str, end: datetime) -> Reply:
+    database = Database(url)
+    coach = Coach(database, Settings(_env_file=None, database_url=url), clock=SimClock(end))
+    async with database.session() as session:
+        manager = (await people_by_email(session, [MANAGERS[0]]))[MANAGERS[0]]
+    assert manager.id is not None
+    reply = await coach.command(manager.id, "", default="team")
+    await database.dispose()
+    return reply
+
+
+def _outcomes(with_review: ArmResult, at_end: list[Learner], without_review: ArmResult, untouched: list[Learner],
+              names: dict[str, str]) -> list[LearnerOutcome]:
+    """Per learner: lessons to targets (adaptive, counted on after the run, vs fixed), and true mastery 30
+    days after the scheduled weeks (`at_end`: the learners as they were then)."""
+    later = with_review.end + AFTER
+    outcomes = []
+    for learner, snapshot, twin, fresh in zip(with_review.learners, at_end, without_review.learners, untouched,
+                                              strict=True):
+        fixed_needed, fixed_state = fixed_course(fresh, START, with_review.end, max(1, snapshot.graded))
+        outcomes.append(LearnerOutcome(
+            email=learner.email, name=names[learner.email], role=learner.role,
+            adaptive_needed=learner.lessons_to_targets, fixed_needed=fixed_needed, lessons_sent=learner.graded,
+            mastery_review=snapshot.sim.target_mastery(learner.targets, learner.questions, later),
+            mastery_no_review=twin.sim.target_mastery(twin.targets, learner.questions, later),
+            mastery_fixed=fixed_state.target_mastery(learner.targets, learner.questions, later),
+        ))
+    return outcomes
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
