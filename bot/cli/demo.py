@@ -58,36 +58,37 @@ def _team(console: Console, result: DemoResult) -> None:
 
 def _comparison(console: Console, result: DemoResult) -> None:
     console.print(Rule("Adaptive coach versus a one-size-fits-all course"))
+    console.print(Text(f"Lessons until each learner's true skill meets every target of their role (the course: all "
+                       f"{result.course_length} lessons in one fixed order, twice at most), and their true mastery "
+                       "30 days after the scheduled weeks, after the same number of lessons in each arm:"))
     table = Table(show_footer=True)
-    table.add_column("learner", footer="median")
-    table.add_column("role")
-    table.add_column("lessons to targets\nadaptive", justify="right",
-                     footer=_median([o.adaptive_needed for o in result.outcomes]))
-    table.add_column(f"lessons to targets\nfixed course ({result.course_length})", justify="right",
-                     footer=_median([o.fixed_needed for o in result.outcomes]))
-    table.add_column("true mastery +30 d\nwith review", justify="right",
+    table.add_column("learner", footer="median / mean")
+    table.add_column("role", overflow="fold")
+    table.add_column("coach", justify="right", footer=_median([o.adaptive_needed for o in result.outcomes]))
+    table.add_column("course", justify="right", footer=_median([o.fixed_needed for o in result.outcomes]))
+    table.add_column("+30 d\nreview", justify="right",
                      footer=f"{statistics.mean(o.mastery_review for o in result.outcomes):.0%}")
-    table.add_column("without review", justify="right",
+    table.add_column("+30 d\nno review", justify="right",
                      footer=f"{statistics.mean(o.mastery_no_review for o in result.outcomes):.0%}")
-    table.add_column("fixed course", justify="right",
+    table.add_column("+30 d\ncourse", justify="right",
                      footer=f"{statistics.mean(o.mastery_fixed for o in result.outcomes):.0%}")
     for o in result.outcomes:
         table.add_row(o.name, o.role, _count(o.adaptive_needed, o.lessons_sent), _count(o.fixed_needed, None),
                       f"{o.mastery_review:.0%}", f"{o.mastery_no_review:.0%}", f"{o.mastery_fixed:.0%}")
     console.print(table)
     console.print(Text(
-        "Lessons to targets: graded lessons until the learner's hidden true skill met every target of their role "
-        "(— not within the run). True mastery: the simulated learners' average chance of answering a typical "
-        "target-level question 30 days after the last lesson, with the same number of lessons in each arm.",
+        "coach / course: lessons to targets; “—” not reached (in brackets, the lessons the coach gave before it "
+        "judged the targets met or the catch-up cap). +30 d: the simulated learners' chance of answering a "
+        "typical target-level question right — with spaced review, without it, and after the fixed course.",
         style="dim"))
 
 
 def _count(needed: int | None, sent: int | None) -> str:
     if needed is not None:
         return str(needed)
-    return f"— (>{sent})" if sent is not None else "—"
+    return f"— ({sent})" if sent is not None else "—"
 
 
 def _median(values: list[int | None]) -> str:
     reached = [v for v in values if v is not None]
-    return f"{statistics.median(reached):.0f} ({len(reached)}/{len(values)} reached)" if reached else "—"
+    return f"{statistics.median(reached):.0f} ({len(reached)}/{len(values)})" if reached else "—"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.couriers import Recipient, Sent
-from bot.replies import Reply
+from bot.replies import LessonCard, Reply
 
 PLATFORM = "demo"
 
@@ -21,6 +21,7 @@ class SimulatedChat:
     inbox: list[tuple[int, Reply]] = field(default_factory=list)
     transcript: list[tuple[str, Any]] = field(default_factory=list)
     sent: int = 0
+    """Lessons delivered (welcomes, reminders and digests are not counted)."""
 
     def can_reach(self, recipient: Recipient) -> bool:
         return True
@@ -29,11 +30,11 @@ class SimulatedChat:
         return PLATFORM
 
     async def send(self, recipient: Recipient, reply: Reply) -> Sent:
-        self.sent += 1
+        self.sent += sum(isinstance(message, LessonCard) for message in reply.messages)
         self.inbox.append((recipient.person_id, reply))
         if recipient.person_id == self.featured:
             self.transcript.extend(("coach", message) for message in reply.messages)
-        return Sent(message_ref={"n": self.sent})
+        return Sent(message_ref={"n": len(self.transcript)})
 
     def take(self) -> list[tuple[int, Reply]]:
         """Everything delivered since the last call, oldest first."""
