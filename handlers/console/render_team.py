@@ -1,0 +1,97 @@
+"""Terminal renderers of the manager's views and the learner's peer view: heatmaps as tables."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from bot.replies import Engagement, HeatCell, PeerView, PersonDetail, TeamSummary
+from handlers.console.render import Keys, markdown, renders
+
+CELL_STYLE = {"met": "black on green", "below": "black on yellow", "far": "white on red", "none": "dim"}
+
+
+def _cell(cell: HeatCell | None) -> Text:
+    if cell is None:
+        return Text("·", style="dim", justify="center")
+    status = "far" if cell.status == "below" and cell.gap >= 2 else cell.status
+    label = f"{cell.level}/{cell.target}" if cell.target else str(cell.level)
+    return Text(label, style=CELL_STYLE[status], justify="center")
+
+
+def _engagement(e: Engagement) -> str:
+    return f"{e.answered_7}/{e.answered_30} · {e.streak_days}d"
+
+
+def _last_active(e: Engagement) -> str:
+    return f"{e.last_active:%d %b}" if e.last_active else "never"
+
+
+@renders(TeamSummary)
+def _summary(view: TeamSummary, keys: Keys) -> RenderableType:
+    table = Table(title=f"{view.manager}'s team · {view.people} people", box=box.SIMPLE_HEAD, padding=(0, 1),
+                  caption="cells: level/target (green met, yellow one below, red two or more) · "
+                          "answers in 7/30 days · streak")
+    table.add_column("person", no_wrap=True, max_width=22)
+    for index, _competency in enumerate(view.competencies, start=1):
+        table.add_column(str(index), justify="center", no_wrap=True)
+    table.add_column("activity", no_wrap=True)
+    for group in view.groups:
+        if view.grouped:
+            table.add_row(Text(f"{group.lead} — {group.people} people, {group.answered_7} answers this week",
+                               style="bold"))
+        if not view.listed:
+            continue
+        for member in group.members:
+            flags = (" ⏸" if member.quiet else "") + (" 📉" if member.falling else "")
+            table.add_row(member.name + flags, *(_cell(c) for c in member.cells), _engagement(member.engagement))
+    legend = "  ".join(f"{i}. {c.label}" for i, c in enumerate(view.competencies, start=1))
+    parts: list[RenderableType] = [table, Text(legend, style="dim")]
+    if view.gaps:
+        parts.append(markdown("**Biggest gaps**\n" + "\n".join(f"• {gap}" for gap in view.gaps)))
+    if view.attention:
+        parts.append(markdown("**Needs attention**\n" + "\n".join(f"• {line}" for line in view.attention)))
+    if view.note:
+        parts.append(Text(view.note, style="italic"))
+    if view.actions:
+        parts.append(keys.row(view.actions))
+    return Group(*parts)
+
+
+@renders(PersonDetail)
+def _person(view: PersonDetail, keys: Keys) -> RenderableType:
+    table = Table(title=f"{view.name} · {view.role} · answers in 7/30 days {_engagement(view.engagement)} · "
+                        f"last active {_last_active(view.engagement)}")
+    for column in ("competency", "level", "target", "mastery"):
+        table.add_column(column)
+    for row in view.rows:
+        table.add_row(row.name, str(row.level), str(row.target or "—"), f"{row.mastery:.0%}")
+    parts: list[RenderableType] = [table]
+    if view.recent:
+        parts.append(markdown("**Last 30 days**\n" + "\n".join(
+            f"• {t.competency}: {t.correct} of {t.answered} right" for t in view.recent)))
+    if view.feedback:
+        parts.append(markdown("**Lesson feedback**\n" + "\n".join(f"• {line}" for line in view.feedback)))
+    if view.attention:
+        parts.append(markdown("\n".join(f"• {line}" for line in view.attention)))
+    if view.actions:
+        parts.append(keys.row(view.actions))
+    return Group(*parts)
+
+
+@renders(PeerView)
+def _peers(view: PeerView, keys: Keys) -> RenderableType:
+    table = Table(title=f"You and your team ({view.team_size} people)")
+    for column in ("competency", "you", "team average"):
+        table.add_column(column)
+    for row in view.rows:
+        average = f"{row.team_average:.0%}" if row.team_average is not None else "— (too few to show)"
+        table.add_row(row.competency, f"{row.mine:.0%}", average)
+    parts: list[RenderableType] = [table]
+    if view.learning:
+        parts.append(markdown("**Learning this week**\n" + "\n".join(f"• {line}" for line in view.learning)))
+    if view.buttons:
+        parts.append(keys.row(view.buttons))
+    return Group(*parts)
