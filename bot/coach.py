@@ -12,9 +12,11 @@ from typing import Any
 
 from bot import actions, commands
 from bot.config import Settings
-from bot.replies import Reply, SettingsForm
+from bot.replies import Button, Reply, SettingsForm
+from bot.schedule import zone_of
 from bot.usecases import answers, preferences
-from store import deliveries, people
+from bot.usecases.welcome import welcome_notice
+from store import deliveries, dispatch, learning, people
 from store.db import Database
 from store.models import Person
 from store.types import utcnow
@@ -53,6 +55,20 @@ class Coach:
                 person.timezone = details["timezone"]
                 session.add(person)
             return person
+
+    async def welcome(self, person_id: int) -> Reply:
+        """The first-contact welcome (once per person, whichever platform or the dispatcher comes first);
+        later installs get a short hello instead of the whole introduction again."""
+        async with self.database.session() as session:
+            person, settings = await learning.learner(session, person_id)
+            first = await dispatch.claim_welcome(session, person_id, self.clock())
+        if first:
+            notice = welcome_notice(person, settings, zone_of(settings, person))
+            notice.buttons.insert(0, Button("First lesson now", "next", {}, "primary"))
+            return Reply(messages=[notice])
+        name = person.name.split()[0] if person.name.strip() else "there"
+        return Reply.text(f"Welcome back, {name}! Type `learn` for a lesson now or `help` for everything I can do.",
+                          Button("Lesson now", "next", {}, "primary"))
 
     async def command(self, person_id: int, text: str, *, default: str = "learn") -> Reply:
         """Typed words or a slash command's text (`default` says which command a bare text belongs to)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from store.db import Database
-from store.models import Answer, ChatIdentity, Delivery, Lesson, Question
+from store.models import Answer, ChatIdentity, Delivery, LearnerSettings, Lesson, Question
 from tests.support.fake_connector import AAD_HAL, TENANT, TeamsBot, connector, submits, teams
 
 __all__ = ["connector", "teams"]  # fixtures: the module's fake connector, the server under test
@@ -21,7 +21,7 @@ async def _identity(db: Database, person_id: int) -> ChatIdentity | None:
 async def test_install_stores_the_reference_and_welcomes(teams: TeamsBot) -> None:
     ben = teams.user("29:ben", "Ben Buyer", aad_id="aad-ben")
     sent = await ben.install()
-    assert len(sent) == 1 and "Hi Ben!" in sent[0].text and "learn" in sent[0].text
+    assert len(sent) == 1 and "Hi Ben," in sent[0].text and "learn" in sent[0].text
     assert sent[0].activity_id is None or sent[0].activity_id.startswith("in-")
     identity = await _identity(teams.db, teams.ids["ben@example.com"])
     assert identity is not None and identity.workspace == TENANT and identity.alt_id == "aad-ben"
@@ -31,6 +31,17 @@ async def test_install_stores_the_reference_and_welcomes(teams: TeamsBot) -> Non
     assert identity.address.get("activityId") is None
 
 
+async def test_a_second_install_is_not_a_second_introduction(teams: TeamsBot) -> None:
+    ben = teams.user("29:ben", "Ben Buyer", aad_id="aad-ben")
+    first = await ben.install()
+    again = await ben.install()
+    assert "I'm your learning coach" in first[0].text
+    assert len(again) == 1 and "Welcome back, Ben" in again[0].text and "learning coach" not in again[0].text
+    async with teams.db.session() as session:
+        settings = await session.get(LearnerSettings, teams.ids["ben@example.com"])
+    assert settings is not None and settings.welcomed_at is not None  # the dispatcher will not welcome again
+
+
 async def test_conversation_update_greets_a_person_not_the_bot(teams: TeamsBot) -> None:
     mia = teams.user("29:mia", "Mia Manager")
     mark = len(teams.connector.calls)
@@ -38,17 +49,17 @@ async def test_conversation_update_greets_a_person_not_the_bot(teams: TeamsBot) 
     assert teams.connector.sent(mia.conversation, after=mark) == []
     assert await mia.post(mia.activity("conversationUpdate", membersAdded=[{"id": "29:mia"}])) == 200
     greeted = teams.connector.sent(mia.conversation, after=mark)
-    assert len(greeted) == 1 and "Hi Mia!" in greeted[0].text
+    assert len(greeted) == 1 and "Hi Mia," in greeted[0].text
 
 
 async def test_people_are_matched_by_aad_id_or_by_email_and_strangers_told_kindly(teams: TeamsBot) -> None:
     hal = teams.user("29:hal-device", "Hal", aad_id=AAD_HAL)
-    assert "Hi Hal!" in (await hal.install())[0].text
+    assert "Hi Hal," in (await hal.install())[0].text
 
     teams.connector.members["29:gus"] = {"id": "29:gus", "name": "Gus", "email": "gus@example.com",
                                          "userPrincipalName": "gus@example.com"}
     gus = teams.user("29:gus", "Gus Agent")
-    assert "Hi Gus!" in (await gus.install())[0].text
+    assert "Hi Gus," in (await gus.install())[0].text
     identity = await _identity(teams.db, teams.ids["gus@example.com"])
     assert identity is not None and identity.external_id == "29:gus"
 

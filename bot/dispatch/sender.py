@@ -30,11 +30,11 @@ from bot.config import Settings
 from bot.couriers import Courier, DeliveryError, Recipient, Sent
 from bot.dispatch.rate import RateLimiter
 from bot.dispatch.reminders import REMINDED_ORIGINS, remind_time
-from bot.dispatch.welcome import welcome_notice
 from bot.metrics import LESSONS_SENT, SEND_FAILURES
 from bot.replies import Reply
 from bot.schedule import zone_of
 from bot.usecases.lessons import lesson_card
+from bot.usecases.welcome import welcome_notice
 from store import deliveries, people
 from store import dispatch as claims
 from store.models import ChatIdentity, LearnerSettings, Person

@@ -22,7 +22,7 @@ from msrest.exceptions import ClientException
 from bot.coach import Coach
 from bot.couriers import DeliveryError
 from bot.metrics import ANSWERS, LESSONS_SENT, SEND_FAILURES
-from bot.replies import AnswerResult, Button, LessonCard, Notice, Reply
+from bot.replies import AnswerResult, LessonCard, Notice, Reply
 from bot.usecases.preferences import SettingsError
 from handlers.teams.cards import REFLECT, activity_for, all_messages, update_for
 from handlers.teams.posting import Backoff, with_backoff
@@ -52,16 +52,6 @@ def command_for(text: str) -> tuple[str, str]:
     if first.lower() in ("team", "learn"):
         return first.lower(), rest.strip()
     return "learn", words
-
-
-def welcome(person: Person) -> Notice:
-    first = person.name.split()[0] if person.name.strip() else "there"
-    return Notice(
-        f"Hi {first}! I'm your learning coach. I'll send you a two-minute lesson on your working days, picked "
-        "for your role and for what you already know.\n\nType **learn** for a lesson now, **progress** to see "
-        "where you stand, or **help** for everything I can do.",
-        [Button("First lesson now", "next", {}, "primary"), Button("Settings", "settings", {})],
-    )
 
 
 def spoken_text(activity: Activity) -> str:
@@ -127,7 +117,10 @@ class CoachBot(ActivityHandler):
         if not _one_to_one(turn_context.activity):
             return
         person = await self._identify(turn_context)
-        await self._show(turn_context, Reply(messages=[welcome(person)]) if person else Reply.text(NOT_IN_ORG))
+        if person is None or person.id is None:
+            await self._show(turn_context, Reply.text(NOT_IN_ORG))
+            return
+        await self._show(turn_context, await self.coach.welcome(person.id))
 
     async def _identify(self, turn_context: TurnContext) -> Person | None:
         """The org-chart person behind the sender, remembering where to reach them."""
