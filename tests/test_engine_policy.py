@@ -220,3 +220,22 @@ async def test_an_answer_counts_once_under_concurrent_duplicates(coach: Coach, d
     assert len(results) == 1
     assert all(isinstance(r.update, LessonCard) and r.update.chosen == card.options[0].label for r in replies)
     assert len(await all_deliveries(coach, ben)) == 1
+
+
+async def test_a_focus_ends_when_its_level_is_reached_and_the_learner_hears_it(coach: Coach, db: Database,
+                                                                               tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    ben, mia = ids["ben@example.com"], ids["mia@example.com"]
+    async with db.session() as session:
+        session.add(Focus(person_id=ben, competency_id="safety", assigned_by=mia, reason="new warehouse"))
+    said: list[str] = []
+    for _ in range(12):
+        card = await next_card(coach, ben)
+        if (await delivery_facts(coach, card.delivery_id))[1].competency_id != "safety":
+            break
+        reply = await answer(coach, ben, card, correct=True)
+        said += [line for m in reply.messages if isinstance(m, AnswerResult) for line in m.celebrations]
+    assert any(line.startswith("🎯 Focus complete: Shop-floor safety, as Mia Manager asked") for line in said)
+    async with db.session() as session:
+        focus = (await session.exec(select(Focus).where(Focus.person_id == ben))).one()
+    assert focus.cleared_at is not None

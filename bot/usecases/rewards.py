@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine.learner import LearnerContext
 from bot.engine.mastery import MasteryModel, SkillState
 from bot.engine.next_lesson import MIN_EVIDENCE
-from store.models import Badge, Competency, MasteryState, Role
+from store.models import Badge, Competency, Focus, MasteryState, Person, Role
 
 if TYPE_CHECKING:
     from bot.coach import Coach
@@ -30,12 +30,34 @@ async def award_badges(coach: Coach, session: AsyncSession, ctx: LearnerContext,
                 said.append(f"🏅 Level {level} in {name}!")
         state.best_level = state.level
         session.add(state)
+    said += await _complete_focuses(session, ctx, state, now)
     for kind, role_id, needed in (("role_complete", ctx.person.role_id, ctx.role_needs),
                                   ("goal_complete", ctx.settings.goal_role_id, ctx.goal_needs)):
         met = bool(role_id and needed) and _all_met(ctx, model, needed, coach.config.mastery_threshold, state)
         if met and role_id and await _award(session, ctx.id, kind, role_id, now):
             role = await session.get(Role, role_id)
             said.append(f"🎉 You meet every target of {role.name if role else role_id}!")
+    return said
+
+
+async def _complete_focuses(session: AsyncSession, ctx: LearnerContext, state: MasteryState,
+                            now: datetime) -> list[str]:
+    """A manager's focus ends when its level is reached: the engine stops putting it first, the team view
+    stops showing it, and the learner hears that they did it."""
+    target = ctx.targets.get(state.competency_id)
+    if target is None or state.level < target.level or state.attempts < MIN_EVIDENCE:
+        return []
+    focuses = (await session.exec(select(Focus).where(Focus.person_id == ctx.id,
+                                                      Focus.competency_id == state.competency_id,
+                                                      col(Focus.cleared_at).is_(None)))).all()
+    said = []
+    for focus in focuses:
+        focus.cleared_at = now
+        session.add(focus)
+        asker = await session.get(Person, focus.assigned_by) if focus.assigned_by else None
+        competency = await session.get(Competency, state.competency_id)
+        name = competency.name if competency else state.competency_id
+        said.append(f"🎯 Focus complete: {name}" + (f", as {asker.name} asked." if asker else "."))
     return said
 
 
