@@ -76,12 +76,13 @@ async def plan_next(session: AsyncSession, ctx: LearnerContext, model: MasteryMo
 
 def _finish_placement_first(gaps: list[tuple[Target, int]], ctx: LearnerContext,
                             recent: list[PastDelivery]) -> list[tuple[Target, int]]:
-    """A placement that is climbing (the last answer was a right placement answer) continues before anything
-    else, so a learner who knows a competency gets through it in a few questions in a row."""
+    """A placement that is climbing (the last answer was a right placement answer) continues before the other
+    competencies of its priority, so a learner who knows a competency gets through it in a few questions in a
+    row — but a manager's focus or a goal still comes first."""
     last = next((d for d in recent if d.answered), None)
     if last is None or last.kind != "placement" or not last.correct or ctx.state(last.competency).placed:
         return gaps
-    return sorted(gaps, key=lambda tl: tl[0].competency != last.competency)
+    return sorted(gaps, key=lambda tl: (-tl[0].priority, tl[0].competency != last.competency))
 
 
 async def plan_lesson(session: AsyncSession, ctx: LearnerContext, lesson: Lesson, recent: list[PastDelivery],
