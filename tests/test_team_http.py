@@ -71,6 +71,8 @@ async def test_slack_one_report_by_mention_and_identical_refusals(slack: SlackSe
     stranger = await _ephemeral(slack, await mia.command(f"<@{STRANGER}>", command="/team"))  # not in the org
     assert not_mine.text_of_blocks.replace("fay@", "x@") == stranger.text_of_blocks.replace("nobody@", "x@")
     assert "can't find" in not_mine.text_of_blocks
+    ghost = await _ephemeral(slack, await mia.command("<@UGHOST404>", command="/team"))  # Slack can't resolve it
+    assert "can't find" in ghost.text_of_blocks and "Your team" not in ghost.text_of_blocks
 
     peers = await _ephemeral(slack, await slack.person("UBEN").command("team"))
     assert "Your team and you" in peers.text_of_blocks and "Eli" not in peers.text_of_blocks

@@ -70,11 +70,12 @@ class Directory:
                                          timezone=profile.timezone, address=address)
 
     async def plain_words(self, text: str) -> str:
-        """Slack's markup in typed text made plain: `<@U1>` -> that person's email (what `/team` takes),
+        """Slack's markup in typed text made plain: `<@U1>` -> that person's email (what `/team` takes; a
+        mention Slack cannot resolve stays as written, so it matches no one rather than nothing),
         `<mailto:a@x.com|a@x.com>` -> `a@x.com`, and the three escaped characters restored."""
         for user_id in set(_MENTION.findall(text)):
             email = (await self.profile(user_id)).email
-            text = re.sub(rf"<@{user_id}(?:\|([^>]*))?>", lambda m, e=email: e or (m.group(1) or ""), text)
+            text = re.sub(rf"<@{user_id}(?:\|([^>]*))?>", lambda m, e=email: e or m.group(1) or m.group(0), text)
         text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
         return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
