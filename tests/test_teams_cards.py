@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass, field
 
 import pytest
@@ -84,6 +85,9 @@ def test_files_images_inline_and_text_files_as_text() -> None:
     [attachment] = cards.file_activity("heatmap.png", png, "image/png").attachments
     assert attachment.content_type == "image/png" and attachment.name == "heatmap.png"
     assert attachment.content_url == "data:image/png;base64," + base64.b64encode(png).decode()
+    [too_big] = cards.file_activity("heatmap.png", png + bytes(cards.INLINE_IMAGE_LIMIT), "image/png").attachments
+    assert too_big.content_type == "application/vnd.microsoft.card.adaptive"
+    assert "too large for a Teams message" in json.dumps(too_big.content)
 
     rows = "\n".join(["email,name"] + [f"p{i}@example.com,P {i}" for i in range(100)]).encode()
     [shown] = cards.file_activity("team.csv", rows, "text/csv").attachments

@@ -132,13 +132,23 @@ def activity_for(item: Any) -> Activity:
     return MessageFactory.attachment(CardFactory.adaptive_card(render(item)))
 
 
+INLINE_IMAGE_LIMIT = 24_000
+"""Base64 characters of an inline image; Teams refuses activities of about 28 KB and more."""
+
+
 def file_activity(name: str, data: bytes, mime: str) -> Activity:
     """A file of a reply. Images go inline (Teams shows them in the chat). A bot can't drop other files
     into a Teams chat without OneDrive consent, so text files (a CSV export) are shown as text to copy,
     cut at what fits in one message."""
     if mime.startswith("image/"):
-        url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
-        return MessageFactory.attachment(Attachment(content_type=mime, content_url=url, name=name))
+        encoded = base64.b64encode(data).decode()
+        if len(encoded) <= INLINE_IMAGE_LIMIT:
+            url = f"data:{mime};base64,{encoded}"
+            return MessageFactory.attachment(Attachment(content_type=mime, content_url=url, name=name))
+        return MessageFactory.attachment(CardFactory.adaptive_card(card([
+            heading(f"📎 {name}"),
+            subtle("This picture is too large for a Teams message; the summary above shows the same levels."),
+        ])))
     text = data.decode("utf-8", errors="replace") if mime.startswith("text/") else ""
     lines = text.splitlines()
     shown = lines[:FILE_LINES]
