@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from content.model import Problem
 from store import catalog
 from store.db import Database
 from store.people import OrgRow, OrgUpsert, identities_in_use, manager_links, upsert_org
@@ -18,20 +18,10 @@ REQUIRED = ("email", "name")
 EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
 
-@dataclass(frozen=True)
-class CsvProblem:
-    file: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
 class OrgChartError(Exception):
     """The file has problems; `problems` lists them all, in line order."""
 
-    def __init__(self, problems: list[CsvProblem]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"{len(problems)} problem(s) in the org chart")
         self.problems = problems
 
@@ -49,29 +39,29 @@ async def import_org_chart(database: Database, path: Path) -> OrgUpsert:
             for row in rows:
                 owner = in_use.get(getattr(row, column) or "")
                 if owner and owner != row.email:
-                    problems.append(CsvProblem(path, row.line, f"{column} {getattr(row, column)} already "
+                    problems.append(Problem(path, row.line, f"{column} {getattr(row, column)} already "
                                                                f"belongs to {owner}"))
         if problems:
             raise OrgChartError(sorted(problems, key=lambda p: p.line))
         return await upsert_org(session, rows)
 
 
-def parse_org_csv(path: Path) -> tuple[list[OrgRow], list[CsvProblem]]:
+def parse_org_csv(path: Path) -> tuple[list[OrgRow], list[Problem]]:
     """Rows that are well-formed on their own, and the problems of those that are not."""
-    problems: list[CsvProblem] = []
+    problems: list[Problem] = []
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        return [], [CsvProblem(path, 1, f"cannot read the file: {exc}")]
+        return [], [Problem(path, 1, f"cannot read the file: {exc}")]
     reader = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
     if missing or unknown:
         if missing:
-            problems.append(CsvProblem(path, 1, f"the header needs the column(s) {', '.join(missing)}"))
+            problems.append(Problem(path, 1, f"the header needs the column(s) {', '.join(missing)}"))
         if unknown:
-            problems.append(CsvProblem(path, 1, f"unknown column(s) {', '.join(unknown)}; "
+            problems.append(Problem(path, 1, f"unknown column(s) {', '.join(unknown)}; "
                                                 f"the columns are {', '.join(COLUMNS)}"))
         return [], problems
     rows: list[OrgRow] = []
@@ -82,23 +72,23 @@ def parse_org_csv(path: Path) -> tuple[list[OrgRow], list[CsvProblem]]:
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(header):
-            problems.append(CsvProblem(path, line, f"expected {len(header)} values, found {len(values)}"))
+            problems.append(Problem(path, line, f"expected {len(header)} values, found {len(values)}"))
             continue
         cell = {name: value.strip() for name, value in zip(header, values, strict=True)}
         email = cell["email"].lower()
         before = len(problems)
         if not EMAIL.match(email):
-            problems.append(CsvProblem(path, line, f"'{cell['email']}' is not an email address"))
+            problems.append(Problem(path, line, f"'{cell['email']}' is not an email address"))
         elif email in first_line:
-            problems.append(CsvProblem(path, line, f"duplicate email {email} (first on line {first_line[email]})"))
+            problems.append(Problem(path, line, f"duplicate email {email} (first on line {first_line[email]})"))
         if not cell["name"]:
-            problems.append(CsvProblem(path, line, "the name is empty"))
+            problems.append(Problem(path, line, "the name is empty"))
         manager = cell.get("manager_email", "").lower() or None
         if manager == email:
-            problems.append(CsvProblem(path, line, f"{email} cannot be their own manager"))
+            problems.append(Problem(path, line, f"{email} cannot be their own manager"))
         timezone = cell.get("timezone") or None
         if timezone and not _valid_zone(timezone, zones):
-            problems.append(CsvProblem(path, line, f"'{timezone}' is not an IANA time zone (e.g. Europe/Berlin)"))
+            problems.append(Problem(path, line, f"'{timezone}' is not an IANA time zone (e.g. Europe/Berlin)"))
         if len(problems) > before:
             continue
         first_line[email] = line
@@ -120,14 +110,14 @@ def _valid_zone(name: str, zones: set[str]) -> bool:
     return True
 
 
-def _duplicate_ids(path: Path, rows: list[OrgRow]) -> list[CsvProblem]:
+def _duplicate_ids(path: Path, rows: list[OrgRow]) -> list[Problem]:
     problems = []
     for column in ("slack_user_id", "teams_user_id"):
         seen: dict[str, int] = {}
         for row in rows:
             value = getattr(row, column)
             if value and value in seen:
-                problems.append(CsvProblem(path, row.line, f"duplicate {column} {value} "
+                problems.append(Problem(path, row.line, f"duplicate {column} {value} "
                                                            f"(first on line {seen[value]})"))
             elif value:
                 seen[value] = row.line
@@ -135,7 +125,7 @@ def _duplicate_ids(path: Path, rows: list[OrgRow]) -> list[CsvProblem]:
 
 
 def _check_against(path: Path, rows: list[OrgRow], roles: set[str],
-                   links: dict[str, str | None]) -> list[CsvProblem]:
+                   links: dict[str, str | None]) -> list[Problem]:
     """Roles and managers must exist, and the merged chart (database + file) must have no cycle."""
     problems = []
     merged = dict(links)
@@ -143,14 +133,14 @@ def _check_against(path: Path, rows: list[OrgRow], roles: set[str],
     for row in rows:
         if row.role and row.role not in roles:
             hint = f"known roles: {', '.join(sorted(roles))}" if roles else "no content pack is loaded yet"
-            problems.append(CsvProblem(path, row.line, f"unknown role '{row.role}' ({hint})"))
+            problems.append(Problem(path, row.line, f"unknown role '{row.role}' ({hint})"))
         if row.manager_email and row.manager_email not in merged:
-            problems.append(CsvProblem(path, row.line, f"unknown manager {row.manager_email} (not in this "
+            problems.append(Problem(path, row.line, f"unknown manager {row.manager_email} (not in this "
                                                        "file nor already loaded)"))
     for row in rows:
         cycle = _cycle_through(row.email, merged)
         if cycle:
-            problems.append(CsvProblem(path, row.line, "manager cycle: " + " -> ".join(cycle)))
+            problems.append(Problem(path, row.line, "manager cycle: " + " -> ".join(cycle)))
     return problems
 
 

@@ -76,11 +76,10 @@ async def reflect(coach: Coach, person_id: int, delivery_id: int, text: str, *, 
     if not text:
         return Reply.text("Write a sentence or two, then send it.", ephemeral=True)
     async with coach.database.session() as session:
-        delivery = await deliveries.delivery_for(session, delivery_id, person_id)
-        if delivery is None:
+        found = await _own_delivery(session, delivery_id, person_id)
+        if found is None:
             return Reply.text("That reflection isn't one of yours.", ephemeral=True)
-        lesson = await session.get(Lesson, delivery.lesson_id)
-        assert lesson is not None
+        delivery, lesson = found
         stored, fresh = await _existing_answer(session, delivery_id), False
         if stored is None:
             try:
@@ -107,11 +106,10 @@ async def rate(coach: Coach, person_id: int, delivery_id: int, rating: str) -> R
     if rating not in labels:
         return Reply.text("I don't know that rating.", ephemeral=True)
     async with coach.database.session() as session:
-        delivery = await deliveries.delivery_for(session, delivery_id, person_id)
-        if delivery is None:
+        found = await _own_delivery(session, delivery_id, person_id)
+        if found is None:
             return Reply.text("That lesson isn't one of yours.", ephemeral=True)
-        lesson = await session.get(Lesson, delivery.lesson_id)
-        assert lesson is not None
+        _, lesson = found
         previous = (await session.exec(select(LessonFeedback).where(LessonFeedback.delivery_id == delivery_id))).first()
         if previous is not None and previous.rating == rating:
             return Reply.text(f"Already noted: {labels[rating]}.", ephemeral=True)
@@ -126,6 +124,16 @@ async def rate(coach: Coach, person_id: int, delivery_id: int, rating: str) -> R
         _apply_rating(state, rating)
         session.add(state)
     return Reply.text(_rating_reply(rating), Button("Next lesson", "next", {}, "primary"), ephemeral=True)
+
+
+async def _own_delivery(session: AsyncSession, delivery_id: int, person_id: int) -> tuple[Delivery, Lesson] | None:
+    """The delivery and its lesson, if the delivery was made to this person."""
+    delivery = await deliveries.delivery_for(session, delivery_id, person_id)
+    if delivery is None:
+        return None
+    lesson = await session.get(Lesson, delivery.lesson_id)
+    assert lesson is not None
+    return delivery, lesson
 
 
 async def _grade(coach: Coach, session: AsyncSession, delivery: Delivery, question: Question, choice: int,
