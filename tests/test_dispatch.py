@@ -101,19 +101,6 @@ async def test_three_dispatchers_at_once_send_every_slot_exactly_once(
     assert fake.per_delivery() == Counter({d.id: 1 for d in sent})
 
 
-async def test_a_flaky_rate_limiting_api_still_gets_each_lesson_exactly_once(
-        coach: Coach, db: Database, clock: Clock, tmp_path: Path) -> None:
-    await load_sample_org(db, tmp_path)
-    retries = [moment + timedelta(minutes=m) for moment in sweeps(TUESDAY)[1:] for m in (5, 10, 20)]
-    async with loopback(coach, fail_every=3, limit_every=5) as (fake, dispatcher):
-        totals = await run_ticks(clock, dispatcher, sorted(sweeps(TUESDAY) + retries))
-    sent = await all_deliveries(db)
-    assert len(sent) == 8 and all(d.status == "sent" for d in sent)
-    assert totals["sent"] == 8 and totals["failed"] == 0
-    assert fake.refused["500"] > 0 and fake.refused["429"] > 0
-    assert fake.per_delivery() == Counter({d.id: 1 for d in sent})
-
-
 async def test_through_the_real_slack_courier_a_flaky_api_gets_each_lesson_exactly_once(
         db: Database, settings: Settings, clock: Clock, tmp_path: Path) -> None:
     await load_sample_org(db, tmp_path)
@@ -133,6 +120,27 @@ async def test_through_the_real_slack_courier_a_flaky_api_gets_each_lesson_exact
     assert len(sent) == totals["sent"] == 8 and {d.status for d in sent} == {"sent"}
     assert fake.refused["500"] and fake.refused["429"]
     assert fake.per_delivery() == Counter({d.id: 1 for d in sent})
+
+
+async def test_a_platform_that_keeps_failing_gets_the_lesson_again_after_a_backoff(
+        coach: Coach, db: Database, clock: Clock, tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    async with loopback(coach, fail_every=1) as (fake, dispatcher):
+        clock.now = TUESDAY
+        await dispatcher.tick()
+        clock.now = TUESDAY + timedelta(hours=21)  # New York and Chicago are at work
+        down = await dispatcher.tick()
+        assert (down.sent, down.deferred, fake.posts) == (0, 3, [])
+        waiting = [d for d in await all_deliveries(db) if d.status == "pending"]
+        assert len(waiting) == 3 and all(d.attempts == 1 and d.due_at > clock.now for d in waiting)
+        assert all("500" in (d.last_error or "") for d in waiting)
+        fake.fail_every = 0
+        assert (await dispatcher.tick()).sent == 0  # not before the backoff is over
+        clock.advance(minutes=2)
+        assert (await dispatcher.tick()).sent == 3
+    assert {d.person_id for d in await all_deliveries(db)} == {ids[e] for e in (
+        "omar@example.com", "fay@example.com", "gus@example.com")}
+    assert set(fake.per_delivery().values()) == {1}
 
 
 async def test_after_a_429_the_workspace_waits_for_retry_after(

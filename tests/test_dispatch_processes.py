@@ -66,16 +66,19 @@ async def test_three_dispatch_processes_at_once_send_each_lesson_exactly_once(
         processes = [await start(["dispatch", "--at", "2026-12-01T15:30:00Z", "--json"], env, tmp_path)
                      for _ in range(3)]
         reports = [json.loads(await finish(p)) for p in processes]
-        again = json.loads(await finish(await start(["dispatch", "--at", "2026-12-01T15:30:00Z", "--json"], env,
-                                                    tmp_path)))
     finally:
         await fake.stop()
     sent = await all_deliveries(db)
     europeans = EXTRA + 5  # Dana, Mia, Ben, Eli (Berlin) and Cara (London); the Americas are not at work yet
     assert len(sent) == europeans and {d.status for d in sent} == {"sent"}
-    assert sum(r["sent"] for r in reports) == europeans and again["sent"] == again["failed"] == 0
+    assert sum(r["sent"] for r in reports) == europeans and not any(r["failed"] for r in reports)
     assert sum(1 for r in reports if r["sent"]) >= 2  # the processes really shared the work
     assert fake.per_delivery() == Counter({d.id: 1 for d in sent})
+
+
+async def all_sent(db: Database, expected: int) -> bool:
+    deliveries = await all_deliveries(db)
+    return len(deliveries) == expected and all(d.status == "sent" for d in deliveries)
 
 
 def zone_at_work(now: datetime) -> str:
@@ -111,9 +114,9 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_i
         await first.wait()
         posted_before = len(fake.posts)
         second = await start(["worker"], env, tmp_path)
-        while len({d for d in fake.per_delivery()}) < len(ids) - 1:
+        while not await all_sent(db, len(ids) - 1):  # the dead worker's claims are retried after their lease
             assert second.returncode is None and asyncio.get_running_loop().time() < deadline, len(fake.posts)
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.2)
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 60) == 0
     finally:

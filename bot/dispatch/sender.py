@@ -41,7 +41,7 @@ from store.models import ChatIdentity, LearnerSettings, Person
 
 log = logging.getLogger(__name__)
 
-INLINE_ATTEMPTS = 5
+INLINE_ATTEMPTS = 3
 """Tries within one tick before the delivery goes back to the database for a later tick."""
 MAX_INLINE_WAIT = 15.0
 """A longer `Retry-After` (seconds) hands the delivery back rather than keeping a sender slot waiting."""
