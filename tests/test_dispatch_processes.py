@@ -59,10 +59,10 @@ async def test_three_dispatch_processes_at_once_send_each_lesson_exactly_once(
     clock.now = datetime(2026, 12, 1, tzinfo=UTC)
     async with loopback(coach) as (_fake, enrolment):
         await enrolment.tick()  # everyone's first slot, computed before the processes start
-    fake = LoopbackSlack(users=users, delay=0.02)
-    await fake.start()
+    fake = LoopbackSlack(users=users, delay=0.3)  # slow posts: one process alone would need seconds, so the
+    await fake.start()                             # others (each starting up for a second or two) join in
     try:
-        env = coach_env(db_url, fake, COACH_DISPATCH_BATCH="4")
+        env = coach_env(db_url, fake, COACH_DISPATCH_BATCH="4", COACH_DISPATCH_CONCURRENCY="2")
         processes = [await start(["dispatch", "--at", "2026-12-01T15:30:00Z", "--json"], env, tmp_path)
                      for _ in range(3)]
         reports = [json.loads(await finish(p)) for p in processes]

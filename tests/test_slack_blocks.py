@@ -185,8 +185,10 @@ def test_settings_modal_shape_and_what_a_submission_means() -> None:
     assert "initial_options" not in inputs["interests"]  # Slack refuses an empty list there
     assert [o["value"] for o in inputs["privacy"]["initial_options"]] == ["show_name_to_peers", "digest_opt_in"]
     assert all(len(o["text"]["text"]) <= 75 for e in inputs.values() for o in e.get("options", []))
+    assert inputs["away_until"]["type"] == "datepicker" and "initial_date" not in inputs["away_until"]
 
     submitted = {**view, "state": {"values": {
+        "away_until": {"away_until": {"type": "datepicker", "selected_date": "2026-12-24"}},
         "days": {"days": {"type": "checkboxes", "selected_options": [{"value": "2"}]}},
         "goal_role": {"goal_role": {"type": "static_select", "selected_option": {"value": "-"}}},
         "lessons_per_day": {"lessons_per_day": {"type": "static_select", "selected_option": None}},
@@ -194,6 +196,7 @@ def test_settings_modal_shape_and_what_a_submission_means() -> None:
         "timezone": {"timezone": {"type": "plain_text_input", "value": 5}},
     }}}
     assert settings_values(submitted) == {"days": ["2"], "goal_role": None, "lessons_per_day": None,
+                                          "away_until": "2026-12-24",
                                           "timezone": "5", "show_name_to_peers": False, "shoutout_opt_in": False,
                                           "digest_opt_in": False}
 

@@ -34,7 +34,8 @@ async def test_someone_who_never_wrote_is_found_by_email_and_can_answer(slack: S
     welcome, lesson = slack.fake.calls_to("chat.postMessage", channel="DUGUS")
     assert "learning coach" in welcome.text_of_blocks
     assert sent.message_ref == {"channel": "DUGUS", "ts": lesson.ts}
-    assert sent.learned == {"external_id": "UGUS", "address": {"channel": "DUGUS"}}
+    assert sent.learned == {"external_id": "UGUS", "address": {"channel": "DUGUS"},
+                            "timezone": "America/Chicago"}  # from the Slack profile
 
     again = Recipient(person_id=gus.person_id, email=gus.email, name=gus.name, external_id="UGUS",
                       address={"channel": "DUGUS"}, workspace=TEAM)

@@ -107,6 +107,15 @@ async def test_settings_card_saves_and_names_the_field_to_fix(teams: TeamsBot) -
     assert (settings.days, settings.window_start, settings.window_end) == ("13", "09:00", "12:00")
     assert (settings.lessons_per_day, settings.timezone, settings.formats) == (2, "Europe/Paris", ["text", "video"])
     assert settings.show_name_to_peers is True and settings.shoutout_opt_in is False
+    assert settings.away_until is None  # an empty "away until" means not away
+
+    _, [away] = await eli.press(form, {**save["data"], **values, "away_until": "2026-12-31"})
+    assert "Saved" in away.text
+    async with teams.db.session() as session:
+        settings = await session.get(LearnerSettings, person_id)
+    assert settings is not None and str(settings.away_until) == "2026-12-31"
+    [form] = await eli.say("settings")
+    assert any(b.get("id") == "away_until" and b.get("value") == "2026-12-31" for b in form.cards[0]["body"])
 
     _, [refused] = await eli.press(form, {**save["data"], **values, "window_start": "15:00"})
     assert "must end after it starts" in refused.text and "Nothing was changed" in refused.text

@@ -39,8 +39,13 @@ class SlackCourier:
 
     async def send(self, recipient: Recipient, reply: Reply) -> Sent:
         """Post every message of the reply to the person's DM; the lesson card's message is the reference."""
+        learned: dict[str, Any] = {}
         try:
-            user_id = recipient.external_id or await self._lookup(recipient.email)
+            if recipient.external_id:
+                user_id = recipient.external_id
+            else:
+                found = await self._lookup(recipient.email)
+                user_id, learned["timezone"] = str(found["id"]), found.get("tz")
             channel = (recipient.address or {}).get("channel") or await self.chat.open_dm(user_id)
             refs: dict[str, str] = {}
             for item in reply.messages:
@@ -51,7 +56,7 @@ class SlackCourier:
                 await self.chat.upload(channel, reply.attachments)
         except SlackFailure as exc:
             raise self._failure(recipient, exc) from exc
-        learned: dict[str, Any] = {"external_id": user_id, "address": {"channel": channel}}
+        learned.update({"external_id": user_id, "address": {"channel": channel}})
         if self.workspace:
             learned["workspace"] = self.workspace
         return Sent(message_ref=refs or {"channel": channel}, learned=learned)
@@ -68,9 +73,10 @@ class SlackCourier:
                                 permanent=code in CHANNEL_GONE) from exc
         return Sent(message_ref=refs)
 
-    async def _lookup(self, email: str) -> str:
+    async def _lookup(self, email: str) -> dict[str, Any]:
+        """Slack's user object for someone who never wrote to the app (its `tz` is their profile's zone)."""
         response = await self.chat.client.users_lookupByEmail(email=email)
-        return str(response["user"]["id"])
+        return dict(response["user"])
 
     def _failure(self, recipient: Recipient, exc: Exception) -> DeliveryError:
         retry_after = retry_after_of(exc)

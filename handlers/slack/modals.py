@@ -49,6 +49,9 @@ def settings_modal(form: SettingsForm) -> dict[str, Any]:
         *([_input("interests", "Interests", _multi_select(form.competency_choices[:SELECT_OPTIONS],
                                                           form.interests), optional=True)]
           if form.competency_choices else []),
+        _input("away_until", "Away until", {"type": "datepicker", **({"initial_date": form.away_until.isoformat()}
+                                                                  if form.away_until else {})},
+               optional=True, hint="Your last day off: no scheduled lessons until then, and reviews wait too."),
         _input(PRIVACY_BLOCK, "Sharing", _checkboxes([Choice(f, FLAGS[f]) for f in flags],
                                                       [f for f in flags if getattr(form, f)]), optional=True),
     ]
@@ -77,6 +80,8 @@ def settings_values(view: dict[str, Any]) -> dict[str, Any]:
         values["goal_role"] = goal[0] if goal and goal[0] != NO_GOAL else None
     if "interests" in state:
         values["interests"] = _selected(state["interests"])
+    if "away_until" in state:
+        values["away_until"] = state["away_until"].get("selected_date")  # None: not away
     if PRIVACY_BLOCK in state:
         chosen = set(_selected(state[PRIVACY_BLOCK]))
         shown = _shown_flags(view)

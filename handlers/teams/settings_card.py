@@ -15,7 +15,7 @@ from handlers.teams.adaptive import SUBMIT, Card, card, heading, renderer, subtl
 SAVE = "settings.save"
 DAYS = (("1", "Mon"), ("2", "Tue"), ("3", "Wed"), ("4", "Thu"), ("5", "Fri"), ("6", "Sat"), ("7", "Sun"))
 LISTS = ("days", "formats", "interests")
-TEXTS = ("window_start", "window_end", "lessons_per_day", "timezone", "goal_role")
+TEXTS = ("window_start", "window_end", "lessons_per_day", "timezone", "goal_role", "away_until")
 FLAGS = {
     "show_name_to_peers": "Show my name to peers in team views",
     "shoutout_opt_in": "Allow shout-outs when I reach a milestone",
@@ -23,7 +23,8 @@ FLAGS = {
 }
 LABELS = {
     "days": "Days", "window_start": "From", "window_end": "Until", "lessons_per_day": "Lessons per day",
-    "timezone": "Time zone", "formats": "Formats", "goal_role": "Goal role", "interests": "Interests",
+    "timezone": "Time zone", "away_until": "Away until (your last day off; empty when you are not away)",
+    "formats": "Formats", "goal_role": "Goal role", "interests": "Interests",
     **FLAGS,
 }
 
@@ -54,6 +55,8 @@ def settings_form(form: SettingsForm) -> Card:
         _label("timezone"),
         {"type": "Input.Text", "id": "timezone", "value": form.timezone, "placeholder": "e.g. Europe/Paris"},
     ]
+    body += [_label("away_until"), {"type": "Input.Date", "id": "away_until",
+                                    "value": form.away_until.isoformat() if form.away_until else ""}]
     body += _multi("formats", _choices(form.format_choices), form.formats)
     body += [_label("goal_role"),
              {"type": "Input.ChoiceSet", "id": "goal_role", "style": "compact", "value": form.goal_role or "",
