@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
@@ -84,6 +84,9 @@ async def build(url: str, lessons: int, answers: int) -> int:
         for start in range(0, len(deliveries), 2000):
             await session.exec(insert(Delivery).values(deliveries[start:start + 2000]))  # type: ignore[call-overload]
             await session.exec(insert(Answer).values(answer_rows[start:start + 2000]))  # type: ignore[call-overload]
+    async with database.engine.connect() as conn:  # statistics, as autovacuum / a long-lived database has them
+        await conn.execute(text("ANALYZE"))
+        await conn.commit()
     await database.dispose()
     return person.id
 
