@@ -10,9 +10,6 @@ from __future__ import annotations
 BUTTON_LABEL = 75
 """A Slack button's text; every answer option becomes one."""
 
-HEADER = 150
-"""A Slack header block's plain text; the lesson title goes there."""
-
 SECTION = 3000
 """A Slack section's text; a lesson paragraph, a question or an explanation must fit in one."""
 

@@ -33,10 +33,6 @@ class QuestionSpec:
     options: list[Option]
     explain: str = ""
 
-    @property
-    def correct_index(self) -> int:
-        return next(i for i, option in enumerate(self.options) if option.correct)
-
 
 @dataclass
 class LessonSpec:

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from store.models import Answer, Delivery
+from store.models import Delivery
 
 LEASE = timedelta(minutes=2)
 
@@ -60,13 +60,3 @@ async def delivery_for(session: AsyncSession, delivery_id: int, person_id: int) 
     """The delivery if it belongs to this person (a pressed button can be forwarded; never trust it)."""
     delivery = await session.get(Delivery, delivery_id)
     return delivery if delivery is not None and delivery.person_id == person_id else None
-
-
-async def latest_unanswered(session: AsyncSession, person_id: int) -> Delivery | None:
-    """The newest sent delivery that still waits for an answer (typed answers like '2' go there)."""
-    answered = select(Answer.id).where(Answer.delivery_id == Delivery.id)
-    return (await session.exec(
-        select(Delivery).where(Delivery.person_id == person_id, col(Delivery.status).in_(["sent", "sending"]),
-                               ~answered.exists())
-        .order_by(col(Delivery.created_at).desc()).limit(1)
-    )).first()

@@ -19,7 +19,6 @@ from store.models import (
     Focus,
     LearnerSettings,
     Lesson,
-    LessonVersion,
     MasteryState,
     Person,
     Question,
@@ -220,10 +219,3 @@ async def learner(session: AsyncSession, person_id: int) -> tuple[Person, Learne
 
 async def role_names(session: AsyncSession) -> dict[str, str]:
     return dict((await session.exec(select(Role.id, Role.name).order_by(Role.name))).all())
-
-
-async def current_version(session: AsyncSession, lesson: Lesson) -> LessonVersion:
-    version = await session.get(LessonVersion, lesson.current_version_id)
-    if version is None:
-        raise LookupError(f"lesson {lesson.id} has no version")
-    return version

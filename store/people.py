@@ -125,12 +125,6 @@ async def link_identity(session: AsyncSession, person_id: int, platform: str, ex
     return identity
 
 
-async def identity_for(session: AsyncSession, person_id: int, platform: str) -> ChatIdentity | None:
-    return (await session.exec(
-        select(ChatIdentity).where(ChatIdentity.person_id == person_id, ChatIdentity.platform == platform)
-    )).first()
-
-
 async def person_by_identity(session: AsyncSession, platform: str, external_id: str) -> Person | None:
     """Who this platform account belongs to; Teams also matches the AAD object id given in the org chart."""
     condition = ChatIdentity.external_id == external_id
@@ -161,4 +155,3 @@ async def people(session: AsyncSession, ids: Iterable[int]) -> list[Person]:
     if not wanted:
         return []
     return list((await session.exec(select(Person).where(col(Person.id).in_(wanted)).order_by(Person.name))).all())
-

@@ -59,7 +59,8 @@ async def test_commands_settings_and_reflection(coach: Coach, db: Database, tmp_
     terminal = Terminal(["mon wed", "09:00", "12:00", "Europe/Paris", "2", "scenario", "y", "n"])
     chat = ConsoleChat(coach, ben, terminal.console, terminal.ask)
     await chat.handle("progress")
-    assert "What your manager sees" in terminal.read()
+    shown = terminal.read()
+    assert "What your manager sees" in shown and "No answers yet" in shown
     await chat.handle("/learn settings")
     assert "Your settings" in terminal.read()
     await chat.handle("s")

@@ -31,6 +31,7 @@ async def test_progress_pause_resume_goal_suggest_help_and_peers(slack: SlackSer
     progress = await _answer(slack, await ben.command("progress"))
     assert "Progress · Ben Buyer" in progress and "Purchase approvals" in progress and "Streak" in progress
     assert "Mia Manager (your manager) sees" in progress
+    assert "No answers yet on this competency" in progress  # the model explains each level in words
 
     assert "Paused" in await _answer(slack, await ben.command("pause"))
     assert (await _settings(slack, "ben@example.com")).paused

@@ -3,6 +3,8 @@ settings card form, and the manager's `team` with its refusal — over real HTTP
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlmodel import select
 
@@ -66,6 +68,7 @@ async def test_every_learner_command(teams: TeamsBot) -> None:
     for typed in ("progress", "/learn progress"):
         [view] = await ben.say(typed)
         assert "your progress" in view.text and "FactSet" in _card_types(view), typed
+        assert "No answers yet on this competency" in json.dumps(view.cards), typed
     mention = {"type": "mention", "mentioned": {"id": BOT_ID, "name": "Coach"}, "text": "<at>Coach</at>"}
     [view] = await ben.say("<at>Coach</at> progress", entities=[mention])
     assert "your progress" in view.text

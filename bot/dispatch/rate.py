@@ -44,11 +44,6 @@ class RateLimiter:
         bucket.held_until = max(bucket.held_until, now + max(0.0, seconds))
         bucket.tokens, bucket.updated = 1.0, bucket.held_until  # then one send, and the normal pace after it
 
-    def wait_for(self, key: str) -> float:
-        """Seconds until `key` is no longer held (0 when it is not)."""
-        bucket = self._buckets.get(key)
-        return max(0.0, bucket.held_until - time.monotonic()) if bucket else 0.0
-
     def _bucket(self, key: str, now: float) -> _Bucket:
         bucket = self._buckets.get(key)
         if bucket is None:

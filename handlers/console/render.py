@@ -122,11 +122,12 @@ def _result(result: AnswerResult, keys: Keys) -> RenderableType:
 @renders(ProgressView)
 def _progress(view: ProgressView, keys: Keys) -> RenderableType:
     table = Table(title=f"{view.name} · streak {view.streak_days} day(s)" + (" · paused" if view.paused else ""))
-    for column in ("competency", "level", "target", "mastery", "why"):
+    for column in ("competency", "level", "target", "mastery", "why", "so far"):
         table.add_column(column)
     for row in view.rows:
         bar = "█" * round(row.mastery * 10) + "░" * (10 - round(row.mastery * 10))
-        table.add_row(row.name, str(row.level), str(row.target or "—"), f"{bar} {row.mastery:.0%}", row.why)
+        table.add_row(row.name, str(row.level), str(row.target or "—"), f"{bar} {row.mastery:.0%}", row.why,
+                      row.explanation)
     parts: list[RenderableType] = [table]
     if view.next_lesson_at:
         parts.append(Text(f"Next scheduled lesson: {view.next_lesson_at:%a %d %b %H:%M} UTC ({view.timezone})"))

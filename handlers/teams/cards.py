@@ -101,7 +101,9 @@ def progress(item: ProgressView) -> Card:
     body.append({"type": "TextBlock", "text": status, "wrap": True})
     if item.rows:
         body.append({"type": "FactSet", "facts": [
-            {"title": row.name, "value": _row_value(row.level, row.target, row.mastery, row.correct, row.attempts)}
+            {"title": row.name,
+             "value": _row_value(row.level, row.target, row.mastery, row.correct, row.attempts)
+             + (f" — {row.explanation}" if row.explanation else "")}
             for row in item.rows
         ]})
     else:
