@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import io
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import ListedColormap
-from matplotlib.figure import Figure
 from PIL import Image
 
 from bot.replies import HeatCell, TeamSummary
@@ -43,6 +40,11 @@ def cell_label(cell: HeatCell | None) -> str:
 
 def heatmap_png(summary: TeamSummary) -> bytes:
     """Everyone in the summary (grouped teams keep their groups, separated by a line), as PNG bytes."""
+    # matplotlib takes a third of a second to import: only the summaries that draw a heatmap pay for it
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+
     rows: list[tuple[str, list[HeatCell | None]]] = []
     separators: list[int] = []
     for group in summary.groups:

@@ -6,13 +6,15 @@ import json
 import sys
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bot.evaluation import DatasetError, Evaluation, evaluate
+if TYPE_CHECKING:
+    from bot.evaluation import Evaluation
 
 
 def eval_command(
@@ -25,6 +27,8 @@ def eval_command(
     Prints AUC, log loss, RMSE and the number of answers for the mastery model and for classical baselines
     fitted in the same run. Progress goes to stderr; with --json, stdout holds only the JSON object.
     """
+    from bot.evaluation import DatasetError, evaluate  # numpy/scipy only for the commands that need them
+
     err = Console(stderr=True, soft_wrap=True)
     try:
         with _Bars(err) as bars:

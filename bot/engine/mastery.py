@@ -29,7 +29,6 @@ from bot.engine.ability import (
     remove_evidence,
     uncertainty_shrink,
 )
-from bot.engine.fitting import fit_params
 from bot.engine.mastery_params import ABILITY, FEATURES, AnswerRow, ModelParams
 
 __all__ = ["AnswerRow", "MasteryModel", "ModelParams", "SkillState", "fit"]
@@ -236,4 +235,6 @@ def fit(rows: Iterable[AnswerRow], progress: Callable[[int], None] | None = None
     ``progress`` receives the percentage done (0-100). Returns the parameters and, per question id, its
     difficulty relative to a typical question of its competency (for ``MasteryModel(item_difficulty=...)``).
     """
+    from bot.engine.fitting import fit_params  # scipy.optimize: only `coach fit` and `coach eval` need it
+
     return fit_params(rows, progress)
