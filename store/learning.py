@@ -100,9 +100,17 @@ async def recent_deliveries(session: AsyncSession, person_id: int, limit: int = 
     ]
 
 
-async def due_reviews(session: AsyncSession, person_id: int, now: datetime, limit: int = 5) -> list[ReviewState]:
+async def due_reviews(session: AsyncSession, person_id: int, now: datetime, *, avoid: str | None = None,
+                      limit: int = 5) -> list[tuple[Lesson, Question]]:
+    """The learner's most overdue reviews that can still be asked: the lesson is active and its current
+    version still has that question (a retired lesson or a removed question never blocks real reviews)."""
     rows = await session.exec(
-        select(ReviewState).where(ReviewState.person_id == person_id, ReviewState.due_at <= now)
+        select(Lesson, Question)
+        .join(ReviewState, col(ReviewState.lesson_id) == Lesson.id)
+        .join(Question, (col(Question.lesson_version_id) == Lesson.current_version_id)
+              & (col(Question.item_key) == ReviewState.item_key))
+        .where(ReviewState.person_id == person_id, ReviewState.due_at <= now, col(Lesson.active),
+               col(ReviewState.item_key) != (avoid or ""))
         .order_by(col(ReviewState.due_at)).limit(limit)
     )
     return list(rows.all())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlmodel import func, select
 from bot.coach import Coach
 from bot.replies import AnswerResult, LessonCard
 from store.db import Database
-from store.models import Answer, Focus, LearnerSettings, Lesson, MasteryState
+from store.models import Answer, Focus, LearnerSettings, Lesson, MasteryState, ReviewState
 from tests.support.learner import all_deliveries, answer, delivery_facts, next_card
 from tests.support.org import load_sample_org
 
@@ -239,3 +240,22 @@ async def test_a_focus_ends_when_its_level_is_reached_and_the_learner_hears_it(c
     async with db.session() as session:
         focus = (await session.exec(select(Focus).where(Focus.person_id == ben))).one()
     assert focus.cleared_at is not None
+
+
+async def test_reviews_of_removed_questions_never_block_real_ones(coach: Coach, db: Database, tmp_path: Path,
+                                                                   clock) -> None:  # type: ignore[no-untyped-def]
+    ben = await setup(coach, db, tmp_path, "mia@example.com")
+    card = await next_card(coach, ben)
+    await answer(coach, ben, card, correct=True)
+    _, lesson, question = await delivery_facts(coach, card.delivery_id)
+    await answer(coach, ben, await next_card(coach, ben), correct=True)  # so the first is not the last asked
+    async with db.session() as session:
+        for n in range(6):  # questions that an edit of the pack removed, due long before the real one
+            session.add(ReviewState(person_id=ben, item_key=f"{lesson.id}/q{90 + n}", lesson_id=lesson.id,
+                                    competency_id=lesson.competency_id, card={},
+                                    due_at=clock.now - timedelta(days=30)))
+    clock.advance(days=40)
+    card = await next_card(coach, ben)
+    _, _, asked = await delivery_facts(coach, card.delivery_id)
+    assert card.kind == "review" and asked is not None and question is not None
+    assert asked.item_key == question.item_key

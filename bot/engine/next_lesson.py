@@ -102,15 +102,8 @@ def _review_allowed(recent: list[PastDelivery], share: float) -> bool:
 
 
 async def _review(session: AsyncSession, ctx: LearnerContext, now: datetime, last_item: str | None) -> Plan | None:
-    for review in await learning.due_reviews(session, ctx.id, now):
-        if review.item_key == last_item:
-            continue
-        lesson = await session.get(Lesson, review.lesson_id)
-        if lesson is None or not lesson.active:
-            continue
-        for question in await learning.lesson_questions(session, lesson):
-            if question.item_key == review.item_key:
-                return Plan(lesson, question, "review", lesson.competency_id)
+    for lesson, question in await learning.due_reviews(session, ctx.id, now, avoid=last_item, limit=1):
+        return Plan(lesson, question, "review", lesson.competency_id)
     return None
 
 
