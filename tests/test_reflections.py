@@ -38,3 +38,16 @@ async def test_a_reflection_is_stored_once(coach: Coach, db: Database, tmp_path:
     assert "Write a sentence" in empty.messages[0].text
     stranger = await coach.reflect(ids["cara@example.com"], delivery.id, "not mine", via="test")
     assert "isn't one of yours" in stranger.messages[0].text
+
+
+async def test_free_text_cannot_answer_a_graded_lesson(coach: Coach, db: Database, tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    ben = ids["ben@example.com"]
+    card = (await coach.command(ben, "")).messages[0]
+    assert isinstance(card, LessonCard) and card.options
+    refused = await coach.reflect(ben, card.delivery_id, "some text", via="test")
+    assert "answer it with its buttons" in refused.messages[0].text
+    async with db.session() as session:
+        assert (await session.exec(select(Answer))).all() == []
+    graded = await coach.press(ben, "answer", card.options[0].value, via="test")
+    assert isinstance(graded.update, LessonCard) and graded.update.chosen == card.options[0].label

@@ -54,20 +54,21 @@ async def answer(coach: Coach, person_id: int, delivery_id: int, choice: int, *,
         if not 0 <= choice < len(question.options):
             return Reply.text("That option doesn't exist (the lesson may have changed).", ephemeral=True)
         celebrations: list[str] | None = None
+        target: int | None = None
         for _attempt in range(3):
             existing = await _existing_answer(session, delivery_id)
             if existing is not None:
                 break
             try:
                 async with session.begin_nested():
-                    existing, celebrations = await _grade(coach, session, delivery, question, choice, via)
+                    existing, celebrations, target = await _grade(coach, session, delivery, question, choice, via)
                 break
             except IntegrityError:
                 continue  # another request answered it, or created this competency's state first
         if existing is None:
             return Reply.text("I couldn't record that answer just now; please press the button again.",
                               ephemeral=True)
-        return await _result(session, delivery, question, existing, celebrations)
+        return await _result(session, delivery, question, existing, celebrations, target)
 
 
 async def reflect(coach: Coach, person_id: int, delivery_id: int, text: str, *, via: str) -> Reply:
@@ -80,6 +81,8 @@ async def reflect(coach: Coach, person_id: int, delivery_id: int, text: str, *, 
         if found is None:
             return Reply.text("That reflection isn't one of yours.", ephemeral=True)
         delivery, lesson = found
+        if delivery.question_id is not None or lesson.format != "reflection":
+            return Reply.text("That lesson asks a question: answer it with its buttons.", ephemeral=True)
         stored, fresh = await _existing_answer(session, delivery_id), False
         if stored is None:
             try:
@@ -137,7 +140,8 @@ async def _own_delivery(session: AsyncSession, delivery_id: int, person_id: int)
 
 
 async def _grade(coach: Coach, session: AsyncSession, delivery: Delivery, question: Question, choice: int,
-                 via: str) -> tuple[Answer, list[str]]:
+                 via: str) -> tuple[Answer, list[str], int | None]:
+    """Record and grade the answer; returns it, what to celebrate, and the competency's target level."""
     now = coach.clock()
     lesson = await session.get(Lesson, delivery.lesson_id)
     assert lesson is not None and delivery.id is not None
@@ -147,7 +151,8 @@ async def _grade(coach: Coach, session: AsyncSession, delivery: Delivery, questi
     state = ctx.state(lesson.competency_id)
     states = ctx.skill_states()
     model.update(states, lesson.competency_id, correct, item=question.item_key, level=lesson.level)
-    target = ctx.targets[lesson.competency_id].level if lesson.competency_id in ctx.targets else lesson.level
+    goal = ctx.targets.get(lesson.competency_id)
+    target = goal.level if goal else lesson.level
     skill = states[lesson.competency_id]
     state.state = skill.to_json()
     state.attempts, state.correct = state.attempts + 1, state.correct + int(correct)
@@ -165,7 +170,7 @@ async def _grade(coach: Coach, session: AsyncSession, delivery: Delivery, questi
     session.add(row)
     await session.flush()
     await _schedule_review(session, delivery.person_id, question, lesson, correct, now)
-    return row, await award_badges(coach, session, ctx, model, state, now)
+    return row, await award_badges(coach, session, ctx, model, state, now), goal.level if goal else None
 
 
 def _advance_placement(state: MasteryState, level: int, correct: bool, target: int) -> None:
@@ -193,7 +198,7 @@ async def _existing_answer(session: AsyncSession, delivery_id: int) -> Answer | 
 
 
 async def _result(session: AsyncSession, delivery: Delivery, question: Question, row: Answer,
-                  celebrations: list[str] | None) -> Reply:
+                  celebrations: list[str] | None, target: int | None) -> Reply:
     """The updated card, and — the first time only — right or wrong, why, and what next."""
     lesson = await session.get(Lesson, delivery.lesson_id)
     assert lesson is not None and row.choice is not None and delivery.id is not None
@@ -202,12 +207,10 @@ async def _result(session: AsyncSession, delivery: Delivery, question: Question,
     card = await lesson_card(session, delivery, chosen=chosen, correct=row.correct)
     if celebrations is None:
         return Reply(update=card)
-    ctx = await load_learner(session, delivery.person_id)
     competency = await session.get(Competency, lesson.competency_id)
     name = competency.name if competency else lesson.competency_id
-    target = ctx.targets.get(lesson.competency_id)
     level = row.level_after or 0
-    progress = f"{name}: level {level}" + (f", target {target.level}" + (" ✓" if level >= target.level else "")
+    progress = f"{name}: level {level}" + (f", target {target}" + (" ✓" if level >= target else "")
                                            if target else "")
     result = AnswerResult(
         delivery_id=delivery.id, correct=row.correct, chosen=chosen, right_answer=None if row.correct else right,
