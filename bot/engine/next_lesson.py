@@ -90,6 +90,8 @@ async def plan_lesson(session: AsyncSession, ctx: LearnerContext, lesson: Lesson
     """Deliver a given lesson (a topic search, a trigger), with the question the learner most needs."""
     last_item = next((d.item_key for d in recent if d.item_key), None)
     question = await _fresh_question(session, ctx.id, lesson, last_item)
+    if question is None:  # its only question was the last one asked: a lesson asked for still gets it
+        question = await _fresh_question(session, ctx.id, lesson, None)
     return Plan(lesson, question, kind, lesson.competency_id)
 
 

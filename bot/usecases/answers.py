@@ -31,7 +31,6 @@ from store.models import (
     Question,
     ReviewState,
 )
-from store.types import utcnow
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -104,7 +103,8 @@ async def reflect(coach: Coach, person_id: int, delivery_id: int, text: str, *, 
 
 
 async def rate(coach: Coach, person_id: int, delivery_id: int, rating: str) -> Reply:
-    """Lesson feedback: stored for L&D, and it adapts the engine (level up/down, lower priority)."""
+    """Lesson feedback: stored for L&D, and it adapts the engine (level up/down, lower priority). One rating
+    per delivery: a new click replaces it, the same click twice (or two at once) counts once."""
     labels = dict(FEEDBACK)
     if rating not in labels:
         return Reply.text("I don't know that rating.", ephemeral=True)
@@ -113,20 +113,42 @@ async def rate(coach: Coach, person_id: int, delivery_id: int, rating: str) -> R
         if found is None:
             return Reply.text("That lesson isn't one of yours.", ephemeral=True)
         _, lesson = found
-        previous = (await session.exec(select(LessonFeedback).where(LessonFeedback.delivery_id == delivery_id))).first()
-        if previous is not None and previous.rating == rating:
-            return Reply.text(f"Already noted: {labels[rating]}.", ephemeral=True)
-        state = await _state_row(session, person_id, lesson.competency_id)
-        if previous is not None:
-            _apply_rating(state, previous.rating, undo=True)
-            previous.rating, previous.created_at = rating, utcnow()
-            session.add(previous)
+        for _attempt in range(3):
+            try:
+                async with session.begin_nested():
+                    changed = await _store_rating(session, person_id, delivery_id, lesson, rating, coach.clock())
+                break
+            except IntegrityError:
+                continue  # a simultaneous click stored its rating first: look again
         else:
-            session.add(LessonFeedback(delivery_id=delivery_id, person_id=person_id, lesson_id=lesson.id,
-                                       rating=rating))
-        _apply_rating(state, rating)
-        session.add(state)
+            return Reply.text("I couldn't record that just now; please press it again.", ephemeral=True)
+    if not changed:
+        return Reply.text(f"Already noted: {labels[rating]}.", ephemeral=True)
     return Reply.text(_rating_reply(rating), Button("Next lesson", "next", {}, "primary"), ephemeral=True)
+
+
+async def _store_rating(session: AsyncSession, person_id: int, delivery_id: int, lesson: Lesson, rating: str,
+                        now: datetime) -> bool:
+    """Store or replace the rating and move the learner's adjustments; False when it was already this."""
+    previous = (await session.exec(select(LessonFeedback).where(LessonFeedback.delivery_id == delivery_id)
+                                   .with_for_update())).first()
+    if previous is not None and previous.rating == rating:
+        return False
+    state = (await session.exec(select(MasteryState).where(MasteryState.person_id == person_id,
+                                                           MasteryState.competency_id == lesson.competency_id)
+                                .with_for_update())).first()
+    state = state or MasteryState(person_id=person_id, competency_id=lesson.competency_id)
+    if previous is not None:
+        _apply_rating(state, previous.rating, undo=True)
+        previous.rating, previous.created_at = rating, now
+        session.add(previous)
+    else:
+        session.add(LessonFeedback(delivery_id=delivery_id, person_id=person_id, lesson_id=lesson.id, rating=rating,
+                                   created_at=now))
+    _apply_rating(state, rating)
+    session.add(state)
+    await session.flush()
+    return True
 
 
 async def _own_delivery(session: AsyncSession, delivery_id: int, person_id: int) -> tuple[Delivery, Lesson] | None:
@@ -219,11 +241,6 @@ async def _result(session: AsyncSession, delivery: Delivery, question: Question,
         feedback=[Button(label, "feedback", {"d": delivery.id, "r": key}) for key, label in FEEDBACK],
     )
     return Reply(update=card, messages=[result])
-
-
-async def _state_row(session: AsyncSession, person_id: int, competency: str) -> MasteryState:
-    return await session.get(MasteryState, (person_id, competency)) or MasteryState(
-        person_id=person_id, competency_id=competency)
 
 
 def _apply_rating(state: MasteryState, rating: str, *, undo: bool = False) -> None:
