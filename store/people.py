@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import literal
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -110,7 +111,19 @@ async def _ensure_settings(session: AsyncSession, person_id: int) -> None:
 
 async def link_identity(session: AsyncSession, person_id: int, platform: str, external_id: str,
                         **fields: Any) -> ChatIdentity:
-    """The person's identity on a platform, created or re-pointed to this external id."""
+    """The person's identity on a platform, created or re-pointed to this external id. Two first contacts
+    at once (a DM and a slash command) both end with the one row: the loser of the insert updates it."""
+    for _attempt in range(3):
+        try:
+            async with session.begin_nested():
+                return await _upsert_identity(session, person_id, platform, external_id, fields)
+        except IntegrityError:
+            continue
+    return await _upsert_identity(session, person_id, platform, external_id, fields)
+
+
+async def _upsert_identity(session: AsyncSession, person_id: int, platform: str, external_id: str,
+                           fields: dict[str, Any]) -> ChatIdentity:
     identity = (await session.exec(
         select(ChatIdentity).where(ChatIdentity.person_id == person_id, ChatIdentity.platform == platform)
     )).first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ from sqlmodel import func, select
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.coach import Coach
+from bot.config import Settings
 from bot.org_chart import OrgChartError, import_org_chart
 from store.db import Database
 from store.models import ChatIdentity, LearnerSettings, Person
@@ -94,3 +97,18 @@ def test_cli_reports_lines_and_exits_1(tmp_path: Path, monkeypatch: pytest.Monke
     result = CliRunner().invoke(app, ["org", "import", str(path)])
     assert result.exit_code == 0, result.output
     assert "2 new" in result.output
+
+
+async def test_two_first_contacts_at_once_leave_one_identity(db: Database, tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    coach = Coach(db, Settings(_env_file=None, database_url=db.url))
+
+    async def email() -> str:
+        return "gus@example.com"
+
+    found = await asyncio.gather(*(coach.identify("slack", "UGUS", email=email, workspace="T1") for _ in range(4)))
+    assert {p.id for p in found if p is not None} == {ids["gus@example.com"]}
+    async with db.session() as session:
+        rows = (await session.exec(select(ChatIdentity).where(ChatIdentity.person_id == ids["gus@example.com"],
+                                                              ChatIdentity.platform == "slack"))).all()
+    assert [(r.external_id, r.workspace) for r in rows] == [("UGUS", "T1")]
