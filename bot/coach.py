@@ -13,7 +13,7 @@ from typing import Any
 from bot import actions, commands
 from bot.config import Settings
 from bot.replies import Button, Reply, SettingsForm
-from bot.schedule import zone_of
+from bot.schedule import known_zone, zone_of
 from bot.usecases import answers, preferences
 from bot.usecases.welcome import welcome_notice
 from store import deliveries, dispatch, learning, people
@@ -51,7 +51,7 @@ class Coach:
             if alt_id:
                 fields["alt_id"] = alt_id
             await people.link_identity(session, person.id, platform, external_id, **fields)
-            if details.get("timezone") and not person.timezone:
+            if known_zone(details.get("timezone")) and not person.timezone:
                 person.timezone = details["timezone"]
                 session.add(person)
             return person

@@ -86,14 +86,18 @@ def _offset(person_id: int) -> float:
 def zone_of(settings: LearnerSettings, person: Person) -> str:
     """The learner's zone: their own choice, else the org chart's (or, failing that, the chat profile's, which
     `Coach.identify` copies onto the person), else UTC. A name the zone database does not know counts as unset."""
-    for name in (settings.timezone, person.timezone):
-        if name:
-            try:
-                ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-            return name
-    return "UTC"
+    return known_zone(settings.timezone) or known_zone(person.timezone) or "UTC"
+
+
+def known_zone(name: str | None) -> str | None:
+    """The name if the zone database knows it (a chat profile may report anything), else None."""
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
 
 
 def away_on(settings: LearnerSettings, day: date) -> bool:

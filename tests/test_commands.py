@@ -9,6 +9,7 @@ import pytest
 from bot.coach import Coach
 from bot.commands import Command, parse
 from store.db import Database
+from store.models import Person
 from tests.support.org import load_sample_org
 
 
@@ -46,3 +47,27 @@ async def test_typed_team_is_the_summary_for_managers_and_the_peer_view_for_othe
 
 def _text(reply) -> str:  # type: ignore[no-untyped-def]
     return " ".join(str(getattr(m, "text", m)) for m in reply.messages)
+
+
+async def test_an_unknown_time_zone_from_a_chat_profile_is_never_used(coach: Coach, db: Database,
+                                                                      tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+
+    async def email() -> str:
+        return "gus@example.com"
+
+    async with db.session() as session:
+        gus = await session.get(Person, ids["gus@example.com"])
+        assert gus is not None
+        gus.timezone = None
+        session.add(gus)
+    await coach.identify("slack", "UGUS", email=email, timezone="Mars/Olympus_Mons")
+    async with db.session() as session:
+        gus = await session.get(Person, ids["gus@example.com"])
+        assert gus is not None and gus.timezone is None
+        gus.timezone = "Atlantis/Capital"  # e.g. a zone the zone database has since dropped
+        session.add(gus)
+    for words in ("progress", "resume", "settings"):
+        reply = await coach.command(ids["gus@example.com"], words)
+        assert reply.messages, words
+    assert (await coach.settings_form(ids["gus@example.com"])).timezone == "UTC"

@@ -32,7 +32,7 @@ from bot.dispatch.rate import RateLimiter
 from bot.dispatch.reminders import REMINDED_ORIGINS, remind_time
 from bot.metrics import LESSONS_SENT, SEND_FAILURES
 from bot.replies import Reply
-from bot.schedule import zone_of
+from bot.schedule import known_zone, zone_of
 from bot.usecases.lessons import lesson_card
 from bot.usecases.welcome import welcome_notice
 from store import deliveries, people
@@ -261,7 +261,7 @@ async def _remember(session: AsyncSession, person: Person, platform: str, recipi
     try:
         async with session.begin_nested():
             await people.link_identity(session, person.id, platform, external_id, **fields)
-            if fields.get("timezone") and not person.timezone:
+            if known_zone(fields.get("timezone")) and not person.timezone:
                 await session.exec(update(Person).where(col(Person.id) == person.id, col(Person.timezone).is_(None))
                                    .values(timezone=fields["timezone"]))
     except IntegrityError:

@@ -15,7 +15,7 @@ from bot.engine.mastery import SkillState
 from bot.replies import Button, Choice, Notice, Reply, SettingsForm
 from bot.schedule import next_slot_for, parse_clock, zone_of
 from bot.usecases import away
-from bot.usecases.progress import competency_names, zone_name
+from bot.usecases.progress import competency_names
 from content.limits import FORMATS
 from store import learning, people
 from store.models import LearnerSettings, PausePeriod, Person, RoleRequirement, Suggestion
@@ -44,7 +44,7 @@ async def settings_form(coach: Coach, person_id: int) -> SettingsForm:
     s = ctx.settings
     return SettingsForm(
         person_id=person_id, days=s.days, window_start=s.window_start, window_end=s.window_end,
-        lessons_per_day=s.lessons_per_day, timezone=zone_name(ctx), formats=list(s.formats or []),
+        lessons_per_day=s.lessons_per_day, timezone=zone_of(ctx.settings, ctx.person), formats=list(s.formats or []),
         goal_role=s.goal_role_id, interests=list(s.interests or []), show_name_to_peers=s.show_name_to_peers,
         shoutout_opt_in=s.shoutout_opt_in, digest_opt_in=s.digest_opt_in, is_manager=manages,
         role_choices=[Choice(k, v) for k, v in roles.items()],
@@ -65,7 +65,7 @@ async def save_settings(coach: Coach, person_id: int, values: dict[str, Any]) ->
         _apply(settings, values, known_roles, known_competencies)
         if "away_until" in values:
             await _apply_away(session, settings, person, values["away_until"], coach.clock())
-        _reschedule(settings, settings.timezone or person.timezone or "UTC", coach.clock())
+        _reschedule(settings, zone_of(settings, person), coach.clock())
         session.add(settings)
     return Reply.text("Saved. " + schedule_sentence(settings), ephemeral=True)
 
@@ -166,7 +166,7 @@ async def resume(coach: Coach, person_id: int) -> Reply:
         now = coach.clock()
         settings.paused = False
         await _close_pauses(session, person_id, now)
-        _reschedule(settings, settings.timezone or person.timezone or "UTC", now)
+        _reschedule(settings, zone_of(settings, person), now)
         session.add(settings)
     return Reply.text("Welcome back! " + schedule_sentence(settings))
 

@@ -13,6 +13,7 @@ from bot.engine.fitted import load_model
 from bot.engine.learner import LearnerContext, load_learner
 from bot.engine.mastery import MasteryModel, SkillState
 from bot.replies import Button, CompetencyRow, ProgressView, Reply
+from bot.schedule import zone_of
 from bot.streaks import streak_days
 from store.models import Badge, Competency, Person
 from store.reporting import answer_days, excused_spans
@@ -69,7 +70,7 @@ async def progress(coach: Coach, person_id: int) -> Reply:
         streak_days=streak,
         rows=rows,
         next_lesson_at=None if ctx.settings.paused else ctx.settings.next_slot_at,
-        timezone=zone_name(ctx),
+        timezone=zone_of(ctx.settings, ctx.person),
         paused=ctx.settings.paused,
         manager_sees=(f"{manager.name} (your manager) sees {MANAGER_SEES}." if manager
                       else "No manager is set for you in the org chart, so no one sees a summary of you."),
@@ -82,15 +83,10 @@ async def progress(coach: Coach, person_id: int) -> Reply:
 
 async def learner_streak(session: AsyncSession, ctx: LearnerContext, now: datetime) -> int:
     """The learner's current streak over their scheduled days, in their time zone."""
-    zone = zone_name(ctx)
+    zone = zone_of(ctx.settings, ctx.person)
     days = await answer_days(session, ctx.id, now, zone)
     excused = await excused_spans(session, ctx.id, now, zone)
     return streak_days(days, ctx.settings.days, now.astimezone(ZoneInfo(zone)).date(), excused)
-
-
-def zone_name(ctx: LearnerContext) -> str:
-    """The learner's own choice, else the org chart's, else UTC."""
-    return ctx.settings.timezone or ctx.person.timezone or "UTC"
 
 
 def _badge_label(badge: Badge, names: dict[str, str]) -> str:
