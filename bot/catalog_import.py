@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from content.model import Problem
+from content.model import PackSpec, Problem
 from content.packs import STARTER, load_packs
 from store import catalog
-from store.catalog import ImportReport
+from store.catalog import ImportReport, OwnedElsewhere
 from store.db import Database
 
 
@@ -20,12 +20,33 @@ class PackProblems(Exception):
 
 
 async def import_content(database: Database, paths: list[Path]) -> ImportReport:
-    """Validate everything first, then import all of it in one transaction, or nothing."""
-    packs, problems = load_packs(paths)
-    if problems:
-        raise PackProblems(problems)
+    """Validate everything first — on top of what other packs already loaded provide — then import all of it
+    in one transaction, or nothing."""
     async with database.session() as session:
+        importing = {pack.id for pack in load_packs(paths)[0]}
+        packs, problems = load_packs(paths, await catalog.known_content(session, importing))
+        if problems:
+            raise PackProblems(problems)
+        conflicts = await catalog.owned_elsewhere(session, packs)
+        if conflicts:
+            raise PackProblems([_conflict(packs, c) for c in conflicts])
         return await catalog.import_packs(session, packs)
+
+
+def _conflict(packs: list[PackSpec], conflict: OwnedElsewhere) -> Problem:
+    """Where the import declares an id another pack owns, as FILE:LINE."""
+    message = (f"{conflict.kind} '{conflict.id}' already belongs to pack '{conflict.owner}'; import both packs "
+               "together to move it, or choose another id")
+    for pack in packs:
+        if conflict.kind == "lesson":
+            for lesson in pack.lessons:
+                if lesson.id == conflict.id:
+                    return Problem(lesson.file, lesson.line, message)
+        items = pack.competencies if conflict.kind == "competency" else pack.roles
+        for item in items:
+            if item.id == conflict.id:
+                return Problem(pack.manifest, item.line, message)
+    return Problem(packs[0].manifest, 1, message)
 
 
 async def ensure_starter_content(database: Database) -> ImportReport | None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from content.model import LessonSpec, PackSpec, Problem
+from content.model import KnownContent, LessonSpec, PackSpec, Problem
 
 
-def check_packs(packs: list[PackSpec], problems: list[Problem]) -> None:
-    """Append every cross-file problem; the per-file ones were found while reading."""
-    competencies = _declared_competencies(packs, problems)
+def check_packs(packs: list[PackSpec], problems: list[Problem], known: KnownContent = KnownContent()) -> None:
+    """Append every cross-file problem; the per-file ones were found while reading. `known` is what other,
+    already loaded packs provide (competencies, lessons to require, levels taught)."""
+    competencies = _declared_competencies(packs, problems) | known.competencies
     _check_roles(packs, competencies, problems)
     lessons = _unique_lessons(packs, problems)
     for lesson in lessons.values():
@@ -15,11 +16,11 @@ def check_packs(packs: list[PackSpec], problems: list[Problem]) -> None:
             problems.append(Problem(lesson.file, lesson.line_of("competency"),
                                     f"unknown competency '{lesson.competency}' (declare it in a pack.yaml)"))
         for required in lesson.requires:
-            if required not in lessons:
+            if required not in lessons and required not in known.lessons:
                 problems.append(Problem(lesson.file, lesson.line_of("requires"),
                                         f"requires unknown lesson '{required}'"))
     _check_cycles(lessons, problems)
-    _check_teachable(packs, lessons, problems)
+    _check_teachable(packs, lessons, competencies, known.taught, problems)
 
 
 def _declared_competencies(packs: list[PackSpec], problems: list[Problem]) -> set[str]:
@@ -87,14 +88,15 @@ def _check_cycles(lessons: dict[str, LessonSpec], problems: list[Problem]) -> No
         walk(lesson_id, [])
 
 
-def _check_teachable(packs: list[PackSpec], lessons: dict[str, LessonSpec], problems: list[Problem]) -> None:
+def _check_teachable(packs: list[PackSpec], lessons: dict[str, LessonSpec], competencies: set[str],
+                     known: frozenset[tuple[str, int]], problems: list[Problem]) -> None:
     """A role must never need a level that no graded lesson teaches: the engine could not get anyone there."""
-    taught = {(lesson.competency, lesson.level) for lesson in lessons.values() if lesson.graded}
+    taught = {(lesson.competency, lesson.level) for lesson in lessons.values() if lesson.graded} | known
     for pack in packs:
         for role in pack.roles:
             for competency, level in role.requires.items():
                 missing = [lv for lv in range(1, level + 1) if (competency, lv) not in taught]
-                if missing and any(c.id == competency for p in packs for c in p.competencies):
+                if missing and competency in competencies:
                     problems.append(Problem(
                         pack.manifest, role.line,
                         f"role '{role.id}' needs {competency} level {level}, but no graded lesson teaches "

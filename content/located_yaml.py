@@ -44,6 +44,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LocatedDict:
     result.line = node.start_mark.line + 1
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise yaml.constructor.ConstructorError(None, None, "a key must be a plain word, not a list or a mapping",
+                                                    key_node.start_mark)
         line = key_node.start_mark.line + 1
         if key in result:
             result.duplicates.append((str(key), line))

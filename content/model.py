@@ -101,3 +101,13 @@ class PackSpec:
     @property
     def manifest(self) -> Path:
         return self.path / "pack.yaml"
+
+
+@dataclass(frozen=True)
+class KnownContent:
+    """What is already loaded from other packs, which the packs being checked may build on."""
+
+    competencies: frozenset[str] = frozenset()
+    lessons: frozenset[str] = frozenset()
+    taught: frozenset[tuple[str, int]] = frozenset()
+    """(competency, level) pairs some loaded graded lesson teaches."""

@@ -26,7 +26,8 @@ HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 def read_pack(folder: Path, problems: list[Problem]) -> PackSpec | None:
     """Read one pack; every problem found is appended, and the pack is returned if pack.yaml parsed."""
     manifest = folder / "pack.yaml"
-    data = _load_yaml_file(manifest, manifest.read_text(encoding="utf-8"), 0, problems)
+    text = _read_text(manifest, problems)
+    data = None if text is None else _load_yaml_file(manifest, text, 0, problems)
     if data is None:
         return None
     fields = FieldReader(data, manifest, problems, allowed=PACK_FIELDS, what="pack field")
@@ -35,7 +36,7 @@ def read_pack(folder: Path, problems: list[Problem]) -> PackSpec | None:
     pack.competencies = [c for c in _items(fields, "competencies", _read_competency) if c]
     pack.roles = [r for r in _items(fields, "roles", _read_role) if r]
     for path in sorted(folder.rglob("*.md")):
-        if path.name.lower() in NOT_LESSONS:
+        if path.name.lower() in NOT_LESSONS or not path.is_file():
             continue
         lesson = read_lesson(path, problems)
         if lesson is not None:
@@ -46,7 +47,9 @@ def read_pack(folder: Path, problems: list[Problem]) -> PackSpec | None:
 
 def read_lesson(path: Path, problems: list[Problem]) -> LessonSpec | None:
     """Read one lesson file; None when its front matter cannot be parsed at all."""
-    text = path.read_text(encoding="utf-8")
+    text = _read_text(path, problems)
+    if text is None:
+        return None
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         problems.append(Problem(path, 1, "a lesson starts with YAML front matter between two '---' lines"))
@@ -86,6 +89,19 @@ def read_lesson(path: Path, problems: list[Problem]) -> LessonSpec | None:
         for key in {k for k in keys if keys.count(k) > 1}:
             fields.report_key("questions", f"two questions have the id '{key}'")
     return lesson
+
+
+def _read_text(path: Path, problems: list[Problem]) -> str | None:
+    """The file as UTF-8 text, or a problem a person can act on (e.g. a file saved in a Windows code page)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        problems.append(Problem(path, line, "the file is not UTF-8 text: save it as UTF-8 (your editor's "
+                                            "'Save with encoding' option)"))
+    except OSError as exc:
+        problems.append(Problem(path, 1, f"cannot read the file: {exc.strerror or exc}"))
+    return None
 
 
 def _load_yaml_file(path: Path, text: str, offset: int, problems: list[Problem]) -> LocatedDict | None:

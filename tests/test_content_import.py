@@ -12,7 +12,7 @@ from bot.catalog_import import PackProblems, import_content
 from bot.coach import Coach
 from content.packs import STARTER
 from store.db import Database
-from store.models import Answer, Lesson, LessonVersion, Question
+from store.models import Answer, Lesson, LessonVersion, Question, RoleRequirement
 from tests.support.org import load_sample_org
 
 
@@ -87,3 +87,55 @@ async def test_a_broken_pack_imports_nothing(empty_db: Database, tmp_path: Path)
         await import_content(empty_db, [pack])
     assert any(p.file.name == "broken.md" for p in caught.value.problems)
     assert await count(empty_db, Lesson) == 0
+
+
+def other_pack(root: Path, *, lesson_id: str, competency: str = "procurement", declare: bool = False) -> Path:
+    pack = root / "other"
+    pack.mkdir(parents=True)
+    manifest = "id: other\ntitle: Other\nroles: []\n"
+    manifest += (f"competencies:\n  - id: {competency}\n    name: Takeover\n" if declare
+                 else "competencies: []\n")
+    (pack / "pack.yaml").write_text(manifest)
+    (pack / "lesson.md").write_text(
+        f"---\nid: {lesson_id}\ncompetency: {competency}\nlevel: 1\nformat: text\nquestions:\n"
+        "  - ask: Which?\n    options: [a, {text: b, correct: true}]\n---\nBody.\n")
+    return pack
+
+
+async def test_another_packs_ids_are_refused_as_file_line_problems(db: Database, tmp_path: Path) -> None:
+    steal_lesson = other_pack(tmp_path / "a", lesson_id="procurement-first-purchase-order")
+    with pytest.raises(PackProblems) as caught:
+        await import_content(db, [STARTER, steal_lesson])  # validated together: a duplicate id
+    assert "duplicate lesson id" in caught.value.problems[0].message
+    with pytest.raises(PackProblems) as caught:
+        await import_content(db, [steal_lesson])  # alone: the database knows the starter owns it
+    problem = caught.value.problems[0]
+    assert problem.file.name == "lesson.md" and problem.line == 2
+    assert "lesson 'procurement-first-purchase-order' already belongs to pack 'starter'" in problem.message
+    takeover = other_pack(tmp_path / "b", lesson_id="fresh-one", declare=True)
+    with pytest.raises(PackProblems) as caught:
+        await import_content(db, [takeover])
+    assert "competency 'procurement' already belongs to pack 'starter'" in caught.value.problems[0].message
+    async with db.session() as session:
+        lesson = await session.get(Lesson, "procurement-first-purchase-order")
+    assert lesson is not None and lesson.pack_id == "starter"
+
+
+async def test_a_lesson_moves_between_packs_imported_together(db: Database, tmp_path: Path) -> None:
+    starter = tmp_path / "starter"
+    shutil.copytree(STARTER, starter)
+    moved = starter / "procurement" / "3-fix-the-friction.md"
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "pack.yaml").write_text("id: extra\ntitle: Extra\ncompetencies: []\nroles: []\n")
+    shutil.move(moved, extra / moved.name)
+    (starter / "pack.yaml").write_text((starter / "pack.yaml").read_text().replace(
+        "  - id: team-lead\n    name: Team lead\n    requires: {feedback: 2, career: 2, inclusion: 2, infosec: 2, "
+        "privacy: 1, customer: 1}\n", ""))
+    report = await import_content(db, [starter, extra])
+    assert "procurement-fix-the-friction" not in report.retired and report.retired_roles == ["team-lead"]
+    async with db.session() as session:
+        lesson = await session.get(Lesson, "procurement-fix-the-friction")
+        requirements = (await session.exec(select(RoleRequirement).where(RoleRequirement.role_id == "team-lead"))).all()
+    assert lesson is not None and lesson.pack_id == "extra" and lesson.active
+    assert requirements == []

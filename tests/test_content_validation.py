@@ -143,3 +143,17 @@ def test_the_starter_pack_is_valid_and_rich_enough() -> None:
         assert levels == {1, 2, 3}, competency.id
     assert all(len(lesson.questions) >= 2 for lesson in pack.lessons if lesson.graded)
     assert all(lesson.media for lesson in pack.lessons if lesson.format == "video")
+
+
+def test_files_the_reader_cannot_take_are_problems_not_crashes(tmp_path: Path) -> None:
+    pack = tmp_path / "odd"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text("id: odd\ntitle: Odd\ncompetencies:\n  - id: c\n    name: C\nroles: []\n")
+    (pack / "latin1.md").write_bytes("---\nid: caf\xe9\n---\n".encode("latin-1"))
+    (pack / "key.md").write_text("---\nid: k\n? [a, b]\n: value\n---\nBody\n")
+    (pack / "folder.md").mkdir()
+    _, problems = load_packs([pack])
+    assert reported(problems, "latin1.md", "not UTF-8", 2)
+    assert reported(problems, "key.md", "a key must be a plain word", 3)
+    assert not any(p.file.name == "folder.md" for p in problems)
+

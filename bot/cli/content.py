@@ -8,19 +8,25 @@ import typer
 
 from bot.catalog_import import PackProblems, import_content
 from bot.cli.common import console, err, run
+from content.model import Problem
 from content.packs import STARTER, load_packs
 
 app = typer.Typer(help="Check and load content packs (pack.yaml + Markdown lessons).", no_args_is_help=True)
 
-PATHS = typer.Argument(..., help="Pack folders, or folders that contain pack folders.", exists=True)
-
-
 @app.command("validate")
-def validate(paths: list[Path] = PATHS) -> None:
+def validate(
+    paths: list[Path] = typer.Argument(None, help="Pack folders, or folders that contain pack folders.", exists=True),
+    starter: bool = typer.Option(False, "--starter", help="Check them together with the bundled starter pack "
+                                                          "(for packs that use its competencies)."),
+) -> None:
     """Check packs together and print every problem as FILE:LINE: message (exit 1 if any)."""
-    packs, problems = load_packs(paths)
+    chosen = list(paths or []) + ([STARTER] if starter else [])
+    if not chosen:
+        err.print("[red]error:[/red] give at least one pack folder, or --starter")
+        raise typer.Exit(2)
+    packs, problems = load_packs(chosen)
     if problems:
-        _print_problems(problems)
+        _print_problems(problems, "")
         raise typer.Exit(1)
     lessons = sum(len(p.lessons) for p in packs)
     console.print(f"[green]ok[/green]: {len(packs)} pack(s), {lessons} lessons, no problems")
@@ -42,7 +48,7 @@ def import_(
             with console.status("Importing content…"):
                 return await import_content(database, chosen)
         except PackProblems as exc:
-            _print_problems(exc.problems)
+            _print_problems(exc.problems, "; nothing was imported")
             raise typer.Exit(1) from None
 
     report = run(body)
@@ -52,7 +58,7 @@ def import_(
     )
 
 
-def _print_problems(problems: list) -> None:  # type: ignore[type-arg]
+def _print_problems(problems: list[Problem], outcome: str) -> None:
     for problem in problems:
-        err.print(str(problem), highlight=False, soft_wrap=True)
-    err.print(f"[red]{len(problems)} problem(s)[/red]; nothing was imported")
+        err.print(str(problem), highlight=False, soft_wrap=True, markup=False)
+    err.print(f"[red]{len(problems)} problem(s)[/red]{outcome}")

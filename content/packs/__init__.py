@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from content.checks import check_packs
-from content.model import PackSpec, Problem
+from content.model import KnownContent, PackSpec, Problem
 from content.reader import read_pack
 
 BUNDLED = Path(__file__).parent
@@ -19,8 +19,9 @@ def find_pack_folders(path: Path) -> list[Path]:
     return sorted(p.parent for p in path.glob("*/pack.yaml"))
 
 
-def load_packs(paths: list[Path]) -> tuple[list[PackSpec], list[Problem]]:
-    """Read and check packs together (ids must be unique across them); problems sorted by file and line."""
+def load_packs(paths: list[Path], known: KnownContent = KnownContent()) -> tuple[list[PackSpec], list[Problem]]:
+    """Read and check packs together (ids must be unique across them), on top of `known` content from packs
+    loaded before; problems sorted by file and line."""
     packs: list[PackSpec] = []
     problems: list[Problem] = []
     for path in paths:
@@ -31,6 +32,6 @@ def load_packs(paths: list[Path]) -> tuple[list[PackSpec], list[Problem]]:
             pack = read_pack(folder, problems)
             if pack is not None:
                 packs.append(pack)
-    check_packs(packs, problems)
+    check_packs(packs, problems, known)
     problems.sort(key=lambda p: (str(p.file), p.line, p.message))
     return packs, problems
