@@ -34,5 +34,5 @@ def configure_logging(config: Settings, default_level: str = "WARNING") -> None:
         handler.addFilter(SecretMask(config.secret_values))
         root.addHandler(handler)
     root.setLevel((config.log_level or default_level).upper())
-    for name in ("alembic", "apscheduler", "aiohttp.access"):
+    for name in ("alembic", "apscheduler", "aiohttp.access", "bm25s"):
         logging.getLogger(name).setLevel(logging.WARNING)

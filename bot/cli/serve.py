@@ -13,6 +13,7 @@ import typer
 from aiohttp import web
 
 from bot.assembly import Platforms, attach_platforms
+from bot.catalog_import import ensure_starter_content
 from bot.cli.common import console, run
 from bot.coach import Coach
 from bot.config import Settings
@@ -32,18 +33,31 @@ def serve(
     port: int = typer.Option(3000, "--port", help="Port to listen on."),
     no_scheduler: bool = typer.Option(False, "--no-scheduler",
                                       help="Answer chats only; leave scheduled lessons to `coach worker`."),
+    insecure_teams: bool = typer.Option(False, "--insecure-teams", help="Allow Teams without an app id (no "
+                                        "authentication) on an address other than this machine's loopback."),
 ) -> None:
     """Run the bot: chat endpoints, health and metrics, and (unless --no-scheduler) the scheduler."""
 
     async def body(database: Database, config: Settings) -> None:
         configure_logging(config, "INFO")
+        if config.teams_enabled and not config.microsoft_app_id and not insecure_teams and not _loopback(host):
+            raise CoachError("Teams is on without MICROSOFT_APP_ID, so /api/messages would accept anyone's "
+                             f"activities: serve on --host 127.0.0.1 for local development (not {host}), set "
+                             "the app's credentials, or pass --insecure-teams if you really mean it")
         await database.ensure_schema()
+        imported = await ensure_starter_content(database)
+        if imported is not None:
+            log.info("first start: imported the bundled starter pack (%d lessons)", len(imported.created))
         coach = Coach(database, config)
         platforms = attach_platforms(coach, config)
         await serve_until_stopped(database, platforms, background_tasks(coach, platforms, scheduler=not no_scheduler),
                                   host, port)
 
     run(body)
+
+
+def _loopback(host: str) -> bool:
+    return host in ("127.0.0.1", "::1", "localhost")
 
 
 def background_tasks(coach: Coach, platforms: Platforms, *, scheduler: bool) -> list[Task]:
