@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -196,15 +197,17 @@ async def asked_items(session: AsyncSession, person_id: int, item_keys: list[str
 
 
 async def placement_question(session: AsyncSession, person_id: int, competency: str, level: int) -> QuestionRef | None:
-    """A question at this level of the competency that the learner has never been asked."""
-    previously = select(Question.item_key).join(Delivery, col(Delivery.question_id) == Question.id).where(
-        Delivery.person_id == person_id
+    """A question at this level of the competency that the learner has never been asked (in any version):
+    one index probe per candidate, never a scan of the learner's history."""
+    asked = aliased(Question)
+    ever_asked = (
+        select(Delivery.id).join(asked, col(asked.id) == Delivery.question_id)
+        .where(Delivery.person_id == person_id, col(asked.item_key) == Question.item_key)
     )
     row = (await session.exec(
         select(Lesson.id, Lesson.current_version_id, Question.id, Question.item_key, Lesson.level)
         .join(Question, col(Question.lesson_version_id) == Lesson.current_version_id)
-        .where(Lesson.competency_id == competency, Lesson.level == level, col(Lesson.active),
-               col(Question.item_key).not_in(previously))
+        .where(Lesson.competency_id == competency, Lesson.level == level, col(Lesson.active), ~ever_asked.exists())
         .order_by(col(Question.position), col(Lesson.id)).limit(1)
     )).first()
     if row is None:
