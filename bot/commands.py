@@ -99,4 +99,4 @@ async def run(coach: Coach, person_id: int, command: Command) -> Reply:
 
 async def _manages_anyone(coach: Coach, person_id: int) -> bool:
     async with coach.database.session() as session:
-        return bool(await people.report_ids(session, person_id))
+        return await people.manages_anyone(session, person_id)

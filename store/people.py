@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import literal
+from sqlalchemy import exists, literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -149,18 +149,42 @@ async def person_by_identity(session: AsyncSession, platform: str, external_id: 
     )).first()
 
 
+MAX_DEPTH = 50
+"""How many levels of the org chart the reporting-line queries follow (a deeper chain is cut there)."""
+
+
 async def report_ids(session: AsyncSession, manager_id: int) -> list[int]:
     """Ids of everyone below the manager in the org chart (direct and indirect), by a recursive query.
 
     It reads only the manager's subtree through the `manager_id` index, so it does not grow with the
-    size of the whole organisation.
+    size of the whole organisation. To know only whether someone manages anyone, or whether one person is
+    below another, ask `manages_anyone` or `is_below`: for a CEO this list is the whole organisation.
     """
     base = select(Person.id.label("id"), literal(1).label("depth")).where(Person.manager_id == manager_id)  # type: ignore[union-attr]
     tree = base.cte("reports", recursive=True)
-    step = select(Person.id, tree.c.depth + 1).join(tree, Person.manager_id == tree.c.id).where(tree.c.depth < 50)
+    step = select(Person.id, tree.c.depth + 1).join(tree, Person.manager_id == tree.c.id) \
+        .where(tree.c.depth < MAX_DEPTH)
     tree = tree.union_all(step)
     rows = await session.exec(select(tree.c.id).distinct())
     return [row for row in rows.all()]
+
+
+async def manages_anyone(session: AsyncSession, person_id: int) -> bool:
+    """Whether anyone reports to the person: one probe of the `manager_id` index, whatever the team's size."""
+    return bool((await session.exec(select(exists().where(col(Person.manager_id) == person_id)))).one())
+
+
+async def is_below(session: AsyncSession, manager_id: int, person_id: int) -> bool:
+    """Whether the person reports to the manager, directly or not (never oneself): a walk up the person's
+    chain of managers by primary key, at most `MAX_DEPTH` levels as `report_ids` goes down, and it stops at
+    the manager. Its cost is the depth of the chart, never the size of anyone's team."""
+    base = select(col(Person.manager_id).label("id"), literal(1).label("depth")).where(Person.id == person_id)
+    chain = base.cte("chain", recursive=True)
+    step = select(Person.manager_id, chain.c.depth + 1).join(chain, Person.id == chain.c.id) \
+        .where(chain.c.depth < MAX_DEPTH, chain.c.id != manager_id)
+    chain = chain.union_all(step)
+    found = await session.exec(select(chain.c.id).where(chain.c.id == manager_id).limit(1))
+    return found.first() is not None
 
 
 async def people(session: AsyncSession, ids: Iterable[int]) -> list[Person]:

@@ -40,7 +40,7 @@ async def settings_form(coach: Coach, person_id: int) -> SettingsForm:
         ctx = await load_learner(session, person_id)
         roles = await learning.role_names(session)
         names = await competency_names(session)
-        manages = bool(await people.report_ids(session, person_id))
+        manages = await people.manages_anyone(session, person_id)
     s = ctx.settings
     return SettingsForm(
         person_id=person_id, days=s.days, window_start=s.window_start, window_end=s.window_end,
