@@ -217,6 +217,8 @@ async def placement_question(session: AsyncSession, person_id: int, competency: 
 
 
 async def learner(session: AsyncSession, person_id: int) -> tuple[Person, LearnerSettings]:
+    """The person and their settings. Everyone the org chart loads is enrolled; someone added another way
+    (a script, an older database) is enrolled with the default schedule the first time they are looked at."""
     person = await session.get(Person, person_id)
     if person is None:
         raise LookupError(f"person {person_id} does not exist")
