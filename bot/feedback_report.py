@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.usecases.answers import FEEDBACK
 from store.feedback import LessonRatings, ratings_by_lesson, suggestions
 
-RATINGS = ("useful", "too_easy", "too_hard", "not_relevant")
+RATINGS = tuple(rating for rating, _ in FEEDBACK)
 MIN_RATINGS = 2
 """A lesson needs this many ratings before it can be called one of the least useful."""
 TOP = 10

@@ -4,8 +4,10 @@ team is large. Pure functions of data already loaded, so the chat, the digest an
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from bot.replies import (
     AnswerTally,
@@ -20,6 +22,7 @@ from bot.replies import (
 )
 from bot.roster import Standing
 from bot.team_text import detail_text, last_seen, summary_text
+from bot.usecases.answers import FEEDBACK
 from store.models import Person
 from store.teams import GivenFeedback, RecentAnswer
 
@@ -31,7 +34,8 @@ MAX_GAPS = 5
 MAX_ATTENTION = 8
 MAX_ACTIONS = 5
 MAX_NUDGES = 2
-RATINGS = {"useful": "Useful", "too_easy": "Too easy", "too_hard": "Too hard", "not_relevant": "Not relevant"}
+RATINGS = dict(FEEDBACK)
+"""A rating as the learner pressed it on the lesson card."""
 
 
 @dataclass(frozen=True)
@@ -42,14 +46,27 @@ class Org:
     manager_of: dict[int, int | None]
 
     def lead_of(self, person_id: int) -> int:
-        """The direct report whose group the person belongs to (themselves, for a direct report)."""
-        direct_ids = {p.id for p in self.directs}
-        current: int | None = person_id
-        for _ in range(64):
-            if current in direct_ids or current is None:
-                break
-            current = self.manager_of.get(current)
-        return current if current is not None else person_id
+        """The direct report whose group the person belongs to (themselves, for a direct report or for
+        someone with no direct report above them)."""
+        lead = self._leads.get(person_id)
+        return person_id if lead is None else lead
+
+    @cached_property
+    def _leads(self) -> dict[int, int | None]:
+        """Every member's direct report (None: none above them), found in one pass: each walk up the chain
+        stops at the first direct report or at someone already placed, and places everyone it passed, so
+        the whole team costs time in proportion to its size, not size × directs × depth."""
+        direct_ids = {p.id for p in self.directs if p.id is not None}
+        leads: dict[int, int | None] = {i: i for i in direct_ids}
+        for start in self.manager_of:
+            path: list[int] = []
+            current: int | None = start
+            while current is not None and current not in leads and len(path) <= len(self.manager_of):
+                path.append(current)
+                current = self.manager_of.get(current)
+            lead = leads.get(current) if current is not None else None
+            leads.update(dict.fromkeys(path, lead))
+        return leads
 
 
 def first_name(name: str) -> str:
@@ -79,13 +96,16 @@ def summary(manager: str, standings: list[Standing], org: Org, names: dict[str, 
     """The whole team, grouped by direct report when it is large, with gaps, attention and actions."""
     competencies = columns(standings, names)
     lines = {s.id: member_line(s, competencies, names) for s in standings}
-    grouped = len(standings) > GROUP_ABOVE and any(org.lead_of(s.id) != s.id for s in standings)
+    leads = {s.id: org.lead_of(s.id) for s in standings}
+    grouped = len(standings) > GROUP_ABOVE and any(lead != member for member, lead in leads.items())
     if grouped:
+        by_lead: dict[int, list[MemberLine]] = defaultdict(list)
+        for member, lead_id in leads.items():
+            by_lead[lead_id].append(lines[member])
         groups = []
         for lead in org.directs:
             assert lead.id is not None
-            members = sorted((lines[s.id] for s in standings if org.lead_of(s.id) == lead.id),
-                             key=lambda m: (m.person_id != lead.id, m.name.lower()))
+            members = sorted(by_lead.get(lead.id, []), key=lambda m: (m.person_id != lead.id, m.name.lower()))
             if members:
                 groups.append(_group(lead.name, members, len(competencies)))
     else:

@@ -148,10 +148,13 @@ async def pauses_of(session: AsyncSession, ids: Iterable[int], since: datetime) 
 
 
 async def recent_answers(session: AsyncSession, person_id: int, since: datetime, limit: int = 50) -> list[RecentAnswer]:
-    """One person's answers since `since` (never a reflection's text), newest first, with their lesson's title."""
+    """One person's answers since `since` (never a reflection's text), newest first, each titled as its lesson
+    is now (`Lesson.title`, kept equal to the current version's on import), as `feedback_given` titles them:
+    an answer to a since-renamed version is listed under the title the manager sees everywhere else."""
     rows = await session.exec(
-        select(Answer.competency_id, LessonVersion.title, Answer.answered_at, Answer.correct)
+        select(Answer.competency_id, Lesson.title, Answer.answered_at, Answer.correct)
         .join(LessonVersion, col(LessonVersion.id) == Answer.lesson_version_id)
+        .join(Lesson, col(Lesson.id) == LessonVersion.lesson_id)
         .where(Answer.person_id == person_id, Answer.answered_at >= since)
         .order_by(col(Answer.answered_at).desc()).limit(limit)
     )
@@ -159,6 +162,7 @@ async def recent_answers(session: AsyncSession, person_id: int, since: datetime,
 
 
 async def feedback_given(session: AsyncSession, person_id: int, limit: int = 10) -> list[GivenFeedback]:
+    """The person's latest lesson ratings, newest first, titled as the lessons are now (as `recent_answers`)."""
     rows = await session.exec(
         select(Lesson.title, LessonFeedback.rating, LessonFeedback.created_at)
         .join(Lesson, col(Lesson.id) == LessonFeedback.lesson_id)

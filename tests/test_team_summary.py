@@ -5,18 +5,26 @@ from __future__ import annotations
 
 import csv
 import io
+import random
+import shutil
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from bot import team_view
+from bot.catalog_import import import_content
 from bot.coach import Coach
+from bot.engine.learner import LearnerContext
 from bot.heatmap import COLOURS, DPI, ROW_INCHES, cell_code
-from bot.replies import Notice, PersonDetail, TeamSummary
+from bot.replies import Engagement, Notice, PersonDetail, TeamSummary
+from bot.roster import Standing
+from bot.usecases.answers import FEEDBACK
+from content.packs import STARTER
 from store.db import Database
+from store.models import LearnerSettings, Person
 from tests.conftest import Clock
-from tests.support.learner import all_deliveries, answer, next_card
+from tests.support.learner import all_deliveries, answer, delivery_facts, next_card
 from tests.support.org import load_sample_org
 
 SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -187,3 +195,66 @@ async def test_past_the_listing_limit_groups_keep_totals_and_the_csv_has_everyon
     [(name, data, mime)] = files
     assert mime == "text/csv" and name.endswith(".csv")
     assert len(list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))) == 7
+
+
+def _standing(person_id: int, name: str, manager_id: int, settings: LearnerSettings) -> Standing:
+    person = Person(id=person_id, email=f"p{person_id}@example.com", name=name, manager_id=manager_id)
+    ctx = LearnerContext(person=person, settings=settings, targets={}, states={}, role_needs={}, goal_needs={})
+    return Standing(ctx=ctx, rows=[], engagement=Engagement(0, 0, 0, None))
+
+
+def test_two_thousand_people_under_forty_leads_are_each_in_their_leads_group(clock: Clock) -> None:
+    """Deep, uneven chains below each lead (each newcomer reports to the previous one or to anyone already in
+    the group), handed over in no particular order: everyone lands in the group of the lead above them."""
+    rnd = random.Random(7)
+    settings = LearnerSettings(person_id=0)  # the summary never reads it; one spares 2,000 model builds
+    boss, standings, expected = 1, [], {}
+    next_id = 2
+    for lead in range(40):
+        lead_name = f"Lead {lead:02d}"
+        group = [next_id]
+        standings.append(_standing(next_id, lead_name, boss, settings))
+        expected[lead_name] = {f"p{next_id}@example.com"}
+        for n in range(49):
+            next_id += 1
+            manager = group[-1] if rnd.random() < 0.6 else rnd.choice(group)
+            standings.append(_standing(next_id, f"Person {lead:02d}-{n:02d}", manager, settings))
+            expected[lead_name].add(f"p{next_id}@example.com")
+            group.append(next_id)
+        next_id += 1
+    rnd.shuffle(standings)
+    directs = sorted((s.person for s in standings if s.person.manager_id == boss), key=lambda p: p.name.lower())
+    org = team_view.Org(directs=directs, manager_of={s.id: s.person.manager_id for s in standings})
+
+    summary = team_view.summary("Bea Boss", standings, org, {}, clock.now)
+
+    assert summary.grouped and not summary.listed and summary.people == 2000
+    assert [g.lead for g in summary.groups] == [f"Lead {n:02d}" for n in range(40)]
+    for group in summary.groups:
+        assert {m.email for m in group.members} == expected[group.lead], group.lead
+        assert group.members[0].name == group.lead and group.people == 50
+
+
+async def test_a_renamed_lesson_shows_its_current_title_in_answers_and_feedback(
+        coach: Coach, db: Database, tmp_path: Path) -> None:
+    """L&D renames a lesson after Ben answered and rated it: his manager sees one title, the current one."""
+    ids = await load_sample_org(db, tmp_path)
+    ben = ids["ben@example.com"]
+    card = await next_card(coach, ben)
+    await answer(coach, ben, card, True)
+    await coach.press(ben, "feedback", {"d": card.delivery_id, "r": "useful"}, via="test")
+    _, lesson, _ = await delivery_facts(coach, card.delivery_id)
+    pack = tmp_path / "starter"
+    shutil.copytree(STARTER, pack)
+    lesson_file = next(p for p in pack.rglob("*.md") if f"id: {lesson.id}\n" in p.read_text())
+    text = lesson_file.read_text()
+    written = next(line for line in text.splitlines() if line.startswith("title:"))
+    old_title = written.split(":", 1)[1].strip().strip("\"'")
+    lesson_file.write_text(text.replace(written, "title: Renamed by L&D", 1))
+    assert (await import_content(db, [pack])).updated == [lesson.id]
+
+    detail, _ = await team(coach, ids["mia@example.com"], "ben")
+    assert isinstance(detail, PersonDetail)
+    assert [title for tally in detail.recent for title in tally.lessons] == ["Renamed by L&D"]
+    assert detail.feedback == [f"{dict(FEEDBACK)['useful']} — Renamed by L&D ({coach.clock():%d %b})"]
+    assert old_title not in detail.text
