@@ -84,6 +84,8 @@ class TriggerAPI:
         except (ValueError, UnicodeDecodeError) as exc:
             message = str(exc) if not isinstance(exc, json.JSONDecodeError) else "the body is not valid JSON"
             return _error(422, message)
+        except RecursionError:
+            return _error(422, "the body is nested too deeply")
         try:
             done = await trigger(self.coach, email=wanted.email, reason=wanted.reason, defer=wanted.defer,
                                  **{wanted.target: wanted.value})

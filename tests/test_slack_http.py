@@ -44,7 +44,8 @@ from tests.support.slack_session import (
 __all__ = ["slack"]  # fixture
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-
+DEEP = 10_000
+"""Nesting deeper than Python's JSON parser goes (it raises RecursionError, not ValueError)."""
 
 
 def _help_command(slack: SlackServer) -> str:
@@ -72,6 +73,21 @@ async def test_forged_stale_and_missing_signatures_are_401(slack: SlackServer) -
     assert (await slack.post(command, form)).status == 200  # the same request, signed properly
     [helped] = await slack.fake.wait_for("response_url", name="help")
     assert "/learn progress" in helped.text_of_blocks
+
+
+@sqlite_only
+async def test_a_command_whose_form_holds_the_word_payload_is_still_a_command(slack: SlackServer) -> None:
+    """Bolt reads any form body containing "payload" as an interactivity payload; the route must not."""
+    ben = slack.person("UBEN")
+    name = await ben.command("payload")  # answered 200, not Bolt's 404 for a payload nobody listens to
+    [topic] = await slack.fake.wait_for("response_url", name=name)
+    assert "payload" in topic.text_of_blocks
+    form = {"command": "/learn", "text": "progress", "user_id": "UBEN", "team_id": TEAM,
+            "team_domain": "payload-inc", "channel_id": "C0PAYLOAD", "channel_name": "payload-team",
+            "response_url": slack.fake.response_url("in-payload-team"), "trigger_id": "t"}
+    assert (await slack.post(urlencode(form), "application/x-www-form-urlencoded")).status == 200
+    [progress] = await slack.fake.wait_for("response_url", name="in-payload-team")
+    assert "Progress · Ben Buyer" in progress.text_of_blocks
 
 
 def _press_payload(response_url: str) -> dict[str, Any]:
@@ -115,7 +131,11 @@ async def test_malformed_bodies_are_400_and_nothing_makes_the_server_fail(slack:
         (json.dumps({"type": "url_verification"}), json_type),
         (json.dumps({"user": 5, "type": "block_actions"}), json_type),
         (urlencode({"payload": json.dumps({"type": "view_submission", "user": {"id": "UBEN"}})}), form),
+        (urlencode({"payload": json.dumps({"type": "view_submission", "user": {"id": "UBEN"},
+                                           "view": {"callback_id": "coach.settings"}})}), form),  # no view.type
         (urlencode({"command": "/learn", "text": "x"}), form),
+        ('{"type": "event_callback", "event": ' + "[" * DEEP + "]" * DEEP + "}", json_type),
+        (urlencode({"payload": '{"type": "block_actions", "actions": ' + "[" * DEEP + "]" * DEEP + "}"}), form),
     ]
     for body, content_type in broken:
         answered = await slack.post(body, content_type)

@@ -13,6 +13,8 @@ import time
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
@@ -48,11 +50,16 @@ class SlackRoute:
             return web.json_response({"error": "invalid or expired signature"}, status=401)
         try:
             text = raw.decode("utf-8")
-            payloads.check(payloads.parse(text, request.content_type))
+            body = payloads.parse(text, request.content_type)
+            payloads.check(body)
             bolt_request = AsyncBoltRequest(body=text, query=request.query_string,
                                             headers=dict(request.headers))
         except (UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError) as exc:
             return web.json_response({"error": f"malformed Slack request: {exc}"}, status=400)
+        # Bolt takes any form body with the word "payload" anywhere in it (`/learn payload`, a channel or
+        # workspace named so) for an interactivity payload and finds no listener: give it the body as parsed.
+        bolt_request.body = body
+        bolt_request.context = build_async_context(AsyncBoltContext(), body)
         bolt_response = await self.app.async_dispatch(bolt_request)
         if bolt_response.status >= 500:
             log.error("Bolt answered %s to a %s request", bolt_response.status, request.content_type)

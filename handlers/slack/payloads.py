@@ -76,7 +76,7 @@ def check(body: Body) -> None:
         _user(body)
         if not isinstance(body.get("view"), dict):
             raise Malformed("view must be an object")
-        _require_str(body["view"], "callback_id")
+        _require_str(body["view"], "callback_id", "type")
     elif kind in ("shortcut", "message_action", "block_suggestion"):
         _user(body)
         _require_str(body, "action_id" if kind == "block_suggestion" else "callback_id")
@@ -87,6 +87,8 @@ def _object(text: str, what: str) -> Body:
         value = json.loads(text)
     except ValueError:
         raise Malformed(f"{what} is not valid JSON") from None
+    except RecursionError:
+        raise Malformed(f"{what} is nested too deeply") from None
     if not isinstance(value, dict):
         raise Malformed(f"{what} must be a JSON object")
     return value

@@ -63,12 +63,16 @@ async def _answer(request: web.Request, adapter: CloudAdapter, bot: Bot) -> web.
         body = json.loads(await request.text())
     except ValueError:
         return _refuse(400, "the body is not valid JSON")
+    except RecursionError:
+        return _refuse(400, "the body is nested too deeply")
     reason = problem(body)
     if reason is None:
         try:
             activity = Activity().deserialize(body)
         except DeserializationError as error:
             reason = f"the activity could not be read: {error}"
+        except RecursionError:
+            reason = "the activity is nested too deeply"
     if reason is not None:
         return _refuse(400, reason)
     try:
