@@ -1,10 +1,9 @@
-"""Learner and team reports as plain data: the JSON of `coach report` (CONTRACTS.md) and the numbers
-behind the chat summaries. Mastery is computed from the model here, at read time, against each
-person's current targets."""
+"""Learner and team reports as plain data: the JSON of `coach report` (CONTRACTS.md). They are built from
+the standings that `/team` shows (`bot.roster.load_standings`: mastery from the model at read time against
+each person's current targets, the same streak), so a report and the chat never disagree."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,30 +11,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine.fitted import load_model
-from bot.engine.learner import LearnerContext, load_learner
-from bot.engine.mastery import MasteryModel
 from bot.errors import UnknownPerson
-from bot.usecases.progress import competency_names, competency_rows, learner_streak
+from bot.replies import CompetencyRow
+from bot.roster import Standing, load_standings
+from bot.usecases.progress import competency_names
 from store import people
 from store.models import Answer, Delivery, Person
-
-
-@dataclass
-class MemberReport:
-    """One person's report; `as_json()` is the CONTRACTS.md learner object."""
-
-    ctx: LearnerContext
-    competencies: list[dict[str, Any]]
-    streak_days: int
-    deliveries: list[dict[str, Any]]
-
-    def as_json(self, *, with_deliveries: bool = True) -> dict[str, Any]:
-        person = self.ctx.person
-        data: dict[str, Any] = {"email": person.email, "name": person.name, "role": person.role_id,
-                                "streak_days": self.streak_days, "competencies": self.competencies}
-        if with_deliveries:
-            data["deliveries"] = self.deliveries
-        return data
 
 
 async def learner_report(session: AsyncSession, email: str, now: datetime, threshold: float) -> dict[str, Any]:
@@ -43,23 +24,25 @@ async def learner_report(session: AsyncSession, email: str, now: datetime, thres
     person = await people.person_by_email(session, email)
     if person is None or person.id is None:
         raise UnknownPerson(email)
-    model = await load_model(session)
-    names = await competency_names(session)
-    report = await member_report(session, person.id, model, names, now, threshold, with_deliveries=True)
-    return report.as_json()
+    [standing] = await _standings(session, [person.id], now, threshold)
+    return {**member_json(standing), "deliveries": await delivery_history(session, person.id)}
 
 
-async def member_report(session: AsyncSession, person_id: int, model: MasteryModel, names: dict[str, str],
-                        now: datetime, threshold: float, *, with_deliveries: bool) -> MemberReport:
-    ctx = await load_learner(session, person_id)
-    rows = competency_rows(ctx, model, names, threshold)
-    competencies = [
-        {"id": r.competency_id, "name": r.name, "mastery": r.mastery, "level": r.level, "target_level": r.target,
-         "attempts": r.attempts, "correct": r.correct, "source": r.why}
-        for r in rows
-    ]
-    history = await delivery_history(session, person_id) if with_deliveries else []
-    return MemberReport(ctx, competencies, await learner_streak(session, ctx, now), history)
+def member_json(standing: Standing) -> dict[str, Any]:
+    """The CONTRACTS.md learner object, without its deliveries."""
+    person = standing.person
+    return {"email": person.email, "name": person.name, "role": person.role_id,
+            "streak_days": standing.engagement.streak_days,
+            "competencies": [
+                {"id": r.competency_id, "name": r.name, "mastery": r.mastery, "level": r.level,
+                 "target_level": r.target, "attempts": r.attempts, "correct": r.correct, "source": r.why}
+                for r in standing.rows]}
+
+
+async def _standings(session: AsyncSession, ids: list[int], now: datetime, threshold: float) -> list[Standing]:
+    """The people's standings exactly as `/team` and `/learn progress` count them (`bot.roster`)."""
+    return await load_standings(session, ids, await load_model(session), await competency_names(session), now,
+                                threshold)
 
 
 async def delivery_history(session: AsyncSession, person_id: int) -> list[dict[str, Any]]:
@@ -80,37 +63,29 @@ async def delivery_history(session: AsyncSession, person_id: int) -> list[dict[s
 
 async def team_report(session: AsyncSession, manager_email: str, now: datetime, threshold: float) -> dict[str, Any]:
     """`coach report team EMAIL --json`: all direct and indirect reports, and per competency the average
-    mastery and who is below target."""
+    mastery and who is below target. Read in a fixed number of queries, whatever the team's size."""
     manager = await people.person_by_email(session, manager_email)
     if manager is None or manager.id is None:
         raise UnknownPerson(manager_email)
-    members = await team_members(session, manager.id, now, threshold)
-    return {"manager": manager.email, "members": [m.as_json(with_deliveries=False) for m in members],
-            "competencies": competency_summary(members)}
+    standings = await _standings(session, await people.report_ids(session, manager.id), now, threshold)
+    return {"manager": manager.email, "members": [member_json(s) for s in standings],
+            "competencies": competency_summary(standings)}
 
 
-async def team_members(session: AsyncSession, manager_id: int, now: datetime, threshold: float) -> list[MemberReport]:
-    ids = await people.report_ids(session, manager_id)
-    model = await load_model(session)
-    names = await competency_names(session)
-    return [await member_report(session, person.id, model, names, now, threshold, with_deliveries=False)
-            for person in await people.people(session, ids) if person.id is not None]
-
-
-def competency_summary(members: list[MemberReport]) -> list[dict[str, Any]]:
+def competency_summary(standings: list[Standing]) -> list[dict[str, Any]]:
     """Per competency that anyone in the team needs or has practised: average mastery and who is below."""
-    by_competency: dict[str, list[tuple[Person, dict[str, Any]]]] = {}
-    for member in members:
-        for competency in member.competencies:
-            by_competency.setdefault(competency["id"], []).append((member.ctx.person, competency))
+    by_competency: dict[str, list[tuple[Person, CompetencyRow]]] = {}
+    for standing in standings:
+        for row in standing.rows:
+            by_competency.setdefault(row.competency_id, []).append((standing.person, row))
     summary = []
     for competency_id, entries in sorted(by_competency.items()):
-        masteries = [c["mastery"] for _, c in entries]
+        masteries = [r.mastery for _, r in entries]
         summary.append({
             "id": competency_id,
-            "name": entries[0][1]["name"],
+            "name": entries[0][1].name,
             "average_mastery": round(sum(masteries) / len(masteries), 3),
-            "below_target": sorted(p.email for p, c in entries if c["level"] < c["target_level"]),
-            "with_target": sum(1 for _, c in entries if c["target_level"] > 0),
+            "below_target": sorted(p.email for p, r in entries if r.level < r.target),
+            "with_target": sum(1 for _, r in entries if r.target > 0),
         })
     return summary

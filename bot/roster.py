@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,11 +19,11 @@ from bot.engine.mastery import MasteryModel
 from bot.engine.targets import learner_targets
 from bot.replies import CompetencyRow, Engagement
 from bot.schedule import away_on, zone_of
-from bot.streaks import LOOKBACK_DAYS, streak_days
+from bot.streaks import LOOKBACK_DAYS, group_streaks
 from bot.usecases.progress import competency_rows
 from store import people, teams
 from store.learning import DEFAULT_ROLE
-from store.models import LearnerSettings, PausePeriod, Person
+from store.models import LearnerSettings, Person
 from store.teams import AnswerMark
 
 RECENT_DAYS = 35
@@ -63,12 +63,13 @@ async def load_standings(session: AsyncSession, ids: list[int], model: MasteryMo
     members = await people.people(session, ids)
     wanted = [p.id for p in members if p.id is not None]
     contexts = await _contexts(session, members)
-    recent = await teams.answers_since(session, wanted, now - timedelta(days=RECENT_DAYS))
+    read_since = now - timedelta(days=RECENT_DAYS)
     by_person: dict[int, list[AnswerMark]] = defaultdict(list)
-    for mark in recent:
+    for mark in await teams.answers_since(session, wanted, read_since):
         by_person[mark.person_id].append(mark)
     pauses = await teams.pauses_of(session, wanted, now - timedelta(days=LOOKBACK_DAYS))
-    streaks = await _streaks(session, contexts, by_person, pauses, now)
+    answered = {i: [m.answered_at for m in marks] for i, marks in by_person.items()}
+    streaks = await group_streaks(session, contexts, answered, pauses, now, read_since)
     quiet_ids = [i for i in wanted if not by_person[i]]
     older = await teams.last_answer_at(session, quiet_ids)
     standings = []
@@ -113,50 +114,6 @@ async def _contexts(session: AsyncSession, members: list[Person]) -> dict[int, L
         contexts[person.id] = LearnerContext(person=person, settings=mine, targets=targets, states=states[person.id],
                                              role_needs=role, goal_needs=goal)
     return contexts
-
-
-async def _streaks(session: AsyncSession, contexts: dict[int, LearnerContext], marks: dict[int, list[AnswerMark]],
-                   pauses: dict[int, list[PausePeriod]], now: datetime) -> dict[int, int]:
-    """Streaks from the recent answers; only people whose streak reaches back past them need older answers."""
-    result, longer = {}, []
-    for person_id, ctx in contexts.items():
-        streak, complete = _streak(ctx, [m.answered_at for m in marks[person_id]], pauses[person_id], now,
-                                   now - timedelta(days=RECENT_DAYS))
-        result[person_id] = streak
-        if not complete:
-            longer.append(person_id)
-    if longer:
-        history: dict[int, list[datetime]] = defaultdict(list)
-        for mark in await teams.answers_since(session, longer, now - timedelta(days=LOOKBACK_DAYS)):
-            history[mark.person_id].append(mark.answered_at)
-        for person_id in longer:
-            result[person_id], _ = _streak(contexts[person_id], history[person_id], pauses[person_id], now,
-                                           now - timedelta(days=LOOKBACK_DAYS))
-    return result
-
-
-def _streak(ctx: LearnerContext, answered: list[datetime], pauses: list[PausePeriod], now: datetime,
-            since: datetime) -> tuple[int, bool]:
-    """The streak, and whether it is certain: False when it may go on before `since` (answers not read)."""
-    zone = ZoneInfo(zone_of(ctx.settings, ctx.person))
-    today = now.astimezone(zone).date()
-    days = {moment.astimezone(zone).date() for moment in answered}
-    excused = [(p.started_at.astimezone(zone).date(), (p.ended_at or now).astimezone(zone).date()) for p in pauses]
-    streak = streak_days(days, ctx.settings.days, today, excused)
-    return streak, _broken_since(days, ctx.settings.days, today, excused, since.astimezone(zone).date())
-
-
-def _broken_since(days: set[date], scheduled: str, today: date, excused: list[tuple[date, date]],
-                  since: date) -> bool:
-    """Whether a scheduled, not excused day without an answer lies between `since` (exclusive: it was only
-    partly read) and today (exclusive: it is not over), which ends the streak inside the known answers."""
-    day = today - timedelta(days=1)
-    while day > since:
-        if str(day.isoweekday()) in scheduled and day not in days and \
-                not any(first <= day <= last for first, last in excused):
-            return True
-        day -= timedelta(days=1)
-    return False
 
 
 def _falling(marks: list[AnswerMark]) -> dict[str, tuple[float, float]]:

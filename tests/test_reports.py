@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.coach import Coach
 from bot.reports import learner_report, team_report
+from bot.usecases.team import team_summary
 from store.db import Database
 from tests.support.org import load_sample_org
 
@@ -47,6 +52,56 @@ async def test_team_report_covers_direct_and_indirect_reports(coach: Coach, db: 
     async with db.session() as session:
         mia = await team_report(session, "mia@example.com", coach.clock(), 0.8)
     assert sorted(m["email"] for m in mia["members"]) == ["ben@example.com", "cara@example.com", "eli@example.com"]
+
+
+@contextmanager
+def statements(db: Database) -> Iterator[list[str]]:
+    """The SQL statements sent while the block runs."""
+    sent: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", note)
+
+
+async def test_the_team_report_reads_as_many_queries_for_seven_people_as_for_three(
+        coach: Coach, db: Database, tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    for email in ("ben@example.com", "fay@example.com"):
+        await answer_lessons(coach, ids[email], 2)
+    counts = {}
+    for manager in ("mia@example.com", "dana@example.com"):
+        async with db.session() as session:
+            with statements(db) as sent:
+                await team_report(session, manager, coach.clock(), 0.8)
+        counts[manager] = len(sent)
+    assert counts["mia@example.com"] == counts["dana@example.com"], counts
+
+
+async def test_the_team_report_and_team_agree_on_every_member(coach: Coach, db: Database, tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    await answer_lessons(coach, ids["ben@example.com"], 3)
+    async with db.session() as session:
+        report = await team_report(session, "dana@example.com", coach.clock(), 0.8)
+        summary = await team_summary(session, ids["dana@example.com"], coach.clock(), 0.8)
+    assert summary is not None
+    lines = {m.email: m for m in summary.members}
+    assert set(lines) == {m["email"] for m in report["members"]}
+    for member in report["members"]:
+        line = lines[member["email"]]
+        assert member["streak_days"] == line.engagement.streak_days
+        for competency in summary.competencies:
+            cell = line.cells[[c.value for c in summary.competencies].index(competency.value)]
+            shown = next((c for c in member["competencies"] if c["id"] == competency.value), None)
+            assert (cell is None) == (shown is None)
+            if cell is not None and shown is not None:
+                assert (shown["level"], shown["target_level"], shown["mastery"]) == \
+                    (cell.level, cell.target, cell.mastery), (member["email"], competency.value)
 
 
 def test_unknown_email_is_one_line_and_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,9 +12,8 @@ from bot.engine.learner import LearnerContext, load_learner
 from bot.engine.mastery import MasteryModel, SkillState
 from bot.replies import Button, CompetencyRow, ProgressView, Reply
 from bot.schedule import zone_of
-from bot.streaks import streak_days
+from bot.streaks import learner_streak
 from store.models import Badge, Competency, Person
-from store.reporting import answer_days, excused_spans
 
 if TYPE_CHECKING:
     from bot.coach import Coach
@@ -79,14 +76,6 @@ async def progress(coach: Coach, person_id: int) -> Reply:
                  *([Button("What my manager sees", "manager_view", {})] if manager else [])],
     )
     return Reply(messages=[view])
-
-
-async def learner_streak(session: AsyncSession, ctx: LearnerContext, now: datetime) -> int:
-    """The learner's current streak over their scheduled days, in their time zone."""
-    zone = zone_of(ctx.settings, ctx.person)
-    days = await answer_days(session, ctx.id, now, zone)
-    excused = await excused_spans(session, ctx.id, now, zone)
-    return streak_days(days, ctx.settings.days, now.astimezone(ZoneInfo(zone)).date(), excused)
 
 
 def _badge_label(badge: Badge, names: dict[str, str]) -> str:
