@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import select
 
 from store.models import ChatIdentity, LearnerSettings, Person, Suggestion
@@ -182,3 +183,20 @@ async def test_someone_not_in_the_org_chart_gets_a_kind_answer_everywhere(slack:
     await slack.settle()
     async with slack.coach.database.session() as session:
         assert not (await session.exec(select(ChatIdentity).where(ChatIdentity.external_id == STRANGER))).all()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # about Slack's answers, not the store
+async def test_when_slack_cannot_say_who_someone_is_they_are_asked_to_try_again(slack: SlackServer) -> None:
+    slack.fake.fail("users.info", 429, times=None)  # every call, the client's own retries included
+    gus = slack.person("UGUS")  # in the org chart by email only: without his profile nobody can tell
+    busy = await _answer(slack, await gus.command("progress"))
+    assert "try again in a minute" in busy and "couldn't find you" not in busy
+    stranger = slack.person(STRANGER)
+    assert "couldn't find you" not in await _answer(slack, await stranger.command(""))
+    ben = slack.person("UBEN")  # listed by Slack id: served without his profile
+    assert "Progress · Ben Buyer" in await _answer(slack, await ben.command("progress"))
+
+    slack.fake.faults.clear()
+    assert "Progress · Gus Agent" in await _answer(slack, await gus.command("progress"))
+    ghost = slack.person("UGHOST")  # users.info answers user_not_found: a lookup that worked
+    assert "couldn't find you in our org chart" in await _answer(slack, await ghost.command(""))

@@ -34,7 +34,7 @@ from handlers.slack.modals import (
     settings_values,
 )
 from handlers.slack.outbox import Origin, Outbox
-from handlers.slack.people import Directory
+from handlers.slack.people import Directory, ProfileUnavailable
 from handlers.slack.renderers.lessons import REFLECT_ACTION
 from handlers.slack.work import Background, Once
 
@@ -46,6 +46,8 @@ EVENTS = ("app_home_opened", "message")
 ONCE_PER_MESSAGE = ("next", "lesson")
 """Button actions that create a lesson: a second click on the same message must not send another."""
 SORRY = Notice("Sorry — something went wrong on my side. Please try again in a minute.")
+BUSY = Notice("Sorry — Slack didn't tell me who you are just now, so I can't answer yet. Please try again in "
+              "a minute.")
 NO_SETTINGS = "I couldn't save your settings just now. Please try again in a minute."
 
 
@@ -216,8 +218,8 @@ class SlackListeners:
         await self.outbox.say(Notice(self.directory.unknown_text(profile)), origin, ephemeral=True)
 
     def _spawn(self, work: Any, origin: Origin) -> None:
-        async def sorry() -> None:
-            await self.outbox.say(SORRY, origin, ephemeral=True)
+        async def sorry(error: Exception) -> None:
+            await self.outbox.say(BUSY if isinstance(error, ProfileUnavailable) else SORRY, origin, ephemeral=True)
 
         self.background.spawn(work, on_error=sorry)
 

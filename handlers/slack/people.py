@@ -28,10 +28,19 @@ _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _LINK = re.compile(r"<(?:mailto:)?([^<>|]+)(?:\|([^<>]*))?>")
 
 
+NO_SUCH_USER = frozenset({"user_not_found", "users_not_found"})
+"""users.info's answer for an id Slack does not know: a lookup that worked and found no one."""
+
+
 @dataclass(frozen=True)
 class Profile:
     email: str | None = None
     timezone: str | None = None
+
+
+class ProfileUnavailable(Exception):
+    """Slack could not say who someone is just now (rate limit, outage). It says nothing about whether the
+    org chart lists them, so they hear "try again in a minute", never "I couldn't find you"."""
 
 
 class Directory:
@@ -43,14 +52,21 @@ class Directory:
         self._profiles: dict[str, tuple[float, Profile]] = {}
 
     async def profile(self, user_id: str) -> Profile:
+        """The Slack profile (empty for an id Slack does not know); raises ProfileUnavailable when Slack
+        could not be asked."""
         cached = self._profiles.get(user_id)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         try:
             response = await self.client.users_info(user=user_id)
-        except (SlackApiError, ClientError, TimeoutError) as exc:
+        except SlackApiError as exc:
+            if exc.response is not None and exc.response.get("error") in NO_SUCH_USER:
+                return Profile()
             log.warning("users.info failed for %s: %s", user_id, exc)
-            return Profile()
+            raise ProfileUnavailable(str(exc)) from exc
+        except (ClientError, TimeoutError) as exc:
+            log.warning("users.info failed for %s: %s", user_id, exc)
+            raise ProfileUnavailable(str(exc)) from exc
         user: dict[str, Any] = response.get("user") or {}
         profile = Profile(email=(user.get("profile") or {}).get("email"), timezone=user.get("tz"))
         if len(self._profiles) >= PROFILES_KEPT:
@@ -60,10 +76,18 @@ class Directory:
 
     async def person(self, user_id: str, team_id: str | None, *,
                      address: dict[str, Any] | None = None) -> Person | None:
-        """The org-chart person (by Slack id, else by the profile's email), or None for someone unknown."""
-        profile = await self.profile(user_id)
+        """The org-chart person (by Slack id, else by the profile's email), or None for someone unknown.
+        Without the profile (ProfileUnavailable), people the org chart lists by Slack id are still found;
+        anyone else gets the error, since only the email could tell."""
+        unavailable: ProfileUnavailable | None = None
+        try:
+            profile = await self.profile(user_id)
+        except ProfileUnavailable as exc:
+            profile, unavailable = Profile(), exc
 
         async def email() -> str | None:
+            if unavailable is not None:
+                raise unavailable
             return profile.email
 
         return await self.coach.identify("slack", user_id, email=email, workspace=team_id,

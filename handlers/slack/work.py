@@ -19,6 +19,8 @@ from store.types import utcnow
 
 log = logging.getLogger(__name__)
 
+OnError = Callable[[Exception], Awaitable[None]]
+
 LEASE = timedelta(seconds=50)
 """Longer than any one attempt takes, shorter than Slack's minute before its second retry."""
 CONCURRENCY = 8
@@ -34,8 +36,9 @@ class Background:
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(concurrency)
 
-    def spawn(self, work: Awaitable[None], *, on_error: Callable[[], Awaitable[None]] | None = None) -> None:
-        """Run `work` as soon as a slot is free; if it fails, log it and run `on_error` (say sorry)."""
+    def spawn(self, work: Awaitable[None], *, on_error: OnError | None = None) -> None:
+        """Run `work` as soon as a slot is free; if it fails, log it and run `on_error` with the exception
+        (say sorry)."""
         task = asyncio.ensure_future(self._limited(work, on_error))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -48,19 +51,19 @@ class Background:
     def __len__(self) -> int:
         return len(self._tasks)
 
-    async def _limited(self, work: Awaitable[None], on_error: Callable[[], Awaitable[None]] | None) -> None:
+    async def _limited(self, work: Awaitable[None], on_error: OnError | None) -> None:
         async with self._slots:
             await self._run(work, on_error)
 
     @staticmethod
-    async def _run(work: Awaitable[None], on_error: Callable[[], Awaitable[None]] | None) -> None:
+    async def _run(work: Awaitable[None], on_error: OnError | None) -> None:
         try:
             await work
-        except Exception:
+        except Exception as exc:
             log.exception("Slack work failed")
             if on_error is not None:
                 try:
-                    await on_error()
+                    await on_error(exc)
                 except Exception:
                     log.exception("could not tell the person that something failed")
 
