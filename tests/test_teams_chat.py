@@ -3,11 +3,13 @@ Bot Framework connector on loopback. Every test runs on SQLite and PostgreSQL.""
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import select
 
 from store.db import Database
 from store.models import Answer, ChatIdentity, Delivery, LearnerSettings, Lesson, Question
-from tests.support.fake_connector import AAD_HAL, TENANT, TeamsBot, connector, submits, teams
+from tests.support.fake_connector import AAD_HAL, TENANT, Call, TeamsBot, connector, submits, teams
 
 __all__ = ["connector", "teams"]  # fixtures: the module's fake connector, the server under test
 
@@ -137,3 +139,33 @@ async def test_reflection_collects_text(teams: TeamsBot) -> None:
     async with teams.db.session() as session:
         answer = (await session.exec(select(Answer).where(Answer.person_id == teams.ids["cara@example.com"]))).one()
     assert answer.text == "I will ask Finance earlier next time."
+
+
+async def test_next_lesson_and_a_topic_pick_send_one_lesson_however_often_pressed(teams: TeamsBot) -> None:
+    ben = teams.user("29:ben", "Ben Buyer")
+    [welcome] = await ben.install()
+    [first] = [b["data"] for b in submits(welcome) if b["data"]["action"] == "next"]
+    mark = len(teams.connector.calls)
+    await asyncio.gather(ben.press(welcome, first), ben.press(welcome, first))  # a double click
+    await ben.press(welcome, first)  # and once more later
+    assert len(teams.connector.sent(ben.conversation, after=mark)) == 1
+
+    closest = Call("POST", "", ben.conversation, None, None, 200, answer_id="activity-closest")  # topic offers
+    pick = {"action": "lesson", "value": {"l": "feedback-reflect-on-your-feedback"}}
+    other = {"action": "lesson", "value": {"l": "inclusion-captions"}}
+    mark = len(teams.connector.calls)
+    await asyncio.gather(ben.press(closest, pick), ben.press(closest, pick))
+    await ben.press(closest, other)  # another offer on the same card is a lesson of its own
+    async with teams.db.session() as session:
+        picked = (await session.exec(select(Delivery.lesson_id).where(Delivery.origin == "topic"))).all()
+    assert sorted(picked) == ["feedback-reflect-on-your-feedback", "inclusion-captions"]
+    assert len(teams.connector.sent(ben.conversation, after=mark)) == 2
+
+    gus_id = "29:1" + "Xq7" * 55  # a long id: the claim's key is longer than its column
+    teams.connector.members[gus_id] = {"id": gus_id, "email": "gus@example.com"}
+    gus = teams.user(gus_id, "Gus Agent")
+    [hello] = await gus.install()
+    [first] = [b["data"] for b in submits(hello) if b["data"]["action"] == "next"]
+    mark = len(teams.connector.calls)
+    await asyncio.gather(gus.press(hello, first), gus.press(hello, first))
+    assert len(teams.connector.sent(gus.conversation, after=mark)) == 1

@@ -19,6 +19,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.coach import Coach
 from bot.metrics import ANSWERS
+from bot.once import LESSON_ACTIONS, Once
 from bot.replies import AnswerResult, Notice, Reply
 from bot.usecases.preferences import SettingsError
 from handlers.slack.blocks import ACTION_PREFIX, action_of
@@ -36,15 +37,13 @@ from handlers.slack.modals import (
 from handlers.slack.outbox import Origin, Outbox
 from handlers.slack.people import Directory, ProfileUnavailable
 from handlers.slack.renderers.lessons import REFLECT_ACTION
-from handlers.slack.work import Background, Once
+from handlers.slack.work import Background
 
 log = logging.getLogger(__name__)
 
 COMMANDS = ("/learn", "/team")
 EVENTS = ("app_home_opened", "message")
 """What the listeners answer; slack/manifest.yaml subscribes to exactly these (`message` as `message.im`)."""
-ONCE_PER_MESSAGE = ("next", "lesson")
-"""Button actions that create a lesson: a second click on the same message must not send another."""
 SORRY = Notice("Sorry — something went wrong on my side. Please try again in a minute.")
 BUSY = Notice("Sorry — Slack didn't tell me who you are just now, so I can't answer yet. Please try again in "
               "a minute.")
@@ -105,7 +104,7 @@ class SlackListeners:
         origin = _button_origin(body)
         name = action_of(action["action_id"])
         value = _json_object(action.get("value"))
-        if name in ONCE_PER_MESSAGE:
+        if name in LESSON_ACTIONS:
             view = body.get("view") if isinstance(body.get("view"), dict) else {}
             where = origin.message_ts or view.get("hash") or body.get("trigger_id")
             key = f"slack:press:{origin.user_id}:{origin.channel_id}:{where}:{action['action_id']}"

@@ -1,9 +1,8 @@
-"""Work done after Slack has its answer: tracked background tasks, and events acted on exactly once.
+"""Work done after Slack has its answer: tracked background tasks.
 
 Slack wants an HTTP answer within 3 seconds, so listeners acknowledge first and `spawn` the rest. The
 tasks are kept (not fire-and-forget) so that shutdown can let them finish and tests can wait for them.
-`once` guards each Events API callback (and each lesson-creating button press) with a claim in the
-database: retries of a handled event stay quiet, and a retry of an attempt that died takes over.
+Events and lesson-creating button presses are acted on once with `bot.once.Once`.
 """
 
 from __future__ import annotations
@@ -11,18 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
-
-from store.db import Database
-from store.events import claim_event, finish_event, release_event
-from store.types import utcnow
 
 log = logging.getLogger(__name__)
 
 OnError = Callable[[Exception], Awaitable[None]]
 
-LEASE = timedelta(seconds=50)
-"""Longer than any one attempt takes, shorter than Slack's minute before its second retry."""
 CONCURRENCY = 8
 """How many acknowledged requests are worked on at once. The rest wait their turn, so a burst of work does
 not crowd out the next requests' acknowledgements (bench/slack_ack.py: p50 about 3x a bare Bolt app
@@ -66,33 +58,3 @@ class Background:
                     await on_error(exc)
                 except Exception:
                     log.exception("could not tell the person that something failed")
-
-
-class Once:
-    """Act on a platform event at most once, across retries and processes."""
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
-
-    async def run(self, key: str, work: Callable[[], Awaitable[None]]) -> bool:
-        """Run `work` unless `key` was handled (or is being handled); False when it was skipped."""
-        async with self.database.session() as session:
-            claimed = await claim_event(session, key, utcnow(), LEASE)
-        if not claimed:
-            log.info("already handled: %s", key)
-            return False
-        try:
-            await work()
-        except BaseException:
-            await self._release(key)
-            raise
-        async with self.database.session() as session:
-            await finish_event(session, key, utcnow())
-        return True
-
-    async def _release(self, key: str) -> None:
-        try:
-            async with self.database.session() as session:
-                await release_event(session, key)
-        except Exception:
-            log.exception("could not release %s; a retry takes over after the lease", key)

@@ -1,13 +1,15 @@
 """What the bot does with each Teams activity: find the person, call the coach, show the reply.
 
 Typed words go to `Coach.command`, card submits (an Action.Submit arrives as a message with `value`) to
-`Coach.press`, `Coach.reflect` or `Coach.save_settings`. Every turn stores the person's conversation
-reference, so scheduled lessons can reach them later (see `courier.py`).
+`Coach.press`, `Coach.reflect` or `Coach.save_settings`; a button that creates a lesson acts once per card
+it sits on (`bot.once`). Every turn stores the person's conversation reference, so scheduled lessons can
+reach them later (see `courier.py`).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 from datetime import timedelta
@@ -22,6 +24,7 @@ from msrest.exceptions import ClientException
 from bot.coach import Coach
 from bot.couriers import DeliveryError
 from bot.metrics import ANSWERS, LESSONS_SENT, SEND_FAILURES
+from bot.once import LESSON_ACTIONS, Once
 from bot.replies import AnswerResult, LessonCard, Notice, Reply
 from bot.usecases.preferences import SettingsError
 from handlers.teams.cards import REFLECT, activity_for, all_messages, update_for
@@ -66,6 +69,7 @@ class CoachBot(ActivityHandler):
     def __init__(self, coach: Coach, backoff: Backoff) -> None:
         self.coach = coach
         self.backoff = backoff
+        self.once = Once(coach.database)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         try:
@@ -104,14 +108,22 @@ class CoachBot(ActivityHandler):
             await self._show(turn_context, Reply.text(NOT_IN_ORG))
             return
         if isinstance(activity.value, dict) and activity.value.get("action"):
-            reply = await self._submitted(person.id, activity.value)
-        else:
-            text = spoken_text(activity)
-            if not text:
-                return
-            name, args = command_for(text)
-            reply = await self.coach.command(person.id, f"{name} {args}".strip(), default=name)
-        await self._show(turn_context, reply)
+            data, person_id = activity.value, person.id
+
+            async def press() -> None:
+                await self._show(turn_context, await self._submitted(person_id, data))
+
+            key = press_key(activity)
+            if key is None:
+                await press()
+            else:
+                await self.once.run(key, press)
+            return
+        text = spoken_text(activity)
+        if not text:
+            return
+        name, args = command_for(text)
+        await self._show(turn_context, await self.coach.command(person.id, f"{name} {args}".strip(), default=name))
 
     async def _welcome(self, turn_context: TurnContext) -> None:
         if not _one_to_one(turn_context.activity):
@@ -190,6 +202,17 @@ class CoachBot(ActivityHandler):
                 LESSONS_SENT.labels(PLATFORM, "interactive").inc()
         elif isinstance(item, AnswerResult):
             ANSWERS.labels(PLATFORM, "reflection" if item.correct is None else str(item.correct).lower()).inc()
+
+
+def press_key(activity: Activity) -> str | None:
+    """The claim that makes a lesson-creating button act once per card it sits on (pressed twice, or two
+    devices at once), like Slack's; None for other buttons, or a submit that names no card."""
+    data = activity.value
+    action = str(data.get("action"))
+    if action not in LESSON_ACTIONS or not activity.reply_to_id or activity.conversation is None:
+        return None
+    value = json.dumps(data.get("value"), sort_keys=True, separators=(",", ":"))
+    return f"teams:press:{activity.conversation.id}:{activity.reply_to_id}:{action}:{value}"
 
 
 def _one_to_one(activity: Activity) -> bool:
