@@ -54,6 +54,8 @@ class LessonCard:
     prompt: str | None = None
     chosen: str | None = None
     correct: bool | None = None
+    origin: str = "scheduled"
+    """Why it was sent (the delivery's origin: scheduled | on_demand | topic | trigger | nudge | focus)."""
 
     @property
     def answered(self) -> bool:

@@ -221,7 +221,7 @@ async def test_url_verification_bots_own_messages_health_and_metrics(slack: Slac
         metrics = await response.text()
     assert 'coach_http_requests_total{route="/slack/events",status="401"}' in metrics
     assert 'coach_http_requests_total{route="/slack/events",status="200"}' in metrics
-    assert 'coach_lessons_sent_total{origin="request",platform="slack"}' in metrics
+    assert 'coach_lessons_sent_total{origin="on_demand",platform="slack"}' in metrics
     assert 'coach_handler_seconds_count{platform="slack"}' in metrics
 
 

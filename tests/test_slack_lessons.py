@@ -8,6 +8,7 @@ import json
 
 from sqlmodel import col, select
 
+from bot.metrics import REGISTRY
 from store.models import Answer, Delivery, LessonFeedback, Question
 from tests.support.fake_slack import Call
 from tests.support.slack_session import SlackServer, SlackUser, button, slack
@@ -109,15 +110,22 @@ async def test_next_lesson_once_per_click_and_feedback_is_recorded(slack: SlackS
 
 async def test_learn_a_topic_and_a_topic_with_no_lesson(slack: SlackServer) -> None:
     eli = slack.person("UELI")
+    counted = _topic_lessons_counted()
     lesson = await _lesson_via_command(slack, eli, "purchase order approval")
     delivery_id = json.loads(lesson.buttons()[0]["value"])["d"]
     async with slack.coach.database.session() as session:
         delivery = await session.get(Delivery, delivery_id)
     assert delivery is not None and delivery.origin == "topic"
+    await slack.settle()
+    assert _topic_lessons_counted() == counted + 1  # counted by the delivery's origin
 
     name = await eli.command("zebra husbandry")
     [answer] = await slack.fake.wait_for("response_url", name=name)
     assert "zebra husbandry" in answer.text_of_blocks and answer.args["response_type"] == "ephemeral"
+
+
+def _topic_lessons_counted() -> float:
+    return REGISTRY.get_sample_value("coach_lessons_sent_total", {"platform": "slack", "origin": "topic"}) or 0.0
 
 
 async def test_a_reflection_is_written_in_a_modal_and_stored(slack: SlackServer) -> None:

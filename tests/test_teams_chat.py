@@ -7,6 +7,7 @@ import asyncio
 
 from sqlmodel import select
 
+from bot.metrics import REGISTRY
 from store.db import Database
 from store.models import Answer, ChatIdentity, Delivery, LearnerSettings, Lesson, Question
 from tests.support.fake_connector import AAD_HAL, TENANT, Call, TeamsBot, connector, submits, teams
@@ -142,6 +143,7 @@ async def test_reflection_collects_text(teams: TeamsBot) -> None:
 
 
 async def test_next_lesson_and_a_topic_pick_send_one_lesson_however_often_pressed(teams: TeamsBot) -> None:
+    counted = {origin: _lessons_counted(origin) for origin in ("on_demand", "topic")}
     ben = teams.user("29:ben", "Ben Buyer")
     [welcome] = await ben.install()
     [first] = [b["data"] for b in submits(welcome) if b["data"]["action"] == "next"]
@@ -169,3 +171,10 @@ async def test_next_lesson_and_a_topic_pick_send_one_lesson_however_often_presse
     mark = len(teams.connector.calls)
     await asyncio.gather(gus.press(hello, first), gus.press(hello, first))
     assert len(teams.connector.sent(gus.conversation, after=mark)) == 1
+    # the metrics count each lesson once, by its delivery's origin
+    assert {origin: _lessons_counted(origin) - before for origin, before in counted.items()} == {
+        "on_demand": 2, "topic": 2}
+
+
+def _lessons_counted(origin: str) -> float:
+    return REGISTRY.get_sample_value("coach_lessons_sent_total", {"platform": "teams", "origin": origin}) or 0.0

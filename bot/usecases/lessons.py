@@ -111,6 +111,7 @@ async def lesson_card(session: AsyncSession, delivery: Delivery, *, chosen: str 
         prompt=version.prompt,
         chosen=chosen,
         correct=correct,
+        origin=delivery.origin,
     )
 
 

@@ -81,9 +81,10 @@ class Outbox:
             if origin.response_url:
                 await self.chat.respond(origin.response_url, COULD_NOT_SEND)
             return
-        if not await self.coach.sent(card.delivery_id, platform="slack", message_ref={"channel": channel, "ts": ts}):
+        if await self.coach.sent(card.delivery_id, platform="slack", message_ref={"channel": channel, "ts": ts}):
+            LESSONS_SENT.labels("slack", card.origin).inc()
+        else:
             log.warning("lesson %s was posted after another process took its send over", card.delivery_id)
-        LESSONS_SENT.labels("slack", "request").inc()
         if origin.via == "command" and origin.channel_id != channel and origin.response_url:
             await self.chat.respond(origin.response_url, SENT_TO_DM)
 

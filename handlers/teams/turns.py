@@ -199,7 +199,7 @@ class CoachBot(ActivityHandler):
         if isinstance(item, LessonCard) and not item.answered:
             ref = {"activity_id": activity_id, "conversation_id": turn_context.activity.conversation.id}
             if await self.coach.sent(item.delivery_id, platform=PLATFORM, message_ref=ref):
-                LESSONS_SENT.labels(PLATFORM, "interactive").inc()
+                LESSONS_SENT.labels(PLATFORM, item.origin).inc()
         elif isinstance(item, AnswerResult):
             ANSWERS.labels(PLATFORM, "reflection" if item.correct is None else str(item.correct).lower()).inc()
 
