@@ -72,7 +72,7 @@ class AnswerResult:
     """What the learner sees after answering: right or wrong, why, and what next."""
 
     delivery_id: int
-    correct: bool | None  # None for a reflection
+    correct: bool
     chosen: str
     right_answer: str | None
     explain: str

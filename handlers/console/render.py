@@ -104,9 +104,7 @@ def _lesson(card: LessonCard, keys: Keys) -> RenderableType:
 
 @renders(AnswerResult)
 def _result(result: AnswerResult, keys: Keys) -> RenderableType:
-    if result.correct is None:
-        verdict = Text("Saved.", style="bold")
-    elif result.correct:
+    if result.correct:
         verdict = Text("✅ Right!", style="bold green")
     else:
         verdict = Text(f"❌ Not quite — the answer is: {result.right_answer}", style="bold red")

@@ -119,7 +119,7 @@ class SlackListeners:
             return
         reply = await self.coach.press(person.id, name, value, via="slack")
         for item in reply.messages:
-            if isinstance(item, AnswerResult) and item.correct is not None:
+            if isinstance(item, AnswerResult):
                 ANSWERS.labels("slack", str(item.correct).lower()).inc()
         await self.outbox.deliver(reply, origin)
         if origin.via == "home":

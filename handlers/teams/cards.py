@@ -33,7 +33,7 @@ REFLECT = "reflect"  # the submit action of a reflection card; its Input.Text ha
 REFLECTION_MAX = 4000
 FILE_LINES = 60
 FILE_CHARS = 20_000  # Teams refuses messages over about 28 KB
-VERDICT = {True: "✅ **Right!**", False: "❌ **Not quite.**", None: "📝 **Saved.**"}
+VERDICT = {True: "✅ **Right!**", False: "❌ **Not quite.**"}
 
 
 @renderer(Notice)
@@ -77,9 +77,8 @@ def _answered_line(item: LessonCard) -> dict[str, Any]:
 @renderer(AnswerResult)
 def answer(item: AnswerResult) -> Card:
     body: list[dict[str, Any]] = [{"type": "TextBlock", "text": VERDICT[item.correct], "size": "Medium",
-                                   "wrap": True}]
-    if item.correct is not None:
-        body.append({"type": "TextBlock", "text": inline(f"You chose: {item.chosen}"), "wrap": True})
+                                   "wrap": True},
+                                  {"type": "TextBlock", "text": inline(f"You chose: {item.chosen}"), "wrap": True}]
     if item.right_answer:
         body.append({"type": "TextBlock", "text": inline(f"The answer: **{item.right_answer}**"), "wrap": True})
     body += text_blocks(item.explain)

@@ -201,7 +201,7 @@ class CoachBot(ActivityHandler):
             if await self.coach.sent(item.delivery_id, platform=PLATFORM, message_ref=ref):
                 LESSONS_SENT.labels(PLATFORM, item.origin).inc()
         elif isinstance(item, AnswerResult):
-            ANSWERS.labels(PLATFORM, "reflection" if item.correct is None else str(item.correct).lower()).inc()
+            ANSWERS.labels(PLATFORM, str(item.correct).lower()).inc()
 
 
 def press_key(activity: Activity) -> str | None:

@@ -55,9 +55,7 @@ def lesson_blocks(card: LessonCard) -> list[Block]:
 
 @renderer(AnswerResult)
 def result_blocks(result: AnswerResult) -> list[Block]:
-    if result.correct is None:
-        verdict = "✍️ **Saved.**"
-    elif result.correct:
+    if result.correct:
         verdict = "✅ **Right!**"
     else:
         verdict = "❌ **Not quite.**" + (f" The answer is **{result.right_answer}**." if result.right_answer else "")
