@@ -141,6 +141,20 @@ class SettingsForm:
     away_until: date | None = None
     """The learner's last day away (no scheduled lessons, reviews wait); None when not away."""
 
+    @property
+    def flags(self) -> dict[str, str]:
+        """The on/off choices this person gets (the team digest only when they manage someone), worded."""
+        return {flag: label for flag, label in SETTINGS_FLAGS.items() if flag != "digest_opt_in" or self.is_manager}
+
+
+SETTINGS_FLAGS = {
+    "show_name_to_peers": "Peers may see my name in their team view",
+    "shoutout_opt_in": "Celebrate me in the shout-out channel when I complete my goal role",
+    "digest_opt_in": "Send me a weekly digest of my team (Monday morning)",
+}
+"""The settings' on/off choices, worded once for every platform (a Slack checkbox takes 75 characters).
+Shout-outs are posted only when every target of the learner's chosen goal role is met (docs/people.md)."""
+
 
 @dataclass
 class Reply:

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot.replies import AnswerResult, Button, LessonCard, Notice, ProgressView, SettingsForm
-from handlers.teams import cards
+from handlers.slack.modals import settings_modal
+from handlers.teams import cards, settings_card
 from handlers.teams.adaptive import inline, registered, render, renderer, text_blocks
 
 
@@ -94,3 +95,17 @@ def test_files_images_inline_and_text_files_as_text() -> None:
     lines = [b["text"] for b in shown.content["body"] if b.get("fontType") == "Monospace"]
     assert lines[:2] == ["email,name", "p0@example.com,P 0"] and len(lines) == cards.FILE_LINES
     assert "Showing 60 of 101 lines" in shown.content["body"][-1]["text"]
+
+
+@pytest.mark.parametrize("is_manager", [False, True])
+def test_the_settings_choices_read_the_same_in_teams_and_slack(is_manager: bool) -> None:
+    form = SettingsForm(person_id=1, days="12345", window_start="10:00", window_end="17:00", lessons_per_day=1,
+                        timezone="Europe/Berlin", formats=[], goal_role=None, interests=[], show_name_to_peers=False,
+                        shoutout_opt_in=True, digest_opt_in=False, is_manager=is_manager, role_choices=[],
+                        competency_choices=[], format_choices=[])
+    teams = {e["id"]: e["title"] for e in settings_card.settings_form(form)["body"] if e["type"] == "Input.Toggle"}
+    [privacy] = [b["element"] for b in settings_modal(form)["blocks"] if b["block_id"] == "privacy"]
+    slack = {o["value"]: o["text"]["text"] for o in privacy["options"]}
+    assert teams == slack == form.flags
+    assert ("digest_opt_in" in teams) is is_manager
+    assert "goal role" in teams["shoutout_opt_in"]  # shout-outs celebrate a completed goal role, nothing less

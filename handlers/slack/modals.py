@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.replies import Choice, SettingsForm
+from bot.replies import SETTINGS_FLAGS, Choice, SettingsForm
 from handlers.slack.blocks import Block, plain, sections
 
 SETTINGS_CALLBACK = "coach.settings"
@@ -20,11 +20,6 @@ SELECT_OPTIONS = 100
 OPTION_TEXT = 75
 DAYS = [Choice(str(n), name) for n, name in enumerate(
     ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), start=1)]
-FLAGS = {
-    "show_name_to_peers": "Peers may see my name in `/learn team`",
-    "shoutout_opt_in": "Celebrate my completed goals in the shout-out channel",
-    "digest_opt_in": "Send me a weekly digest of my team (Monday morning)",
-}
 PRIVACY_BLOCK = "privacy"
 REFLECTION_BLOCK = "reflection"
 REFLECTION_MAX = 3000
@@ -32,7 +27,6 @@ REFLECTION_MAX = 3000
 
 def settings_modal(form: SettingsForm) -> dict[str, Any]:
     """The settings form with the learner's current values filled in."""
-    flags = [f for f in FLAGS if f != "digest_opt_in" or form.is_manager]
     role_choices = [Choice(NO_GOAL, "No goal — my own role"), *form.role_choices][:SELECT_OPTIONS]
     blocks = [
         _input("days", "Days for lessons", _checkboxes(DAYS, list(form.days))),
@@ -52,8 +46,8 @@ def settings_modal(form: SettingsForm) -> dict[str, Any]:
         _input("away_until", "Away until", {"type": "datepicker", **({"initial_date": form.away_until.isoformat()}
                                                                   if form.away_until else {})},
                optional=True, hint="Your last day off: no scheduled lessons until then, and reviews wait too."),
-        _input(PRIVACY_BLOCK, "Sharing", _checkboxes([Choice(f, FLAGS[f]) for f in flags],
-                                                      [f for f in flags if getattr(form, f)]), optional=True),
+        _input(PRIVACY_BLOCK, "Sharing", _checkboxes([Choice(f, label) for f, label in form.flags.items()],
+                                                      [f for f in form.flags if getattr(form, f)]), optional=True),
     ]
     return {"type": "modal", "callback_id": SETTINGS_CALLBACK, "title": plain("Learning settings", 24),
             "submit": plain("Save", 24), "close": plain("Cancel", 24), "blocks": blocks}
@@ -85,13 +79,13 @@ def settings_values(view: dict[str, Any]) -> dict[str, Any]:
     if PRIVACY_BLOCK in state:
         chosen = set(_selected(state[PRIVACY_BLOCK]))
         shown = _shown_flags(view)
-        values.update({flag: flag in chosen for flag in FLAGS if flag in shown})
+        values.update({flag: flag in chosen for flag in SETTINGS_FLAGS if flag in shown})
     return values
 
 
 def settings_error_block(field: str) -> str:
     """The modal block that shows an error about this settings field."""
-    return PRIVACY_BLOCK if field in FLAGS else field
+    return PRIVACY_BLOCK if field in SETTINGS_FLAGS else field
 
 
 def reflection_modal(delivery_id: int, prompt: str, channel: str | None, ts: str | None) -> dict[str, Any]:
@@ -171,7 +165,7 @@ def _shown_flags(view: dict[str, Any]) -> set[str]:
         if isinstance(block, dict) and block.get("block_id") == PRIVACY_BLOCK:
             element = block.get("element") if isinstance(block.get("element"), dict) else {}
             return {o.get("value") for o in _list(element.get("options")) if isinstance(o, dict)}
-    return set(FLAGS)
+    return set(SETTINGS_FLAGS)
 
 
 def _list(value: Any) -> list[Any]:

@@ -9,23 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.replies import Choice, SettingsForm
+from bot.replies import SETTINGS_FLAGS, Choice, SettingsForm
 from handlers.teams.adaptive import SUBMIT, Card, card, heading, renderer, subtle
 
 SAVE = "settings.save"
 DAYS = (("1", "Mon"), ("2", "Tue"), ("3", "Wed"), ("4", "Thu"), ("5", "Fri"), ("6", "Sat"), ("7", "Sun"))
 LISTS = ("days", "formats", "interests")
 TEXTS = ("window_start", "window_end", "lessons_per_day", "timezone", "goal_role", "away_until")
-FLAGS = {
-    "show_name_to_peers": "Show my name to peers in team views",
-    "shoutout_opt_in": "Allow shout-outs when I reach a milestone",
-    "digest_opt_in": "Send me a weekly digest of my team",
-}
 LABELS = {
     "days": "Days", "window_start": "From", "window_end": "Until", "lessons_per_day": "Lessons per day",
     "timezone": "Time zone", "away_until": "Away until (your last day off; empty when you are not away)",
     "formats": "Formats", "goal_role": "Goal role", "interests": "Interests",
-    **FLAGS,
+    **SETTINGS_FLAGS,
 }
 
 
@@ -62,9 +57,8 @@ def settings_form(form: SettingsForm) -> Card:
              {"type": "Input.ChoiceSet", "id": "goal_role", "style": "compact", "value": form.goal_role or "",
               "choices": [{"title": "No goal beyond my role", "value": ""}, *_choices(form.role_choices)]}]
     body += _multi("interests", _choices(form.competency_choices), form.interests)
-    flags = [f for f in FLAGS if f != "digest_opt_in" or form.is_manager]
-    body += [{"type": "Input.Toggle", "id": flag, "title": FLAGS[flag], "valueOn": "true", "valueOff": "false",
-              "value": "true" if getattr(form, flag) else "false", "wrap": True} for flag in flags]
+    body += [{"type": "Input.Toggle", "id": flag, "title": label, "valueOn": "true", "valueOff": "false",
+              "value": "true" if getattr(form, flag) else "false", "wrap": True} for flag, label in form.flags.items()]
     body.append(subtle("Lessons arrive only on the days and inside the hours above, in your time zone."))
     return card(body, [{"type": SUBMIT, "title": "Save", "style": "positive", "data": {"action": SAVE}}])
 
@@ -79,7 +73,7 @@ def submitted_settings(data: dict[str, Any]) -> dict[str, Any]:
     for field in TEXTS:
         if isinstance(data.get(field), str):
             values[field] = data[field].strip()
-    for flag in FLAGS:
+    for flag in SETTINGS_FLAGS:
         if flag in data:
             values[flag] = str(data[flag]).lower() == "true"
     return values
