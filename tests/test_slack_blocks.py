@@ -201,6 +201,15 @@ def test_settings_modal_shape_and_what_a_submission_means() -> None:
                                           "digest_opt_in": False}
 
 
+def test_a_media_url_with_parentheses_or_pipes_stays_one_link() -> None:
+    url = "https://en.wikipedia.org/wiki/Bracket_(disambiguation)"
+    assert f"▶️ <{url}|Open the video>" in _texts(blocks_for(_card(media=url)))
+    odd = "https://example.com/a|b>c<d"
+    assert "▶️ <https://example.com/a%7Cb%3Ec%3Cd|Open the media>" in _texts(blocks_for(_card(media=odd, format="text")))
+    assert to_mrkdwn(f"See [the brackets]({url}) & [more](https://x.org/(a)_(b)).") == (
+        f"See <{url}|the brackets> &amp; <https://x.org/(a)_(b)|more>.")
+
+
 def test_labels_are_clipped_at_a_word() -> None:
     assert clip("Purchase approvals above five thousand dollars", 20) == "Purchase approvals…"
     assert clip("short", 20) == "short"

@@ -72,13 +72,22 @@ def test_a_lesson_card_and_its_answered_form() -> None:
     shown = cards.lesson(_lesson())
     texts = [b.get("text") for b in shown["body"]]
     assert texts[0] == "Purchase approvals · level 1 · 2 min" and texts[1] == "Thresholds"
-    assert "[▶ Watch the video](https://media.example.org/v.mp4)" in texts
+    [media] = [b["actions"] for b in shown["body"] if b["type"] == "ActionSet"]
+    assert media == [{"type": "Action.OpenUrl", "title": "▶ Watch the video", "url": "https://media.example.org/v.mp4"}]
     assert [a["title"] for a in shown["actions"]] == ["Manager", "Finance"]
     assert shown["actions"][1]["data"] == {"action": "answer", "value": {"d": 7, "o": 1}}
 
     answered = cards.lesson(_lesson(chosen="Finance", correct=True))
     assert "actions" not in answered
     assert "Your answer: **Finance** — ✅ right" in [b.get("text") for b in answered["body"]]
+
+
+def test_a_media_url_with_parentheses_opens_as_it_is() -> None:
+    url = "https://en.wikipedia.org/wiki/Bracket_(disambiguation)"
+    shown = cards.lesson(_lesson(media=url, format="text"))
+    assert {"type": "Action.OpenUrl", "title": "🔗 Open the material", "url": url} in [
+        action for block in shown["body"] if block["type"] == "ActionSet" for action in block["actions"]]
+    assert url not in json.dumps([b.get("text") for b in shown["body"]])  # never through Markdown
 
 
 def test_files_images_inline_and_text_files_as_text() -> None:

@@ -13,7 +13,9 @@ import re
 FENCE = "```"
 
 _CODE = re.compile(r"```.*?```|`[^`\n]+`", re.S)
-_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
+_LINK = re.compile(r"\[([^\]\n]+)\]\(((?:[^()\s]|\([^()\s]*\))+)\)")
+"""`[label](url)`; the URL may hold balanced parentheses, as CommonMark allows (Wikipedia's do)."""
+_URL_CONTROL = str.maketrans({"|": "%7C", "<": "%3C", ">": "%3E"})
 _BARE_URL = re.compile(r"\bhttps?://[^\s<>()]+")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
 _BULLET = re.compile(r"^(\s*)[-*+]\s+", re.M)
@@ -30,6 +32,12 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def link(url: str, label: str) -> str:
+    """A Slack link `<url|label>` built directly: the characters that would end it early are percent-encoded
+    in the URL and escaped in the label, so any URL (parentheses, pipes) stays one link."""
+    return f"<{url.translate(_URL_CONTROL)}|{escape(label)}>"
+
+
 def to_mrkdwn(markdown: str) -> str:
     """Markdown (the subset replies use) to Slack mrkdwn. Code and URLs pass through untouched."""
     held: list[str] = []
@@ -39,7 +47,7 @@ def to_mrkdwn(markdown: str) -> str:
         return f"\x00{len(held) - 1}\x00"
 
     text = _CODE.sub(lambda m: hold(escape(m.group(0))), markdown)
-    text = _LINK.sub(lambda m: hold(f"<{m.group(2).replace('|', '%7C')}|{escape(m.group(1))}>"), text)
+    text = _LINK.sub(lambda m: hold(link(m.group(2), m.group(1))), text)
     text = _BARE_URL.sub(lambda m: hold(m.group(0).replace("&", "&amp;")), text)
     text = escape(text)
     text = _HEADING.sub(lambda m: f"{BOLD_MARK}{m.group(1)}{BOLD_MARK}", text)

@@ -47,9 +47,9 @@ def lesson(item: LessonCard) -> Card:
     if item.reason:
         body.append(subtle(f"_{item.reason}_"))
     body += text_blocks(item.body)
-    if item.media:
+    if item.media:  # a button, not a Markdown link: any URL works (Wikipedia's have parentheses)
         label = "▶ Watch the video" if item.format == "video" else "🔗 Open the material"
-        body.append({"type": "TextBlock", "text": f"[{label}]({item.media})", "wrap": True})
+        body.append({"type": "ActionSet", "actions": [{"type": "Action.OpenUrl", "title": label, "url": item.media}]})
     actions: list[dict[str, Any]] = []
     if item.question:
         body.append({**heading(item.question, size="Default"), "spacing": "Large"})

@@ -15,8 +15,10 @@ from handlers.slack.blocks import (
     divider,
     header,
     renderer,
+    section_mrkdwn,
     sections,
 )
+from handlers.slack.mrkdwn import link
 
 REFLECT_ACTION = "slack.reflect"
 """The reflection button opens a Slack modal, so the Slack handler answers it itself. Its value carries
@@ -34,8 +36,9 @@ def lesson_blocks(card: LessonCard) -> list[Block]:
         blocks.append(context(f"💡 {card.reason}"))
     if card.body:
         blocks.extend(sections(card.body))
-    if card.media:
-        blocks.extend(sections(f"▶️ [Open the {'video' if card.format == 'video' else 'media'}]({card.media})"))
+    if card.media:  # built as a link directly: any URL works (Wikipedia's have parentheses)
+        label = "Open the video" if card.format == "video" else "Open the media"
+        blocks.append(section_mrkdwn(f"▶️ {link(card.media, label)}"))
     if card.question:
         blocks += [divider(), *sections(f"**{card.question}**")]
         if card.answered:
