@@ -43,3 +43,16 @@ def test_the_manifest_matches_the_code() -> None:
     needed = {"commands", "im:history"} | {scope for method in called for scope in SCOPES[method]}
     granted = set(manifest["oauth_config"]["scopes"]["bot"])
     assert needed <= granted and granted - needed <= {"chat:write.public"}  # shout-outs (COACH_SHOUTOUT_CHANNEL)
+
+
+def test_the_setup_steps_count_the_urls_to_change() -> None:
+    text = (ROOT / "slack" / "manifest.yaml").read_text()
+    manifest = yaml.safe_load(text)
+    urls = [c["url"] for c in manifest["features"]["slash_commands"]] + [
+        manifest["settings"][part]["request_url"] for part in ("event_subscriptions", "interactivity")]
+    assert text.count("https://coach.example.com/") == len(urls) and all("coach.example.com" in u for u in urls)
+    word = {2: "two", 3: "three", 4: "four", 5: "five"}[len(urls)]
+    header = text.split("display_information:")[0]
+    assert f"with your host ({word} places)" in header and f"drop the {word} url/request_url lines" in header
+    guide = " ".join((ROOT / "docs" / "slack.md").read_text().split())
+    assert f"replace `coach.example.com` with your host in the {word} places it appears" in guide
