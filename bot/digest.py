@@ -10,19 +10,17 @@ holding a claim loses it after CLAIM_LEASE.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.couriers import Courier
 from bot.replies import Button, Notice, Reply, TeamSummary
 from bot.schedule import zone_of
 from bot.usecases.team import team_summary
 from store import outgoing
 
 if TYPE_CHECKING:
-    from bot.coach import Coach
+    from bot.dispatch.sender import Sender
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +64,12 @@ def digest_notice(summary: TeamSummary, now: datetime) -> Notice:
     return Notice("\n".join(lines), buttons)
 
 
-async def send_due_digests(coach: Coach, couriers: Mapping[str, Courier], now: datetime) -> int:
-    """Send every digest due at `now`; returns how many were sent."""
-    if not couriers or not maybe_monday_somewhere(now):
+async def send_due_digests(sender: Sender, now: datetime) -> int:
+    """Send every digest due at `now` through the dispatcher's sender (its rate limits and any 429 hold are the
+    workspace's, shared with the lessons); returns how many were sent."""
+    coach = sender.coach
+    if not sender.couriers or not maybe_monday_somewhere(now):
         return 0
-    from bot.dispatch.sender import Sender  # the dispatcher imports this module: import its sender late
-
-    sender = Sender(coach, couriers, coach.config)
     async with coach.database.session() as session:
         subscribers = await outgoing.digest_subscribers(session)
     sent = 0

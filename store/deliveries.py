@@ -1,12 +1,15 @@
 """Queries that create, claim and settle deliveries; the claim protocol the dispatcher and handlers share.
 
-A delivery is created already claimed by whoever will send it (`claimed_by`, `lease_until`). The sender
-posts it, then `mark_sent` — only if the claim is still theirs. If the sender dies, the lease runs out and
-the dispatcher claims it again; if a send fails, `release_for_retry` schedules another attempt.
+A delivery to send now is created already claimed by whoever will send it (`claimed_by`, `lease_until`); one
+held for later (a manager's note for the learner's window, a deferred trigger) is created pending, and the
+dispatcher claims it when it is due. The sender posts it, then `mark_sent` — only if the claim is still
+theirs. If the sender dies, the lease runs out and the dispatcher claims it again; if a send fails,
+`release_for_retry` schedules another attempt.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,17 +19,26 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.models import Delivery
 
-LEASE = timedelta(minutes=2)
+
+@dataclass(frozen=True)
+class Claim:
+    """Who sends a delivery right away, and for how long from its creation the claim is theirs alone."""
+
+    worker: str
+    lease: timedelta
 
 
 async def create_delivery(session: AsyncSession, *, person_id: int, lesson_id: str, version_id: int,
-                          question_id: int | None, kind: str, origin: str, now: datetime, claimed_by: str,
-                          reason: str | None = None, requested_by: int | None = None,
-                          slot: str | None = None, lease: timedelta = LEASE) -> Delivery:
+                          question_id: int | None, kind: str, origin: str, now: datetime, claim: Claim | None,
+                          due_at: datetime | None = None, reason: str | None = None,
+                          requested_by: int | None = None, slot: str | None = None) -> Delivery:
+    """Record a delivery before anything is sent (so nothing gets lost): claimed by `claim` for its creator to
+    send now, or, without one, pending for the dispatcher from `due_at` (default now)."""
     delivery = Delivery(person_id=person_id, lesson_id=lesson_id, lesson_version_id=version_id,
                         question_id=question_id, kind=kind, origin=origin, reason=reason, requested_by=requested_by,
-                        slot=slot, status="sending", due_at=now, claimed_by=claimed_by,
-                        lease_until=now + lease, created_at=now)
+                        slot=slot, status="sending" if claim else "pending", due_at=due_at or now,
+                        claimed_by=claim.worker if claim else None,
+                        lease_until=now + claim.lease if claim else None, created_at=now)
     session.add(delivery)
     await session.flush()
     return delivery

@@ -14,13 +14,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import and_, exists, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from store.models import Answer, ChatIdentity, Delivery, LearnerSettings, LessonVersion, Person
+from store.models import (
+    Answer,
+    ChatIdentity,
+    Competency,
+    Delivery,
+    LearnerSettings,
+    Lesson,
+    LessonVersion,
+    Person,
+    Question,
+)
+from store.people import identities_of
 
 
 async def claim_learners(session: AsyncSession, now: datetime, *, limit: int) -> list[tuple[LearnerSettings, Person]]:
@@ -44,13 +56,26 @@ async def claim_deliveries(session: AsyncSession, now: datetime, *, worker: str,
                            limit: int) -> list[int]:
     """Deliveries due for a (re)try, and those whose sender's lease ran out (it died): now ours to send.
 
-    Deliveries of paused learners stay where they are until the learner resumes.
+    Deliveries of paused learners stay where they are until the learner resumes. One the learner has already
+    answered was seen after all (a post that timed out but arrived, a sender that died before recording its
+    send): it is marked sent instead, never sent again.
     """
     paused = exists().where(col(LearnerSettings.person_id) == Delivery.person_id, col(LearnerSettings.paused))
+    answered = exists().where(col(Answer.delivery_id) == Delivery.id)
     ready = or_(and_(col(Delivery.status) == "pending", col(Delivery.due_at) <= now),
                 and_(col(Delivery.status) == "sending", col(Delivery.lease_until) < now))
+    seen = list((await session.exec(
+        select(Delivery.id).where(ready, answered).limit(limit).with_for_update(skip_locked=True)
+    )).all())
+    if seen:  # it was there by the time of the answer, on the platform the answer came from
+        await session.exec(
+            update(Delivery).where(col(Delivery.id).in_(seen))
+            .values(status="sent", lease_until=None,
+                    sent_at=func.coalesce(Delivery.sent_at, _answers(Answer.answered_at)),
+                    platform=func.coalesce(Delivery.platform, _answers(Answer.via)))
+        )
     ids = list((await session.exec(
-        select(Delivery.id).where(ready, ~paused).order_by(col(Delivery.due_at)).limit(limit)
+        select(Delivery.id).where(ready, ~paused, ~answered).order_by(col(Delivery.due_at)).limit(limit)
         .with_for_update(skip_locked=True)
     )).all())
     if ids:
@@ -59,6 +84,11 @@ async def claim_deliveries(session: AsyncSession, now: datetime, *, worker: str,
             .values(status="sending", claimed_by=worker, lease_until=lease_until)
         )
     return [i for i in ids if i is not None]
+
+
+def _answers(column: Any) -> Any:
+    """The delivery's answer's `column`, as a subquery of a statement about deliveries."""
+    return select(column).where(col(Answer.delivery_id) == Delivery.id).scalar_subquery()
 
 
 async def renew_leases(session: AsyncSession, ids: Sequence[int], *, worker: str, lease_until: datetime) -> None:
@@ -73,39 +103,40 @@ async def renew_leases(session: AsyncSession, ids: Sequence[int], *, worker: str
 
 @dataclass(frozen=True)
 class Addressee:
-    """Who a claimed delivery goes to, and every chat identity they have (most recently used first)."""
+    """A claimed delivery with what its card needs, who it goes to, and every chat identity they have (most
+    recently used first)."""
 
     delivery: Delivery
+    version: LessonVersion
+    lesson: Lesson
+    competency_name: str
+    question: Question | None
     person: Person
     settings: LearnerSettings
     identities: list[ChatIdentity]
 
 
 async def addressees(session: AsyncSession, ids: Sequence[int]) -> list[Addressee]:
-    """The claimed deliveries with their people, settings and chat identities, in two queries."""
+    """The claimed deliveries with their lessons, questions, people, settings and chat identities, in two
+    queries whatever the batch's size."""
     if not ids:
         return []
     rows = (await session.exec(
-        select(Delivery, Person, LearnerSettings)
+        select(Delivery, LessonVersion, Lesson, Competency.name, Question, Person, LearnerSettings)
+        .join(LessonVersion, col(LessonVersion.id) == Delivery.lesson_version_id)
+        .join(Lesson, col(Lesson.id) == Delivery.lesson_id)
+        .outerjoin(Competency, col(Competency.id) == Lesson.competency_id)
+        .outerjoin(Question, col(Question.id) == Delivery.question_id)
         .join(Person, col(Person.id) == Delivery.person_id)
         .outerjoin(LearnerSettings, col(LearnerSettings.person_id) == Delivery.person_id)
         .where(col(Delivery.id).in_(list(ids))).order_by(col(Delivery.id))
     )).all()
-    people = sorted({person.id for _, person, _ in rows if person.id is not None})
     known: dict[int, list[ChatIdentity]] = {}
-    for identity in (await session.exec(
-        select(ChatIdentity).where(col(ChatIdentity.person_id).in_(people))
-        .order_by(col(ChatIdentity.updated_at).desc())
-    )).all():
+    for identity in await identities_of(session, (p.id for *_, p, _ in rows if p.id is not None)):
         known.setdefault(identity.person_id, []).append(identity)
-    return [Addressee(d, p, s or LearnerSettings(person_id=p.id), known.get(p.id or 0, [])) for d, p, s in rows]
-
-
-async def identities_of(session: AsyncSession, person_id: int) -> list[ChatIdentity]:
-    """The person's chat identities, most recently used first."""
-    return list((await session.exec(
-        select(ChatIdentity).where(ChatIdentity.person_id == person_id).order_by(col(ChatIdentity.updated_at).desc())
-    )).all())
+    return [Addressee(d, v, lesson, name or lesson.competency_id, q, p, s or LearnerSettings(person_id=p.id),
+                      known.get(p.id or 0, []))
+            for d, v, lesson, name, q, p, s in rows]
 
 
 async def claim_welcome(session: AsyncSession, person_id: int, now: datetime) -> bool:

@@ -149,6 +149,18 @@ async def person_by_identity(session: AsyncSession, platform: str, external_id: 
     )).first()
 
 
+async def identities_of(session: AsyncSession, ids: Iterable[int]) -> list[ChatIdentity]:
+    """The chat accounts of these people, most recently used first (the platform to try first, the accounts
+    an @mention may name)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    return list((await session.exec(
+        select(ChatIdentity).where(col(ChatIdentity.person_id).in_(wanted))
+        .order_by(col(ChatIdentity.updated_at).desc(), col(ChatIdentity.id))
+    )).all())
+
+
 MAX_DEPTH = 50
 """How many levels of the org chart the reporting-line queries follow (a deeper chain is cut there)."""
 

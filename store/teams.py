@@ -16,7 +16,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.models import (
     Answer,
-    ChatIdentity,
     Delivery,
     Focus,
     LearnerSettings,
@@ -196,11 +195,3 @@ async def recent_nudge(session: AsyncSession, person_id: int, since: datetime) -
                                   col(Delivery.origin).in_(["nudge", "focus"])).limit(1)
     )).first()
     return row is not None
-
-
-async def identities_of(session: AsyncSession, ids: Iterable[int]) -> list[ChatIdentity]:
-    """The chat accounts of these people (to recognise an @mention of one of them)."""
-    wanted = _wanted(ids)
-    if not wanted:
-        return []
-    return list((await session.exec(select(ChatIdentity).where(col(ChatIdentity.person_id).in_(wanted)))).all())

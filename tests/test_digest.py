@@ -10,6 +10,8 @@ import pytest
 
 from bot.coach import Coach
 from bot.digest import digest_week, maybe_monday_somewhere, send_due_digests
+from bot.dispatch.sender import Outcome
+from bot.replies import LessonCard
 from store.db import Database
 from tests.conftest import Clock
 from tests.support.dispatching import loopback
@@ -46,13 +48,16 @@ async def test_digests_go_once_to_managers_who_opted_in(coach: Coach, db: Databa
     ids = await load_sample_org(db, tmp_path)
     for email in ("mia@example.com", "omar@example.com"):
         await coach.save_settings(ids[email], {"digest_opt_in": True})
-    async with loopback(coach, limit_every=1, retry_after=60) as (fake, dispatcher):
-        couriers = dispatcher.sender.couriers
+    async with loopback(coach, limit_every=1, retry_after=1) as (fake, dispatcher):
         clock.now = MONDAY.replace(hour=8, minute=30)  # 09:30 in Berlin, 03:30 in New York
-        assert await send_due_digests(coach, couriers, clock.now) == 0, "Slack said later: nothing sent"
+        assert (await dispatcher.tick()).digests == 0, "Slack said later (429, Retry-After: 1): nothing sent"
         fake.limit_every = 0
-        assert await send_due_digests(coach, couriers, clock.now) == 1, "the next tick tries again"
-        assert await send_due_digests(coach, couriers, clock.now) == 0, "once a week"
+        card = (await coach.command(ids["ben@example.com"], "")).messages[0]
+        assert isinstance(card, LessonCard)
+        assert await dispatcher.send_now(card.delivery_id) is Outcome.SENT
+        assert fake.posts[0].at - fake.limited_at[-1] >= 0.95, "a lesson to the same workspace waited as well"
+        assert await send_due_digests(dispatcher.sender, clock.now) == 1, "the next tick tries again"
+        assert await send_due_digests(dispatcher.sender, clock.now) == 0, "once a week"
         digests = [p for p in fake.posts if "Your weekly team digest" in p.text]
         assert len(digests) == 1
         assert "by 0 of 3 people" in digests[0].text and "Biggest gaps" in digests[0].text
@@ -63,5 +68,5 @@ async def test_digests_go_once_to_managers_who_opted_in(coach: Coach, db: Databa
         digests = [p for p in fake.posts if "Your weekly team digest" in p.text]
         assert len(digests) == 2
         clock.now = MONDAY.replace(day=8, hour=8, minute=30)
-        assert await send_due_digests(coach, couriers, clock.now) == 0, "not on Tuesday"
+        assert await send_due_digests(dispatcher.sender, clock.now) == 0, "not on Tuesday"
     assert all("Dana" not in p.text for p in digests)

@@ -169,7 +169,10 @@ async def test_a_claim_whose_process_died_is_sent_after_its_lease(
     async with loopback(coach) as (fake, dispatcher):
         await dispatcher.tick()
         assert card.delivery_id not in fake.per_delivery()  # its lease still runs
-        clock.advance(minutes=3)
+        clock.advance(seconds=coach.config.dispatch_lease_seconds - 1)
+        await dispatcher.tick()
+        assert card.delivery_id not in fake.per_delivery()  # the configured lease, not a shorter one
+        clock.advance(seconds=2)
         await dispatcher.tick()
     async with db.session() as session:
         delivery = await session.get(Delivery, card.delivery_id)

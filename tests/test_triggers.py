@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import update
+from sqlmodel import col
 
 from bot.assembly import attach_platforms
 from bot.coach import Coach
@@ -21,7 +23,7 @@ from bot.dispatch import Dispatcher
 from bot.server import build_app
 from bot.triggers import TriggerAPI
 from store.db import Database
-from store.models import Delivery, Lesson
+from store.models import Delivery, LearnerSettings, Lesson
 from tests.conftest import Clock
 from tests.support.dispatching import all_deliveries, eventually, loopback, serving
 from tests.support.loopback_slack import LoopbackSlack
@@ -170,6 +172,21 @@ async def test_defer_holds_the_lesson_for_the_next_window(
             clock.now = datetime(2026, 12, 2, 9, 1, tzinfo=UTC)
             await dispatcher.tick()
             assert fake.per_delivery()[body["delivery_id"]] == 1
+
+
+async def test_only_time_away_that_is_not_over_holds_a_trigger(
+        db: Database, settings: Settings, clock: Clock, tmp_path: Path) -> None:
+    clock.now = EVENING
+    async with trigger_api(db, settings, clock, tmp_path) as api:
+        ben = api.ids["ben@example.com"]
+        for last_day_off, status, due in ((date(2026, 11, 20), "sending", EVENING),  # last month's holiday
+                                          (date(2026, 12, 1), "deferred", datetime(2026, 12, 2, 9, tzinfo=UTC)),
+                                          (date(2026, 12, 3), "deferred", datetime(2026, 12, 4, 9, tzinfo=UTC))):
+            async with db.session() as session:
+                await session.exec(update(LearnerSettings).where(col(LearnerSettings.person_id) == ben)
+                                   .values(away_until=last_day_off))
+            answer = await api.post({"email": "ben@example.com", "lesson": "infosec-tailgating"})
+            assert answer[0] == 202 and (answer[1]["status"], answer[1]["due_at"]) == (status, due.isoformat())
 
 
 async def test_a_paused_learners_trigger_waits_until_they_resume(

@@ -56,7 +56,11 @@ class Dispatcher:
         self._ticking = asyncio.Lock()
 
     async def tick(self) -> TickReport:
-        """Everything due at the coach's clock's now; ticks of one process never overlap."""
+        """Everything due at the coach's clock's now; ticks of one process never overlap.
+
+        "Due" is judged at the tick's start; each claim's lease runs from the moment it is made, because a tick
+        lasts until everything due has been sent, which can take longer than a lease.
+        """
         async with self._ticking:
             if not self.sender.couriers:
                 log.warning("dispatch tick skipped: no chat platform is configured")
@@ -96,13 +100,13 @@ class Dispatcher:
             while True:
                 async with self.coach.database.session() as session:
                     ids = await claims.claim_deliveries(session, now, worker=self.coach.worker_id,
-                                                        lease_until=now + self.lease, limit=batch)
+                                                        lease_until=self.coach.clock() + self.lease, limit=batch)
                 await self._enqueue(queue, ids)
                 if len(ids) < batch:
                     break
             await queue.join()
             report.reminded = await send_reminders(self.sender, now, batch=batch)
-            report.digests = await send_due_digests(self.coach, self.sender.couriers, now)
+            report.digests = await send_due_digests(self.sender, now)
             report.shoutouts = await post_shoutouts(self.coach, self.sender.couriers, now)
         finally:
             for task in tasks:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,7 +19,7 @@ from bot.engine.fitted import load_model
 from bot.engine.learner import LearnerContext, load_learner
 from bot.engine.next_lesson import Plan, plan_lesson, plan_next
 from bot.engine.targets import PRIORITY, Target
-from bot.schedule import window_opening, zone_of
+from bot.schedule import away_on, window_opening, zone_of
 from bot.usecases.lessons import create_from_plan, policy_config
 from bot.usecases.topics import find_lessons
 from content.search import confident
@@ -53,18 +54,17 @@ async def trigger(coach: Coach, *, email: str, lesson: str | None = None, compet
             raise TriggerNotFound(f"no one with the email {email} is in the org chart")
         ctx = await load_learner(session, person.id)
         plan = await _plan(coach, session, ctx, lesson=lesson, competency=competency, topic=topic)
-        delivery = await create_from_plan(coach, session, person.id, plan, origin="trigger", reason=reason)
-        assert delivery.id is not None
         now = coach.clock()
+        zone = zone_of(ctx.settings, person)
         if ctx.settings.paused:
             status, due = "held", now
         else:
-            due = window_opening(ctx.settings, zone_of(ctx.settings, person), now) if defer or (
-                ctx.settings.away_until is not None) else now
+            away = away_on(ctx.settings, now.astimezone(ZoneInfo(zone)).date())
+            due = window_opening(ctx.settings, zone, now) if defer or away else now
             status = "deferred" if due > now else "sending"
-        if status != "sending":
-            delivery.status, delivery.claimed_by, delivery.lease_until, delivery.due_at = "pending", None, None, due
-            session.add(delivery)
+        delivery = await create_from_plan(coach, session, person.id, plan, origin="trigger", reason=reason,
+                                          pending_from=None if status == "sending" else due)
+        assert delivery.id is not None
         return Triggered(delivery.id, status, due)
 
 

@@ -9,6 +9,7 @@ happens, a learner gets one lesson per slot.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,7 +21,9 @@ from bot.engine.learner import load_learner
 from bot.schedule import due_slot, next_slot_for, zone_of
 from bot.usecases.lessons import create_from_plan, next_plan
 from store import dispatch as claims
-from store.models import LearnerSettings
+from store.models import LearnerSettings, Person
+
+log = logging.getLogger(__name__)
 
 RETRY_UNSCHEDULABLE = timedelta(days=1)
 """A schedule with no slot in sight (it cannot happen through the settings form) is looked at again daily."""
@@ -40,6 +43,16 @@ def next_at(settings: LearnerSettings, zone: str, now: datetime) -> datetime:
     return slot.at if slot else now + RETRY_UNSCHEDULABLE
 
 
+def _first_slot(settings: LearnerSettings, person: Person, now: datetime) -> datetime:
+    """A new learner's first slot; a schedule that cannot be read (edited outside the settings form) is logged
+    and looked at again a day later, without holding up the others claimed with it."""
+    try:
+        return next_at(settings, zone_of(settings, person), now)
+    except ValueError:
+        log.exception("the schedule of person %s cannot be read; looked at again tomorrow", person.id)
+        return now + RETRY_UNSCHEDULABLE
+
+
 async def plan_batch(coach: Coach, sender: Sender, now: datetime, *, limit: int, lease: timedelta,
                      planners: int = 1) -> PlannedBatch:
     """Claim up to `limit` due learners and create their slot's delivery: one transaction per learner, up to
@@ -51,10 +64,10 @@ async def plan_batch(coach: Coach, sender: Sender, now: datetime, *, limit: int,
         for settings, person in rows:
             assert person.id is not None
             if settings.next_slot_at is None:
-                settings.next_slot_at = next_at(settings, zone_of(settings, person), now)
+                settings.next_slot_at = _first_slot(settings, person, now)
                 batch.enrolled += 1
             else:
-                settings.next_slot_at = now + lease
+                settings.next_slot_at = coach.clock() + lease
                 due.append(person.id)
             session.add(settings)
         batch.claimed = len(rows)
@@ -62,23 +75,29 @@ async def plan_batch(coach: Coach, sender: Sender, now: datetime, *, limit: int,
 
     async def plan(person_id: int) -> int | None:
         async with gate:
-            return await plan_learner(coach, sender, person_id, now, lease)
+            return await plan_learner(coach, sender, person_id, now)
 
     batch.created = [d for d in await asyncio.gather(*(plan(p) for p in due)) if d is not None]
     return batch
 
 
-async def plan_learner(coach: Coach, sender: Sender, person_id: int, now: datetime, lease: timedelta) -> int | None:
-    """The delivery for the learner's slot that is due now, if any; always sets their next slot."""
+async def plan_learner(coach: Coach, sender: Sender, person_id: int, now: datetime) -> int | None:
+    """The delivery for the learner's slot that is due now, if any; always sets their next slot.
+
+    Never raises: one learner whose lesson cannot be chosen (bad data, a bug) must not stop the tick for
+    everyone else. Their next slot then stays at the claim's lease, so they are looked at again after it.
+    """
     try:
-        return await _plan_learner(coach, sender, person_id, now, lease)
+        return await _plan_learner(coach, sender, person_id, now)
     except IntegrityError:
-        # Another process planned this slot in the meantime. This learner's next slot stays at the claim's
-        # lease, so they are looked at again then (and the slot is found taken).
+        # Another process planned this slot in the meantime (and the slot is found taken next time).
+        return None
+    except Exception:
+        log.exception("could not plan the lesson of person %s; tried again after the lease", person_id)
         return None
 
 
-async def _plan_learner(coach: Coach, sender: Sender, person_id: int, now: datetime, lease: timedelta) -> int | None:
+async def _plan_learner(coach: Coach, sender: Sender, person_id: int, now: datetime) -> int | None:
     async with coach.database.session() as session:
         ctx = await load_learner(session, person_id)
         zone = zone_of(ctx.settings, ctx.person)
@@ -93,6 +112,4 @@ async def _plan_learner(coach: Coach, sender: Sender, person_id: int, now: datet
         if plan is None:
             return None
         delivery = await create_from_plan(coach, session, person_id, plan, origin="scheduled", slot=slot.key)
-        delivery.lease_until = now + lease
-        session.add(delivery)
         return delivery.id

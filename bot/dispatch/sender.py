@@ -33,7 +33,7 @@ from bot.dispatch.reminders import REMINDED_ORIGINS, remind_time
 from bot.metrics import LESSONS_SENT, SEND_FAILURES
 from bot.replies import Reply
 from bot.schedule import known_zone, zone_of
-from bot.usecases.lessons import lesson_card
+from bot.usecases.lessons import card_from
 from bot.usecases.welcome import welcome_notice
 from store import deliveries, people
 from store import dispatch as claims
@@ -119,21 +119,22 @@ class Sender:
         bare = Recipient(person_id=person.id, email=person.email, name=person.name)
         if any(courier.can_reach(bare) for courier in self.couriers.values()):
             return True
-        return bool(self.routes(person, await claims.identities_of(session, person.id)))
+        return bool(self.routes(person, await people.identities_of(session, [person.id])))
 
     async def prepare(self, ids: Sequence[int]) -> list[Outgoing]:
-        """Load what the claimed deliveries need in one session (cards, people, identities)."""
+        """Load what the claimed deliveries need (cards, people, identities) in a fixed number of queries."""
         if not ids:
             return []
-        prepared = []
         async with self.coach.database.session() as session:
-            for item in await claims.addressees(session, ids):
-                assert item.delivery.id is not None
-                card = await lesson_card(session, item.delivery)
-                prepared.append(Outgoing(
-                    delivery_id=item.delivery.id, origin=item.delivery.origin, attempts=item.delivery.attempts,
-                    person=item.person, settings=item.settings, zone=zone_of(item.settings, item.person),
-                    reply=Reply(messages=[card]), routes=self.routes(item.person, item.identities)))
+            found = await claims.addressees(session, ids)
+        prepared = []
+        for item in found:
+            assert item.delivery.id is not None
+            card = card_from(item.delivery, item.version, item.lesson, item.competency_name, item.question)
+            prepared.append(Outgoing(
+                delivery_id=item.delivery.id, origin=item.delivery.origin, attempts=item.delivery.attempts,
+                person=item.person, settings=item.settings, zone=zone_of(item.settings, item.person),
+                reply=Reply(messages=[card]), routes=self.routes(item.person, item.identities)))
         return prepared
 
     async def deliver(self, out: Outgoing) -> Outcome:
@@ -164,7 +165,7 @@ class Sender:
     async def send_notice(self, person: Person, reply: Reply, *, prefer: str | None = None) -> bool:
         """A message that is not a delivery (a reminder): one try per courier, no retry later."""
         async with self.coach.database.session() as session:
-            identities = await claims.identities_of(session, person.id or 0)
+            identities = await people.identities_of(session, [person.id or 0])
         for courier, recipient in self.routes(person, identities, prefer):
             try:
                 await self._post(courier, recipient, reply)

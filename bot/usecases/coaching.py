@@ -8,10 +8,11 @@ retries included, so it reaches them even if this process stops right after.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine.fitted import load_model
@@ -23,10 +24,10 @@ from bot.mentions import find_report
 from bot.replies import Reply
 from bot.schedule import window_opening, zone_of
 from bot.team_view import first_name
-from bot.usecases.lessons import policy_config
+from bot.usecases.lessons import create_from_plan, policy_config
 from bot.usecases.progress import competency_names
 from store import people, teams
-from store.models import Delivery, Focus, Person
+from store.models import Focus, Person
 
 if TYPE_CHECKING:
     from bot.coach import Coach
@@ -53,7 +54,7 @@ async def assign(coach: Coach, manager_id: int, args: str) -> Reply:
             return Reply.text(f"Which competency? `/team assign <person> <competency>`, for example "
                               f"`/team assign ben procurement`. Competencies: {listed}.", ephemeral=True)
         typed, competency = split
-        found = find_report(typed, await people.people(session, ids), await teams.identities_of(session, ids))
+        found = find_report(typed, await people.people(session, ids), await people.identities_of(session, ids))
         if found.candidates:
             listed = ", ".join(f"{p.name} ({p.email})" for p in found.candidates[:10])
             return Reply.text(f"Several of your reports match “{typed}”: {listed}. Which one?", ephemeral=True)
@@ -81,23 +82,27 @@ async def focus(coach: Coach, manager_id: int, report_id: int, competency: str, 
                             coach.config.mastery_threshold)
         target = max(ctx.role_needs.get(competency, 0), ctx.goal_needs.get(competency, 0), FOCUS_DEFAULT_LEVEL)
         current = ctx.targets.get(competency)
+        already = Reply.text(f"{name} is already {who}'s focus (level {level} of {target}).", ephemeral=True)
         if current is not None and current.source == "focus":
-            return Reply.text(f"{name} is already {who}'s focus (level {level} of {current.level}).", ephemeral=True)
+            return already
         if level >= target:
             return Reply.text(f"{who} already shows level {level} in {name}, which is what their targets ask for "
                               f"(level {target}): there is nothing to focus on.", ephemeral=True)
         why = f": “{reason}”" if reason else f" — your targets ask for level {target}, and you're at level {level}"
         note = f"{manager.name} (your manager) asked you to focus on {name}{why}."
-        session.add(Focus(person_id=report.id, competency_id=competency, assigned_by=manager_id, reason=note,
-                          created_at=now))
-        await session.flush()
+        try:  # one open focus per competency (a unique index): a double click assigns it once
+            async with session.begin_nested():
+                session.add(Focus(person_id=report.id, competency_id=competency, assigned_by=manager_id,
+                                  reason=note, created_at=now))
+        except IntegrityError:
+            return already
         ctx = await load_learner(session, report.id)
         plan = await plan_next(session, ctx, model, now, policy_config(coach), allow_review=False)
         if plan is None or plan.competency != competency:
             return Reply.text(f"Done — {name} is now {who}'s focus. There is no lesson for their level in it yet, "
                               f"so they'll see it in `/learn progress` and get lessons as soon as L&D adds some.",
                               ephemeral=True)
-        when = await _queue(session, report, plan, origin="focus", reason=note, manager_id=manager_id, now=now)
+        when = await _queue(coach, session, report, plan, origin="focus", reason=note, manager_id=manager_id)
     return Reply.text(f"Done — {name} is now {who}'s focus: their lessons work on it first until they reach "
                       f"level {target}. {who} gets the first one, with your note, {when}.", ephemeral=True)
 
@@ -111,9 +116,10 @@ async def nudge(coach: Coach, manager_id: int, report_id: int) -> Reply:
             return Reply.text(NOT_FOUND.format(typed="that person"), ephemeral=True)
         assert report.id is not None
         who = first_name(report.name)
-        if await teams.recent_nudge(session, report.id, now - NUDGE_GAP):
-            return Reply.text(f"{who} already got a lesson from you today; let's give it a little time.",
+        too_soon = Reply.text(f"{who} already got a lesson from you today; let's give it a little time.",
                               ephemeral=True)
+        if await teams.recent_nudge(session, report.id, now - NUDGE_GAP):
+            return too_soon
         ctx = await load_learner(session, report.id)
         plan = await plan_next(session, ctx, await load_model(session), now, policy_config(coach))
         if plan is None:
@@ -121,7 +127,12 @@ async def nudge(coach: Coach, manager_id: int, report_id: int) -> Reply:
                               "to nudge them with.", ephemeral=True)
         note = (f"{manager.name} (your manager) sent you a nudge: here's a two-minute lesson for when you "
                 "have a moment.")
-        when = await _queue(session, report, plan, origin="nudge", reason=note, manager_id=manager_id, now=now)
+        try:  # the day's nudge is a slot of its own, unique per learner: a double click queues one lesson
+            async with session.begin_nested():
+                when = await _queue(coach, session, report, plan, origin="nudge", reason=note,
+                                    manager_id=manager_id, daily=True)
+        except IntegrityError:
+            return too_soon
     return Reply.text(f"Nudge sent — {who} gets a lesson with a note from you {when}.", ephemeral=True)
 
 
@@ -132,20 +143,22 @@ async def _pair(session: AsyncSession, manager_id: int, report_id: int) -> tuple
     return await session.get(Person, manager_id), await session.get(Person, report_id)
 
 
-async def _queue(session: AsyncSession, report: Person, plan: Plan, *, origin: str, reason: str, manager_id: int,
-                 now: datetime) -> str:
-    """A pending delivery the dispatcher sends at the next moment inside the learner's window; says when."""
-    assert report.id is not None and plan.lesson.current_version_id is not None
+async def _queue(coach: Coach, session: AsyncSession, report: Person, plan: Plan, *, origin: str, reason: str,
+                 manager_id: int, daily: bool = False) -> str:
+    """A pending delivery the dispatcher sends at the next moment inside the learner's window; says when.
+    A `daily` one takes the slot `<origin>:<the learner's local date>`, which the unique `(person_id, slot)`
+    key allows once."""
+    assert report.id is not None
+    now = coach.clock()
     ctx = await load_learner(session, report.id)
     zone = zone_of(ctx.settings, report)
-    due = window_opening(ctx.settings, zone, now)
-    session.add(Delivery(person_id=report.id, lesson_id=plan.lesson.id,
-                         lesson_version_id=plan.lesson.current_version_id,
-                         question_id=plan.question.id if plan.question else None, kind=plan.kind, origin=origin,
-                         reason=reason, requested_by=manager_id, status="pending", due_at=due, created_at=now))
+    due, tz = window_opening(ctx.settings, zone, now), ZoneInfo(zone)
+    await create_from_plan(coach, session, report.id, plan, origin=origin, reason=reason, requested_by=manager_id,
+                           slot=f"{origin}:{now.astimezone(tz).date().isoformat()}" if daily else None,
+                           pending_from=due)
     if due <= now:
         return "right away"
-    local = due.astimezone(ZoneInfo(zone))
+    local = due.astimezone(tz)
     return f"when their lesson window opens ({local:%a %H:%M} their time, {zone})"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,6 +12,7 @@ from bot.engine.learner import LearnerContext, load_learner
 from bot.engine.next_lesson import Plan, PolicyConfig, plan_lesson, plan_next
 from bot.replies import Button, LessonCard, Notice, Reply
 from store import deliveries, learning
+from store.deliveries import Claim
 from store.models import Competency, Delivery, Lesson, LessonVersion, Question
 
 if TYPE_CHECKING:
@@ -34,14 +36,17 @@ async def next_plan(coach: Coach, session: AsyncSession, ctx: LearnerContext) ->
 
 
 async def create_from_plan(coach: Coach, session: AsyncSession, person_id: int, plan: Plan, *, origin: str,
-                           reason: str | None = None, requested_by: int | None = None,
-                           slot: str | None = None) -> Delivery:
-    """Record the delivery, claimed by this process, before anything is sent (so nothing gets lost)."""
+                           reason: str | None = None, requested_by: int | None = None, slot: str | None = None,
+                           pending_from: datetime | None = None) -> Delivery:
+    """Record the delivery before anything is sent (so nothing gets lost): claimed by this process for the
+    configured lease, to send now; or, given `pending_from`, pending for the dispatcher from then."""
     assert plan.lesson.current_version_id is not None
+    lease = timedelta(seconds=coach.config.dispatch_lease_seconds)
+    claim = Claim(coach.worker_id, lease) if pending_from is None else None
     return await deliveries.create_delivery(
         session, person_id=person_id, lesson_id=plan.lesson.id, version_id=plan.lesson.current_version_id,
         question_id=plan.question.id if plan.question else None, kind=plan.kind, origin=origin,
-        now=coach.clock(), claimed_by=coach.worker_id, reason=reason, requested_by=requested_by, slot=slot,
+        now=coach.clock(), claim=claim, due_at=pending_from, reason=reason, requested_by=requested_by, slot=slot,
     )
 
 
@@ -83,19 +88,26 @@ async def card_for(coach: Coach, delivery_id: int) -> LessonCard:
 
 async def lesson_card(session: AsyncSession, delivery: Delivery, *, chosen: str | None = None,
                       correct: bool | None = None) -> LessonCard:
-    """The platform-neutral card for a delivery: header, text (not for reviews/placements), question."""
-    assert delivery.id is not None
+    """The card of one delivery (a batch of them: `store.dispatch.addressees` loads what `card_from` needs)."""
     version = await session.get(LessonVersion, delivery.lesson_version_id)
     lesson = await session.get(Lesson, delivery.lesson_id)
     assert version is not None and lesson is not None
     competency = await session.get(Competency, lesson.competency_id)
     question = await session.get(Question, delivery.question_id) if delivery.question_id else None
+    return card_from(delivery, version, lesson, competency.name if competency else lesson.competency_id, question,
+                     chosen=chosen, correct=correct)
+
+
+def card_from(delivery: Delivery, version: LessonVersion, lesson: Lesson, competency_name: str,
+              question: Question | None, *, chosen: str | None = None, correct: bool | None = None) -> LessonCard:
+    """The platform-neutral card for a delivery: header, text (not for reviews/placements), question."""
+    assert delivery.id is not None
     show_text = delivery.kind in ("lesson", "remediation")
     notes = [n for n in (delivery.reason, KIND_NOTES.get(delivery.kind)) if n]
     return LessonCard(
         delivery_id=delivery.id,
         kind=delivery.kind,
-        competency=competency.name if competency else lesson.competency_id,
+        competency=competency_name,
         level=lesson.level,
         minutes=lesson.minutes if show_text else 1,
         title=version.title,

@@ -132,7 +132,7 @@ async def person_reply(coach: Coach, manager_id: int, typed: str) -> Reply:
             return Reply.text(NOT_A_MANAGER, ephemeral=True)
         if not typed.strip():
             return Reply.text("Whom should I show? `/team <name, @mention or email>`.", ephemeral=True)
-        found = find_report(typed, await people.people(session, ids), await teams.identities_of(session, ids))
+        found = find_report(typed, await people.people(session, ids), await people.identities_of(session, ids))
         if found.candidates:
             listed = ", ".join(f"{p.name} ({p.email})" for p in found.candidates[:10])
             return Reply.text(f"Several of your reports match “{typed.strip()}”: {listed}. Which one?",

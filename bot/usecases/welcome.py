@@ -1,5 +1,6 @@
 """The first-contact welcome: everyone enrolled from the org chart hears, once, how the coach works and how
-to change or stop it, in the same message as the first lesson the coach brings them."""
+to change or stop it — in a message of its own, just before the first lesson the coach brings them (or as the
+answer when they open the chat with the coach first)."""
 
 from __future__ import annotations
 

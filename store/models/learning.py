@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from store.types import JSONType, UTCDateTime, utcnow
@@ -144,9 +144,14 @@ class ReviewState(SQLModel, table=True):
 
 
 class Focus(SQLModel, table=True):
-    """A competency a manager asked a report to work on; the engine puts it first until mastered."""
+    """A competency a manager asked a report to work on; the engine puts it first until mastered. At most one
+    open (not cleared) focus per person and competency, so a double click assigns it once."""
 
-    __table_args__ = (Index("ix_focus_person_active", "person_id", "cleared_at"),)
+    __table_args__ = (
+        Index("ix_focus_person_active", "person_id", "cleared_at"),
+        Index("uq_focus_person_competency_open", "person_id", "competency_id", unique=True,
+              postgresql_where=text("cleared_at IS NULL"), sqlite_where=text("cleared_at IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id")

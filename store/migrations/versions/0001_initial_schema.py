@@ -187,6 +187,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('focus', schema=None) as batch_op:
         batch_op.create_index('ix_focus_person_active', ['person_id', 'cleared_at'], unique=False)
+        batch_op.create_index('uq_focus_person_competency_open', ['person_id', 'competency_id'], unique=True, postgresql_where=sa.text('cleared_at IS NULL'), sqlite_where=sa.text('cleared_at IS NULL'))
 
     op.create_table('learnersettings',
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -433,6 +434,7 @@ def downgrade() -> None:
 
     op.drop_table('learnersettings')
     with op.batch_alter_table('focus', schema=None) as batch_op:
+        batch_op.drop_index('uq_focus_person_competency_open', postgresql_where=sa.text('cleared_at IS NULL'), sqlite_where=sa.text('cleared_at IS NULL'))
         batch_op.drop_index('ix_focus_person_active')
 
     op.drop_table('focus')
