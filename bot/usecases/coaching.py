@@ -138,7 +138,7 @@ async def nudge(coach: Coach, manager_id: int, report_id: int) -> Reply:
 
 async def _pair(session: AsyncSession, manager_id: int, report_id: int) -> tuple[Person | None, Person | None]:
     """The manager, and the report only if they are one of the manager's (direct or indirect)."""
-    if report_id not in await people.report_ids(session, manager_id):
+    if not await people.is_below(session, manager_id, report_id):
         return None, None
     return await session.get(Person, manager_id), await session.get(Person, report_id)
 
