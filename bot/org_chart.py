@@ -26,8 +26,9 @@ class OrgChartError(Exception):
         self.problems = problems
 
 
-async def import_org_chart(database: Database, path: Path) -> OrgUpsert:
-    """Validate the whole file against itself and the database, then load it in one transaction."""
+async def import_org_chart(database: Database, path: Path, *, deactivate_missing: bool = False) -> OrgUpsert:
+    """Validate the whole file against itself and the database, then load it in one transaction. With
+    `deactivate_missing`, people the file no longer lists have left the organisation."""
     rows, problems = parse_org_csv(path)
     async with database.session() as session:
         known_roles = await catalog.role_ids(session)
@@ -43,7 +44,7 @@ async def import_org_chart(database: Database, path: Path) -> OrgUpsert:
                                                                f"belongs to {owner}"))
         if problems:
             raise OrgChartError(sorted(problems, key=lambda p: p.line))
-        return await upsert_org(session, rows)
+        return await upsert_org(session, rows, deactivate_missing=deactivate_missing)
 
 
 def parse_org_csv(path: Path) -> tuple[list[OrgRow], list[Problem]]:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, literal
+from sqlalchemy import exists, literal, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,6 +34,7 @@ class OrgUpsert:
     created: int
     updated: int
     unchanged: int
+    deactivated: int = 0
 
 
 async def person_by_email(session: AsyncSession, email: str) -> Person | None:
@@ -70,8 +71,10 @@ async def identities_in_use(session: AsyncSession, platform: str, ids: Iterable[
     return dict(rows.all())
 
 
-async def upsert_org(session: AsyncSession, rows: list[OrgRow]) -> OrgUpsert:
-    """Create or update everyone in the file (already validated), then wire managers and chat ids."""
+async def upsert_org(session: AsyncSession, rows: list[OrgRow], *, deactivate_missing: bool = False) -> OrgUpsert:
+    """Create or update everyone in the file (already validated), then wire managers and chat ids. With
+    `deactivate_missing` the file is the whole organisation: anyone not in it has left (no more lessons, not
+    shown to managers); everyone in it is active again."""
     known = await people_by_email(session, [r.email for r in rows])
     before = await manager_links(session)
     created = updated = 0
@@ -81,11 +84,11 @@ async def upsert_org(session: AsyncSession, rows: list[OrgRow]) -> OrgUpsert:
             person = Person(email=row.email, name=row.name)
             known[row.email] = person
             created += 1
-        elif (person.name, person.role_id, person.timezone, before.get(row.email)) != (
-            row.name, row.role, row.timezone, row.manager_email
+        elif (person.name, person.role_id, person.timezone, before.get(row.email), person.active) != (
+            row.name, row.role, row.timezone, row.manager_email, True
         ):
             updated += 1
-        person.name, person.role_id, person.timezone = row.name, row.role, row.timezone
+        person.name, person.role_id, person.timezone, person.active = row.name, row.role, row.timezone, True
         person.updated_at = utcnow()
         session.add(person)
     await session.flush()
@@ -100,7 +103,13 @@ async def upsert_org(session: AsyncSession, rows: list[OrgRow]) -> OrgUpsert:
             if external_id:
                 await link_identity(session, person.id, platform, external_id)
     await session.flush()
-    return OrgUpsert(created=created, updated=updated, unchanged=len(rows) - created - updated)
+    deactivated = 0
+    if deactivate_missing:
+        result = await session.exec(update(Person).where(col(Person.email).not_in(sorted(known)), col(Person.active))
+                                    .values(active=False, updated_at=utcnow()))
+        deactivated = result.rowcount or 0  # type: ignore[attr-defined]
+    return OrgUpsert(created=created, updated=updated, unchanged=len(rows) - created - updated,
+                     deactivated=deactivated)
 
 
 async def _ensure_settings(session: AsyncSession, person_id: int) -> None:
@@ -177,13 +186,16 @@ async def report_ids(session: AsyncSession, manager_id: int) -> list[int]:
     step = select(Person.id, tree.c.depth + 1).join(tree, Person.manager_id == tree.c.id) \
         .where(tree.c.depth < MAX_DEPTH)
     tree = tree.union_all(step)
-    rows = await session.exec(select(tree.c.id).distinct())
+    rows = await session.exec(
+        select(Person.id).where(col(Person.id).in_(select(tree.c.id)), col(Person.active))  # leavers: not shown
+    )
     return [row for row in rows.all()]
 
 
 async def manages_anyone(session: AsyncSession, person_id: int) -> bool:
     """Whether anyone reports to the person: one probe of the `manager_id` index, whatever the team's size."""
-    return bool((await session.exec(select(exists().where(col(Person.manager_id) == person_id)))).one())
+    return bool((await session.exec(select(exists().where(col(Person.manager_id) == person_id,
+                                                          col(Person.active))))).one())
 
 
 async def is_below(session: AsyncSession, manager_id: int, person_id: int) -> bool:

@@ -112,3 +112,21 @@ async def test_two_first_contacts_at_once_leave_one_identity(db: Database, tmp_p
         rows = (await session.exec(select(ChatIdentity).where(ChatIdentity.person_id == ids["gus@example.com"],
                                                               ChatIdentity.platform == "slack"))).all()
     assert [(r.external_id, r.workspace) for r in rows] == [("UGUS", "T1")]
+
+
+async def test_people_a_full_org_chart_no_longer_lists_have_left(coach: Coach, db: Database, tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    path = tmp_path / "after.csv"
+    path.write_text("\n".join(line for line in SAMPLE_ORG.splitlines() if not line.startswith("eli@")) + "\n")
+    result = await import_org_chart(db, path, deactivate_missing=True)
+    assert result.deactivated == 1
+    summary = await coach.command(ids["mia@example.com"], "", default="team")
+    assert "Eli" not in " ".join(str(getattr(m, "text", "")) for m in summary.messages)
+    async with db.session() as session:
+        assert sorted(await report_ids(session, ids["mia@example.com"])) == sorted(
+            [ids["ben@example.com"], ids["cara@example.com"]])
+    path.write_text(SAMPLE_ORG)
+    back = await import_org_chart(db, path, deactivate_missing=True)
+    assert (back.deactivated, back.updated) == (0, 1)
+    async with db.session() as session:
+        assert len(await report_ids(session, ids["mia@example.com"])) == 3
