@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
@@ -10,8 +11,9 @@ import pytest
 
 from bot.replies import AnswerResult, Button, LessonCard, Notice, ProgressView, SettingsForm
 from handlers.slack.modals import settings_modal
-from handlers.teams import cards, settings_card
+from handlers.teams import cards, lesson_cards, settings_card
 from handlers.teams.adaptive import inline, registered, render, renderer, text_blocks
+from handlers.teams.wire import BUDGET, message, wire_size
 
 
 def _lesson(**changes: object) -> LessonCard:
@@ -68,8 +70,24 @@ def test_markdown_becomes_one_block_per_line() -> None:
     assert [b.get("spacing") for b in blocks] == [None, "Small", "Medium", "Small"]
 
 
+def test_lesson_text_reads_as_markdown_paragraphs_under_headings() -> None:
+    blocks = text_blocks("Intro, first line\nand its second\n\n## Your task ##\n1. **Think**\n2. Write\n"
+                         "   - _Situation_\nlazy line\nand another\n### Then", paragraphs=True)
+    assert [(b["text"], b.get("weight"), b.get("spacing")) for b in blocks] == [
+        ("Intro, first line\nand its second", None, None),
+        ("Your task", "Bolder", "Medium"),
+        ("1. **Think**", None, "Small"),
+        ("2. Write", None, "Small"),
+        ("• _Situation_", None, "Small"),
+        ("lazy line\nand another", None, "Small"),
+        ("Then", "Bolder", "Medium"),
+    ]
+    assert text_blocks("## Gaps\nrow one\nrow two")[0] == {"type": "TextBlock", "text": "Gaps", "weight": "Bolder",
+                                                           "size": "Medium", "wrap": True}
+
+
 def test_a_lesson_card_and_its_answered_form() -> None:
-    shown = cards.lesson(_lesson())
+    shown = lesson_cards.lesson(_lesson())
     texts = [b.get("text") for b in shown["body"]]
     assert texts[0] == "Purchase approvals · level 1 · 2 min" and texts[1] == "Thresholds"
     [media] = [b["actions"] for b in shown["body"] if b["type"] == "ActionSet"]
@@ -77,14 +95,14 @@ def test_a_lesson_card_and_its_answered_form() -> None:
     assert [a["title"] for a in shown["actions"]] == ["Manager", "Finance"]
     assert shown["actions"][1]["data"] == {"action": "answer", "value": {"d": 7, "o": 1}}
 
-    answered = cards.lesson(_lesson(chosen="Finance", correct=True))
+    answered = lesson_cards.lesson(_lesson(chosen="Finance", correct=True))
     assert "actions" not in answered
     assert "Your answer: **Finance** — ✅ right" in [b.get("text") for b in answered["body"]]
 
 
 def test_a_media_url_with_parentheses_opens_as_it_is() -> None:
     url = "https://en.wikipedia.org/wiki/Bracket_(disambiguation)"
-    shown = cards.lesson(_lesson(media=url, format="text"))
+    shown = lesson_cards.lesson(_lesson(media=url, format="text"))
     assert {"type": "Action.OpenUrl", "title": "🔗 Open the material", "url": url} in [
         action for block in shown["body"] if block["type"] == "ActionSet" for action in block["actions"]]
     assert url not in json.dumps([b.get("text") for b in shown["body"]])  # never through Markdown
@@ -118,3 +136,43 @@ def test_the_settings_choices_read_the_same_in_teams_and_slack(is_manager: bool)
     assert teams == slack == form.flags
     assert ("digest_opt_in" in teams) is is_manager
     assert "goal role" in teams["shoutout_opt_in"]  # shout-outs celebrate a completed goal role, nothing less
+
+
+CHECKLIST = "Before you sign:\n\n" + "\n".join(f"- [ ] check {n}" for n in range(300))
+CYRILLIC = "\n\n".join(" ".join("Проверьте" for _ in range(290)) for _ in range(4))  # 11.6k characters
+EMOJI = "😀😀😀😀 " * 700 + "\n\n" + "🧾" * 2500  # a paragraph and a "word" each larger than a message
+
+
+def _shown_text(made: list[dict]) -> str:
+    """The lesson text across its messages (without headers, continuation notes and question), spaces
+    left out: a word larger than a message is the one thing cut."""
+    texts = [b["text"] for c in made for b in c["body"] if b["type"] == "TextBlock" and not b.get("isSubtle")
+             and b.get("weight") != "Bolder"]
+    return "".join("".join(texts).split())
+
+
+@pytest.mark.parametrize("body", [CHECKLIST, CYRILLIC, EMOJI], ids=["checklist", "cyrillic", "emoji"])
+def test_a_lesson_too_large_for_one_message_is_split_and_every_message_fits(body: str) -> None:
+    asked = _lesson(body=body)
+    assert wire_size(message(lesson_cards.lesson(asked))) > BUDGET  # as one card it would never arrive
+    made = lesson_cards.lesson_cards(asked)
+    assert len(made) > 1 and all(wire_size(message(c)) <= BUDGET for c in made)
+    assert [a["title"] for a in made[-1]["actions"]] == ["Manager", "Finance"]
+    assert all("actions" not in c for c in made[:-1]) and made[-1]["body"][-1]["text"] == "Which approval?"
+    assert _shown_text(made) == "".join(body.replace("- ", "• ").split())  # all of it, in order
+
+    answered = lesson_cards.lesson_cards(_lesson(body=body, chosen="Finance", correct=True))
+    assert answered[:-1] == made[:-1]  # the answer replaces the question's message, and only that
+    assert "actions" not in answered[-1] and wire_size(message(answered[-1])) <= BUDGET
+    assert "Your answer: **Finance** — ✅ right" in [b["text"] for b in answered[-1]["body"]]
+
+
+def test_a_lesson_that_fits_is_one_card_and_a_long_answer_shown_in_it_is_shortened() -> None:
+    assert lesson_cards.lesson_cards(_lesson()) == [lesson_cards.lesson(_lesson())]
+    near = "ж" * 2980 + "\n\n" + "ж" * 800  # laid out for the text box, about 1 KB below the budget
+    asked = _lesson(body=near, question=None, options=[], prompt="What will you do?", format="reflection")
+    assert len(lesson_cards.lesson_cards(asked)) == 1
+    [answered] = lesson_cards.lesson_cards(dataclasses.replace(asked, chosen="ы" * 1000))
+    assert wire_size(message(answered)) <= BUDGET
+    shown = answered["body"][-1]["text"]
+    assert shown.startswith("Your reflection: _ыыы") and shown.endswith("…_")

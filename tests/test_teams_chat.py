@@ -4,15 +4,19 @@ Bot Framework connector on loopback. Every test runs on SQLite and PostgreSQL.""
 from __future__ import annotations
 
 import asyncio
+import json
 
 from sqlmodel import select
 
 from bot.metrics import REGISTRY
 from store.db import Database
-from store.models import Answer, ChatIdentity, Delivery, LearnerSettings, Lesson, Question
-from tests.support.fake_connector import AAD_HAL, TENANT, Call, TeamsBot, connector, submits, teams
+from store.models import Answer, ChatIdentity, Delivery, LearnerSettings, Lesson, LessonVersion, Question
+from tests.support.fake_connector import AAD_HAL, TENANT, Call, TeamsBot, TeamsUser, connector, submits, teams
 
 __all__ = ["connector", "teams"]  # fixtures: the module's fake connector, the server under test
+
+TEAMS_LIMIT = 28_000
+"""Bytes of an activity that Teams still takes."""
 
 
 async def _identity(db: Database, person_id: int) -> ChatIdentity | None:
@@ -136,6 +140,10 @@ async def test_reflection_collects_text(teams: TeamsBot) -> None:
     assert inputs and inputs[0]["id"] == "text" and send["data"]["action"] == "reflect"
     updated, posted = await cara.press(card, {**send["data"], "text": "I will ask Finance earlier next time."})
     assert "I will ask Finance earlier" in updated[0].text and submits(updated[0]) == []
+    async with teams.db.session() as session:
+        version = await session.get(LessonVersion, reflection.current_version_id)
+    assert version is not None and version.prompt
+    assert version.prompt in card.texts and version.prompt in updated[0].texts  # answered, the prompt stays
     assert "reflection is saved" in posted[0].text
     async with teams.db.session() as session:
         answer = (await session.exec(select(Answer).where(Answer.person_id == teams.ids["cara@example.com"]))).one()
@@ -178,3 +186,45 @@ async def test_next_lesson_and_a_topic_pick_send_one_lesson_however_often_presse
 
 def _lessons_counted(origin: str) -> float:
     return REGISTRY.get_sample_value("coach_lessons_sent_total", {"platform": "teams", "origin": origin}) or 0.0
+
+
+async def _lesson_pressed(teams: TeamsBot, user: TeamsUser, lesson_id: str) -> list[Call]:
+    """Ask for one lesson (a topic pick); returns the messages it arrived in."""
+    mark = len(teams.connector.calls)
+    assert await user.post(user.activity("message", value={"action": "lesson", "value": {"l": lesson_id}})) == 200
+    return teams.connector.sent(user.conversation, after=mark)
+
+
+async def test_a_heading_in_a_lesson_is_shown_as_a_heading(teams: TeamsBot) -> None:
+    [card] = await _lesson_pressed(teams, teams.user("29:ben", "Ben Buyer"), "inclusion-captions")
+    body = card.cards[0]["body"]
+    assert {"type": "TextBlock", "text": "Use it at work", "weight": "Bolder", "size": "Medium", "wrap": True,
+            "spacing": "Medium"} in body
+    assert not [t for t in card.texts if t.lstrip().startswith("#")]
+
+
+async def test_a_lesson_too_large_for_one_teams_message_arrives_in_parts(teams: TeamsBot) -> None:
+    async with teams.db.session() as session:
+        lesson = await session.get(Lesson, "inclusion-captions")
+        assert lesson is not None
+        version = await session.get(LessonVersion, lesson.current_version_id)
+        assert version is not None
+        version.body = "Before you publish:\n\n" + "\n".join(f"- [ ] caption check {n}" for n in range(300))
+        session.add(version)
+    ben = teams.user("29:ben", "Ben Buyer")
+    parts = await _lesson_pressed(teams, ben, "inclusion-captions")
+    assert len(parts) > 1
+    assert all(len(json.dumps(part.body)) < TEAMS_LIMIT for part in parts)  # as the connector received them
+    assert "caption check 0" in parts[0].text and "caption check 299" in parts[-2].text
+    assert [submits(part) for part in parts[:-1]] == [[]] * (len(parts) - 1)
+    buttons = submits(parts[-1])
+    assert buttons and all(b["data"]["action"] == "answer" for b in buttons)
+    delivery_id = buttons[0]["data"]["value"]["d"]
+    async with teams.db.session() as session:
+        delivery = await session.get(Delivery, delivery_id)
+    assert delivery is not None and delivery.message_ref == {"activity_id": parts[-1].answer_id,
+                                                             "conversation_id": ben.conversation}
+
+    updated, _ = await ben.press(parts[-1], buttons[0]["data"])
+    assert [u.activity_id for u in updated] == [parts[-1].answer_id] and submits(updated[0]) == []
+    assert "Your answer:" in updated[0].text and "caption check" not in updated[0].text

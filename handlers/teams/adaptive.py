@@ -24,7 +24,9 @@ T = TypeVar("T")
 _RENDERERS: dict[type, Renderer] = {}
 
 _CODE = re.compile(r"`/?([^`]+)`")
-_BULLET = re.compile(r"^\s*[•*-]\s+")
+_BULLET = re.compile(r"^\s*[•*+-]\s+")
+_NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
+_HEADING = re.compile(r"^\s*#{1,6}\s+(.+?)\s*#*\s*$")
 
 
 def renderer(kind: type[T]) -> Callable[[Callable[[T], Card]], Callable[[T], Card]]:
@@ -74,21 +76,32 @@ def inline(markdown: str) -> str:
     return _CODE.sub(lambda m: f"**{m.group(1)}**", markdown)
 
 
-def text_blocks(markdown: str, **style: Any) -> list[dict[str, Any]]:
-    """One TextBlock per line (Teams drops single line breaks inside a TextBlock); a blank line in the
-    text becomes extra space above the next block, and bullets keep their own line."""
+def text_blocks(markdown: str, *, paragraphs: bool = False, **style: Any) -> list[dict[str, Any]]:
+    """TextBlocks for Markdown: a blank line becomes extra space above the next block, list items keep their
+    own line, and a `## heading` (which a TextBlock would show as typed) becomes a bold heading block.
+    Other lines are one block each, for replies whose lines are rows (team views); with `paragraphs`
+    (authored prose: lessons), consecutive lines are one paragraph and so one block, as in Markdown."""
     blocks: list[dict[str, Any]] = []
     gap = False
+    joinable = False  # the last block is a paragraph that the next plain line continues
     for line in markdown.strip().splitlines():
         if not line.strip():
-            gap = True
+            gap, joinable = True, False
             continue
-        text = _BULLET.sub("• ", line) if _BULLET.match(line) else line
-        block: dict[str, Any] = {"type": "TextBlock", "text": inline(text.rstrip()), "wrap": True, **style}
+        titled = _HEADING.match(line)
+        listed = bool(_BULLET.match(line) or _NUMBERED.match(line))
+        if paragraphs and joinable and not titled and not listed:
+            blocks[-1]["text"] += "\n" + inline(line.strip())
+            continue
+        if titled:
+            block = {**heading(titled.group(1), size="Medium"), **style}
+        else:
+            text = _BULLET.sub("• ", line) if _BULLET.match(line) else line
+            block = {"type": "TextBlock", "text": inline(text.rstrip()), "wrap": True, **style}
         if blocks:
-            block["spacing"] = "Medium" if gap else "Small"
+            block["spacing"] = "Medium" if gap or titled else "Small"
         blocks.append(block)
-        gap = False
+        gap, joinable = False, not titled and not listed
     return blocks
 
 

@@ -1,7 +1,7 @@
-"""The coach's replies as Adaptive Cards: one renderer per `bot.replies` type, registered by type.
+"""The coach's replies as Adaptive Cards: one renderer per `bot.replies` type, registered by type, and
+the messages (activities) that carry them.
 
-Lessons show their header, text, media link and the question with one Action.Submit per option, titled
-with the option's text; once answered, the same card is re-rendered without buttons. Modules that
+Lessons are rendered, and split across messages when too large for one, in `lesson_cards`. Modules that
 render further reply types are imported at the bottom, so importing this module registers every card.
 """
 
@@ -11,12 +11,11 @@ import base64
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from botbuilder.core import CardFactory, MessageFactory
+from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity, Attachment
 
 from bot.replies import AnswerResult, LessonCard, Notice, ProgressView, Reply
 from handlers.teams.adaptive import (
-    SUBMIT,
     Card,
     action_set,
     card,
@@ -28,9 +27,9 @@ from handlers.teams.adaptive import (
     subtle,
     text_blocks,
 )
+from handlers.teams.lesson_cards import lesson_cards
+from handlers.teams.wire import message
 
-REFLECT = "reflect"  # the submit action of a reflection card; its Input.Text has the id "text"
-REFLECTION_MAX = 4000
 FILE_LINES = 60
 FILE_CHARS = 20_000  # Teams refuses messages over about 28 KB
 VERDICT = {True: "✅ **Right!**", False: "❌ **Not quite.**"}
@@ -41,39 +40,6 @@ def notice(item: Notice) -> Card:
     return card(text_blocks(item.text), [submit(b) for b in item.buttons])
 
 
-@renderer(LessonCard)
-def lesson(item: LessonCard) -> Card:
-    body: list[dict[str, Any]] = [subtle(item.header), heading(item.title, size="Large")]
-    if item.reason:
-        body.append(subtle(f"_{item.reason}_"))
-    body += text_blocks(item.body)
-    if item.media:  # a button, not a Markdown link: any URL works (Wikipedia's have parentheses)
-        label = "▶ Watch the video" if item.format == "video" else "🔗 Open the material"
-        body.append({"type": "ActionSet", "actions": [{"type": "Action.OpenUrl", "title": label, "url": item.media}]})
-    actions: list[dict[str, Any]] = []
-    if item.question:
-        body.append({**heading(item.question, size="Default"), "spacing": "Large"})
-    if item.answered:
-        body.append(_answered_line(item))
-    elif item.prompt and not item.options:
-        body.append({**heading(item.prompt, size="Default"), "spacing": "Large"})
-        body.append({"type": "Input.Text", "id": "text", "isMultiline": True, "maxLength": REFLECTION_MAX,
-                     "placeholder": "A sentence or two — only you will see it."})
-        actions.append({"type": SUBMIT, "title": "Send my reflection", "style": "positive",
-                        "data": {"action": REFLECT, "value": {"d": item.delivery_id}}})
-    else:
-        actions = [submit(option) for option in item.options]
-    return card(body, actions, wide=True)
-
-
-def _answered_line(item: LessonCard) -> dict[str, Any]:
-    if item.correct is None:
-        text = f"Your reflection: _{item.chosen}_"
-    else:
-        text = f"Your answer: **{item.chosen}** — {'✅ right' if item.correct else '❌ not quite'}"
-    return {"type": "TextBlock", "text": inline(text), "wrap": True, "spacing": "Medium"}
-
-
 @renderer(AnswerResult)
 def answer(item: AnswerResult) -> Card:
     body: list[dict[str, Any]] = [{"type": "TextBlock", "text": VERDICT[item.correct], "size": "Medium",
@@ -81,7 +47,7 @@ def answer(item: AnswerResult) -> Card:
                                   {"type": "TextBlock", "text": inline(f"You chose: {item.chosen}"), "wrap": True}]
     if item.right_answer:
         body.append({"type": "TextBlock", "text": inline(f"The answer: **{item.right_answer}**"), "wrap": True})
-    body += text_blocks(item.explain)
+    body += text_blocks(item.explain, paragraphs=True)
     body.append(subtle(item.progress_line))
     body += [{"type": "TextBlock", "text": inline(line), "wrap": True} for line in item.celebrations]
     if item.feedback:
@@ -130,7 +96,14 @@ def _local(moment: Any, zone: str) -> str:
 
 def activity_for(item: Any) -> Activity:
     """One reply item as a message carrying its card."""
-    return MessageFactory.attachment(CardFactory.adaptive_card(render(item)))
+    return message(render(item))
+
+
+def activities_for(item: Any) -> list[Activity]:
+    """The messages of one reply item: one, or several for a lesson too large for one (its question last)."""
+    if isinstance(item, LessonCard):
+        return [message(made) for made in lesson_cards(item)]
+    return [activity_for(item)]
 
 
 INLINE_IMAGE_LIMIT = 24_000
@@ -146,10 +119,10 @@ def file_activity(name: str, data: bytes, mime: str) -> Activity:
         if len(encoded) <= INLINE_IMAGE_LIMIT:
             url = f"data:{mime};base64,{encoded}"
             return MessageFactory.attachment(Attachment(content_type=mime, content_url=url, name=name))
-        return MessageFactory.attachment(CardFactory.adaptive_card(card([
+        return message(card([
             heading(f"📎 {name}"),
             subtle("This picture is too large for a Teams message; the summary above shows the same levels."),
-        ])))
+        ]))
     text = data.decode("utf-8", errors="replace") if mime.startswith("text/") else ""
     lines = text.splitlines()
     shown = lines[:FILE_LINES]
@@ -162,20 +135,22 @@ def file_activity(name: str, data: bytes, mime: str) -> Activity:
         body.append(subtle(f"Showing {len(shown)} of {len(lines)} lines: the whole file is too big for a Teams "
                            "message. Your L&D admin can give you all of it."
                            if text else "This file can't be shown in Teams; your L&D admin can give it to you."))
-    return MessageFactory.attachment(CardFactory.adaptive_card(card(body, wide=True)))
+    return message(card(body, wide=True))
 
 
 def update_for(item: Any, activity_id: str) -> Activity:
-    """The replacement of an earlier message (e.g. the lesson card after an answer)."""
-    activity = activity_for(item)
+    """The replacement of an earlier message (e.g. the lesson card after an answer: the last message of
+    the lesson, which held the question)."""
+    activity = activities_for(item)[-1]
     activity.id = activity_id
     return activity
 
 
-def all_messages(reply: Reply) -> list[tuple[Any, Activity]]:
-    """Every new message of a reply, in order: its items, then its files."""
-    made = [(item, activity_for(item)) for item in reply.messages]
-    made += [((name, mime), file_activity(name, data, mime)) for name, data, mime in reply.attachments]
+def all_messages(reply: Reply) -> list[tuple[Any, list[Activity]]]:
+    """Every new message of a reply, in order and grouped by item (a lesson may take several; its last is
+    the one to record and update): its items, then its files."""
+    made = [(item, activities_for(item)) for item in reply.messages]
+    made += [((name, mime), [file_activity(name, data, mime)]) for name, data, mime in reply.attachments]
     return made
 
 

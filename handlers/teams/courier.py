@@ -52,9 +52,10 @@ class TeamsCourier:
         posted: list[tuple[Any, str | None]] = []
 
         async def post(turn_context: TurnContext) -> None:
-            for item, activity in all_messages(reply):
-                response = await with_backoff(lambda a=activity: turn_context.send_activity(a), self.backoff)
-                posted.append((item, response.id if response else None))
+            for item, activities in all_messages(reply):
+                for activity in activities:
+                    response = await with_backoff(lambda a=activity: turn_context.send_activity(a), self.backoff)
+                posted.append((item, response.id if response else None))  # a lesson's last: its question
 
         await self.adapter.continue_conversation(reference, post, self.app_id)
         lesson_ids = [activity_id for item, activity_id in posted if isinstance(item, LessonCard)]

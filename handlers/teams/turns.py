@@ -27,7 +27,8 @@ from bot.metrics import ANSWERS, LESSONS_SENT, SEND_FAILURES
 from bot.once import LESSON_ACTIONS, Once
 from bot.replies import AnswerResult, LessonCard, Notice, Reply
 from bot.usecases.preferences import SettingsError
-from handlers.teams.cards import REFLECT, activity_for, all_messages, update_for
+from handlers.teams.cards import activity_for, all_messages, update_for
+from handlers.teams.lesson_cards import REFLECT
 from handlers.teams.posting import Backoff, with_backoff
 from handlers.teams.settings_card import LABELS, SAVE, submitted_settings
 from store.models import Person
@@ -171,7 +172,8 @@ class CoachBot(ActivityHandler):
 
     async def _show(self, turn_context: TurnContext, reply: Reply) -> None:
         """Update the card that was acted on, then post the new messages. A lesson that could not be
-        posted is handed back to the dispatcher (`send_failed`), so it is retried rather than lost."""
+        posted (any of its messages) is handed back to the dispatcher (`send_failed`), so it is retried
+        rather than lost; the message recorded for it is its last, which holds the question."""
         messages = list(reply.messages)
         replied_to = turn_context.activity.reply_to_id
         if reply.update is not None and replied_to:
@@ -182,9 +184,10 @@ class CoachBot(ActivityHandler):
                 log.warning("could not update the answered card: %s", error)
         elif reply.update is not None:
             messages.insert(0, reply.update)
-        for item, activity in all_messages(Reply(messages=messages, attachments=reply.attachments)):
+        for item, activities in all_messages(Reply(messages=messages, attachments=reply.attachments)):
             try:
-                response = await with_backoff(lambda a=activity: turn_context.send_activity(a), self.backoff)
+                for activity in activities:
+                    response = await with_backoff(lambda a=activity: turn_context.send_activity(a), self.backoff)
             except DeliveryError as error:
                 log.warning("could not post a %s to Teams: %s", type(item).__name__, error)
                 handed_back = isinstance(item, LessonCard) and not item.answered
