@@ -3,6 +3,7 @@ throttling does to proactive and interactive sends — on both databases."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -85,3 +86,14 @@ async def test_a_throttled_interactive_lesson_goes_back_to_the_dispatcher(teams:
     assert delivery.status == "pending" and delivery.claimed_by is None
     assert delivery.due_at == teams.coach.clock() + timedelta(seconds=30)
     assert "429" in (delivery.last_error or "")
+
+
+async def test_a_lesson_sent_in_parts_is_recorded_by_its_question(teams: TeamsBot) -> None:
+    ben, recipient, courier = await _installed(teams, "29:ben", "ben@example.com")
+    reply = await lesson_now(teams.coach, recipient.person_id, origin="scheduled")
+    reply.messages[0] = dataclasses.replace(reply.messages[0], body="\n".join(f"- step {n}" for n in range(300)))
+    mark = len(teams.connector.calls)
+    sent = await courier.send(recipient, reply)
+    parts = teams.connector.sent(ben.conversation, after=mark)
+    assert len(parts) > 1 and submits(parts[-1]) and not any(submits(part) for part in parts[:-1])
+    assert sent.message_ref == {"activity_id": parts[-1].answer_id, "conversation_id": ben.conversation}
