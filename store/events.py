@@ -1,7 +1,7 @@
 """Claims on platform events, so that a retried event (or a button pressed twice) is acted on once.
 
 The protocol: `claim_event` before acting, `finish_event` after, `release_event` when the attempt failed.
-A key that is done stays quiet forever; a key whose attempt died (its lease ran out without `finish_event`)
+A key that is done stays quiet (for a week: the dispatcher then forgets it); a key whose attempt died (its lease ran out without `finish_event`)
 is taken over by the next retry, so a crash never makes the platform's retries useless.
 """
 
@@ -43,3 +43,12 @@ async def release_event(session: AsyncSession, key: str) -> None:
     """Forget an attempt that failed, so that the platform's next retry acts on the event."""
     await session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.key) == key,
                                                     col(ProcessedEvent.done_at).is_(None)))
+
+
+async def forget_events(session: AsyncSession, before: datetime) -> int:
+    """Drop finished keys older than `before`: platforms retry within minutes, so old keys guard nothing and
+    would otherwise grow with every message and click forever."""
+    result = await session.exec(
+        delete(ProcessedEvent).where(col(ProcessedEvent.done_at).is_not(None), col(ProcessedEvent.created_at) < before)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]

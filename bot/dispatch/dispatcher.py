@@ -22,9 +22,12 @@ from bot.dispatch.reminders import send_reminders
 from bot.dispatch.sender import Outcome, Outgoing, Sender
 from bot.shoutouts import post_shoutouts
 from store import dispatch as claims
+from store import events
 
 log = logging.getLogger(__name__)
 
+EVENT_MEMORY = timedelta(days=7)
+"""How long handled platform events are remembered (Slack retries within minutes; a week is generous)."""
 RENEW_EVERY = 30.0
 """Seconds between lease renewals of the deliveries in hand (at most a third of the lease)."""
 
@@ -38,6 +41,8 @@ class TickReport:
     digests: int = 0
     shoutouts: int = 0
     enrolled: int = 0
+    forgotten: int = 0
+    """Old keys of handled platform events dropped (see store.events.forget_events)."""
 
     def count(self, outcome: Outcome) -> None:
         setattr(self, outcome.value, getattr(self, outcome.value) + 1)
@@ -108,6 +113,8 @@ class Dispatcher:
             report.reminded = await send_reminders(self.sender, now, batch=batch)
             report.digests = await send_due_digests(self.sender, now)
             report.shoutouts = await post_shoutouts(self.coach, self.sender.couriers, now)
+            async with self.coach.database.session() as session:
+                report.forgotten = await events.forget_events(session, now - EVENT_MEMORY)
         finally:
             for task in tasks:
                 task.cancel()
