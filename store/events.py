@@ -1,7 +1,8 @@
 """Claims on platform events, so that a retried event (or a button pressed twice) is acted on once.
 
 The protocol: `claim_event` before acting, `finish_event` after, `release_event` when the attempt failed.
-A key that is done stays quiet (for a week: the dispatcher then forgets it); a key whose attempt died (its lease ran out without `finish_event`)
+A key that is done stays quiet (for a week: the dispatcher then forgets it); a key whose attempt died (its lease
+ran out without `finish_event`)
 is taken over by the next retry, so a crash never makes the platform's retries useless.
 """
 
