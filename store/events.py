@@ -2,8 +2,8 @@
 
 The protocol: `claim_event` before acting, `finish_event` after, `release_event` when the attempt failed.
 A key that is done stays quiet (for a week: the dispatcher then forgets it); a key whose attempt died (its lease
-ran out without `finish_event`)
-is taken over by the next retry, so a crash never makes the platform's retries useless.
+ran out without `finish_event`) is taken over by the next retry, so a crash never makes the platform's retries
+useless.
 """
 
 from __future__ import annotations
