@@ -21,7 +21,7 @@ SHOWN_STEPS = 40
 def demo(
     seed: int = typer.Option(7, help="Same seed, same run."),
     learners: int = typer.Option(12, min=2, max=60, help="Simulated employees (plus a director and two managers)."),
-    weeks: int = typer.Option(4, min=1, max=26, help="Simulated weeks of coaching."),
+    weeks: int = typer.Option(3, min=1, max=26, help="Simulated weeks of coaching."),
     db: Path = typer.Option(Path("coach-demo.db"), help="The SQLite file to (re)create in this folder."),
     catch_up: int = typer.Option(CATCH_UP_CAP, min=0, help="After the weeks, lessons each learner may still ask "
                                  "for (one a working day) to count how many they need to meet their targets."),

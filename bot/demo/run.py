@@ -32,7 +32,7 @@ START = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)  # a Monday, before anyone's wi
 AFTER = timedelta(days=30)
 PRIOR_KNOWLEDGE_RATE = 0.35
 DEFAULT_REVIEW_SHARE = 0.34
-CATCH_UP_CAP = 120
+CATCH_UP_CAP = 90
 
 RosterEntry = tuple[int, str, str, dict[str, int]]
 """(person id, email, role, the role's targets)"""
@@ -42,7 +42,7 @@ RosterEntry = tuple[int, str, str, dict[str, int]]
 class DemoOptions:
     seed: int = 7
     learners: int = 12
-    weeks: int = 4
+    weeks: int = 3
     path: Path = Path("coach-demo.db")
     catch_up_cap: int = CATCH_UP_CAP
     """After the weeks, learners who have not met their targets keep asking for lessons, up to this many."""

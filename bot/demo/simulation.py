@@ -31,6 +31,9 @@ from store.models import Question as QuestionRow
 
 ANSWER_RATE = 0.85
 WORKDAY_START, WORKDAY_END = 8, 18
+TICK = timedelta(hours=2)
+"""The simulated dispatcher ticks every two hours of working time (a deployment ticks every minute): slots
+sit in the first half of each learner's window, so every one is still sent inside it."""
 EXTRA_LESSON_RATE = 0.3
 REFLECTION_TEXT = "I'll try this with my team this week and see what changes."
 
@@ -87,7 +90,7 @@ async def run_arm(url: str, learners: list[Learner], start: datetime, weeks: int
             learner = by_id.get(person_id)
             if learner is not None:
                 await _react(coach, chat, learner, reply, result, extra=True)
-        clock.now += timedelta(hours=1)
+        clock.now += TICK
     result.lessons_sent = chat.sent
     await database.dispose()
     return result
