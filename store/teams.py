@@ -60,7 +60,9 @@ def _wanted(ids: Iterable[int]) -> list[int]:
 
 
 async def direct_reports(session: AsyncSession, manager_id: int) -> list[Person]:
-    rows = await session.exec(select(Person).where(Person.manager_id == manager_id).order_by(Person.name))
+    """The people who report to the manager now: leavers (`active` false) are no longer anyone's team."""
+    rows = await session.exec(select(Person).where(Person.manager_id == manager_id, col(Person.active))
+                              .order_by(Person.name))
     return list(rows.all())
 
 

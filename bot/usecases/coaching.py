@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from bot.coach import Coach
 
 NOT_A_MANAGER = ("`/team` shows a summary of the people who report to you, and the org chart lists no one "
-                 "reporting to you. If that's wrong, ask your HR or L&D admin to update the org chart.")
+                 "reporting to you. If that's wrong, ask your HR or L&D admin to update the org chart.\n"
+                 "Your team's averages and what your peers are learning: `/learn team`.")
 NOT_FOUND = ("I can't find “{typed}” among the people who report to you. Try their full name, their email "
              "or an @mention.")
 REASON = re.compile(r"\s+(?:because|—|--|-)\s+|:\s+", re.IGNORECASE)

@@ -186,7 +186,8 @@ async def set_goal(coach: Coach, person_id: int, words: str) -> Reply:
         role_id = _match_role(words, roles)
         if role_id is None:
             listed = ", ".join(f"`{k}` ({v})" for k, v in roles.items())
-            return Reply.text(f"I don't know the role “{words}”. Roles: {listed}.")
+            asked = f"I don't know the role “{words}”." if words.strip() else "Which role?"
+            return Reply.text(f"{asked} Roles: {listed}.")
         settings = await session.get(LearnerSettings, person_id)
         assert settings is not None
         settings.goal_role_id = role_id
@@ -212,6 +213,12 @@ async def set_goal(coach: Coach, person_id: int, words: str) -> Reply:
 def _goal_notice(role: str, lines: list[str], summary: str) -> Notice:
     text = f"**Goal: {role}**\n" + "\n".join(lines) + f"\n\n{summary}"
     return Notice(text, [Button("Lesson now", "next", {}, "primary")])
+
+
+async def named_role(coach: Coach, words: str) -> str | None:
+    """The role the words name, as `/learn goal` matches it, or None (then the words may be a topic)."""
+    async with coach.database.session() as session:
+        return _match_role(words, await learning.role_names(session))
 
 
 def _match_role(words: str, roles: dict[str, str]) -> str | None:

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.engine.fitted import load_model
 from bot.exports.csv import team_csv
 from bot.heatmap import heatmap_png
+from bot.ids import as_int
 from bot.mentions import find_report
 from bot.replies import Notice, PersonDetail, Reply, TeamSummary
 from bot.roster import Standing, load_standings
@@ -61,8 +62,7 @@ async def run(coach: Coach, person_id: int, verb: str, args: str) -> Reply:
 
 async def press(coach: Coach, person_id: int, action: str, value: dict[str, Any]) -> Reply:
     """The buttons of the team views; the person a button names is checked against the presser's reports."""
-    target = value.get("p")
-    target = target if isinstance(target, int) and not isinstance(target, bool) else None
+    target = as_int(value.get("p"))
     if action == "team_summary":
         return await summary_reply(coach, person_id)
     if action == "manager_view":

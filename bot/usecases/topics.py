@@ -6,7 +6,7 @@ reorder near-ties. When even the best match is weak, the learner picks from the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -57,10 +57,15 @@ async def learner_preference(coach: Coach, session: AsyncSession,
     return key
 
 
-async def lesson_on_topic(coach: Coach, person_id: int, words: str) -> Reply:
+async def lesson_on_topic(coach: Coach, person_id: int, words: str, *,
+                          otherwise: Callable[[], Awaitable[Reply]] | None = None) -> Reply:
+    """The best lesson on the words; when none matches well, `otherwise` answers (if given) or the closest
+    lessons are offered."""
     async with coach.database.session() as session:
         ctx = await load_learner(session, person_id)
         hits = await find_lessons(coach, session, ctx, words)
+    if not confident(hits) and otherwise is not None:
+        return await otherwise()
     if not confident(hits):
         return no_lesson_found(words, [(hit.doc.lesson_id, hit.doc.title) for hit in hits])
     delivery = await given_lesson(coach, person_id, hits[0].doc.lesson_id, origin="topic")
