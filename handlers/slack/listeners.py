@@ -63,8 +63,9 @@ class SlackListeners:
         learn, team = COMMANDS
         app.command(learn)(self.on_learn)
         app.command(team)(self.on_team)
-        app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self.on_press)
-        app.action(REFLECT_ACTION)(self.on_reflect_button)
+        # Block actions only: a bare action id would also match legacy payloads by their callback_id.
+        app.action({"type": "block_actions", "action_id": re.compile("^" + re.escape(ACTION_PREFIX))})(self.on_press)
+        app.action({"type": "block_actions", "action_id": REFLECT_ACTION})(self.on_reflect_button)
         app.view(SETTINGS_CALLBACK)(self.on_settings)
         app.view(REFLECTION_CALLBACK)(self.on_reflection)
         home_opened, message = EVENTS

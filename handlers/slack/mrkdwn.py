@@ -2,8 +2,9 @@
 
 Replies and lessons are written in Markdown (`**bold**`, `_italic_`, `***both***`, `` `code` ``, fenced
 code, bullet lists, `[links](url)`, `![images](url)` — shown as links —, `# headings`). Slack speaks its own
-dialect and needs `&`, `<` and `>` escaped; this is the one place that converts. `split_text` keeps every piece within a block's limit and breaks at a
-paragraph, then a line, then a word — never inside a word or a link.
+dialect and needs `&`, `<` and `>` escaped; this is the one place that converts. `split_text` keeps every
+piece within a block's limit and breaks at a paragraph, then a line, then a word — never inside a word or
+a link.
 """
 
 from __future__ import annotations
