@@ -141,15 +141,20 @@ class SlackListeners:
     # Modals -----------------------------------------------------------------------------------------------
 
     async def on_settings(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """Saved before acknowledging, so a value to correct is shown on its field in the open modal."""
+        """Saved before acknowledging, so a value to correct is shown on its field in the open modal. Whoever
+        opened the modal is known by their Slack id by now; Slack's profile is asked only for someone who
+        is not, in a hurry (no waiting out a 429: Slack gives up on the answer after 3 seconds)."""
         origin = Origin(user_id=body["user"]["id"], team_id=_team_id(body), via="modal")
         try:
-            person = await self.directory.person(origin.user_id, origin.team_id)
+            person = await self.directory.person(origin.user_id, origin.team_id, hurry=True)
             if person is None or person.id is None:
-                profile = await self.directory.profile(origin.user_id)
+                profile = await self.directory.profile(origin.user_id, hurry=True)
                 await ack(response_action="errors", errors={"days": self.directory.unknown_text(profile)})
                 return
             reply = await self.coach.save_settings(person.id, settings_values(view))
+        except ProfileUnavailable:
+            await ack(response_action="errors", errors={"days": BUSY.text})
+            return
         except SettingsError as exc:
             await ack(response_action="errors", errors={settings_error_block(exc.field): str(exc)})
             return
