@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import logging
 import os
 import signal
 import socket
@@ -227,6 +228,28 @@ async def test_a_failed_attempt_leaves_the_event_to_slacks_next_retry(slack: Sla
                        "ts": "1.1"}, event_id="EvFAILS", retry=1)
     [_, helped] = await slack.fake.wait_for("chat.postMessage", 2, channel=ben.dm)
     assert "/learn progress" in helped.text_of_blocks
+
+
+@sqlite_only
+async def test_at_debug_level_neither_the_bot_token_nor_the_signing_secret_is_logged(
+        slack: SlackServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    ben = slack.person("UBEN")
+    await ben.command("")
+    [lesson] = await slack.fake.wait_for("chat.postMessage", channel=ben.dm)
+    await ben.press(lesson.buttons()[0], lesson)
+    await slack.fake.wait_for("chat.postMessage", 2, channel=ben.dm)  # the answer's result
+    slack.fake.fail("chat.postMessage", 500, times=3)  # failures log their exceptions
+    await ben.say("progress")
+    await slack.settle()
+    await slack.post(_help_command(slack), "application/x-www-form-urlencoded", signature="v0=forged")
+    await slack.settle()
+
+    logged = caplog.text + "".join(repr(r.args) for r in caplog.records)
+    assert "Sending a request - url: POST" in logged and "chat.update" in logged  # the Web API, call by call
+    assert "Slack work failed" in logged and "Traceback" in logged
+    assert BOT_TOKEN not in logged and SIGNING_SECRET not in logged
+    assert BOT_TOKEN.split("-", 1)[1] not in logged and SIGNING_SECRET[:12] not in logged
 
 
 @sqlite_only
