@@ -154,3 +154,6 @@ def test_cli_json_is_parseable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert data["members"][0]["email"] == "a@x.com"
+    assert {c["average_mastery"] for c in data["competencies"]} == {None}, "nobody has answered yet"
+    table = CliRunner().invoke(app, ["report", "team", "m@x.com"])
+    assert table.exit_code == 0 and "no answers yet" in table.output

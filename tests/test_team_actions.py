@@ -9,7 +9,11 @@ import pytest
 from sqlmodel import col, select
 
 from bot.coach import Coach
+from bot.engine.fitted import load_model
+from bot.engine.learner import load_learner
+from bot.engine.next_lesson import plan_in, plan_next
 from bot.replies import TeamSummary
+from bot.usecases.lessons import policy_config
 from store.db import Database
 from store.models import Delivery, Focus, Lesson
 from tests.conftest import Clock
@@ -105,6 +109,23 @@ async def test_a_second_focus_gets_a_lesson_in_its_own_competency(coach: Coach, 
     [safety] = [d for d, competency in queued_now if competency == "safety"]
     assert safety.reason == ("Mia Manager (your manager) asked you to focus on Shop-floor safety: "
                              "“the audit is in May”.")
+
+
+async def test_the_engine_plans_a_lesson_in_a_given_competency(coach: Coach, db: Database, tmp_path: Path) -> None:
+    """`plan_in`: a lesson in the competency asked for, where `plan_next` picks an older, equally urgent one."""
+    ids = await load_sample_org(db, tmp_path)
+    ben, mia = ids["ben@example.com"], ids["mia@example.com"]
+    async with db.session() as session:
+        for competency in ("privacy", "safety"):
+            session.add(Focus(person_id=ben, competency_id=competency, assigned_by=mia, created_at=coach.clock()))
+    async with db.session() as session:
+        ctx, model, config = await load_learner(session, ben), await load_model(session), policy_config(coach)
+        general = await plan_next(session, ctx, model, coach.clock(), config, allow_review=False)
+        safety = await plan_in(session, ctx, model, "safety", config)
+        untargeted = await plan_in(session, ctx, model, "career", config)
+    assert general is not None and general.competency == "privacy"
+    assert safety is not None and safety.competency == "safety" and safety.lesson.competency_id == "safety"
+    assert untargeted is None, "not one of Ben's targets"
 
 
 async def test_a_focus_names_the_level_the_role_asks_for_never_the_learners_goal(coach: Coach, db: Database,

@@ -26,7 +26,7 @@ from store.db import Database
 from store.models import LearnerSettings, Person
 from tests.conftest import Clock
 from tests.support.learner import all_deliveries, answer, delivery_facts, next_card
-from tests.support.org import load_sample_org
+from tests.support.org import load_sample_org, sixty_people
 
 SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -192,16 +192,6 @@ async def test_sixty_people_are_grouped_by_direct_report_one_line_each_and_all_r
     assert buyer["procurement level"] == buyer["procurement mastery"] == "", "no answers yet: no level"
     tried = next(r for r in rows if r["email"] == "p0x1@example.com")
     assert tried["procurement level"] == "0" and 0 <= float(tried["procurement mastery"]) <= 1
-
-
-def sixty_people() -> list[str]:
-    """The org chart of a manager with five leads of eleven buyers each."""
-    lines = ["email,name,manager_email,role,timezone", "boss@example.com,Bea Boss,,people-manager,Europe/Paris"]
-    for lead in range(5):
-        lines.append(f"lead{lead}@example.com,Lead {lead},boss@example.com,team-lead,Europe/Paris")
-        lines += [f"p{lead}x{n}@example.com,Person {lead}x{n:02d},lead{lead}@example.com,buyer,Europe/Paris"
-                  for n in range(11)]
-    return lines
 
 
 async def _last_delivery(coach: Coach, person_id: int) -> int:

@@ -32,7 +32,8 @@ def team_csv(summary: TeamSummary) -> bytes:
     for group in summary.groups:
         for member in group.members:
             e = member.engagement
-            row: list[object] = [group.lead + (" (left)" if group.left else ""), member.name, member.email, e.answered_7, e.answered_30, e.streak_days,
+            lead = group.lead + (" (left)" if group.left else "")
+            row: list[object] = [lead, member.name, member.email, e.answered_7, e.answered_30, e.streak_days,
                                  _time(e.last_active), int(member.quiet), "; ".join(member.falling),
                                  "; ".join(member.focus)]
             for cell in member.cells:  # before a first answer there is no level or mastery, only a target

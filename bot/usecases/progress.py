@@ -103,10 +103,8 @@ def _who_sees(managers: list[Person]) -> str:
     if not managers:
         return "No manager is set for you in the org chart, so no one sees a summary of you."
     first, *above = managers
-    if not above:
-        return f"{first.name} (your manager) sees {MANAGER_SEES}."
-    return (f"{first.name} (your manager) and the managers above them ({', '.join(p.name for p in above)}) each "
-            f"see {MANAGER_SEES}.")
+    also = f" — as do the managers above them ({', '.join(p.name for p in above)}) —" if above else ""
+    return f"{first.name} (your manager) sees{also} {MANAGER_SEES}."
 
 
 def _badge_label(badge: Badge, names: dict[str, str]) -> str:
