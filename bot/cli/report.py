@@ -56,7 +56,8 @@ def team(email: str = typer.Argument(..., help="The manager's email."), as_json:
     for column in ("competency", "average mastery", "below target"):
         table.add_column(column)
     for c in data["competencies"]:
-        table.add_row(c["name"], f"{c['average_mastery']:.0%}", ", ".join(c["below_target"]) or "—")
+        average = "no answers yet" if c["average_mastery"] is None else f"{c['average_mastery']:.0%}"
+        table.add_row(c["name"], average, ", ".join(c["below_target"]) or "—")
     console.print(table)
 
 
