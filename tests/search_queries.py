@@ -1,9 +1,10 @@
-"""Queries for evaluating topic search, written in employees' own words before the search was tuned.
+"""Queries for evaluating topic search, in employees' own words, written before the search was tuned.
 
 Each query comes with the lesson id(s) an L&D author would accept as the top answer. The list alternates:
 even positions (`TUNING`) may be looked at while improving the ranking; odd positions (`HELD_OUT`) are only
-measured, so their score says how the ranking does on words nobody tuned it for. `OFF_TOPIC` are things
-employees ask that the starter pack does not teach: search must not be confident about any of them.
+measured, so their score says how the ranking does on words nobody tuned it for. `FRESH` is a second blind
+set (see its note). `OFF_TOPIC` are things employees ask that the starter pack does not teach: search must
+not be confident about any of them.
 """
 
 from __future__ import annotations
@@ -119,3 +120,42 @@ OFF_TOPIC = [
     "how do I change my payroll bank account",
     "christmas party dress code",
 ]
+
+FRESH = [
+    (q, frozenset(ids.split()))
+    for q, ids in [
+        ("who do I ask before paying for a training course", "procurement-approval-thresholds"),
+        ("supplier invoice came in but we never raised an order", "procurement-no-po-no-pay"),
+        ("got an email saying our supplier moved banks", "procurement-bank-details-change"),
+        ("can i keep the chocolates a supplier sent", "procurement-supplier-gifts"),
+        ("my cousin works for one of the bidders", "procurement-conflict-of-interest"),
+        ("software contract ends soon what do I do", "procurement-contract-renewals"),
+        ("what should I wear on the shop floor", "safety-ppe-area-sign"),
+        ("how to make a machine safe before fixing it", "safety-lockout-tagout-basics"),
+        ("nobody got hurt but it was close", "safety-report-near-miss"),
+        ("unlabelled bottle of liquid in the workshop", "safety-chemical-labels"),
+        ("my supervisor told me to skip the safety check", "safety-stop-work-authority"),
+        ("the caller won't stop cursing", "customer-abusive-caller"),
+        ("customer called back for the third time about the same issue", "customer-promise-what-you-can-keep "
+                                                                          "customer-calm-an-upset-customer"),
+        ("how should I greet callers", "customer-open-the-conversation"),
+        ("text message saying my parcel is waiting, click here", "infosec-spot-phishing"),
+        ("my authenticator app keeps asking me to approve logins", "infosec-unexpected-mfa-prompts"),
+        ("should I use the same password everywhere", "infosec-three-random-words"),
+        ("tablet missing after the conference", "infosec-lost-device"),
+        ("a file I shared is public on the internet", "infosec-check-your-shared-files privacy-lead-breach-first-hour"),
+        ("is a photo of someone personal data", "privacy-what-is-personal-data"),
+        ("old project folders full of employee records", "privacy-retention-clean-up"),
+        ("I emailed everyone in cc instead of bcc", "privacy-spot-a-breach privacy-report-a-mistake"),
+        ("my manager gives me no feedback at all", "feedback-upward feedback-ask-for-feedback"),
+        ("how to give constructive criticism", "feedback-specific-sbi"),
+        ("peer keeps taking credit for my work", "feedback-peer-conversation"),
+        ("what career options do I have", "career-own-your-growth career-goal-role-gaps"),
+        ("my team member wants to leave for a competitor", "career-support-a-move"),
+        ("someone in my team uses a wheelchair, what should I change", "inclusion-adjustment-requests"),
+        ("making my powerpoint accessible", "inclusion-accessible-documents"),
+        ("colleague made a racist joke in a meeting", "inclusion-microaggressions"),
+    ]
+]
+"""Written after the held-out half was measured, before the fixes that measurement prompted: a second blind
+test of those fixes."""
