@@ -10,6 +10,7 @@ from content.body import check_body
 from content.fields import FieldReader
 from content.located_yaml import LocatedDict, LocatedList, YamlSyntaxError, load
 from content.model import CompetencySpec, LessonSpec, Option, PackSpec, Problem, QuestionSpec, RoleSpec
+from content.synonyms import read_synonyms
 
 LESSON_FIELDS = (
     "id", "title", "competency", "level", "format", "minutes", "requires", "tags", "media", "questions",
@@ -36,6 +37,7 @@ def read_pack(folder: Path, problems: list[Problem]) -> PackSpec | None:
                     path=folder, line=fields.line("id"))
     pack.competencies = [c for c in _items(fields, "competencies", _read_competency) if c]
     pack.roles = [r for r in _items(fields, "roles", _read_role) if r]
+    pack.synonyms = read_synonyms(folder, problems)
     for path in sorted(folder.rglob("*.md")):
         if path.name.lower() in NOT_LESSONS or not path.is_file():
             continue

@@ -69,7 +69,7 @@ async def import_packs(session: AsyncSession, packs: list[PackSpec]) -> ImportRe
     report = ImportReport()
     for pack in packs:
         await session.merge(Pack(id=pack.id, title=pack.title, source=str(pack.path.resolve()),
-                                 imported_at=utcnow()))
+                                 imported_at=utcnow(), synonyms=[list(group) for group in pack.synonyms]))
         report.packs.append(pack.id)
     await session.flush()
     for pack in packs:

@@ -107,6 +107,39 @@ EMPLOYEE_QUERIES: list[tuple[str, frozenset[str]]] = [
     ]
 ]
 
+AUDIT = [
+    (q, frozenset(ids.split()))
+    for q, ids in [
+        ('what do I do if I get a phishing email', "infosec-clicked-a-phishing-link infosec-spot-phishing"),
+        ('expense over 5000', "procurement-approval-thresholds"),
+        ('forklift', "safety-forklifts-and-pedestrians"),
+        ('angry customer refund', "customer-calm-an-upset-customer customer-saying-no"),
+        ('how to give feedback to my boss', "feedback-upward"),
+        ('my phone was stolen', "infosec-lost-device"),
+        ('someone asked me to hold the door to the office', "infosec-tailgating"),
+        ('supplier changed their IBAN', "procurement-bank-details-change"),
+        ('I sent an email to the wrong customer with personal details',
+         "privacy-report-a-mistake privacy-spot-a-breach"),
+        ('a vendor invited me to a football match', "procurement-supplier-gifts"),
+        ('my coworker always misses deadlines', "feedback-peer-conversation"),
+        ('how do I ask for a promotion', "career-no-promotion-open career-own-your-growth"),
+        ('customer swearing at me', "customer-abusive-caller"),
+        ('set up two factor authentication', "infosec-turn-on-mfa"),
+        ('do I need gloves and goggles', "safety-ppe-area-sign"),
+        ('colleague removed the safety guard on the press', "safety-bypassed-guard"),
+        ('employee asked for a flexible schedule because of ADHD', "inclusion-adjustment-requests"),
+        ("my friend's company is bidding on our tender", "procurement-conflict-of-interest"),
+        ('customer wants us to delete their data', "privacy-data-subject-requests"),
+        ('chart colors hard to read for colorblind people', "inclusion-colour-contrast"),
+        ('how do I raise a purchase order', "procurement-first-purchase-order procurement-no-po-no-pay"),
+        ('spilled cleaning chemical', "safety-chemical-labels"),
+        ('my report is underperforming', "feedback-coaching-conversation"),
+        ('someone called pretending to be IT asking for my password',
+         "customer-verify-the-caller infosec-ceo-fraud infosec-unexpected-mfa-prompts"),
+    ]
+]
+"""The 24 queries of the search audit that found the misses fixed here (shown while tuning)."""
+
 TUNING = EMPLOYEE_QUERIES[0::2]
 HELD_OUT = EMPLOYEE_QUERIES[1::2]
 

@@ -89,12 +89,22 @@ BROKEN = {
 }
 
 
+SYNONYMS = f"""\
+- [vendor]
+- [the, supplier]
+- vendor
+- [supplier, {"x" * 61}]
+- [buyer, purchaser]
+"""
+
+
 def write_pack(root: Path) -> Path:
     pack = root / "broken"
     pack.mkdir()
     (pack / "pack.yaml").write_text(PACK)
     for name, text in BROKEN.items():
         (pack / name).write_text(text)
+    (pack / "synonyms.yaml").write_text(SYNONYMS)
     return pack
 
 
@@ -133,6 +143,11 @@ def test_every_kind_of_problem_is_reported_with_its_line(tmp_path: Path) -> None
     assert reported(problems, "reflection.md", "needs a 'prompt:'")
     assert reported(problems, "pack.yaml", "role 'buyer' requires undeclared competency 'finance'", 9)
     assert reported(problems, "pack.yaml", "requires 'safety' at level 4", 14)
+    assert reported(problems, "synonyms.yaml", "a synonym group is a list of two or more", 1)
+    assert reported(problems, "synonyms.yaml", "'the' has no word that search uses", 2)
+    assert reported(problems, "synonyms.yaml", "a synonym group is a list of two or more", 3)
+    assert reported(problems, "synonyms.yaml", "a synonym is a word or a phrase of at most 60 characters", 4)
+    assert not any(p.file.name == "synonyms.yaml" and p.line == 5 for p in problems)
     untaught = "needs procurement level 2, but no graded lesson teaches procurement at level 2"
     assert reported(problems, "pack.yaml", untaught, 9)
 
@@ -168,6 +183,7 @@ def test_the_starter_pack_is_valid_and_rich_enough() -> None:
         assert levels == {1, 2, 3}, competency.id
     assert all(len(lesson.questions) >= 2 for lesson in pack.lessons if lesson.graded)
     assert all(lesson.media for lesson in pack.lessons if lesson.format == "video")
+    assert len(pack.synonyms) >= 50 and any(group[:2] == ("supplier", "vendor") for group in pack.synonyms)
 
 
 def test_files_the_reader_cannot_take_are_problems_not_crashes(tmp_path: Path) -> None:
