@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 import Stemmer
 
@@ -32,16 +33,17 @@ STOPWORDS = frozenset(_FILLER.split())
 nothing about the topic, and left in they let any lesson that uses them win."""
 
 _CURRENCY = r"[$€£¥]|\b(?:usd|eur|gbp|chf)\b"
-_AMOUNT = re.compile(
+_TOKEN = re.compile(
+    r"(?P<word>(?!(?:usd|eur|gbp|chf)\b)[^\W\d_][^\W_]*)|"  # most tokens: a word that starts with a letter
     rf"(?:(?P<before>{_CURRENCY})\s?)?(?<![\w.,])"
-    r"(?P<number>\d{1,3}(?:[,.\u00a0\u202f']\d{3})+|\d+)(?:[.,]\d{1,2})?"
+    r"(?P<number>\d{1,3}(?:[,.\u00a0\u202f']\d{3})+|\d+)(?:[.,](?P<cents>\d{1,2}))?"
     r"(?:\s?(?P<scale>k|thousand|million)\b|(?!\w))"
-    rf"(?:\s?(?P<after>{_CURRENCY}|\b(?:dollars?|euros?|pounds?|bucks)\b))?",
+    rf"(?:\s?(?P<after>{_CURRENCY}|\b(?:dollars?|euros?|pounds?|bucks)\b))?"
+    r"|(?P<other>[^\W_]+)",
     re.IGNORECASE,
 )
-"""A number, with thousands separators of any locale ("5,000", "5.000", "5 000"), cents, a "k" or
-"thousand", and a currency before or after it."""
-_WORD = re.compile(r"[^\W_]+")
+"""A word, or a number with thousands separators of any locale ("5,000", "5.000", "5'000", a non-breaking
+space), decimals, a "k" or "thousand", and a currency before or after it."""
 _SCALES = {"k": 1_000, "thousand": 1_000, "million": 1_000_000}
 _STEMMER = Stemmer.Stemmer("english")
 _OWN_STEMS = {
@@ -56,27 +58,26 @@ documents are not "access" rights, a "presentation" is not a "present", "trainin
 def words(text: str) -> list[str]:
     """Lower-cased words without filler, amounts as whole numbers ("$5,000" -> "5000", "#amount")."""
     found: list[str] = []
-    position = 0
-    text = text.lower()
-    for match in _AMOUNT.finditer(text):
-        found += _plain_words(text[position:match.start()])
-        found += _amount_words(match)
-        position = match.end()
-    return found + _plain_words(text[position:])
-
-
-def _plain_words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text) if len(w) > 1 and w not in STOPWORDS]
+    for match in _TOKEN.finditer(text.lower()):
+        word = match.group("word") or match.group("other")
+        if word is None:
+            found += _amount_words(match)
+        elif len(word) > 1 and word not in STOPWORDS:
+            found.append(word)
+    return found
 
 
 def _amount_words(match: re.Match[str]) -> list[str]:
     scale = (match.group("scale") or "").lower()
-    value = int(re.sub(r"\D", "", match.group("number"))) * _SCALES.get(scale, 1)
+    whole = re.sub(r"\D", "", match.group("number"))
+    number = float(f"{whole}.{match.group('cents') or 0}")
+    value = round(number * _SCALES.get(scale, 1))
     if match.group("before") or match.group("after") or scale:
         return [str(value), AMOUNT_TERM]
     return [str(value)] if value >= 10 else []  # "level 1", "step 2": not worth a term
 
 
+@lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     if word.startswith("#") or word.isdigit():
         return word
