@@ -22,16 +22,17 @@ from store import search
 if TYPE_CHECKING:
     from bot.coach import Coach
 
-_INDEXES: dict[str, tuple[tuple[int, int], LessonIndex]] = {}
+_INDEXES: dict[str, tuple[tuple[int, int, str], LessonIndex]] = {}
 """Per database: the catalogue stamp an index was built for, and the index (rebuilt when the stamp moves)."""
 
 
 async def lesson_index(coach: Coach, session: AsyncSession) -> LessonIndex:
-    """The search index of the current catalogue, built once per process and content change."""
+    """The search index of the current catalogue and the packs' synonyms, built once per process and import."""
     stamp = await search.catalogue_stamp(session)
     cached = _INDEXES.get(coach.database.url)
     if cached is None or cached[0] != stamp:
-        cached = _INDEXES[coach.database.url] = (stamp, LessonIndex(await search.lesson_documents(session)))
+        index = LessonIndex(await search.lesson_documents(session), await search.synonym_groups(session))
+        cached = _INDEXES[coach.database.url] = (stamp, index)
     return cached[1]
 
 
