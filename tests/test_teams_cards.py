@@ -11,7 +11,7 @@ import pytest
 
 from bot.replies import AnswerResult, Button, LessonCard, Notice, ProgressView, SettingsForm
 from handlers.slack.modals import settings_modal
-from handlers.teams import cards, lesson_cards, settings_card
+from handlers.teams import cards, files, lesson_cards, settings_card
 from handlers.teams.adaptive import inline, registered, render, renderer, text_blocks
 from handlers.teams.wire import BUDGET, message, wire_size
 
@@ -108,20 +108,24 @@ def test_a_media_url_with_parentheses_opens_as_it_is() -> None:
     assert url not in json.dumps([b.get("text") for b in shown["body"]])  # never through Markdown
 
 
-def test_files_images_inline_and_text_files_as_text() -> None:
+def test_a_picture_that_fits_goes_inline_and_anything_else_is_offered_as_a_file() -> None:
     png = b"\x89PNG\r\n\x1a\nfake"
     [attachment] = cards.file_activity("heatmap.png", png, "image/png").attachments
     assert attachment.content_type == "image/png" and attachment.name == "heatmap.png"
     assert attachment.content_url == "data:image/png;base64," + base64.b64encode(png).decode()
-    [too_big] = cards.file_activity("heatmap.png", png + bytes(cards.INLINE_IMAGE_LIMIT), "image/png").attachments
-    assert too_big.content_type == "application/vnd.microsoft.card.adaptive"
-    assert "too large for a Teams message" in json.dumps(too_big.content)
 
-    rows = "\n".join(["email,name"] + [f"p{i}@example.com,P {i}" for i in range(100)]).encode()
-    [shown] = cards.file_activity("team.csv", rows, "text/csv").attachments
-    lines = [b["text"] for b in shown.content["body"] if b.get("fontType") == "Monospace"]
-    assert lines[:2] == ["email,name", "p0@example.com,P 0"] and len(lines) == cards.FILE_LINES
-    assert "Showing 60 of 101 lines" in shown.content["body"][-1]["text"]
+    # under 24,000 characters of base64 (the old limit), yet over the budget once the message is measured
+    large = png + bytes(17_900)
+    assert len(base64.b64encode(large)) < 24_000
+    [offered] = cards.file_activity("heatmap.png", large, "image/png").attachments
+    assert offered.content_type == files.FILE_CONSENT and offered.name == "heatmap.png"
+    assert offered.content["sizeInBytes"] == len(large)
+    assert offered.content["acceptContext"] == offered.content["declineContext"] == {"name": "heatmap.png",
+                                                                                     "mime": "image/png"}
+    rows = "\ufeff" + "\n".join(["email,name"] + [f"p{i}@example.com,Пётр {i}" for i in range(100)])
+    [csv_offer] = cards.file_activity("team.csv", rows.encode(), "text/csv").attachments
+    assert csv_offer.content_type == files.FILE_CONSENT and "spreadsheet" in csv_offer.content["description"]
+    assert csv_offer.content["sizeInBytes"] == len(rows.encode())
 
 
 @pytest.mark.parametrize("is_manager", [False, True])
