@@ -65,9 +65,6 @@ class Retry:
     attempts: int = 20
     kept: int = 10_000
 
-
-RETRY = Retry()
-
 Resume = Callable[[TurnContext, bool], Awaitable[bool]]
 """Identify the person again in a continued turn (with `welcome` when their install went unanswered);
 False when Teams still can't say who they are."""
@@ -136,6 +133,7 @@ class Contacts:
         outcome: list[bool] = []
 
         async def again(turn_context: TurnContext) -> None:
+            turn_context.activity.channel_data = turn_context.activity.channel_data or {}  # get_member reads it
             outcome.append(await self.resume(turn_context, contact.welcome))
 
         try:

@@ -12,7 +12,6 @@ from bot.assembly import Platforms
 from bot.coach import Coach
 from bot.config import Settings
 from bot.errors import CoachError
-from handlers.teams import members
 from handlers.teams.courier import TeamsCourier
 from handlers.teams.endpoint import ROUTE, messages_handler
 from handlers.teams.members import Retry
@@ -32,6 +31,8 @@ class BotCredentials:
     APP_TENANTID: str
 
 
+BACKOFF = Backoff()
+RETRY = Retry()
 PASSWORDLESS = frozenset({"userassignedmsi"})
 """App types that authenticate without a client secret (a managed identity)."""
 
@@ -64,8 +65,8 @@ def attach_teams(platforms: Platforms, coach: Coach, config: Settings, *, backof
     """Mount the Bot Framework endpoint and register the Teams courier. The warning about a missing app
     id is given when the endpoint is mounted: `coach dispatch` and `coach worker` serve no endpoint."""
     adapter = adapter_for(config)
-    backoff = backoff or Backoff()
-    bot = CoachBot(coach, backoff, adapter, config.microsoft_app_id, retry or members.RETRY)
+    backoff = backoff or BACKOFF
+    bot = CoachBot(coach, backoff, adapter, config.microsoft_app_id, retry or RETRY)
 
     def mount(app: web.Application) -> None:
         if not config.microsoft_app_id:
