@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import csv
 import io
-import json
 from datetime import UTC, datetime
 
 import pytest

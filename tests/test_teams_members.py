@@ -4,36 +4,17 @@ chart", and the install it spoiled is completed in the background once Teams ans
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from datetime import datetime
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from sqlmodel import select
 
-from bot.config import Settings
-from handlers.teams import runtime
-from handlers.teams.members import Retry
-from handlers.teams.posting import Backoff
-from store.db import Database
 from store.models import ChatIdentity
-from tests.support.fake_connector import Call, FakeConnector, TeamsBot, connector, teams, teams_bot
+from tests.support.fake_connector import Call, TeamsBot, connector, quick_teams, teams
 
-__all__ = ["connector", "teams"]  # fixtures
+__all__ = ["connector", "quick_teams", "teams"]  # fixtures
 
 GUS = {"id": "29:gus", "name": "Gus", "email": "gus@example.com"}  # in the org chart by email only
-
-
-@pytest.fixture
-async def quick(db: Database, settings: Settings, clock: Callable[[], datetime], connector: FakeConnector,
-                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[TeamsBot]:
-    """The bot backing off for milliseconds instead of seconds, and retrying failed lookups after a few
-    milliseconds instead of half a minute."""
-    monkeypatch.setattr(runtime, "BACKOFF", Backoff(first=0.001))
-    monkeypatch.setattr(runtime, "RETRY", Retry(first=0.02, longest=0.05, attempts=50))
-    async with teams_bot(db, settings, clock, connector, tmp_path) as bot:
-        bot.connector.members["29:gus"] = GUS
-        yield bot
 
 
 async def _identity(teams: TeamsBot, email: str) -> ChatIdentity | None:
@@ -56,35 +37,38 @@ def _lookups(teams: TeamsBot, after: int) -> list[Call]:
 
 @pytest.mark.parametrize(("status", "html"), [(429, False), (502, True)])  # throttled; a gateway's error page
 async def test_a_failed_lookup_asks_to_try_again_and_the_install_completes_once_teams_answers(
-        quick: TeamsBot, status: int, html: bool) -> None:
-    gus = quick.user("29:gus", "Gus Agent")
-    quick.connector.fail(status, times=1000, method="GET", route="members", html=html)
-    mark = len(quick.connector.calls)
+        quick_teams: TeamsBot, status: int, html: bool) -> None:
+    teams = quick_teams
+    teams.connector.members["29:gus"] = GUS
+    gus = teams.user("29:gus", "Gus Agent")
+    teams.connector.fail(status, times=1000, method="GET", route="members", html=html)
+    mark = len(teams.connector.calls)
     [reply] = await gus.install()
     assert "try again in a minute" in reply.text and "couldn't find you" not in reply.text
-    assert await _identity(quick, "gus@example.com") is None
+    assert await _identity(teams, "gus@example.com") is None
 
-    quick.connector.clear_failures()  # Teams answers again
+    teams.connector.clear_failures()  # Teams answers again
 
-    await _eventually(lambda: any("Hi Gus," in c.text for c in quick.connector.sent(gus.conversation, after=mark)))
+    await _eventually(lambda: any("Hi Gus," in c.text for c in teams.connector.sent(gus.conversation, after=mark)))
     # the background retry found him: the welcome the install owed him
-    identity = await _identity(quick, "gus@example.com")
+    identity = await _identity(teams, "gus@example.com")
     assert identity is not None and identity.external_id == "29:gus"
-    assert identity.address["serviceUrl"] == quick.connector.url
+    assert identity.address["serviceUrl"] == teams.connector.url
     assert identity.address["conversation"]["id"] == gus.conversation  # proactive lessons can reach him
 
-    mark = len(quick.connector.calls)
+    mark = len(teams.connector.calls)
     [again] = await gus.say("help")  # known by his Teams id now: no lookup, however Teams is doing
-    assert "Here's what I can do" in again.text and _lookups(quick, mark) == []
+    assert "Here's what I can do" in again.text and _lookups(teams, mark) == []
 
 
-async def test_only_teams_saying_no_such_member_makes_someone_unknown(quick: TeamsBot) -> None:
-    stranger = quick.user("29:stranger", "Sam Stranger")
-    mark = len(quick.connector.calls)
+async def test_only_teams_saying_no_such_member_makes_someone_unknown(quick_teams: TeamsBot) -> None:
+    teams = quick_teams
+    stranger = teams.user("29:stranger", "Sam Stranger")
+    mark = len(teams.connector.calls)
     [reply] = await stranger.say("learn")
     assert "couldn't find you in the org chart" in reply.text
     await asyncio.sleep(0.2)  # ten times the retry's first wait: a real answer is not asked again
-    assert [c.status for c in _lookups(quick, mark)] == [404]
+    assert [c.status for c in _lookups(teams, mark)] == [404]
 
 
 async def test_people_the_org_chart_lists_by_teams_id_need_no_lookup(teams: TeamsBot) -> None:

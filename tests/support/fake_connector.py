@@ -35,6 +35,9 @@ from bot.assembly import Platforms, attach_platforms
 from bot.coach import Coach
 from bot.config import Settings
 from bot.server import build_app
+from handlers.teams import runtime
+from handlers.teams.members import Retry
+from handlers.teams.posting import Backoff
 from store.db import Database
 from tests.support.org import SAMPLE_ORG, load_sample_org
 
@@ -425,5 +428,16 @@ async def teams_bot(db: Database, settings: Settings, clock: Callable[[], dateti
 async def teams(db: Database, settings: Settings, clock: Callable[[], datetime], connector: FakeConnector,
                 tmp_path: Path) -> AsyncIterator[TeamsBot]:
     """The Teams bot without an app id (unauthenticated, as in local development), on either database."""
+    async with teams_bot(db, settings, clock, connector, tmp_path) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def quick_teams(db: Database, settings: Settings, clock: Callable[[], datetime], connector: FakeConnector,
+                      tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[TeamsBot]:
+    """The Teams bot backing off for milliseconds instead of seconds between attempts, and retrying the
+    member lookups Teams failed after milliseconds instead of half a minute."""
+    monkeypatch.setattr(runtime, "BACKOFF", Backoff(first=0.001))
+    monkeypatch.setattr(runtime, "RETRY", Retry(first=0.02, longest=0.05, attempts=50))
     async with teams_bot(db, settings, clock, connector, tmp_path) as bot:
         yield bot
