@@ -47,8 +47,9 @@ def fit(made: Card) -> list[Card]:
 
 
 def continued(made: Card) -> Block:
-    """The line that heads each later message of a split card: its title, "(continued)"."""
-    title = next((b["text"] for b in made.get("body", []) if b.get("type") == "TextBlock" and b.get("text")), "")
+    """The line that heads each later message of a split card: its heading (up to a dash), "(continued)"."""
+    first = (made.get("body") or [{}])[0]
+    title = first.get("text", "") if first.get("weight") == "Bolder" else ""
     title = _MARKUP.sub("", title.split(" — ")[0]).strip()
     return subtle(f"{title} (continued)" if title else "(continued)")
 

@@ -405,10 +405,10 @@ class TeamsBot:
 
 @asynccontextmanager
 async def teams_bot(db: Database, settings: Settings, clock: Callable[[], datetime], connector: FakeConnector,
-                    workdir: Path, **config: Any) -> AsyncIterator[TeamsBot]:
+                    workdir: Path, *, org: str = ORG, **config: Any) -> AsyncIterator[TeamsBot]:
     """`coach serve`'s HTTP app with Teams enabled, on loopback, with the sample org (plus Hal, known to
-    the org chart only by his AAD object id)."""
-    ids = await load_sample_org(db, workdir, ORG)
+    the org chart only by his AAD object id) or the org chart given."""
+    ids = await load_sample_org(db, workdir, org)
     settings = settings.model_copy(update={"coach_teams": True, **config})
     coach = Coach(db, settings, clock=clock, worker_id="test-worker")
     platforms = attach_platforms(coach, settings)
