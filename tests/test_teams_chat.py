@@ -11,12 +11,19 @@ from sqlmodel import select
 from bot.metrics import REGISTRY
 from store.db import Database
 from store.models import Answer, ChatIdentity, Delivery, LearnerSettings, Lesson, LessonVersion, Question
-from tests.support.fake_connector import AAD_HAL, TENANT, Call, TeamsBot, TeamsUser, connector, submits, teams
+from tests.support.fake_connector import (
+    AAD_HAL,
+    TEAMS_LIMIT,
+    TENANT,
+    Call,
+    TeamsBot,
+    TeamsUser,
+    connector,
+    submits,
+    teams,
+)
 
 __all__ = ["connector", "teams"]  # fixtures: the module's fake connector, the server under test
-
-TEAMS_LIMIT = 28_000
-"""Bytes of an activity that Teams still takes."""
 
 
 async def _identity(db: Database, person_id: int) -> ChatIdentity | None:

@@ -33,6 +33,7 @@ class BotCredentials:
 
 BACKOFF = Backoff()
 RETRY = Retry()
+"""What `attach_teams` uses unless told otherwise (the composition root doesn't; tests shorten them here)."""
 PASSWORDLESS = frozenset({"userassignedmsi"})
 """App types that authenticate without a client secret (a managed identity)."""
 

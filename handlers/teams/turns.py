@@ -2,8 +2,9 @@
 
 Typed words go to `Coach.command`, card submits (an Action.Submit arrives as a message with `value`) to
 `Coach.press`, `Coach.reflect` or `Coach.save_settings`; a button that creates a lesson acts once per card
-it sits on (`bot.once`). Every turn stores the person's conversation reference, so scheduled lessons can
-reach them later (see `courier.py`).
+it sits on (`bot.once`), and so does the answer to a file the coach offered (an invoke, see `files.py`).
+Every turn stores the person's conversation reference, so scheduled lessons can reach them later (see
+`courier.py`); when Teams can't say who someone is just now, `members.py` keeps trying.
 """
 
 from __future__ import annotations
@@ -211,10 +212,12 @@ class CoachBot(ActivityHandler):
         LookupUnavailable when only Teams could say and it can't just now."""
         activity = turn_context.activity
         user = activity.from_property
-        return await self.coach.identify(PLATFORM, user.id, email=lambda: member_email(turn_context, user.id,
-                                                                                        self.backoff),
-                                         alt_id=user.aad_object_id, workspace=_tenant(activity),
-                                         address=_reference(activity))
+
+        async def email() -> str | None:
+            return await member_email(turn_context, user.id, self.backoff)
+
+        return await self.coach.identify(PLATFORM, user.id, email=email, alt_id=user.aad_object_id,
+                                         workspace=_tenant(activity), address=_reference(activity))
 
     async def _once(self, key: str | None, work: Callable[[], Awaitable[None]]) -> None:
         if key is None:
