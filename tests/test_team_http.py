@@ -19,8 +19,9 @@ from bot.team_text import summary_text
 from handlers.teams.cards import cards_for
 from handlers.teams.wire import BUDGET, message, wire_size
 from store.models import Badge, Delivery
-from tests.support.fake_connector import TeamsBot, connector, submits, teams
+from tests.support.fake_connector import TeamsBot, connector, teams
 from tests.support.slack_session import STRANGER, SlackServer, button, slack
+from tests.support.teams_calls import submits
 
 __all__ = ["connector", "slack", "teams"]  # fixtures
 

@@ -11,17 +11,8 @@ from sqlmodel import select
 from bot.metrics import REGISTRY
 from store.db import Database
 from store.models import Answer, ChatIdentity, Delivery, LearnerSettings, Lesson, LessonVersion, Question
-from tests.support.fake_connector import (
-    AAD_HAL,
-    TEAMS_LIMIT,
-    TENANT,
-    Call,
-    TeamsBot,
-    TeamsUser,
-    connector,
-    submits,
-    teams,
-)
+from tests.support.fake_connector import AAD_HAL, TEAMS_LIMIT, TENANT, TeamsBot, TeamsUser, connector, teams
+from tests.support.teams_calls import Call, submits
 
 __all__ = ["connector", "teams"]  # fixtures: the module's fake connector, the server under test
 

@@ -13,7 +13,8 @@ from bot.usecases.team import NOT_A_MANAGER
 from handlers.teams.adaptive import inline
 from handlers.teams.turns import command_for
 from store.models import LearnerSettings, Suggestion
-from tests.support.fake_connector import BOT_ID, TENANT, Call, TeamsBot, connector, submits, teams
+from tests.support.fake_connector import BOT_ID, TENANT, TeamsBot, connector, teams
+from tests.support.teams_calls import Call, submits
 
 __all__ = ["connector", "teams"]  # fixtures
 

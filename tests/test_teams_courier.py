@@ -12,7 +12,8 @@ from sqlmodel import select
 from bot.couriers import Courier, DeliveryError, Recipient
 from bot.usecases.lessons import lesson_now
 from store.models import ChatIdentity, Delivery
-from tests.support.fake_connector import TENANT, TeamsBot, TeamsUser, connector, quick_teams, submits, teams
+from tests.support.fake_connector import TENANT, TeamsBot, TeamsUser, connector, quick_teams, teams
+from tests.support.teams_calls import submits
 
 __all__ = ["connector", "quick_teams", "teams"]  # fixtures
 

@@ -19,7 +19,8 @@ from bot.dispatch import Dispatcher
 from store.db import Database
 from store.models import Delivery
 from tests.conftest import Clock
-from tests.support.fake_connector import Call, FakeConnector, TeamsBot, connector, submits, teams, teams_bot
+from tests.support.fake_connector import FakeConnector, TeamsBot, connector, teams, teams_bot
+from tests.support.teams_calls import Call, submits
 
 __all__ = ["connector", "teams"]  # fixtures
 

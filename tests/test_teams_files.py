@@ -16,18 +16,9 @@ from PIL import Image
 
 from bot.config import Settings
 from store.db import Database
-from tests.support.fake_connector import (
-    FILE_CONSENT,
-    FILE_INFO,
-    Call,
-    FakeConnector,
-    TeamsBot,
-    TeamsUser,
-    connector,
-    teams,
-    teams_bot,
-)
+from tests.support.fake_connector import FakeConnector, TeamsBot, TeamsUser, connector, teams, teams_bot
 from tests.support.org import SAMPLE_ORG
+from tests.support.teams_calls import FILE_CONSENT, FILE_INFO, Call
 
 __all__ = ["connector", "teams"]  # fixtures
 

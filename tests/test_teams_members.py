@@ -10,7 +10,8 @@ import pytest
 from sqlmodel import select
 
 from store.models import ChatIdentity
-from tests.support.fake_connector import Call, TeamsBot, connector, quick_teams, teams
+from tests.support.fake_connector import TeamsBot, connector, quick_teams, teams
+from tests.support.teams_calls import Call
 
 __all__ = ["connector", "quick_teams", "teams"]  # fixtures
 
