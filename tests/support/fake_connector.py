@@ -9,8 +9,8 @@ HTTP call that would otherwise stall the test's event loop.
 
 `TeamsUser` posts correctly shaped activities to the running server, as Teams would for one person in
 their personal chat with the bot (including pressing Allow or Decline on a file consent card), and reads
-back what the bot sent there. `teams_bot` runs that server
-(`build_app` + `attach_platforms` with COACH_TEAMS=1 and no app id) with the sample org loaded.
+back what the bot sent there (`teams_calls`). `teams_bot` runs that server (`build_app` +
+`attach_platforms` with COACH_TEAMS=1 and no app id) with the sample org loaded.
 """
 
 from __future__ import annotations
