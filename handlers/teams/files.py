@@ -122,8 +122,8 @@ async def upload(url: str, data: bytes, backoff: Backoff) -> None:
                     problem = f"OneDrive answered {response.status}"
                     if response.status not in THROTTLED:
                         break
-            except (aiohttp.ClientError, TimeoutError) as error:
-                problem = f"OneDrive unreachable: {error!r}"
+            except (aiohttp.ClientError, TimeoutError) as error:  # the URL is a capability: never logged
+                problem = f"OneDrive unreachable ({type(error).__name__})"
             if attempt < backoff.attempts:
                 await asyncio.sleep(backoff.first * 2 ** (attempt - 1))
     raise UploadFailed(problem)

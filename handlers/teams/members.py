@@ -65,6 +65,7 @@ class Retry:
     attempts: int = 20
     kept: int = 10_000
 
+
 Resume = Callable[[TurnContext, bool], Awaitable[bool]]
 """Identify the person again in a continued turn (with `welcome` when their install went unanswered);
 False when Teams still can't say who they are."""
@@ -90,9 +91,6 @@ class Contacts:
         self._waiting: dict[str, _Contact] = {}
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-
-    def __contains__(self, user_id: object) -> bool:
-        return user_id in self._waiting
 
     def add(self, user_id: str, reference: dict[str, Any], *, welcome: bool) -> None:
         """Retry this person's lookup later (an install still owed its welcome stays owed)."""
