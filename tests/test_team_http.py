@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import csv
 import io
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -18,11 +17,13 @@ from bot.coach import Coach
 from bot.replies import Choice, Engagement, HeatCell, MemberLine, TeamGroup, TeamSummary
 from bot.shoutouts import post_shoutouts
 from bot.team_text import summary_text
-from handlers.teams.team_cards import CARD_BYTES, team_summary_card
+from handlers.teams.cards import cards_for
+from handlers.teams.wire import BUDGET, message, wire_size
 from store.models import Badge, Delivery
-from tests.support.fake_connector import TeamsBot, connector, submits, teams
+from tests.support.fake_connector import TeamsBot, connector, teams
 from tests.support.learner import answer
 from tests.support.slack_session import STRANGER, SlackServer, button, slack
+from tests.support.teams_calls import submits
 
 __all__ = ["connector", "slack", "teams"]  # fixtures
 
@@ -112,7 +113,7 @@ async def test_teams_team_summary_with_its_heatmap_and_buttons(teams: TeamsBot) 
     assert "Your team and you" in peers.text
 
 
-def test_a_team_too_large_for_one_teams_message_shows_group_totals_and_says_so() -> None:
+def test_a_team_too_large_for_one_teams_message_continues_over_several_with_everyone() -> None:
     competencies = [Choice(f"c{i}", f"Competency {i}") for i in range(8)]
     now = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
@@ -125,12 +126,12 @@ def test_a_team_too_large_for_one_teams_message_shows_group_totals_and_says_so()
     summary = TeamSummary("Boss", competencies, groups, grouped=True, listed=True, gaps=[], attention=[],
                           actions=[], text="", as_of=now)
     summary.text = summary_text(summary, now)
-    made = team_summary_card(summary)
-    assert len(json.dumps(made)) <= CARD_BYTES
-    shown = "\n".join(block["text"] for block in made["body"])
-    assert "200 people are more than one Teams message can list" in shown
+    made = cards_for(summary)
+    assert len(made) > 1 and all(wire_size(message(part)) <= BUDGET for part in made)
+    shown = "\n".join(block["text"] for part in made for block in part["body"])
     assert all(f"**Lead {g}'s group: 50 people** — " in shown for g in range(4))
-    assert "Person number" not in shown
+    assert all(f"**Person number {n:03d}**" in shown for n in range(200))
+    assert all(part["body"][0]["text"] == "Your team: 200 people (continued)" for part in made[1:])
 
 
 @SQLITE

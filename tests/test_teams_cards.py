@@ -6,13 +6,26 @@ import base64
 import dataclasses
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pytest
 
-from bot.replies import AnswerResult, Button, LessonCard, Notice, ProgressView, SettingsForm
+from bot.replies import (
+    AnswerResult,
+    Button,
+    CompetencyRow,
+    Engagement,
+    LessonCard,
+    Notice,
+    PeerView,
+    PersonDetail,
+    ProgressView,
+    SettingsForm,
+)
 from handlers.slack.modals import settings_modal
-from handlers.teams import cards, lesson_cards, settings_card
-from handlers.teams.adaptive import inline, registered, render, renderer, text_blocks
+from handlers.teams import cards, files, lesson_cards, settings_card
+from handlers.teams.adaptive import card, inline, registered, render, renderer, text_blocks
+from handlers.teams.fitting import fit
 from handlers.teams.wire import BUDGET, message, wire_size
 
 
@@ -108,20 +121,24 @@ def test_a_media_url_with_parentheses_opens_as_it_is() -> None:
     assert url not in json.dumps([b.get("text") for b in shown["body"]])  # never through Markdown
 
 
-def test_files_images_inline_and_text_files_as_text() -> None:
+def test_a_picture_that_fits_goes_inline_and_anything_else_is_offered_as_a_file() -> None:
     png = b"\x89PNG\r\n\x1a\nfake"
     [attachment] = cards.file_activity("heatmap.png", png, "image/png").attachments
     assert attachment.content_type == "image/png" and attachment.name == "heatmap.png"
     assert attachment.content_url == "data:image/png;base64," + base64.b64encode(png).decode()
-    [too_big] = cards.file_activity("heatmap.png", png + bytes(cards.INLINE_IMAGE_LIMIT), "image/png").attachments
-    assert too_big.content_type == "application/vnd.microsoft.card.adaptive"
-    assert "too large for a Teams message" in json.dumps(too_big.content)
 
-    rows = "\n".join(["email,name"] + [f"p{i}@example.com,P {i}" for i in range(100)]).encode()
-    [shown] = cards.file_activity("team.csv", rows, "text/csv").attachments
-    lines = [b["text"] for b in shown.content["body"] if b.get("fontType") == "Monospace"]
-    assert lines[:2] == ["email,name", "p0@example.com,P 0"] and len(lines) == cards.FILE_LINES
-    assert "Showing 60 of 101 lines" in shown.content["body"][-1]["text"]
+    # under 24,000 characters of base64 (the old limit), yet over the budget once the message is measured
+    large = png + bytes(17_900)
+    assert len(base64.b64encode(large)) < 24_000
+    [offered] = cards.file_activity("heatmap.png", large, "image/png").attachments
+    assert offered.content_type == files.FILE_CONSENT and offered.name == "heatmap.png"
+    assert offered.content["sizeInBytes"] == len(large)
+    assert offered.content["acceptContext"] == offered.content["declineContext"] == {"name": "heatmap.png",
+                                                                                     "mime": "image/png"}
+    rows = "\ufeff" + "\n".join(["email,name"] + [f"p{i}@example.com,Пётр {i}" for i in range(100)])
+    [csv_offer] = cards.file_activity("team.csv", rows.encode(), "text/csv").attachments
+    assert csv_offer.content_type == files.FILE_CONSENT and "spreadsheet" in csv_offer.content["description"]
+    assert csv_offer.content["sizeInBytes"] == len(rows.encode())
 
 
 @pytest.mark.parametrize("is_manager", [False, True])
@@ -176,3 +193,59 @@ def test_a_lesson_that_fits_is_one_card_and_a_long_answer_shown_in_it_is_shorten
     assert wire_size(message(answered)) <= BUDGET
     shown = answered["body"][-1]["text"]
     assert shown.startswith("Your reflection: _ыыы") and shown.endswith("…_")
+
+
+def test_long_options_are_also_listed_numbered_above_their_buttons() -> None:
+    long = "Ask the supplier to split the invoice so each part stays under the threshold"[:75]
+    shown = lesson_cards.lesson(_lesson(options=[Button(long, "answer", {"d": 7, "o": 0}),
+                                                 Button("Finance", "answer", {"d": 7, "o": 1})]))
+    assert [b["text"] for b in shown["body"][-3:]] == ["Which approval?", f"1. {long}", "2. Finance"]
+    assert [a["title"] for a in shown["actions"]] == [long, "Finance"]  # the buttons keep the exact text
+    answered = lesson_cards.lesson(_lesson(options=[Button(long, "answer", {})], chosen=long, correct=False))
+    assert f"1. {long}" not in [b.get("text") for b in answered["body"]]
+    assert "1. Manager" not in [b.get("text") for b in lesson_cards.lesson(_lesson())["body"]]  # short: no list
+
+
+NEXT = Button("Next lesson", "next", {}, "primary")
+NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+
+def _rows(n: int) -> list[CompetencyRow]:
+    return [CompetencyRow(f"c{i}", f"Компетенция номер {i}", 1, 3, 0.4, 5, 2, "role", "объяснение " * 25)
+            for i in range(n)]
+
+
+@pytest.mark.parametrize("item", [
+    ProgressView("Пётр", 3, _rows(90), NOW, "Europe/Berlin", False, "Ваш руководитель видит уровни.", [],
+                 [NEXT]),
+    Notice("\n".join(f"• строка {n} " + "ж" * 90 for n in range(300)), [NEXT]),
+    PersonDetail(1, "Пётр", "p@example.com", "buyer", [], Engagement(1, 2, 3, NOW), [], [], [], [NEXT],
+                 "**Пётр**\n" + "\n".join(f"• строка {n} " + "ж" * 90 for n in range(300))),
+    PeerView(9, [], [], [NEXT], "**Your team and you**\n" + "\n".join(f"• строка {n} " + "ж" * 90
+                                                                      for n in range(300))),
+], ids=["progress", "notice", "person-detail", "peer-view"])
+def test_any_card_too_large_for_a_message_continues_over_several(item: object) -> None:
+    assert wire_size(message(render(item))) > BUDGET
+    made = cards.cards_for(item)
+    assert len(made) > 1 and all(wire_size(message(part)) <= BUDGET for part in made)
+    assert [bool(part.get("actions")) for part in made] == [False] * (len(made) - 1) + [True]
+    shown = [t for part in made for t in _texts(part)]
+    if isinstance(item, ProgressView):
+        assert all(shown.count(f"Компетенция номер {i}") == 1 for i in range(90))  # every row, once
+    else:
+        assert all(sum(t.startswith(f"• строка {n} ") for t in shown) == 1 for n in range(300))
+
+
+def _texts(node: object) -> list[str]:
+    """Every text and title of a card (fact titles included), in order."""
+    if isinstance(node, list):
+        return [t for value in node for t in _texts(value)]
+    if not isinstance(node, dict):
+        return []
+    own = [node[key] for key in ("text", "title") if isinstance(node.get(key), str)]
+    return own + [t for key, value in node.items() if key not in ("text", "title") for t in _texts(value)]
+
+
+def test_a_form_is_never_split_from_its_submit_button() -> None:
+    form = card([{"type": "Input.Text", "id": "text"}, *text_blocks("ж" * 8000)], [{"type": "Action.Submit"}])
+    assert wire_size(message(form)) > BUDGET and fit(form) == [form]

@@ -11,12 +11,10 @@ from sqlmodel import select
 from bot.metrics import REGISTRY
 from store.db import Database
 from store.models import Answer, ChatIdentity, Delivery, LearnerSettings, Lesson, LessonVersion, Question
-from tests.support.fake_connector import AAD_HAL, TENANT, Call, TeamsBot, TeamsUser, connector, submits, teams
+from tests.support.fake_connector import AAD_HAL, TEAMS_LIMIT, TENANT, TeamsBot, TeamsUser, connector, teams
+from tests.support.teams_calls import Call, submits
 
 __all__ = ["connector", "teams"]  # fixtures: the module's fake connector, the server under test
-
-TEAMS_LIMIT = 28_000
-"""Bytes of an activity that Teams still takes."""
 
 
 async def _identity(db: Database, person_id: int) -> ChatIdentity | None:
@@ -228,3 +226,31 @@ async def test_a_lesson_too_large_for_one_teams_message_arrives_in_parts(teams: 
     updated, _ = await ben.press(parts[-1], buttons[0]["data"])
     assert [u.activity_id for u in updated] == [parts[-1].answer_id] and submits(updated[0]) == []
     assert "Your answer:" in updated[0].text and "caption check" not in updated[0].text
+
+
+async def test_six_presses_at_once_grade_once_and_answer_once(teams: TeamsBot) -> None:
+    ben = teams.user("29:ben", "Ben Buyer")
+    [lesson] = await ben.say("learn purchase order")
+    buttons = submits(lesson)
+    mark = len(teams.connector.calls)
+    await asyncio.gather(*(ben.press(lesson, buttons[n % len(buttons)]["data"]) for n in range(6)))
+    results = [c for c in teams.connector.sent(ben.conversation, after=mark)
+               if "Right!" in c.text or "Not quite" in c.text]
+    assert len(results) == 1
+    async with teams.db.session() as session:
+        answers = (await session.exec(select(Answer).where(Answer.delivery_id == buttons[0]["data"]["value"]["d"]))
+                   ).all()
+    assert len(answers) == 1
+
+
+async def test_a_button_naming_an_id_no_row_can_have_is_stale(teams: TeamsBot) -> None:
+    """Ids are 32-bit columns (PostgreSQL refuses anything larger): such a value is a stale or forged button."""
+    ben, mia = teams.user("29:ben", "Ben Buyer"), teams.user("29:mia", "Mia Manager")
+    for user, value in ((ben, {"action": "answer", "value": {"d": 2**31, "o": 0}}),
+                        (ben, {"action": "reflect", "value": {"d": 2**63}, "text": "I will"}),
+                        (ben, {"action": "feedback", "value": {"d": -(2**31) - 1, "r": "too_hard"}}),
+                        (mia, {"action": "team_nudge", "value": {"p": 10**30}})):
+        mark = len(teams.connector.calls)
+        assert await user.post(user.activity("message", value=value)) == 200
+        [reply] = teams.connector.sent(user.conversation, after=mark)
+        assert "no longer active" in reply.text, value

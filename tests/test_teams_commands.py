@@ -13,7 +13,8 @@ from bot.usecases.team import NOT_A_MANAGER
 from handlers.teams.adaptive import inline
 from handlers.teams.turns import command_for
 from store.models import LearnerSettings, Suggestion
-from tests.support.fake_connector import BOT_ID, TENANT, Call, TeamsBot, connector, submits, teams
+from tests.support.fake_connector import BOT_ID, TENANT, TeamsBot, connector, teams
+from tests.support.teams_calls import Call, submits
 
 __all__ = ["connector", "teams"]  # fixtures
 
@@ -151,3 +152,23 @@ async def test_manager_summary_and_refusal(teams: TeamsBot) -> None:
     for typed in ("team", "/team", "team mia@example.com"):
         [refusal] = await ben.say(typed)
         assert refusal.text == inline(NOT_A_MANAGER), typed
+
+
+@pytest.mark.parametrize(("typed", "shows"), [
+    ("/learn settings", "Your lesson settings"),
+    ("/learn pause", "Paused"),
+    ("/learn resume", "not paused"),
+    ("/learn goal buyer", "Goal: Buyer"),
+    ("/learn suggest a lesson on pivot tables", "Thanks"),
+])
+async def test_learn_subcommands_typed_with_the_slash(teams: TeamsBot, typed: str, shows: str) -> None:
+    fay = teams.user("29:fay", "Fay Newhire")
+    teams.connector.members["29:fay"] = {"id": "29:fay", "email": "fay@example.com"}
+    [reply] = await fay.say(typed)
+    assert shows in reply.text, reply.text
+    if typed.startswith("/learn suggest"):
+        async with teams.db.session() as session:
+            suggestion = (await session.exec(select(Suggestion))).one()
+        assert suggestion.text == "a lesson on pivot tables" and suggestion.person_id == teams.ids["fay@example.com"]
+    if typed == "/learn settings":
+        assert {"Input.ChoiceSet", "Input.Time", "Input.Toggle"} <= _card_types(reply)

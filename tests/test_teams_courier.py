@@ -12,9 +12,10 @@ from sqlmodel import select
 from bot.couriers import Courier, DeliveryError, Recipient
 from bot.usecases.lessons import lesson_now
 from store.models import ChatIdentity, Delivery
-from tests.support.fake_connector import TENANT, TeamsBot, TeamsUser, connector, submits, teams
+from tests.support.fake_connector import TENANT, TeamsBot, TeamsUser, connector, quick_teams, teams
+from tests.support.teams_calls import submits
 
-__all__ = ["connector", "teams"]  # fixtures
+__all__ = ["connector", "quick_teams", "teams"]  # fixtures
 
 
 async def _installed(teams: TeamsBot, user_id: str, email: str) -> tuple[TeamsUser, Recipient, Courier]:
@@ -97,3 +98,46 @@ async def test_a_lesson_sent_in_parts_is_recorded_by_its_question(teams: TeamsBo
     parts = teams.connector.sent(ben.conversation, after=mark)
     assert len(parts) > 1 and submits(parts[-1]) and not any(submits(part) for part in parts[:-1])
     assert sent.message_ref == {"activity_id": parts[-1].answer_id, "conversation_id": ben.conversation}
+
+
+@pytest.mark.parametrize("status", [412, 504])
+async def test_412_and_504_are_retried_like_throttling(teams: TeamsBot, status: int) -> None:
+    ben, recipient, courier = await _installed(teams, "29:ben", "ben@example.com")
+    reply = await lesson_now(teams.coach, recipient.person_id, origin="scheduled")
+    mark = len(teams.connector.calls)
+    teams.connector.fail(status, times=2, retry_after="0")
+    sent = await courier.send(recipient, reply)
+    attempts = teams.connector.attempts(ben.conversation, after=mark)
+    assert [c.status for c in attempts] == [status, status, 200]
+    assert sent.message_ref["activity_id"] == attempts[-1].answer_id
+
+
+async def test_a_gateway_error_page_is_retried_then_handed_to_the_dispatcher(quick_teams: TeamsBot) -> None:
+    """A proxy in front of the connector answering with HTML (which the SDK can't even read) is an outage
+    like a 502 in JSON: retried, then handed back with a delay — proactive and interactive alike."""
+    teams = quick_teams
+    ben, recipient, courier = await _installed(teams, "29:ben", "ben@example.com")
+    reply = await lesson_now(teams.coach, recipient.person_id, origin="scheduled")
+    mark = len(teams.connector.calls)
+    teams.connector.fail(502, times=1, html=True)
+    await courier.send(recipient, reply)
+    assert [c.status for c in teams.connector.attempts(ben.conversation, after=mark)] == [502, 200]
+
+    mark = len(teams.connector.calls)
+    teams.connector.fail(502, times=10, html=True)
+    with pytest.raises(DeliveryError) as failing:
+        await courier.send(recipient, reply)
+    assert failing.value.retry_after is not None and not failing.value.permanent
+    assert len(teams.connector.attempts(ben.conversation, after=mark)) == 4  # Backoff.attempts
+
+    teams.connector.clear_failures()
+    teams.connector.fail(502, times=1, html=True)
+    [lesson] = await ben.say("learn")
+    assert submits(lesson) and "Sorry" not in lesson.text
+
+    teams.connector.fail(502, times=10, html=True)
+    assert await ben.say("learn purchase order") == []
+    async with teams.db.session() as session:
+        [delivery] = (await session.exec(select(Delivery).where(Delivery.origin == "topic"))).all()
+    assert delivery.status == "pending" and delivery.claimed_by is None  # not stuck in `sending` for a lease
+    assert delivery.due_at > teams.coach.clock() and "not JSON" in (delivery.last_error or "")

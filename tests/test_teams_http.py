@@ -11,14 +11,21 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import jwt
 import pytest
+from aiohttp.test_utils import TestServer
 from botframework.connector.auth import ChannelValidation
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from pydantic import SecretStr
 
+from bot.assembly import attach_platforms
+from bot.coach import Coach
 from bot.config import Settings
+from bot.errors import CoachError
+from bot.server import build_app
+from handlers.teams.endpoint import ROUTE
 from store.db import Database
 from tests.support.fake_connector import FakeConnector, TeamsBot, connector, teams, teams_bot
 
@@ -39,7 +46,13 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
     ({"drop": "serviceUrl"}, "application/json", 400),
     ({"serviceUrl": "file:///etc/passwd"}, "application/json", 400),
     ({"timestamp": "not a time"}, "application/json", 400),
+    ({"conversation": {"id": "", "conversationType": "personal"}}, "application/json", 400),
+    ({"from": {"id": " "}}, "application/json", 400),
+    (b'{"type": "message", "text": "caf\xe9"}', "application/json", 400),  # Latin-1, not UTF-8
     ({}, "text/plain", 415),
+    ({}, "application/x-notjson", 415),
+    ({}, "application/json; charset=bogus", 415),
+    ({}, "application/json; charset=utf-16", 415),
 ])
 async def test_malformed_activities_are_refused_with_4xx(teams: TeamsBot, body: Any, content_type: str,
                                                          status: int) -> None:
@@ -62,6 +75,58 @@ async def test_deeply_nested_activities_never_fail_the_server(teams: TeamsBot, d
     nested = activity[:-1] + ', "entities": [{"type": "x", "deep": ' + "[" * depth + "]" * depth + "}]}"
     assert await cara.post(nested) == status
     assert len(teams.connector.sent(cara.conversation)) == (status == 200)
+
+
+async def test_a_utf8_body_with_its_charset_named_is_read(teams: TeamsBot) -> None:
+    ben = teams.user("29:ben")
+    ben.conversation += "-charset"  # the module's connector is shared: keep Ben's own chat untouched
+    body = json.dumps(ben.activity("message", text="help"), ensure_ascii=False).encode()
+    assert await ben.post(body, content_type="application/json; charset=UTF-8") == 200
+    assert "Here's what I can do" in teams.connector.sent(ben.conversation)[-1].text
+
+
+@pytest.mark.parametrize("entities", [[{}], [{"type": "mention"}], [{"type": "mention", "mentioned": None}],
+                                      [{"type": "mention", "mentioned": {"id": None}}], [{"type": 7, "text": 1}]])
+async def test_malformed_entities_are_ignored_not_a_failed_turn(teams: TeamsBot, entities: list) -> None:
+    ben = teams.user("29:ben")
+    ben.conversation += "-entities"
+    [reply] = await ben.say("help", entities=entities)
+    assert "Here's what I can do" in reply.text
+
+
+async def test_the_endpoint_exists_only_where_teams_is_configured(db: Database, settings: Settings) -> None:
+    async def status(config: Settings) -> int:
+        coach = Coach(db, config)
+        server = TestServer(build_app(db, attach_platforms(coach, config).mounts), host="127.0.0.1")
+        await server.start_server()
+        try:
+            async with aiohttp.ClientSession() as http, http.post(server.make_url(ROUTE), json={}) as response:
+                return response.status
+        finally:
+            await server.close()
+
+    assert await status(settings) == 404  # neither COACH_TEAMS nor an app id
+    with_id = settings.model_copy(update={"microsoft_app_id": APP_ID,
+                                          "microsoft_app_password": SecretStr("not-a-real-password")})
+    assert await status(with_id) == 400  # an app id alone turns Teams on (the body is checked first)
+
+
+def test_an_app_id_without_its_password_is_refused_at_start(db: Database, settings: Settings) -> None:
+    with pytest.raises(CoachError, match="MICROSOFT_APP_PASSWORD is not"):
+        attach_platforms(Coach(db, settings), settings.model_copy(update={"microsoft_app_id": APP_ID}))
+    managed = settings.model_copy(update={"microsoft_app_id": APP_ID, "microsoft_app_type": "UserAssignedMSI",
+                                          "microsoft_app_tenant_id": "tenant-0001"})
+    assert "teams" in attach_platforms(Coach(db, managed), managed).couriers  # a managed identity needs none
+
+
+def test_the_warning_about_no_authentication_is_given_only_where_the_endpoint_is_served(
+        db: Database, settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    config = settings.model_copy(update={"coach_teams": True})
+    platforms = attach_platforms(Coach(db, config), config)  # what coach dispatch and coach worker do
+    assert "teams" in platforms.couriers
+    assert not any("WITHOUT authentication" in r.getMessage() for r in caplog.records)
+    build_app(db, platforms.mounts)  # what coach serve does
+    assert any("WITHOUT authentication" in r.getMessage() for r in caplog.records)
 
 
 async def test_without_an_app_id_requests_are_accepted_and_a_warning_logged(

@@ -36,6 +36,7 @@ def test_the_package_holds_a_filled_manifest_and_real_icons(tmp_path: Path) -> N
     assert manifest["developer"]["privacyUrl"] == "https://coach.example.com/privacy"
     assert "${{" not in json.dumps(manifest)
     assert manifest["bots"][0]["scopes"] == ["personal"]
+    assert manifest["bots"][0]["supportsFiles"] is True  # without it Teams shows no file consent cards
 
     color = image.imread(io.BytesIO(archive.read("color.png")))
     outline = image.imread(io.BytesIO(archive.read("outline.png")))
@@ -69,4 +70,9 @@ def test_bad_values_get_a_sentence_not_a_traceback(tmp_path: Path) -> None:
     result = runner.invoke(app, ["teams", "package", "--app-id", APP_ID, "--domain", "https://coach.example.com/",
                                  "--out", str(tmp_path / "x.zip")])
     assert result.exit_code == 1 and "is not a host name" in result.output
+    result = runner.invoke(app, ["teams", "package", "--app-id", APP_ID, "--developer", "L&D " * 9,
+                                 "--out", str(tmp_path / "x.zip")])
+    assert result.exit_code == 1 and "1 to 32 characters" in result.output
     assert not (tmp_path / "x.zip").exists()
+    manifest, _ = _package(tmp_path, "--developer", "Людмила из отдела обучения и раз")  # 32: Teams takes it
+    assert manifest["developer"]["name"] == "Людмила из отдела обучения и раз"

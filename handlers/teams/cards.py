@@ -1,8 +1,10 @@
 """The coach's replies as Adaptive Cards: one renderer per `bot.replies` type, registered by type, and
 the messages (activities) that carry them.
 
-Lessons are rendered, and split across messages when too large for one, in `lesson_cards`. Modules that
-render further reply types are imported at the bottom, so importing this module registers every card.
+Every card is measured as it will go on the wire: one too large for a Teams message is spread over
+several (`fitting`; lessons, whose question must stay in the last, in `lesson_cards`). Files go inline
+when they fit or through Teams' file consent (`files`). Modules that render further reply types are
+imported at the bottom, so importing this module registers every card.
 """
 
 from __future__ import annotations
@@ -27,11 +29,11 @@ from handlers.teams.adaptive import (
     subtle,
     text_blocks,
 )
+from handlers.teams.files import offer
+from handlers.teams.fitting import fit
 from handlers.teams.lesson_cards import lesson_cards
-from handlers.teams.wire import message
+from handlers.teams.wire import BUDGET, message, wire_size
 
-FILE_LINES = 60
-FILE_CHARS = 20_000  # Teams refuses messages over about 28 KB
 VERDICT = {True: "✅ **Right!**", False: "❌ **Not quite.**"}
 
 
@@ -94,48 +96,33 @@ def _local(moment: Any, zone: str) -> str:
     return moment.astimezone(tz).strftime("%a %d %b, %H:%M") + f" ({zone})"
 
 
+def cards_for(item: Any) -> list[Card]:
+    """The cards of one reply item, each within a message: one, or several for an item too large for one
+    (a lesson keeps its question in the last, which an answer updates)."""
+    if isinstance(item, LessonCard):
+        return lesson_cards(item)
+    return fit(render(item))
+
+
 def activity_for(item: Any) -> Activity:
-    """One reply item as a message carrying its card."""
+    """A small reply item (a notice) as one message carrying its card."""
     return message(render(item))
 
 
 def activities_for(item: Any) -> list[Activity]:
-    """The messages of one reply item: one, or several for a lesson too large for one (its question last)."""
-    if isinstance(item, LessonCard):
-        return [message(made) for made in lesson_cards(item)]
-    return [activity_for(item)]
-
-
-INLINE_IMAGE_LIMIT = 24_000
-"""Base64 characters of an inline image; Teams refuses activities of about 28 KB and more."""
+    """The messages of one reply item, in order."""
+    return [message(made) for made in cards_for(item)]
 
 
 def file_activity(name: str, data: bytes, mime: str) -> Activity:
-    """A file of a reply. Images go inline (Teams shows them in the chat). A bot can't drop other files
-    into a Teams chat without OneDrive consent, so text files (a CSV export) are shown as text to copy,
-    cut at what fits in one message."""
+    """The message that brings a file of a reply: a picture that fits in a message inline (Teams shows it
+    in the chat), anything else — a large team's heatmap, a CSV — as an offer to save it (`files`)."""
     if mime.startswith("image/"):
-        encoded = base64.b64encode(data).decode()
-        if len(encoded) <= INLINE_IMAGE_LIMIT:
-            url = f"data:{mime};base64,{encoded}"
-            return MessageFactory.attachment(Attachment(content_type=mime, content_url=url, name=name))
-        return message(card([
-            heading(f"📎 {name}"),
-            subtle("This picture is too large for a Teams message; the summary above shows the same levels."),
-        ]))
-    text = data.decode("utf-8", errors="replace") if mime.startswith("text/") else ""
-    lines = text.splitlines()
-    shown = lines[:FILE_LINES]
-    while shown and len("\n".join(shown)) > FILE_CHARS:
-        shown.pop()
-    body = [heading(f"📎 {name}")]
-    body += [{"type": "TextBlock", "text": line, "fontType": "Monospace", "wrap": True, "spacing": "None"}
-             for line in shown]
-    if len(shown) < len(lines) or not text:
-        body.append(subtle(f"Showing {len(shown)} of {len(lines)} lines: the whole file is too big for a Teams "
-                           "message. Your L&D admin can give you all of it."
-                           if text else "This file can't be shown in Teams; your L&D admin can give it to you."))
-    return message(card(body, wide=True))
+        url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+        shown = MessageFactory.attachment(Attachment(content_type=mime, content_url=url, name=name))
+        if wire_size(shown) <= BUDGET:
+            return shown
+    return offer(name, data, mime)
 
 
 def update_for(item: Any, activity_id: str) -> Activity:

@@ -2,8 +2,9 @@
 
 The stock `CloudAdapter.process` answers 500 to malformed JSON or an activity without `from`, and 500 to
 a token signed by a key it doesn't know; it also serialises invoke bodies twice (botbuilder 4.17.1).
-So the request is validated here (400), authenticated through the SDK here (401, or 503 when the signing
-keys can't be fetched), and only then handed to `process_activity`; its result is written back as is.
+So the request is validated here (415 for anything but UTF-8 JSON, 400 for a body that is not an activity
+with a sender and a conversation), authenticated through the SDK here (401, or 503 when the signing keys
+can't be fetched), and only then handed to `process_activity`; its result is written back as is.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 ROUTE = "/api/messages"
 REQUIRED_OBJECTS = ("from", "conversation")
+JSON = "application/json"
+UTF8 = frozenset({"utf-8", "utf8"})
+"""JSON travels in UTF-8 (RFC 8259); the body is decoded here, so a bogus charset can't fail the server."""
 
 
 def problem(body: Any) -> str | None:
@@ -35,7 +39,8 @@ def problem(body: Any) -> str | None:
     if not isinstance(body.get("type"), str) or not body["type"]:
         return "the activity has no type"
     for field in REQUIRED_OBJECTS:
-        if not isinstance(body.get(field), dict) or not isinstance(body[field].get("id"), str):
+        if not isinstance(body.get(field), dict) or not isinstance(body[field].get("id"), str) \
+                or not body[field]["id"].strip():
             return f"the activity has no {field}.id"
     service_url = body.get("serviceUrl")
     if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
@@ -57,10 +62,12 @@ def messages_handler(adapter: CloudAdapter, bot: Bot) -> Any:
 
 
 async def _answer(request: web.Request, adapter: CloudAdapter, bot: Bot) -> web.Response:
-    if "json" not in request.content_type:
-        return _refuse(415, "send the activity as application/json")
+    if request.content_type != JSON or (request.charset or "utf-8").lower() not in UTF8:
+        return _refuse(415, "send the activity as application/json in UTF-8")
     try:
-        body = json.loads(await request.text())
+        body = json.loads((await request.read()).decode("utf-8"))
+    except UnicodeDecodeError:
+        return _refuse(400, "the body is not valid UTF-8")
     except ValueError:
         return _refuse(400, "the body is not valid JSON")
     except RecursionError:

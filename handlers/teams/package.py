@@ -18,6 +18,8 @@ ICONS = ("color.png", "outline.png")
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
 NOWHERE = "https://localhost/"
+DEVELOPER_NAME = 32
+"""Characters Teams' manifest schema allows for `developer.name`; a longer one fails the upload."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,10 @@ def manifest(details: AppDetails) -> dict[str, Any]:
     if not GUID.match(details.app_id):
         raise CoachError(f"'{details.app_id}' is not an app id: use the Microsoft App ID of your Azure Bot, "
                          "a GUID like 6f0c7a52-4d1e-4c39-9a4b-2f5e8d7c1b00")
+    developer = details.developer.strip()
+    if not 0 < len(developer) <= DEVELOPER_NAME:
+        raise CoachError(f"--developer must be 1 to {DEVELOPER_NAME} characters (Teams' limit for the "
+                         f"publisher's name), not {len(developer)}: '{developer}'")
     if details.domain and not HOST.match(details.domain):
         raise CoachError(f"'{details.domain}' is not a host name: give the host of your messaging endpoint, "
                          "e.g. coach.example.com (no https://, no path)")
@@ -50,7 +56,7 @@ def manifest(details: AppDetails) -> dict[str, Any]:
     for name, url in links.items():
         if not url.startswith("https://"):
             raise CoachError(f"the {name.split('_')[0].lower()} link must start with https:// (got {url})")
-    values = {"APP_ID": details.app_id.lower(), "DEVELOPER_NAME": details.developer, **links}
+    values = {"APP_ID": details.app_id.lower(), "DEVELOPER_NAME": developer, **links}
     text = (MANIFEST / "manifest.json").read_text(encoding="utf-8")
     for name, value in values.items():
         text = text.replace("${{" + name + "}}", json.dumps(value)[1:-1])

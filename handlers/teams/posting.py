@@ -1,10 +1,11 @@
 """Calls to the Bot Framework connector, with the backoff Teams asks for and errors the coach understands.
 
-Teams throttles with 429 (and 412/502/503/504 under load). The SDK's HTTP layer (msrest on requests)
-retries some 5xx answers by itself but never a 429 or a 412, so each call here is retried with a short,
-bounded backoff that honours `Retry-After`; when the wait would be longer, or the attempts run out, the call
-ends in a `DeliveryError(retry_after=…)` and the dispatcher tries again later — nothing is lost. Only
-the retries made here are counted here; whoever gets the error counts the failure.
+Teams throttles with 429 (and 412/502/503/504 under load; a proxy in front of it may answer with an HTML
+page instead of JSON). The SDK's HTTP layer (msrest on requests) retries some 5xx answers by itself but
+never a 429 or a 412, so each call here is retried with a short, bounded backoff that honours
+`Retry-After`; when the wait would be longer, or the attempts run out, the call ends in a
+`DeliveryError(retry_after=…)` and the dispatcher tries again later — nothing is lost. Only the retries
+made here are counted here; whoever gets the error counts the failure.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
-from msrest.exceptions import ClientRequestError, HttpOperationError
+from msrest.exceptions import ClientRequestError, DeserializationError, HttpOperationError
 
 from bot.couriers import DeliveryError
 from bot.metrics import SEND_FAILURES
@@ -60,7 +61,9 @@ def status_of(error: HttpOperationError) -> int:
 
 
 async def with_backoff(call: Callable[[], Awaitable[T]], backoff: Backoff) -> T:
-    """Run one connector call; retry throttling inline while the waits are short."""
+    """Run one connector call; retry throttling inline while the waits are short. An answer that is not
+    JSON at all (a proxy's or gateway's HTML 502 page, which msrest cannot even read) is an outage of the
+    same kind and is retried the same way."""
     attempt = 0
     while True:
         attempt += 1
@@ -70,13 +73,19 @@ async def with_backoff(call: Callable[[], Awaitable[T]], backoff: Backoff) -> T:
             status = status_of(error)
             if status not in THROTTLED:
                 raise DeliveryError(f"Teams answered {status}: {error}", permanent=status in GONE) from error
-            wait = retry_after(error)
-            wait = backoff.first * 2 ** (attempt - 1) if wait is None else wait
-            if attempt >= backoff.attempts or wait > backoff.longest:
-                raise DeliveryError(f"Teams is throttling ({status})", retry_after=wait) from error
-            SEND_FAILURES.labels("teams", "retried").inc()
-            log.info("Teams answered %s; retrying in %.1fs (attempt %d of %d)", status, wait, attempt,
-                     backoff.attempts)
-            await asyncio.sleep(wait)
+            await _pause(attempt, retry_after(error), backoff, f"Teams is throttling ({status})", error)
+        except DeserializationError as error:
+            await _pause(attempt, None, backoff, f"Teams answered with a page that is not JSON ({error})", error)
         except ClientRequestError as error:
             raise DeliveryError(f"Teams connector unreachable: {error}", retry_after=UNREACHABLE_RETRY) from error
+
+
+async def _pause(attempt: int, asked: float | None, backoff: Backoff, reason: str, error: Exception) -> None:
+    """Wait before the next attempt (`asked` by Retry-After, else doubling), or hand the retry to the
+    dispatcher when the attempts are used up or Teams asks for a longer pause than is worth waiting here."""
+    wait = backoff.first * 2 ** (attempt - 1) if asked is None else asked
+    if attempt >= backoff.attempts or wait > backoff.longest:
+        raise DeliveryError(reason, retry_after=wait) from error
+    SEND_FAILURES.labels("teams", "retried").inc()
+    log.info("%s; retrying in %.1fs (attempt %d of %d)", reason, wait, attempt, backoff.attempts)
+    await asyncio.sleep(wait)

@@ -1,41 +1,39 @@
 """The people views as Adaptive Cards: the manager's team summary, one report in detail, the learner's team.
 
 Their wording comes from `bot.team_text` (the same on every platform). Teams refuses a message over about
-28 KB, so a team too large to list person by person in one card is shown with each group's totals and
-says so; the heatmap image sent with it has everyone, and `team export` gives the spreadsheet.
+28 KB, so a view too large for one message — a team summary listing a hundred people — continues over as
+many messages as it needs (`fitting`), every person listed, its buttons under the last part. The heatmap
+that comes with a summary is shown in the chat when it fits in a message, and offered as a file when not
+(`files`).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from typing import Any
 
 from bot.replies import Button, PeerView, PersonDetail, TeamSummary
-from bot.team_text import summary_text
-from handlers.teams.adaptive import Card, card, heading, renderer, submit, text_blocks
+from handlers.teams.adaptive import Card, action_set, card, heading, renderer, submit, text_blocks
 
-CARD_BYTES = 24_000
-"""Leave room under Teams' ~28 KB for the message envelope."""
-TOO_MANY = ("{n} people are more than one Teams message can list: each group shows its totals. The heatmap "
-            "image has everyone, and **team export** gives the whole summary as a spreadsheet.")
+GROUP_BUTTONS_PER_ROW = 5
+"""Teams shows at most about six buttons side by side; the groups' Show buttons go in rows of five."""
 
 
-def _titled(text: str, buttons: list[Button]) -> Card:
-    """The first line as the card's heading, the rest as text, the buttons as Action.Submit."""
+def _titled(text: str, buttons: list[Button], *, more: list[Button] | None = None) -> Card:
+    """The first line as the card's heading, the rest as text, `more` as rows of buttons under it, the
+    buttons as Action.Submit."""
     title, _, rest = text.partition("\n")
     body: list[dict[str, Any]] = [heading(title)]
     body += text_blocks(rest)
+    extra = more or []
+    body += [action_set(extra[at:at + GROUP_BUTTONS_PER_ROW]) for at in range(0, len(extra), GROUP_BUTTONS_PER_ROW)]
     return card(body, [submit(b) for b in buttons], wide=True)
 
 
 @renderer(TeamSummary)
 def team_summary_card(summary: TeamSummary) -> Card:
-    made = _titled(summary.text, summary.actions)
-    if summary.listed and summary.as_of is not None and len(json.dumps(made)) > CARD_BYTES:
-        compact = dataclasses.replace(summary, listed=False, note=TOO_MANY.format(n=summary.people))
-        made = _titled(summary_text(compact, summary.as_of), summary.actions)
-    return made
+    """A grouped summary (one line per group) gets each group's Show button, which opens it person by person."""
+    shows = [] if summary.listed else [group.show for group in summary.groups if group.show is not None]
+    return _titled(summary.text, summary.actions, more=shows)
 
 
 @renderer(PersonDetail)

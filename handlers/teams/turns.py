@@ -2,8 +2,9 @@
 
 Typed words go to `Coach.command`, card submits (an Action.Submit arrives as a message with `value`) to
 `Coach.press`, `Coach.reflect` or `Coach.save_settings`; a button that creates a lesson acts once per card
-it sits on (`bot.once`). Every turn stores the person's conversation reference, so scheduled lessons can
-reach them later (see `courier.py`).
+it sits on (`bot.once`), and so does the answer to a file the coach offered (an invoke, see `files.py`).
+Every turn stores the person's conversation reference, so scheduled lessons can reach them later (see
+`courier.py`); when Teams can't say who someone is just now, `members.py` keeps trying.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ import html
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
-from botbuilder.core.teams import TeamsInfo
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount
-from msrest.exceptions import ClientException
 
 from bot.coach import Coach
 from bot.couriers import DeliveryError
@@ -28,7 +29,9 @@ from bot.once import LESSON_ACTIONS, Once
 from bot.replies import AnswerResult, LessonCard, Notice, Reply
 from bot.usecases.preferences import SettingsError
 from handlers.teams.cards import activity_for, all_messages, update_for
+from handlers.teams.files import CONSENT, ConsentAnswer, answer_consent, consent_answer
 from handlers.teams.lesson_cards import REFLECT
+from handlers.teams.members import Contacts, LookupUnavailable, Retry, member_email
 from handlers.teams.posting import Backoff, with_backoff
 from handlers.teams.settings_card import LABELS, SAVE, submitted_settings
 from store.models import Person
@@ -43,8 +46,13 @@ NOT_IN_ORG = ("Hi! I couldn't find you in the org chart your L&D team gave me, s
               "If you think you should be included, ask your HR or L&D admin to add you to it — then say hi again.")
 ONE_TO_ONE = ("I coach people one to one, so lessons and team summaries stay private. Open a chat with me "
               "(the app's **Chat** tab) and type **help**.")
+TRY_AGAIN = ("Sorry — Teams couldn't tell me who you are just now, so I can't look you up in the org chart. "
+             "Please try again in a minute.")
 SORRY = "Sorry — something went wrong on my side. Please try again in a minute."
 NO_LONGER_ACTIVE = "That form is no longer active. Type **help** to see what I can do."
+STALE_BUTTON = "That button is no longer active. Type **help** to see what I can do."
+ID_LIMIT = 2**31
+"""Ids are 32-bit integer columns: a submitted number beyond them names no row (a stale or forged button)."""
 
 
 def command_for(text: str) -> tuple[str, str]:
@@ -60,17 +68,40 @@ def command_for(text: str) -> tuple[str, str]:
 
 def spoken_text(activity: Activity) -> str:
     """The words of a message without the bot's @mention, tags or HTML entities."""
-    text = TurnContext.remove_recipient_mention(activity) if activity.recipient else activity.text
-    return html.unescape(TAGS.sub(" ", text or "")).strip()
+    text = activity.text if isinstance(activity.text, str) else ""
+    for mention in _bot_mentions(activity):
+        text = text.replace(mention, " ")
+    return html.unescape(TAGS.sub(" ", text)).strip()
+
+
+def _bot_mentions(activity: Activity) -> list[str]:
+    """How the message @mentions the bot (`<at>Coach</at>`). Entities are whatever the sender put there,
+    so they are read defensively (the SDK's own `remove_recipient_mention` fails on `[{}]`)."""
+    bot = activity.recipient.id if activity.recipient else None
+    found = []
+    for entity in activity.entities or []:
+        extra = getattr(entity, "additional_properties", None) or {}
+        mentioned = extra.get("mentioned")
+        if str(getattr(entity, "type", None) or "").lower() != "mention" or not isinstance(mentioned, dict):
+            continue
+        if bot is None or mentioned.get("id") != bot:
+            continue
+        written, name = extra.get("text"), mentioned.get("name")
+        if isinstance(written, str) and written:
+            found.append(written)
+        elif isinstance(name, str) and name:
+            found.append(f"<at>{name}</at>")
+    return found
 
 
 class CoachBot(ActivityHandler):
     """The coach as a Bot Framework bot: translation only, no behaviour of its own."""
 
-    def __init__(self, coach: Coach, backoff: Backoff) -> None:
+    def __init__(self, coach: Coach, backoff: Backoff, adapter: CloudAdapter, app_id: str, retry: Retry) -> None:
         self.coach = coach
         self.backoff = backoff
         self.once = Once(coach.database)
+        self.contacts = Contacts(adapter, app_id, self._resume, retry)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         try:
@@ -83,12 +114,32 @@ class CoachBot(ActivityHandler):
                 log.warning("could not tell the person about the failure either")
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        """The coach's cards use Action.Submit, which arrives as a message; it offers no invoke (Action.Execute,
-        task modules, message extensions, sign-in), and the SDK's default answers to some of them can't
-        even be serialised (botbuilder 4.17.1). So every invoke is declined plainly."""
-        return InvokeResponse(status=int(HTTPStatus.NOT_IMPLEMENTED))
+        """The coach's cards use Action.Submit, which arrives as a message; the one invoke it takes is the
+        answer to a file it offered (`files`), answered with an empty 200. Every other invoke (Action.Execute,
+        task modules, message extensions, sign-in) is declined plainly: the SDK's default answers to some
+        of them can't even be serialised (botbuilder 4.17.1)."""
+        activity = turn_context.activity
+        if activity.name != CONSENT:
+            return InvokeResponse(status=int(HTTPStatus.NOT_IMPLEMENTED))
+        answer = consent_answer(activity.value)
+        if answer is None or not _one_to_one(activity):
+            return InvokeResponse(status=int(HTTPStatus.BAD_REQUEST))
+        person = await self._known(turn_context, welcome=False)
+        if person is not None and person.id is not None:
+            person_id = person.id
+
+            async def deliver() -> None:
+                await self._answer_file(turn_context, person_id, answer)
+
+            await self._once(_card_key("file", activity), deliver)  # Allow pressed twice saves one file
+        return InvokeResponse(status=int(HTTPStatus.OK))
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        """An install greets; an upgrade to a new version of the app (`add-upgrade`) only refreshes where
+        to reach the person — they have heard the welcome before."""
+        if turn_context.activity.action == "add-upgrade":
+            await self._known(turn_context, welcome=False, quiet=True)
+            return
         await self._welcome(turn_context)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount],
@@ -104,9 +155,8 @@ class CoachBot(ActivityHandler):
         if not _one_to_one(activity):
             await self._show(turn_context, Reply.text(ONE_TO_ONE))
             return
-        person = await self._identify(turn_context)
+        person = await self._known(turn_context, welcome=False)
         if person is None or person.id is None:
-            await self._show(turn_context, Reply.text(NOT_IN_ORG))
             return
         if isinstance(activity.value, dict) and activity.value.get("action"):
             data, person_id = activity.value, person.id
@@ -114,11 +164,7 @@ class CoachBot(ActivityHandler):
             async def press() -> None:
                 await self._show(turn_context, await self._submitted(person_id, data))
 
-            key = press_key(activity)
-            if key is None:
-                await press()
-            else:
-                await self.once.run(key, press)
+            await self._once(press_key(activity), press)
             return
         text = spoken_text(activity)
         if not text:
@@ -129,34 +175,69 @@ class CoachBot(ActivityHandler):
     async def _welcome(self, turn_context: TurnContext) -> None:
         if not _one_to_one(turn_context.activity):
             return
-        person = await self._identify(turn_context)
-        if person is None or person.id is None:
+        person = await self._known(turn_context, welcome=True)
+        if person is not None and person.id is not None:
+            await self._show(turn_context, await self.coach.welcome(person.id))
+
+    async def _known(self, turn_context: TurnContext, *, welcome: bool, quiet: bool = False) -> Person | None:
+        """The person behind the activity, or None once they have been told why not (unless `quiet`): not
+        in the org chart, or Teams couldn't say who they are just now — then the lookup is retried in the
+        background (`members.Contacts`), owing them the welcome if this was their install."""
+        user_id = turn_context.activity.from_property.id
+        try:
+            person = await self._identify(turn_context)
+        except LookupUnavailable:
+            self.contacts.add(user_id, _reference(turn_context.activity), welcome=welcome)
+            if not quiet:
+                await self._show(turn_context, Reply.text(TRY_AGAIN))
+            return None
+        self.contacts.forget(user_id)
+        if (person is None or person.id is None) and not quiet:
             await self._show(turn_context, Reply.text(NOT_IN_ORG))
-            return
-        await self._show(turn_context, await self.coach.welcome(person.id))
+        return person
+
+    async def _resume(self, turn_context: TurnContext, welcome: bool) -> bool:
+        """A retried lookup, in a turn continued from the person's stored reference: on success their
+        reference is stored, and an install that went unanswered gets its welcome now."""
+        try:
+            person = await self._identify(turn_context)
+        except LookupUnavailable:
+            return False
+        if person is not None and person.id is not None and welcome:
+            await self._show(turn_context, await self.coach.welcome(person.id))
+        return True
 
     async def _identify(self, turn_context: TurnContext) -> Person | None:
-        """The org-chart person behind the sender, remembering where to reach them."""
+        """The org-chart person behind the sender, remembering where to reach them; raises
+        LookupUnavailable when only Teams could say and it can't just now."""
         activity = turn_context.activity
         user = activity.from_property
-        reference = TurnContext.get_conversation_reference(activity)
-        reference.activity_id = None  # proactive messages start fresh, not as replies to this one
 
         async def email() -> str | None:
-            try:
-                member = await TeamsInfo.get_member(turn_context, user.id)
-            except (ClientException, TypeError, ValueError) as error:
-                log.warning("Teams did not tell who %s is: %s", user.id, error)
-                return None
-            return member.email or member.user_principal_name
+            return await member_email(turn_context, user.id, self.backoff)
 
         return await self.coach.identify(PLATFORM, user.id, email=email, alt_id=user.aad_object_id,
-                                         workspace=_tenant(activity), address=reference.serialize())
+                                         workspace=_tenant(activity), address=_reference(activity))
+
+    async def _once(self, key: str | None, work: Callable[[], Awaitable[None]]) -> None:
+        if key is None:
+            await work()
+        else:
+            await self.once.run(key, work)
+
+    async def _answer_file(self, turn_context: TurnContext, person_id: int, answer: ConsentAnswer) -> None:
+        shown = await answer_consent(self.coach, person_id, answer, self.backoff)
+        try:
+            await with_backoff(lambda: turn_context.send_activity(shown), self.backoff)
+        except DeliveryError as error:
+            log.warning("could not tell a Teams user about their file: %s", error)
 
     async def _submitted(self, person_id: int, data: dict[str, Any]) -> Reply:
         """A pressed Action.Submit: its data carries the action and value; inputs are merged in."""
         action = str(data["action"])
         value = data.get("value") if isinstance(data.get("value"), dict) else {}
+        if any(isinstance(v, int) and not -ID_LIMIT <= v < ID_LIMIT for v in value.values()):
+            return Reply.text(STALE_BUTTON)
         if action == SAVE:
             try:
                 return await self.coach.save_settings(person_id, submitted_settings(data))
@@ -212,10 +293,25 @@ def press_key(activity: Activity) -> str | None:
     devices at once), like Slack's; None for other buttons, or a submit that names no card."""
     data = activity.value
     action = str(data.get("action"))
-    if action not in LESSON_ACTIONS or not activity.reply_to_id or activity.conversation is None:
+    if action not in LESSON_ACTIONS:
         return None
     value = json.dumps(data.get("value"), sort_keys=True, separators=(",", ":"))
-    return f"teams:press:{activity.conversation.id}:{activity.reply_to_id}:{action}:{value}"
+    return _card_key("press", activity, f":{action}:{value}")
+
+
+def _card_key(kind: str, activity: Activity, detail: str = "") -> str | None:
+    """The claim on acting on the card the activity answers (None when it names no card)."""
+    if not activity.reply_to_id or activity.conversation is None:
+        return None
+    return f"teams:{kind}:{activity.conversation.id}:{activity.reply_to_id}{detail}"
+
+
+def _reference(activity: Activity) -> dict[str, Any]:
+    """Where to reach the sender later: the conversation reference, for a proactive message that starts
+    fresh rather than as a reply to this activity."""
+    reference = TurnContext.get_conversation_reference(activity)
+    reference.activity_id = None
+    return reference.serialize()
 
 
 def _one_to_one(activity: Activity) -> bool:

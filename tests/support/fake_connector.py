@@ -1,13 +1,16 @@
 """A fake Bot Framework connector for tests, and a Teams user who talks to the bot through it.
 
 `FakeConnector` is the service a Teams bot calls back (`serviceUrl`): it answers the connector routes the
-coach uses, records every call, can be told to throttle, and also serves OpenID metadata and signing keys
-so that JWT checks can run offline. It runs on loopback in its own thread, because the SDK fetches signing
-keys with a blocking HTTP call that would otherwise stall the test's event loop.
+coach uses, records every call, can be told to fail (a 429 with Retry-After, or a proxy's HTML error page),
+refuses an activity over Teams' size limit with 413 as Teams does, stands in for the OneDrive upload
+session a file consent hands out, and also serves OpenID metadata and signing keys so that JWT checks can
+run offline. It runs on loopback in its own thread, because the SDK fetches signing keys with a blocking
+HTTP call that would otherwise stall the test's event loop.
 
 `TeamsUser` posts correctly shaped activities to the running server, as Teams would for one person in
-their personal chat with the bot, and reads back what the bot sent there. `teams_bot` runs that server
-(`build_app` + `attach_platforms` with COACH_TEAMS=1 and no app id) with the sample org loaded.
+their personal chat with the bot (including pressing Allow or Decline on a file consent card), and reads
+back what the bot sent there (`teams_calls`). `teams_bot` runs that server (`build_app` +
+`attach_platforms` with COACH_TEAMS=1 and no app id) with the sample org loaded.
 """
 
 from __future__ import annotations
@@ -32,58 +35,19 @@ from bot.assembly import Platforms, attach_platforms
 from bot.coach import Coach
 from bot.config import Settings
 from bot.server import build_app
+from handlers.teams import runtime
+from handlers.teams.members import Retry
+from handlers.teams.posting import Backoff
 from store.db import Database
 from tests.support.org import SAMPLE_ORG, load_sample_org
+from tests.support.teams_calls import FILE_CONSENT, Call
 
 BOT_ID = "28:coach-bot"
+TEAMS_LIMIT = 28_000
+"""Bytes of an activity Teams still takes; the fake answers 413 above it, as Teams refuses larger ones."""
 TENANT = "tenant-0001"
 AAD_HAL = "00000000-0000-0000-0000-0000000000aa"
 ORG = SAMPLE_ORG + f"hal@example.com,Hal Aad,mia@example.com,buyer,Europe/Berlin,,{AAD_HAL}\n"
-
-
-@dataclass
-class Call:
-    """One request the bot made to the connector."""
-
-    method: str
-    path: str
-    conversation: str | None
-    activity_id: str | None  # the activity replied to (POST) or updated (PUT)
-    body: dict[str, Any] | None
-    status: int
-    answer_id: str | None = None  # the id the connector gave a new activity
-
-    @property
-    def cards(self) -> list[dict[str, Any]]:
-        attachments = (self.body or {}).get("attachments") or []
-        return [a["content"] for a in attachments if a.get("contentType") == "application/vnd.microsoft.card.adaptive"]
-
-    @property
-    def texts(self) -> list[str]:
-        """Every text and button title in the message, in order (what a person reads)."""
-        found: list[str] = []
-        for content in self.cards:
-            _collect(content, found)
-        if (self.body or {}).get("text"):
-            found.insert(0, self.body["text"])  # type: ignore[index]
-        return found
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.texts)
-
-
-def _collect(node: Any, found: list[str]) -> None:
-    if isinstance(node, dict):
-        for key in ("text", "title"):
-            if isinstance(node.get(key), str):
-                found.append(node[key])
-        for key, value in node.items():
-            if key not in ("text", "title", "data"):
-                _collect(value, found)
-    elif isinstance(node, list):
-        for value in node:
-            _collect(value, found)
 
 
 @dataclass
@@ -92,6 +56,16 @@ class _Failure:
     status: int
     remaining: int
     retry_after: str | None
+    route: str
+    html: bool
+
+    def response(self) -> web.Response:
+        headers = {"Retry-After": self.retry_after} if self.retry_after is not None else {}
+        if self.html:  # what a proxy or gateway in front of the connector answers
+            return web.Response(status=self.status, text="<html><body><h1>Bad gateway</h1></body></html>",
+                                content_type="text/html", headers=headers)
+        return web.json_response({"error": {"code": "Throttled", "message": "slow down"}}, status=self.status,
+                                 headers=headers)
 
 
 @dataclass
@@ -101,6 +75,7 @@ class FakeConnector:
     members: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> TeamsChannelAccount JSON
     signing_keys: list[dict[str, Any]] = field(default_factory=list)  # JWKs served to the JWT checks
     calls: list[Call] = field(default_factory=list)
+    uploads: dict[str, bytes] = field(default_factory=dict)  # upload session id -> the bytes the bot PUT there
     url: str = ""
 
     def __post_init__(self) -> None:
@@ -130,6 +105,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._post_activity)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._put_activity)
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._get_member)
+        app.router.add_put("/uploads/{session}", self._upload)
         app.router.add_get("/openid/configuration", self._openid)
         app.router.add_get("/openid/keys", self._keys)
         self._runner = web.AppRunner(app, access_log=None)
@@ -144,10 +120,20 @@ class FakeConnector:
     def openid_url(self) -> str:
         return self.url + "openid/configuration"
 
-    def fail(self, status: int, *, times: int = 1, retry_after: str | None = None, method: str = "POST") -> None:
-        """Answer the next `times` activity requests of `method` with `status` (e.g. 429 throttling)."""
+    def fail(self, status: int, *, times: int = 1, retry_after: str | None = None, method: str = "POST",
+             route: str = "activities", html: bool = False) -> None:
+        """Answer the next `times` requests of `method` to `route` ("activities", "members" or "uploads")
+        with `status` (e.g. 429 throttling); `html` answers with a gateway's HTML page instead of JSON."""
         with self._lock:
-            self._failures.append(_Failure(method, status, times, retry_after))
+            self._failures.append(_Failure(method, status, times, retry_after, route, html))
+
+    def upload_info(self, name: str) -> dict[str, str]:
+        """What Teams puts in a file consent's `uploadInfo` when the person allows the file: an upload
+        session (here on this fake) and where the file will be."""
+        session = f"upload-{next(self._ids)}"
+        return {"name": name, "uploadUrl": self.url + f"uploads/{session}",
+                "contentUrl": f"https://contoso.sharepoint.example/personal/{session}/{name}",
+                "uniqueId": session, "fileType": name.rpartition(".")[2]}
 
     def clear_failures(self) -> None:
         with self._lock:
@@ -165,11 +151,15 @@ class FakeConnector:
     def attempts(self, conversation: str, *, after: int = 0) -> list[Call]:
         return [c for c in self.calls[after:] if c.conversation == conversation and c.method in ("POST", "PUT")]
 
+    def too_large(self, *, after: int = 0) -> list[Call]:
+        """Activities refused for their size (413): each one a message its person never saw."""
+        return [c for c in self.calls[after:] if c.status == 413]
+
     # -- routes ----------------------------------------------------------------------------------------
-    def _failure(self, method: str) -> _Failure | None:
+    def _failure(self, method: str, route: str = "activities") -> _Failure | None:
         with self._lock:
             for failure in self._failures:
-                if failure.method == method and failure.remaining > 0:
+                if failure.method == method and failure.route == route and failure.remaining > 0:
                     failure.remaining -= 1
                     return failure
         return None
@@ -179,15 +169,18 @@ class FakeConnector:
             self.calls.append(call)
 
     async def _activity_call(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        raw = await request.read()
+        body = json.loads(raw)
         conversation = request.match_info["conversation"]
         activity = request.match_info.get("activity")
+        if len(raw) > TEAMS_LIMIT:
+            self._record(Call(request.method, request.path, conversation, activity, body, 413))
+            return web.json_response({"error": {"code": "MessageSizeTooBig", "message": "Message size too big"}},
+                                     status=413)
         failure = self._failure(request.method)
         if failure is not None:
             self._record(Call(request.method, request.path, conversation, activity, body, failure.status))
-            headers = {"Retry-After": failure.retry_after} if failure.retry_after is not None else {}
-            return web.json_response({"error": {"code": "Throttled", "message": "slow down"}},
-                                     status=failure.status, headers=headers)
+            return failure.response()
         answer_id = activity if request.method == "PUT" else f"activity-{next(self._ids)}"
         self._record(Call(request.method, request.path, conversation, activity, body, 200, answer_id))
         return web.json_response({"id": answer_id})
@@ -200,12 +193,29 @@ class FakeConnector:
 
     async def _get_member(self, request: web.Request) -> web.Response:
         member = self.members.get(request.match_info["member"])
-        self._record(Call("GET", request.path, request.match_info["conversation"], None, None,
-                          200 if member else 404))
+        failure = self._failure("GET", "members")
+        status = failure.status if failure else 200 if member else 404
+        self._record(Call("GET", request.path, request.match_info["conversation"], None, None, status))
+        if failure is not None:
+            return failure.response()
         if member is None:
             return web.json_response({"error": {"code": "MemberNotFoundInConversation",
                                                 "message": "The member is not in this conversation"}}, status=404)
         return web.json_response(member)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """One PUT of the whole file into an upload session, as OneDrive takes it (Content-Range given)."""
+        session = request.match_info["session"]
+        data = await request.read()
+        failure = self._failure("PUT", "uploads")
+        self._record(Call("PUT", request.path, None, None, None, failure.status if failure else 201))
+        if failure is not None:
+            return failure.response()
+        expected = f"bytes 0-{len(data) - 1}/{len(data)}"
+        if request.headers.get("Content-Range") != expected:
+            return web.json_response({"error": {"code": "invalidRange", "message": expected}}, status=416)
+        self.uploads[session] = data
+        return web.json_response({"id": session, "size": len(data)}, status=201)
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -251,13 +261,17 @@ class TeamsUser:
         }
 
     async def post(self, activity: Any, *, content_type: str = "application/json") -> int:
+        status, _ = await self.exchange(activity, content_type=content_type)
+        return status
+
+    async def exchange(self, activity: Any, *, content_type: str = "application/json") -> tuple[int, bytes]:
+        """Post an activity (a dict, or the body as text or bytes); returns the status and the body of the answer."""
         headers = {"Content-Type": content_type}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        data = activity if isinstance(activity, str) else json.dumps(activity)
+        data = activity if isinstance(activity, str | bytes) else json.dumps(activity)
         async with self.http.post(self.bot_url + "/api/messages", data=data, headers=headers) as response:
-            await response.read()
-            return response.status
+            return response.status, await response.read()
 
     async def say(self, text: str, **fields: Any) -> list[Call]:
         """Type a message; returns what the bot posted back."""
@@ -274,30 +288,26 @@ class TeamsUser:
         return (self.connector.updated(self.conversation, after=mark),
                 self.connector.sent(self.conversation, after=mark))
 
-    async def install(self) -> list[Call]:
+    async def install(self, action: str = "add") -> list[Call]:
         mark = len(self.connector.calls)
-        status = await self.post(self.activity("installationUpdate", action="add"))
+        status = await self.post(self.activity("installationUpdate", action=action))
         assert status == 200, status
         return self.connector.sent(self.conversation, after=mark)
 
-
-def submits(call: Call) -> list[dict[str, Any]]:
-    """Every Action.Submit of the message's cards, in the body's action sets and the card's actions."""
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Submit":
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    for content in call.cards:
-        walk(content)
-    return found
+    async def answer_file(self, offer: Call, *, allow: bool = True) -> tuple[int, bytes, list[Call]]:
+        """Press Allow (or Decline) on the file consent card of a message: Teams then sends the bot a
+        `fileConsent/invoke` with the card's context and, when allowed, an upload session. Returns the
+        invoke's status and body and what the bot posted meanwhile."""
+        [consent] = offer.attachments(FILE_CONSENT)
+        content = consent["content"]
+        value: dict[str, Any] = {"type": "fileUpload", "action": "accept" if allow else "decline",
+                                 "context": content.get("acceptContext" if allow else "declineContext")}
+        if allow:
+            value["uploadInfo"] = self.connector.upload_info(consent["name"])
+        mark = len(self.connector.calls)
+        status, body = await self.exchange(self.activity("invoke", name="fileConsent/invoke", value=value,
+                                                         replyToId=offer.answer_id))
+        return status, body, self.connector.sent(self.conversation, after=mark)
 
 
 @pytest.fixture(scope="module")
@@ -326,10 +336,10 @@ class TeamsBot:
 
 @asynccontextmanager
 async def teams_bot(db: Database, settings: Settings, clock: Callable[[], datetime], connector: FakeConnector,
-                    workdir: Path, **config: Any) -> AsyncIterator[TeamsBot]:
+                    workdir: Path, *, org: str = ORG, **config: Any) -> AsyncIterator[TeamsBot]:
     """`coach serve`'s HTTP app with Teams enabled, on loopback, with the sample org (plus Hal, known to
-    the org chart only by his AAD object id)."""
-    ids = await load_sample_org(db, workdir, ORG)
+    the org chart only by his AAD object id) or the org chart given."""
+    ids = await load_sample_org(db, workdir, org)
     settings = settings.model_copy(update={"coach_teams": True, **config})
     coach = Coach(db, settings, clock=clock, worker_id="test-worker")
     platforms = attach_platforms(coach, settings)
@@ -341,11 +351,24 @@ async def teams_bot(db: Database, settings: Settings, clock: Callable[[], dateti
             yield TeamsBot(coach, db, connector, http, str(server.make_url("")).rstrip("/"), ids, platforms)
     finally:
         await server.close()
+        for cleanup in platforms.cleanups:
+            await cleanup()
 
 
 @pytest.fixture
 async def teams(db: Database, settings: Settings, clock: Callable[[], datetime], connector: FakeConnector,
                 tmp_path: Path) -> AsyncIterator[TeamsBot]:
     """The Teams bot without an app id (unauthenticated, as in local development), on either database."""
+    async with teams_bot(db, settings, clock, connector, tmp_path) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def quick_teams(db: Database, settings: Settings, clock: Callable[[], datetime], connector: FakeConnector,
+                      tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[TeamsBot]:
+    """The Teams bot backing off for milliseconds instead of seconds between attempts, and retrying the
+    member lookups Teams failed after milliseconds instead of half a minute."""
+    monkeypatch.setattr(runtime, "BACKOFF", Backoff(first=0.001))
+    monkeypatch.setattr(runtime, "RETRY", Retry(first=0.02, longest=0.05, attempts=50))
     async with teams_bot(db, settings, clock, connector, tmp_path) as bot:
         yield bot
