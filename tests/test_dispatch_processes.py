@@ -19,7 +19,7 @@ from bot.coach import Coach
 from store.db import Database
 from store.models import LearnerSettings
 from tests.conftest import Clock
-from tests.support.dispatching import all_deliveries, bigger_org, loopback
+from tests.support.dispatching import all_deliveries, bigger_org, loopback, sample_users
 from tests.support.loopback_slack import LoopbackSlack
 from tests.support.org import load_sample_org
 
@@ -68,6 +68,25 @@ async def test_three_dispatch_processes_at_once_send_each_lesson_exactly_once(
     assert sum(r["sent"] for r in reports) == europeans and not any(r["failed"] for r in reports)
     assert sum(1 for r in reports if r["sent"]) >= 2  # the processes really shared the work
     assert fake.per_delivery() == Counter({d.id: 1 for d in sent})
+
+
+async def test_dispatch_at_a_past_time_records_its_sends_on_the_wall_clock(
+        coach: Coach, db: Database, db_url: str, clock: Clock, tmp_path: Path) -> None:
+    await load_sample_org(db, tmp_path)
+    clock.now = datetime(2026, 11, 24, tzinfo=UTC)  # a Tuesday in the past
+    async with loopback(coach) as (_fake, enrolment):
+        await enrolment.tick()
+    fake = LoopbackSlack(users=sample_users())
+    await fake.start()
+    started = datetime.now(UTC)
+    try:
+        process = await start(["dispatch", "--at", "2026-11-24T15:30:00Z", "--json"], coach_env(db_url, fake), tmp_path)
+        report = json.loads(await finish(process))
+    finally:
+        await fake.stop()
+    sent = await all_deliveries(db)
+    assert report["sent"] == len(sent) == 5 and {d.slot for d in sent} == {"2026-11-24#1"}  # due as of --at
+    assert all(d.sent_at is not None and d.sent_at >= started for d in sent)  # sent now, not "at" --at
 
 
 async def all_sent(db: Database, expected: int) -> bool:
