@@ -1,10 +1,11 @@
 """What a pressed button does. Buttons carry an action name and a small value (see `bot.replies.Button`);
-the value comes from the platform, so every field is checked before use."""
+the value comes from the platform, so every field is checked before use (ids by `bot.ids.as_int`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot.ids import as_int
 from bot.replies import Reply
 from bot.usecases import answers, lessons, preferences, team
 
@@ -14,25 +15,15 @@ if TYPE_CHECKING:
 UNKNOWN = Reply.text("That button is no longer active. Type `/learn help` to see what I can do.", ephemeral=True)
 
 
-def _int(value: dict[str, Any], key: str) -> int | None:
-    raw = value.get(key)
-    if isinstance(raw, bool):
-        return None
-    try:
-        return int(raw) if raw is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
 async def press(coach: Coach, person_id: int, action: str, value: dict[str, Any], *, via: str) -> Reply:
     """Route a button press to its use case; malformed values get a polite answer, never an exception."""
     if action == "answer":
-        delivery, option = _int(value, "d"), _int(value, "o")
+        delivery, option = as_int(value.get("d")), as_int(value.get("o"), low=0)
         if delivery is None or option is None:
             return UNKNOWN
         return await answers.answer(coach, person_id, delivery, option, via=via)
     if action == "feedback":
-        delivery = _int(value, "d")
+        delivery = as_int(value.get("d"))
         if delivery is None or not isinstance(value.get("r"), str):
             return UNKNOWN
         return await answers.rate(coach, person_id, delivery, value["r"])

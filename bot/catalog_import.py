@@ -6,6 +6,7 @@ from pathlib import Path
 
 from content.model import PackSpec, Problem
 from content.packs import STARTER, load_packs
+from content.provenance import takeover_problem
 from store import catalog
 from store.catalog import ImportReport, OwnedElsewhere
 from store.db import Database
@@ -27,6 +28,10 @@ async def import_content(database: Database, paths: list[Path]) -> ImportReport:
         packs, problems = load_packs(paths, await catalog.known_content(session, importing))
         if problems:
             raise PackProblems(problems)
+        stored = await catalog.stored_packs(session, {pack.id for pack in packs})
+        taken = [takeover_problem(pack, *stored[pack.id]) for pack in packs if pack.id in stored]
+        if any(taken):
+            raise PackProblems([problem for problem in taken if problem])
         conflicts = await catalog.owned_elsewhere(session, packs)
         if conflicts:
             raise PackProblems([_conflict(packs, c) for c in conflicts])

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot import actions, commands
 from bot.config import Settings
+from bot.ids import as_int
 from bot.replies import Button, Reply, SettingsForm
 from bot.schedule import known_zone, zone_of
 from bot.usecases import answers, preferences
@@ -36,7 +37,8 @@ class Coach:
                        email: Callable[[], Awaitable[str | None]] | None = None, alt_id: str | None = None,
                        **details: Any) -> Person | None:
         """The org-chart person behind a chat account: by platform id, else by the email the platform
-        reports (then the id is remembered). `details` (workspace, address, timezone) are stored."""
+        reports (then the id is remembered). `details` (workspace, address, timezone) are stored. Someone
+        who has left the org chart (`active` false) is nobody: no lessons, no team, nothing remembered."""
         async with self.database.session() as session:
             person = await people.person_by_identity(session, platform, external_id)
             if person is None and alt_id:
@@ -44,7 +46,7 @@ class Coach:
             if person is None and email is not None:
                 address = await email()
                 person = await people.person_by_email(session, address) if address else None
-            if person is None:
+            if person is None or not person.active:
                 return None
             assert person.id is not None
             fields = {k: v for k, v in details.items() if v is not None}
@@ -78,6 +80,10 @@ class Coach:
         return await actions.press(self, person_id, action, value, via=via)
 
     async def reflect(self, person_id: int, delivery_id: int, text: str, *, via: str) -> Reply:
+        """A reflection's text for the delivery a modal's or card's metadata names (checked: it came back
+        from the platform)."""
+        if as_int(delivery_id) is None:
+            return actions.UNKNOWN
         return await answers.reflect(self, person_id, delivery_id, text, via=via)
 
     async def settings_form(self, person_id: int) -> SettingsForm:

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 from bot.replies import Reply
 from bot.usecases import away, lessons, peers, preferences, progress, team, topics
-from store import people
 
 if TYPE_CHECKING:
     from bot.coach import Coach
 
-LEARN_VERBS = ("progress", "settings", "pause", "resume", "away", "goal", "team", "suggest", "help")
+WHOLE_TEXT_VERBS = ("progress", "settings", "pause", "resume", "team", "help")
+"""`/learn` words that are a command only on their own: `learn team building` is a topic, not the peer view."""
+ARGUMENT_VERBS = ("away", "goal", "suggest")
+"""`/learn` words that take the rest of the text as their argument."""
 TEAM_VERBS = ("assign", "export", "help")
 GREETINGS = {"hi", "hello", "hey", "help", "?", "start", "menu"}
 
@@ -36,15 +38,14 @@ class Command:
     name: str  # learn | team
     verb: str  # lesson | topic | progress | … | summary | person | assign | export
     args: str
-    typed_team: bool = False
-    """A bare "team" typed to the bot: the manager's summary for managers, the peer view for everyone else."""
 
 
 def parse(text: str, default: str = "learn") -> Command:
-    """`/learn goal buyer` -> Command('learn', 'goal', 'buyer'); bare words default to `/learn <words>`."""
+    """`/learn goal buyer` -> Command('learn', 'goal', 'buyer'); bare words default to `/learn <words>`.
+    A typed `team` is the manager's `/team` (CONTRACTS.md), the peer view is `learn team`; a topic that
+    merely starts with a command word (`pause and resume meetings`) is a topic."""
     words = text.strip().lstrip("/").split(maxsplit=1)
     name = default
-    typed_team = default == "learn" and [w.lower() for w in words] == ["team"]
     if words and words[0].lower() in ("learn", "team"):
         name = words[0].lower()
         words = words[1].split(maxsplit=1) if len(words) > 1 else []
@@ -52,23 +53,23 @@ def parse(text: str, default: str = "learn") -> Command:
     rest = words[1].strip() if len(words) > 1 else ""
     if name == "team":
         if not first:
-            return Command("team", "summary", "", typed_team=typed_team)
+            return Command("team", "summary", "")
         if first in TEAM_VERBS:
             return Command("team", first, rest)
         return Command("team", "person", " ".join(words))
     if not first:
         return Command("learn", "lesson", "")
-    if first in LEARN_VERBS:
+    if first in ARGUMENT_VERBS:
         return Command("learn", first, rest)
-    if first in GREETINGS and not rest:
+    if not rest and first in WHOLE_TEXT_VERBS:
+        return Command("learn", first, "")
+    if not rest and first in GREETINGS:
         return Command("learn", "help", "")
     return Command("learn", "topic", " ".join(words))
 
 
 async def run(coach: Coach, person_id: int, command: Command) -> Reply:
     """Carry out a parsed command for this person."""
-    if command.typed_team and not await _manages_anyone(coach, person_id):
-        return await peers.team_view(coach, person_id)
     if command.name == "team":
         return await team.run(coach, person_id, command.verb, command.args)
     verb, args = command.verb, command.args
@@ -87,9 +88,7 @@ async def run(coach: Coach, person_id: int, command: Command) -> Reply:
     if verb == "away":
         return await away.away(coach, person_id, args)
     if verb == "goal":
-        if not args:
-            return Reply.text("Which role? For example `/learn goal people-manager`.")
-        return await preferences.set_goal(coach, person_id, args)
+        return await _goal(coach, person_id, args)
     if verb == "team":
         return await peers.team_view(coach, person_id)
     if verb == "suggest":
@@ -97,6 +96,10 @@ async def run(coach: Coach, person_id: int, command: Command) -> Reply:
     return Reply.text(HELP)
 
 
-async def _manages_anyone(coach: Coach, person_id: int) -> bool:
-    async with coach.database.session() as session:
-        return await people.manages_anyone(session, person_id)
+async def _goal(coach: Coach, person_id: int, role: str) -> Reply:
+    """`goal <role>` works towards a role. Words that name no role are a topic (`goal setting` finds the
+    goal-setting lessons); only when no lesson matches them either does the reply list the roles."""
+    if not role or await preferences.named_role(coach, role) is not None:
+        return await preferences.set_goal(coach, person_id, role)
+    return await topics.lesson_on_topic(coach, person_id, f"goal {role}",
+                                        otherwise=lambda: preferences.set_goal(coach, person_id, role))

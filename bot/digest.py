@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.replies import Button, Notice, Reply, TeamSummary
 from bot.schedule import zone_of
+from bot.team_text import people
 from bot.usecases.team import team_summary
 from store import outgoing
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 OPENS, CLOSES = time(9, 0), time(12, 0)
 """Monday morning, local time: the digest goes at the first tick after 09:00 and not after noon."""
 CLAIM_LEASE = timedelta(minutes=10)
+SHOWN_ATTENTION = 5
 SOMEWHERE_MONDAY = (timedelta(days=-1, hours=19), timedelta(days=1))
 """From Sunday 19:00 UTC (09:00 Monday at UTC+14) to Tuesday 00:00 UTC (noon Monday at UTC-12), relative to
 Monday 00:00 UTC: outside it no time zone is in its Monday morning and a tick skips the query."""
@@ -54,11 +56,14 @@ def digest_notice(summary: TeamSummary, now: datetime) -> Notice:
     answered = sum(m.engagement.answered_7 for m in members)
     active = sum(1 for m in members if m.engagement.answered_7)
     lines = [f"**Your weekly team digest** · {now:%d %b %Y}",
-             f"{answered} lessons answered in the last 7 days by {active} of {summary.people} people."]
+             f"{answered} lessons answered in the last 7 days by {active} of {people(summary.people)}."]
     if summary.gaps:
-        lines += ["", "**Biggest gaps**", *(f"• {gap}" for gap in summary.gaps[:3])]
+        lines += ["", "**Biggest gaps** (among people with answers)", *(f"• {gap}" for gap in summary.gaps[:3])]
     if summary.attention:
-        lines += ["", "**Needs attention**", *(f"• {note}" for note in summary.attention[:5])]
+        more = len(summary.attention) - SHOWN_ATTENTION + summary.attention_more
+        lines += ["", "**Needs attention**", *(f"• {note}" for note in summary.attention[:SHOWN_ATTENTION])]
+        if more > 0:
+            lines.append(f"• …and {more} more: open the team summary")
     lines += ["", "_You get this because you turned on the weekly digest in `/learn settings`._"]
     buttons = [Button("Open the team summary", "team_summary", {}, "primary"), *summary.actions[:3]]
     return Notice("\n".join(lines), buttons)

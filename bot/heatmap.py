@@ -13,16 +13,19 @@ import io
 from PIL import Image
 
 from bot.replies import HeatCell, TeamSummary
+from bot.team_text import people
 
-COLOURS = ["#e6e6e6", "#2e9e5b", "#f2c94c", "#d64545"]  # no target, met, one below, two or more below
-NONE, MET, NEAR, FAR = range(4)
+COLOURS = ["#e6e6e6", "#2e9e5b", "#f2c94c", "#d64545", "#8fa8c8"]
+"""No target, met, one below, two or more below, no answers yet."""
+NONE, MET, NEAR, FAR, NEW = range(5)
 ROW_INCHES = 0.28
 COLUMN_INCHES = 0.95
 CHAR_INCHES = 0.07
 """About the width of one character of 8-point text: margins are sized from the longest names."""
 DPI = 72
 PALETTE = 16
-LEGEND = "green: target met · amber: one level below · red: two or more below · grey: no target"
+LEGEND = ("green: target met · amber: one level below · red: two or more below · blue: no answers yet · "
+          "grey: no target")
 
 
 def cell_code(cell: HeatCell | None) -> int:
@@ -30,12 +33,17 @@ def cell_code(cell: HeatCell | None) -> int:
         return NONE
     if cell.status == "met":
         return MET
+    if cell.status == "new":
+        return NEW
     return NEAR if cell.gap == 1 else FAR
 
 
 def cell_label(cell: HeatCell | None) -> str:
-    """`level/target` where the person has a target; nothing on grey cells (fewer labels, a faster drawing)."""
-    return f"{cell.level}/{cell.target}" if cell is not None and cell.target else ""
+    """`level/target` where the person has a target (`–/target` before their first answer: no level yet);
+    nothing on grey cells (fewer labels, a faster drawing)."""
+    if cell is None or not cell.target:
+        return ""
+    return f"{cell.level if cell.answered else '–'}/{cell.target}"
 
 
 def heatmap_png(summary: TeamSummary) -> bytes:
@@ -69,7 +77,7 @@ def heatmap_png(summary: TeamSummary) -> bytes:
         for x, cell in enumerate(cells):
             if label := cell_label(cell):
                 axes.text(x, y, label, ha="center", va="center", fontsize=8,
-                          color="white" if cell_code(cell) in (MET, FAR) else "#333333")
+                          color="white" if cell_code(cell) in (MET, FAR, NEW) else "#333333")
     axes.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=8)
     axes.set_yticks(range(len(rows)), [name for name, _ in rows], fontsize=8)
     axes.set_xticks([x - 0.5 for x in range(1, width)], minor=True)
@@ -80,7 +88,8 @@ def heatmap_png(summary: TeamSummary) -> bytes:
         axes.axhline(line - 0.5, color="black", linewidth=1.2)
     for spine in axes.spines.values():
         spine.set_visible(False)
-    axes.set_title(f"Levels against targets — {summary.people} people (cell: level/target)\n{LEGEND}", fontsize=8)
+    title = f"{summary.scope or 'Levels against targets'} — {people(summary.people)} (cell: level/target)"
+    axes.set_title(f"{title}\n{LEGEND}", fontsize=8)
     canvas = figure.canvas
     canvas.draw()
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")

@@ -192,6 +192,9 @@ class HeatCell:
     level: int
     target: int  # 0 when nothing asks this person for the competency
     mastery: float
+    answered: bool = True
+    """False while the person has no answer in the competency: `level` and `mastery` are then only the
+    model's prior, so views say "no answers yet" instead of a level."""
 
     @property
     def gap(self) -> int:
@@ -199,9 +202,11 @@ class HeatCell:
 
     @property
     def status(self) -> str:
-        """`none` (no target), `met`, or `below`."""
+        """`none` (no target), `new` (a target, no answers yet), `met`, or `below`."""
         if not self.target:
             return "none"
+        if not self.answered:
+            return "new"
         return "met" if self.level >= self.target else "below"
 
 
@@ -223,7 +228,14 @@ class MemberLine:
 @dataclass
 class TeamGroup:
     """A direct report and everyone below them, with totals (`below`: per competency column, how many of
-    the group are under their target)."""
+    the group are under their target).
+
+    `key` is the person the group is named after (`lead`): a direct report, or one who has left the org
+    chart (`left`: the people who reported to them stay in the team, in this group). `below_people` counts
+    people below target in at least one competency (never cells), `active_7` people who answered this week,
+    `needs_attention` the names of those quiet or falling. `show` opens the group's own summary (person by
+    person); renderers put it beside the group's line.
+    """
 
     lead: str
     members: list[MemberLine]
@@ -231,18 +243,33 @@ class TeamGroup:
     answered_30: int
     below: list[int]
     quiet: int
+    key: int | None = None
+    title: str = ""
+    """How the group is named ("Ana Lead's group", "Reporting to Lee Left (left)"); empty: `<lead>'s group`."""
+    left: bool = False
+    below_people: int = 0
+    active_7: int = 0
+    needs_attention: list[str] = field(default_factory=list)
+    show: Button | None = None
 
     @property
     def people(self) -> int:
         return len(self.members)
+
+    @property
+    def heading(self) -> str:
+        return self.title or f"{self.lead}'s group"
 
 
 @dataclass
 class TeamSummary:
     """`/team`: every direct and indirect report on one screen.
 
-    Large teams come `grouped` by direct report; when there are too many people to list one by one,
-    `listed` is False, the groups keep their totals and `note` says where everyone is (the attached CSV).
+    Large teams come `grouped` by direct report. `listed` says whether each person has a row of their own
+    in this message: a grouped summary shows one line per group instead (each with its `show` button), and
+    `note` says where everyone is (the group buttons, the attached heatmap image and spreadsheet).
+    `scope` is empty for the whole team, or the group's heading when this is one group's summary (opened by
+    its `show` button). `attention` holds the first notes, `attention_more` how many more there are.
     `text` is the whole summary as Markdown for plain-text clients and notifications.
     """
 
@@ -257,6 +284,8 @@ class TeamSummary:
     text: str
     note: str = ""
     as_of: datetime | None = None
+    scope: str = ""
+    attention_more: int = 0
 
     @property
     def people(self) -> int:
@@ -305,6 +334,9 @@ class PeerRow:
     target: int
     team_average: float | None
     people: int
+    """Teammates with answers in the competency: the average is over them only (a prior is no result)."""
+    answered: bool = True
+    """Whether the learner has answered in it (else `mine` is the model's prior: "no answers yet")."""
 
 
 @dataclass

@@ -1,6 +1,9 @@
 """Learner and team reports as plain data: the JSON of `coach report` (CONTRACTS.md). They are built from
 the standings that `/team` shows (`bot.roster.load_standings`: mastery from the model at read time against
-each person's current targets, the same streak), so a report and the chat never disagree."""
+the role's targets and the manager's focus, the same streak), so a report and the chat never disagree. A
+learner's goal role is their own plan: the learner report lists it apart (`goal`), never as a target.
+Team figures count only people with answers in the competency: before the first answer, `mastery` is the
+model's prior (which depends on the target level), not a result."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine.fitted import load_model
+from bot.engine.mastery import MasteryModel, SkillState
 from bot.errors import UnknownPerson
 from bot.replies import CompetencyRow
 from bot.roster import Standing, load_standings
@@ -24,8 +28,23 @@ async def learner_report(session: AsyncSession, email: str, now: datetime, thres
     person = await people.person_by_email(session, email)
     if person is None or person.id is None:
         raise UnknownPerson(email)
-    [standing] = await _standings(session, [person.id], now, threshold)
-    return {**member_json(standing), "deliveries": await delivery_history(session, person.id)}
+    model = await load_model(session)
+    [standing] = await _standings(session, [person.id], model, now, threshold)
+    return {**member_json(standing), "goal": goal_json(standing, model, threshold),
+            "deliveries": await delivery_history(session, person.id)}
+
+
+def goal_json(standing: Standing, model: MasteryModel, threshold: float) -> dict[str, Any] | None:
+    """The goal role the learner chose, with their level against each of its targets (None without one)."""
+    role = standing.ctx.settings.goal_role_id
+    if not role:
+        return None
+    states = standing.ctx.skill_states()
+    return {"role": role, "competencies": [
+        {"id": competency, "target_level": level,
+         "level": model.level(states.get(competency) or SkillState.from_json(None), threshold),
+         "attempts": standing.ctx.state(competency).attempts}
+        for competency, level in sorted(standing.ctx.goal_needs.items())]}
 
 
 def member_json(standing: Standing) -> dict[str, Any]:
@@ -39,10 +58,10 @@ def member_json(standing: Standing) -> dict[str, Any]:
                 for r in standing.rows]}
 
 
-async def _standings(session: AsyncSession, ids: list[int], now: datetime, threshold: float) -> list[Standing]:
-    """The people's standings exactly as `/team` and `/learn progress` count them (`bot.roster`)."""
-    return await load_standings(session, ids, await load_model(session), await competency_names(session), now,
-                                threshold)
+async def _standings(session: AsyncSession, ids: list[int], model: MasteryModel, now: datetime,
+                     threshold: float) -> list[Standing]:
+    """The people's standings exactly as `/team` counts them (`bot.roster`)."""
+    return await load_standings(session, ids, model, await competency_names(session), now, threshold)
 
 
 async def delivery_history(session: AsyncSession, person_id: int) -> list[dict[str, Any]]:
@@ -67,25 +86,29 @@ async def team_report(session: AsyncSession, manager_email: str, now: datetime, 
     manager = await people.person_by_email(session, manager_email)
     if manager is None or manager.id is None:
         raise UnknownPerson(manager_email)
-    standings = await _standings(session, await people.report_ids(session, manager.id), now, threshold)
+    standings = await _standings(session, await people.report_ids(session, manager.id), await load_model(session),
+                                 now, threshold)
     return {"manager": manager.email, "members": [member_json(s) for s in standings],
             "competencies": competency_summary(standings)}
 
 
 def competency_summary(standings: list[Standing]) -> list[dict[str, Any]]:
-    """Per competency that anyone in the team needs or has practised: average mastery and who is below."""
+    """Per competency that anyone in the team needs or has practised: average mastery and who is below target,
+    over the people with answers in it (`with_evidence`; `average_mastery` is null when nobody has any)."""
     by_competency: dict[str, list[tuple[Person, CompetencyRow]]] = {}
     for standing in standings:
         for row in standing.rows:
             by_competency.setdefault(row.competency_id, []).append((standing.person, row))
     summary = []
     for competency_id, entries in sorted(by_competency.items()):
-        masteries = [r.mastery for _, r in entries]
+        answered = [(p, r) for p, r in entries if r.attempts > 0]
+        masteries = [r.mastery for _, r in answered]
         summary.append({
             "id": competency_id,
             "name": entries[0][1].name,
-            "average_mastery": round(sum(masteries) / len(masteries), 3),
-            "below_target": sorted(p.email for p, r in entries if r.level < r.target),
+            "average_mastery": round(sum(masteries) / len(masteries), 3) if masteries else None,
+            "below_target": sorted(p.email for p, r in answered if r.level < r.target),
             "with_target": sum(1 for _, r in entries if r.target > 0),
+            "with_evidence": len(answered),
         })
     return summary

@@ -1,13 +1,16 @@
 """Where each person of a group stands: levels against targets, engagement and trend, loaded for the whole
 group in a fixed number of queries (a manager's summary, the weekly digest, a learner's team view).
 
-The numbers are the same ones the learner sees in `/learn progress`: the same targets (role, goal, focus,
-interests), the same mastery model and threshold, the same streak rule.
+The numbers are the ones the learner sees in `/learn progress` — the same mastery model and threshold, the
+same streak rule — against the targets the viewer may see: a manager (and a teammate) sees the role's
+requirements and the manager's focus only; the learner's goal role and interests are their own plan, shown
+only in their own views (`personal`). Everything is counted up to the coach's clock, never past it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,7 +26,7 @@ from bot.streaks import LOOKBACK_DAYS, group_streaks
 from bot.usecases.progress import competency_rows
 from store import people, teams
 from store.learning import DEFAULT_ROLE
-from store.models import LearnerSettings, Person
+from store.models import LearnerSettings, PausePeriod, Person
 from store.teams import AnswerMark
 
 RECENT_DAYS = 35
@@ -58,20 +61,20 @@ class Standing:
 
 
 async def load_standings(session: AsyncSession, ids: list[int], model: MasteryModel, names: dict[str, str],
-                         now: datetime, threshold: float) -> list[Standing]:
-    """Everyone in `ids`, sorted by name."""
+                         now: datetime, threshold: float, *, personal: Collection[int] = ()) -> list[Standing]:
+    """Everyone in `ids`, sorted by name; the people in `personal` with their goal and interests too."""
     members = await people.people(session, ids)
     wanted = [p.id for p in members if p.id is not None]
-    contexts = await _contexts(session, members)
+    contexts = await _contexts(session, members, set(personal))
     read_since = now - timedelta(days=RECENT_DAYS)
     by_person: dict[int, list[AnswerMark]] = defaultdict(list)
-    for mark in await teams.answers_since(session, wanted, read_since):
+    for mark in await teams.answers_since(session, wanted, read_since, until=now):
         by_person[mark.person_id].append(mark)
     pauses = await teams.pauses_of(session, wanted, now - timedelta(days=LOOKBACK_DAYS))
     answered = {i: [m.answered_at for m in marks] for i, marks in by_person.items()}
     streaks = await group_streaks(session, contexts, answered, pauses, now, read_since)
     quiet_ids = [i for i in wanted if not by_person[i]]
-    older = await teams.last_answer_at(session, quiet_ids)
+    older = await teams.last_answer_at(session, quiet_ids, until=now)
     standings = []
     for person in members:
         assert person.id is not None
@@ -84,18 +87,29 @@ async def load_standings(session: AsyncSession, ids: list[int], model: MasteryMo
             streak_days=streaks[person.id],
             last_active=last,
         )
-        local_today = now.astimezone(ZoneInfo(zone_of(ctx.settings, person))).date()
-        away = ctx.settings.paused or away_on(ctx.settings, local_today)
         standings.append(Standing(
             ctx=ctx, rows=competency_rows(ctx, model, names, threshold), engagement=engagement,
             falling=_falling([m for m in marks if m.answered_at >= now - timedelta(days=TREND_DAYS)]),
-            quiet=not away and (last is None or last < now - timedelta(days=QUIET_DAYS)),
+            quiet=_quiet(ctx, person, last, pauses[person.id], now),
         ))
     return standings
 
 
-async def _contexts(session: AsyncSession, members: list[Person]) -> dict[int, LearnerContext]:
-    """The engine's view of each member, from five queries for the whole group (see `load_learner`)."""
+def _quiet(ctx: LearnerContext, person: Person, last: datetime | None, pauses: list[PausePeriod],
+           now: datetime) -> bool:
+    """Nothing answered for QUIET_DAYS, counted from the later of the last answer and the end of the last
+    pause or time away: someone back from three weeks off is not quiet on their first day back."""
+    local_today = now.astimezone(ZoneInfo(zone_of(ctx.settings, person))).date()
+    if ctx.settings.paused or away_on(ctx.settings, local_today):
+        return False
+    back = [min(p.ended_at or now, now) for p in pauses]
+    since = max([moment for moment in (last, *back) if moment is not None], default=None)
+    return since is None or since < now - timedelta(days=QUIET_DAYS)
+
+
+async def _contexts(session: AsyncSession, members: list[Person], personal: set[int]) -> dict[int, LearnerContext]:
+    """The engine's view of each member, from five queries for the whole group (see `load_learner`); the
+    targets of anyone not in `personal` leave out their goal role and interests."""
     ids = [p.id for p in members if p.id is not None]
     settings = await teams.settings_of(session, ids)
     states = await teams.states_of(session, ids)
@@ -109,8 +123,9 @@ async def _contexts(session: AsyncSession, members: list[Person]) -> dict[int, L
         role = needs.get(person.role_id or DEFAULT_ROLE, {})
         goal = needs.get(mine.goal_role_id, {}) if mine.goal_role_id else {}
         relevance = {c: s.relevance for c, s in states[person.id].items()}
-        targets = learner_targets(role, goal, [f.competency_id for f in focuses[person.id]], mine.interests or [],
-                                  relevance)
+        own = person.id in personal
+        targets = learner_targets(role, goal if own else {}, [f.competency_id for f in focuses[person.id]],
+                                  (mine.interests or []) if own else [], relevance)
         contexts[person.id] = LearnerContext(person=person, settings=mine, targets=targets, states=states[person.id],
                                              role_needs=role, goal_needs=goal)
     return contexts

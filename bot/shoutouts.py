@@ -52,6 +52,8 @@ async def post_shoutouts(coach: Coach, couriers: Mapping[str, Courier], now: dat
     posted = 0
     for badge, person, role in goals:
         assert badge.id is not None
+        if badge.key == person.role_id:  # their own role, not a voluntary goal (awarded before that was refused)
+            continue
         async with coach.database.session() as session:
             if not await outgoing.claim_announcement(session, badge.id, now):
                 continue

@@ -44,7 +44,7 @@ def streak_days(answered: set[date], days: str, today: date, excused: Iterable[t
 async def learner_streak(session: AsyncSession, ctx: LearnerContext, now: datetime) -> int:
     """One learner's streak, from their answers and pauses over the look-back (two queries)."""
     since = now - timedelta(days=LOOKBACK_DAYS)
-    answered = [mark.answered_at for mark in await teams.answers_since(session, [ctx.id], since)]
+    answered = [mark.answered_at for mark in await teams.answers_since(session, [ctx.id], since, now)]
     pauses = await teams.pauses_of(session, [ctx.id], since)
     streak, _ = counted_streak(ctx, answered, pauses[ctx.id], now, since)
     return streak
@@ -65,7 +65,7 @@ async def group_streaks(session: AsyncSession, contexts: Mapping[int, LearnerCon
     if longer:
         since = now - timedelta(days=LOOKBACK_DAYS)
         history: dict[int, list[datetime]] = defaultdict(list)
-        for mark in await teams.answers_since(session, longer, since):
+        for mark in await teams.answers_since(session, longer, since, now):
             history[mark.person_id].append(mark.answered_at)
         for person_id in longer:
             result[person_id], _ = counted_streak(contexts[person_id], history[person_id], pauses[person_id], now,

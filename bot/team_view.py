@@ -5,7 +5,7 @@ team is large. Pure functions of data already loaded, so the chat, the digest an
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
@@ -23,13 +23,14 @@ from bot.replies import (
 from bot.roster import Standing
 from bot.team_text import detail_text, last_seen, summary_text
 from bot.usecases.answers import FEEDBACK
-from store.models import Person
 from store.teams import GivenFeedback, RecentAnswer
 
 GROUP_ABOVE = 15
-"""Teams larger than this, with managers among the direct reports, are shown grouped by direct report."""
+"""Teams larger than this, with managers among the direct reports, are shown grouped by direct report: one
+line per group, each with a button that opens the group's own summary, person by person."""
 LIST_LIMIT = 150
-"""Above this many people the groups show totals only; everyone is in the attached CSV and image."""
+"""Above this many people the heatmap image is not drawn (a picture of hundreds of rows helps nobody): the
+attached CSV has everyone."""
 MAX_GAPS = 5
 MAX_ATTENTION = 8
 MAX_ACTIONS = 5
@@ -40,33 +41,42 @@ RATINGS = dict(FEEDBACK)
 
 @dataclass(frozen=True)
 class Org:
-    """Who reports to whom inside the team: the manager's direct reports and each member's manager."""
+    """Who reports to whom inside the team. `root` is the manager whose team it is; `manager_of` has each
+    member's manager, and also that of everyone between a member and the root who has left the org chart
+    (`left`: their names). People who reported to a leaver stay in the team, under the leaver's place."""
 
-    directs: list[Person]
+    root: int
     manager_of: dict[int, int | None]
+    left: dict[int, str] = field(default_factory=dict)
 
-    def lead_of(self, person_id: int) -> int:
-        """The direct report whose group the person belongs to (themselves, for a direct report or for
-        someone with no direct report above them)."""
-        lead = self._leads.get(person_id)
-        return person_id if lead is None else lead
+    def head_of(self, person_id: int) -> int:
+        """The person right below the root on the way up from this one, whose group they belong to:
+        themselves for someone reporting to the root, a direct report, or a leaver who was one (or the
+        person themselves when their chain never reaches the root)."""
+        head = self._heads.get(person_id)
+        return person_id if head is None else head
 
     @cached_property
-    def _leads(self) -> dict[int, int | None]:
-        """Every member's direct report (None: none above them), found in one pass: each walk up the chain
-        stops at the first direct report or at someone already placed, and places everyone it passed, so
-        the whole team costs time in proportion to its size, not size × directs × depth."""
-        direct_ids = {p.id for p in self.directs if p.id is not None}
-        leads: dict[int, int | None] = {i: i for i in direct_ids}
+    def _heads(self) -> dict[int, int | None]:
+        """Everyone's head, found in one pass: each walk up the chain stops at someone reporting to the root
+        or at someone already placed, and places everyone it passed, so the whole team costs time in
+        proportion to its size, not size × depth."""
+        heads: dict[int, int | None] = {}
         for start in self.manager_of:
             path: list[int] = []
             current: int | None = start
-            while current is not None and current not in leads and len(path) <= len(self.manager_of):
+            head: int | None = None
+            while current is not None and current in self.manager_of and len(path) <= len(self.manager_of):
+                if current in heads:
+                    head = heads[current]
+                    break
                 path.append(current)
-                current = self.manager_of.get(current)
-            lead = leads.get(current) if current is not None else None
-            leads.update(dict.fromkeys(path, lead))
-        return leads
+                if self.manager_of[current] == self.root:
+                    head = current
+                    break
+                current = self.manager_of[current]
+            heads.update(dict.fromkeys(path, head))
+        return heads
 
 
 def first_name(name: str) -> str:
@@ -83,7 +93,7 @@ def member_line(standing: Standing, competencies: list[Choice], names: dict[str,
     cells: list[HeatCell | None] = []
     for competency in competencies:
         row = standing.row(competency.value)
-        cells.append(HeatCell(row.level, row.target, row.mastery) if row else None)
+        cells.append(HeatCell(row.level, row.target, row.mastery, answered=row.attempts > 0) if row else None)
     focus = [names.get(c, c) for c, t in standing.ctx.targets.items() if t.source == "focus"]
     return MemberLine(
         person_id=standing.id, name=standing.person.name, email=standing.person.email, cells=cells,
@@ -92,59 +102,103 @@ def member_line(standing: Standing, competencies: list[Choice], names: dict[str,
     )
 
 
-def summary(manager: str, standings: list[Standing], org: Org, names: dict[str, str], now: datetime) -> TeamSummary:
-    """The whole team, grouped by direct report when it is large, with gaps, attention and actions."""
+def summary(manager: str, standings: list[Standing], org: Org, names: dict[str, str], now: datetime, *,
+            scope: str = "") -> TeamSummary:
+    """The whole team (or, with `scope`, one group of it, person by person): grouped by direct report when
+    it is large, with gaps, attention and actions. Everyone is in exactly one group."""
     competencies = columns(standings, names)
     lines = {s.id: member_line(s, competencies, names) for s in standings}
-    leads = {s.id: org.lead_of(s.id) for s in standings}
-    grouped = len(standings) > GROUP_ABOVE and any(lead != member for member, lead in leads.items())
+    heads = {s.id: org.head_of(s.id) for s in standings}
+    grouped = not scope and len(standings) > GROUP_ABOVE and any(head != member for member, head in heads.items())
     if grouped:
-        by_lead: dict[int, list[MemberLine]] = defaultdict(list)
-        for member, lead_id in leads.items():
-            by_lead[lead_id].append(lines[member])
-        groups = []
-        for lead in org.directs:
-            assert lead.id is not None
-            members = sorted(by_lead.get(lead.id, []), key=lambda m: (m.person_id != lead.id, m.name.lower()))
-            if members:
-                groups.append(_group(lead.name, members, len(competencies)))
+        by_head: dict[int, list[MemberLine]] = defaultdict(list)
+        for member, head in heads.items():
+            by_head[head].append(lines[member])
+        named = {member: line.name for member, line in lines.items()}
+        groups = sorted((_group(members, len(competencies), head=head, naming=_naming(org, named, head))
+                         for head, members in by_head.items()), key=lambda g: (g.left, g.lead.lower(), g.key or 0))
     else:
-        groups = [_group("", sorted(lines.values(), key=lambda m: m.name.lower()), len(competencies))]
+        groups = [_group(list(lines.values()), len(competencies))]
+    assert sum(g.people for g in groups) == len(standings), "everyone is in exactly one group"
+    notes = attention(standings, names, now)
     result = TeamSummary(
         manager=manager, competencies=competencies, groups=groups, grouped=grouped,
-        listed=len(standings) <= LIST_LIMIT, gaps=gaps(standings, competencies),
-        attention=attention(standings, names, now), actions=actions(standings, competencies), text="", as_of=now,
+        listed=not grouped and (bool(scope) or len(standings) <= LIST_LIMIT), gaps=gaps(standings, competencies),
+        attention=notes[:MAX_ATTENTION], attention_more=max(0, len(notes) - MAX_ATTENTION),
+        actions=actions(standings, competencies), text="", as_of=now, scope=scope,
     )
-    if not result.listed:
-        result.note = (f"{len(standings)} people are too many to list here one by one: each group shows its "
-                       "totals, and the attached CSV has everyone.")
+    if scope:
+        result.actions.append(Button("Back to the team", "team_summary", {}))
+    result.note = _where_everyone_is(result)
     result.text = summary_text(result, now)
     return result
 
 
-def _group(lead: str, members: list[MemberLine], width: int) -> TeamGroup:
+def group_summary(manager: str, standings: list[Standing], org: Org, head: int, names: dict[str, str],
+                  now: datetime) -> TeamSummary | None:
+    """The group of `head` (as the whole team's summary shows it) person by person, or None when no one of
+    the team is in such a group — which is all a forged or stale button learns."""
+    members = [s for s in standings if org.head_of(s.id) == head]
+    if not members:
+        return None
+    _, title, _ = _naming(org, {s.id: s.person.name for s in members}, head)
+    return summary(manager, members, org, names, now, scope=title)
+
+
+def _where_everyone_is(view: TeamSummary) -> str:
+    """What the reply shows, and where the rest is, in one sentence (empty when everyone is listed here)."""
+    if view.listed:
+        return ""
+    files = ("the attached heatmap image and spreadsheet have" if view.people <= LIST_LIMIT
+             else "the attached spreadsheet has")
+    if view.grouped:
+        return (f"Each group is one line here: press its Show button to see its people one by one; {files} "
+                f"all {view.people} people, competency by competency.")
+    return f"{view.people} people are too many to list here one by one: {files} everyone."
+
+
+def _naming(org: Org, names: dict[int, str], head: int) -> tuple[str, str, bool]:
+    """(lead, heading, left) of the group of `head`: a member (`names`: the team's names) or a leaver."""
+    if head not in names and head in org.left:
+        return org.left[head], f"Reporting to {org.left[head]} (left)", True
+    return names[head], f"{names[head]}'s group", False
+
+
+def _group(members: list[MemberLine], width: int, *, head: int | None = None,
+           naming: tuple[str, str, bool] = ("", "", False)) -> TeamGroup:
+    """One group's totals; with `head`, named after them (`naming`) with a button that opens it."""
+    lead, title, left = naming
     below = [sum(1 for m in members if (cell := m.cells[i]) is not None and cell.status == "below")
              for i in range(width)]
-    return TeamGroup(lead=lead, members=members, answered_7=sum(m.engagement.answered_7 for m in members),
-                     answered_30=sum(m.engagement.answered_30 for m in members), below=below,
-                     quiet=sum(m.quiet for m in members))
+    members = sorted(members, key=lambda m: (m.person_id != head, m.name.lower()))
+    return TeamGroup(
+        lead=lead, members=members, answered_7=sum(m.engagement.answered_7 for m in members),
+        answered_30=sum(m.engagement.answered_30 for m in members), below=below,
+        quiet=sum(m.quiet for m in members), key=head, title=title, left=left,
+        below_people=sum(1 for m in members if any(c is not None and c.status == "below" for c in m.cells)),
+        active_7=sum(1 for m in members if m.engagement.answered_7),
+        needs_attention=[m.name for m in members if m.quiet or m.falling],
+        show=None if head is None else Button(f"Show {title}"[:75], "team_group", {"g": head}),
+    )
 
 
 def gaps(standings: list[Standing], competencies: list[Choice]) -> list[str]:
-    """The competencies with the most people below target: "3 of 5 below target in Purchase approvals"."""
+    """The competencies with the most people below target: "3 of 5 below target in Purchase approvals".
+    Only people with answers in it count: before the first answer a level is the model's guess, not a gap."""
     counted = []
     for competency in competencies:
         rows = [r for s in standings if (r := s.row(competency.value)) is not None and r.target]
-        below = sum(1 for r in rows if r.level < r.target)
+        answered = [r for r in rows if r.attempts]
+        below = sum(1 for r in answered if r.level < r.target)
         if below:
-            counted.append((below, len(rows), competency.label))
-    counted.sort(key=lambda t: (-t[0], -t[0] / t[1], t[2]))
-    return [f"{below} of {total} below target in {label}" for below, total, label in counted[:MAX_GAPS]]
+            counted.append((below, len(answered), len(rows) - len(answered), competency.label))
+    counted.sort(key=lambda t: (-t[0], -t[0] / t[1], t[3]))
+    return [f"{below} of {total} below target in {label}" + (f" ({new} more with no answers yet)" if new else "")
+            for below, total, new, label in counted[:MAX_GAPS]]
 
 
 def attention(standings: list[Standing], names: dict[str, str], now: datetime) -> list[str]:
-    """People who have gone quiet, and people whose mastery is falling (the first MAX_ATTENTION, then how
-    many more there are: they are marked in the list)."""
+    """People who have gone quiet, and people whose mastery is falling, by name."""
     notes: list[str] = []
     for standing in sorted(standings, key=lambda s: s.person.name.lower()):
         if standing.quiet:
@@ -152,9 +206,6 @@ def attention(standings: list[Standing], names: dict[str, str], now: datetime) -
         for competency, (before, after) in sorted(standing.falling.items()):
             notes.append(f"{standing.person.name} — mastery falling in {names.get(competency, competency)} "
                          f"({before:.0%} → {after:.0%} over 30 days)")
-    if len(notes) > MAX_ATTENTION:
-        more = len(notes) - MAX_ATTENTION
-        notes = [*notes[:MAX_ATTENTION], f"…and {more} more, marked 💤 (quiet) or 📉 (falling) in the list"]
     return notes
 
 
@@ -190,8 +241,9 @@ def actions(standings: list[Standing], competencies: list[Choice]) -> list[Butto
 
 
 def _gap(standing: Standing, competency: str) -> int:
+    """How far below target the person is, on their answers (0 before any: no evidence, no gap)."""
     row = standing.row(competency)
-    return max(0, row.target - row.level) if row and row.target else 0
+    return max(0, row.target - row.level) if row and row.target and row.attempts else 0
 
 
 def _below(standings: list[Standing], competency: str) -> int:
@@ -214,7 +266,7 @@ def detail(standing: Standing, role: str, answers: list[RecentAnswer], feedback:
         if standing.quiet:
             buttons.append(Button(f"Nudge {first_name(standing.person.name)}", "team_nudge", {"p": standing.id}))
         gaps_here = sorted((r for r in standing.rows if r.target > r.level and r.why != "focus"),
-                           key=lambda r: (r.level - r.target, r.name))
+                           key=lambda r: (not r.attempts, r.level - r.target, r.name))
         buttons += [Button(f"Focus on {r.name}"[:75], "team_focus", {"p": standing.id, "c": r.competency_id},
                            "primary") for r in gaps_here[:3]]
         buttons.append(Button("Back to the team", "team_summary", {}))

@@ -8,6 +8,7 @@ from content.model import KnownContent, LessonSpec, PackSpec, Problem
 def check_packs(packs: list[PackSpec], problems: list[Problem], known: KnownContent = KnownContent()) -> None:
     """Append every cross-file problem; the per-file ones were found while reading. `known` is what other,
     already loaded packs provide (competencies, lessons to require, levels taught)."""
+    _unique_packs(packs, problems)
     competencies = _declared_competencies(packs, problems) | known.competencies
     _check_roles(packs, competencies, problems)
     lessons = _unique_lessons(packs, problems)
@@ -21,6 +22,18 @@ def check_packs(packs: list[PackSpec], problems: list[Problem], known: KnownCont
                                         f"requires unknown lesson '{required}'"))
     _check_cycles(lessons, problems)
     _check_teachable(packs, lessons, competencies, known.taught, problems)
+
+
+def _unique_packs(packs: list[PackSpec], problems: list[Problem]) -> None:
+    """Two folders with one pack id would overwrite each other on import, the second retiring the first's
+    lessons: report it at the second one's `id:`."""
+    seen: dict[str, PackSpec] = {}
+    for pack in packs:
+        first = seen.setdefault(pack.id, pack) if pack.id else pack
+        if first is not pack:
+            problems.append(Problem(pack.manifest, pack.line, f"duplicate pack id '{pack.id}' (first in "
+                                                              f"{first.manifest}:{first.line}); give each pack "
+                                                              "its own id"))
 
 
 def _declared_competencies(packs: list[PackSpec], problems: list[Problem]) -> set[str]:

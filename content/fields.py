@@ -52,7 +52,7 @@ class FieldReader:
         if isinstance(value, (dict, list)):
             self.report_key(key, f"'{key}' must be text")
             return default
-        value = str(value).strip()
+        value = (self.data.as_written(key) or "").strip()
         if required and not value:
             self.report_key(key, f"'{key}' is empty")
         if limit is not None and len(value) > limit:
@@ -85,19 +85,19 @@ class FieldReader:
         value = self.data.get(key)
         if value is None:
             return []
-        if isinstance(value, str):
-            value_list: list[Any] = [value]
-        elif isinstance(value, LocatedList):
-            value_list = list(value)
-        else:
+        if isinstance(value, LocatedList):
+            items = [(item, value.as_written(i)) for i, item in enumerate(value)]
+        elif isinstance(value, dict):
             self.report_key(key, f"'{key}' must be a list")
             return []
+        else:
+            items = [(value, self.data.as_written(key))]
         result = []
-        for item in value_list:
-            if isinstance(item, (dict, list)) or item is None:
+        for item, written in items:
+            if written is None:
                 self.report_key(key, f"'{key}' must be a list of words, not {item!r}")
                 continue
-            text = str(item).strip()
+            text = written.strip()
             if item_limit is not None and len(text) > item_limit:
                 self.report_key(key, f"'{key}' item {text[:30]!r}… is longer than {item_limit} characters")
             result.append(text)

@@ -94,9 +94,13 @@ class PackSpec:
     id: str
     title: str
     path: Path
+    line: int = 1
+    """The line of `id:` in pack.yaml."""
     competencies: list[CompetencySpec] = field(default_factory=list)
     roles: list[RoleSpec] = field(default_factory=list)
     lessons: list[LessonSpec] = field(default_factory=list)
+    synonyms: list[tuple[str, ...]] = field(default_factory=list)
+    """Groups of words that mean the same to search (synonyms.yaml)."""
 
     @property
     def manifest(self) -> Path:

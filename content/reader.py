@@ -6,9 +6,11 @@ import re
 from pathlib import Path
 
 from content import limits
+from content.body import check_body
 from content.fields import FieldReader
 from content.located_yaml import LocatedDict, LocatedList, YamlSyntaxError, load
 from content.model import CompetencySpec, LessonSpec, Option, PackSpec, Problem, QuestionSpec, RoleSpec
+from content.synonyms import read_synonyms
 
 LESSON_FIELDS = (
     "id", "title", "competency", "level", "format", "minutes", "requires", "tags", "media", "questions",
@@ -32,9 +34,10 @@ def read_pack(folder: Path, problems: list[Problem]) -> PackSpec | None:
         return None
     fields = FieldReader(data, manifest, problems, allowed=PACK_FIELDS, what="pack field")
     pack = PackSpec(id=fields.identifier("id", limit=limits.ID), title=fields.text("title", limit=200),
-                    path=folder)
+                    path=folder, line=fields.line("id"))
     pack.competencies = [c for c in _items(fields, "competencies", _read_competency) if c]
     pack.roles = [r for r in _items(fields, "roles", _read_role) if r]
+    pack.synonyms = read_synonyms(folder, problems)
     for path in sorted(folder.rglob("*.md")):
         if path.name.lower() in NOT_LESSONS or not path.is_file():
             continue
@@ -64,10 +67,11 @@ def read_lesson(path: Path, problems: list[Problem]) -> LessonSpec | None:
         return None
     body = "\n".join(lines[end + 1:]).strip()
     fields = FieldReader(data, path, problems, offset=1, allowed=LESSON_FIELDS, what="lesson field")
+    lesson_id = fields.identifier("id", limit=limits.ID)
     lesson = LessonSpec(
-        id=fields.identifier("id", limit=limits.ID),
+        id=lesson_id,
         title=fields.text("title", required=False, limit=limits.TITLE, single_line=True)
-        or _title_from(body, data.get("id")),
+        or _title_from(body, lesson_id),
         competency=fields.text("competency"),
         level=fields.integer("level", choices=limits.LEVELS),
         format=_read_format(fields),
@@ -81,7 +85,7 @@ def read_lesson(path: Path, problems: list[Problem]) -> LessonSpec | None:
         prompt=fields.text("prompt", required=False, limit=limits.PROMPT) or None,
         lines={key: fields.line(key) for key in ("competency", "requires", "level")},
     )
-    _check_body(lesson, lines[end + 1:], end + 2, problems)
+    check_body(path, body, lines[end + 1:], end + 2, problems)
     _check_format_fields(lesson, fields)
     if lesson.graded:
         lesson.questions = [q for q in _items(fields, "questions", _read_question) if q]
@@ -106,9 +110,9 @@ def _read_text(path: Path, problems: list[Problem]) -> str | None:
 
 def _load_yaml_file(path: Path, text: str, offset: int, problems: list[Problem]) -> LocatedDict | None:
     try:
-        data = load(text)
+        data = load(text, first_line=offset + 1)
     except YamlSyntaxError as exc:
-        problems.append(Problem(path, exc.line + offset, str(exc)))
+        problems.append(Problem(path, exc.line, str(exc)))
         return None
     if not isinstance(data, LocatedDict):
         problems.append(Problem(path, 1 + offset, "expected a YAML mapping of fields"))
@@ -175,7 +179,7 @@ def _read_question(fields: FieldReader, item: object, line: int, index: int) -> 
         child.report(child.data.line, "a question needs 'options': a list of answers")
         return question
     for i, option in enumerate(raw):
-        question.options.append(_read_option(child, option, raw.line_of(i)))
+        question.options.append(_read_option(child, option, raw.as_written(i), raw.line_of(i)))
     if not limits.OPTIONS_MIN <= len(question.options) <= limits.OPTIONS_MAX:
         child.report_key("options", f"a question needs {limits.OPTIONS_MIN}–{limits.OPTIONS_MAX} options, "
                                     f"this one has {len(question.options)}")
@@ -188,7 +192,8 @@ def _read_question(fields: FieldReader, item: object, line: int, index: int) -> 
     return question
 
 
-def _read_option(question: FieldReader, raw: object, line: int) -> Option:
+def _read_option(question: FieldReader, raw: object, written: str | None, line: int) -> Option:
+    """An option, a plain button label or `{text: …, correct: true}`; `written` is a plain one as typed."""
     if isinstance(raw, LocatedDict):
         fields = FieldReader(raw, question.file, question.problems, question.offset, OPTION_FIELDS,
                              "option field")
@@ -198,10 +203,12 @@ def _read_option(question: FieldReader, raw: object, line: int) -> Option:
             fields.report_key("correct", "'correct' must be true or false")
             correct = False
         return Option(text, correct)
-    if isinstance(raw, (list, type(None))):
+    if written is None:
         question.report(line, "an option is text, or {text: …, correct: true}")
         return Option("")
-    text = str(raw).strip()
+    text = written.strip()
+    if "\n" in text:
+        question.report(line, "an option is one line (it becomes a button label)")
     if len(text) > limits.BUTTON_LABEL:
         question.report(line, f"option is {len(text)} characters; a button label takes at most "
                               f"{limits.BUTTON_LABEL}")
@@ -231,36 +238,16 @@ def _check_format_fields(lesson: LessonSpec, fields: FieldReader) -> None:
         fields.report_key("media", f"media must be an http(s) URL, not {lesson.media!r}")
 
 
-def _check_body(lesson: LessonSpec, lines: list[str], first_line: int, problems: list[Problem]) -> None:
-    if not lesson.body:
-        problems.append(Problem(lesson.file, first_line, "the lesson text after the front matter is empty"))
-        return
-    if len(lesson.body) > limits.BODY:
-        problems.append(Problem(lesson.file, first_line,
-                                f"the lesson text is {len(lesson.body)} characters; the limit is {limits.BODY}"))
-    for start, size in _paragraphs(lines, first_line):
-        if size > limits.SECTION:
-            problems.append(Problem(lesson.file, start,
-                                    f"this paragraph is {size} characters; a chat message section holds at "
-                                    f"most {limits.SECTION} — split it with a blank line"))
-
-
-def _paragraphs(lines: list[str], first_line: int) -> list[tuple[int, int]]:
-    """(first line number, characters) of each blank-line-separated paragraph."""
-    found: list[tuple[int, int]] = []
-    for number, line in enumerate(lines, start=first_line):
-        if not line.strip():
-            continue
-        if found and number > first_line and lines[number - first_line - 1].strip():
-            start, size = found[-1]
-            found[-1] = (start, size + len(line) + 1)
-        else:
-            found.append((number, len(line)))
-    return found
-
-
-def _title_from(body: str, lesson_id: object) -> str:
+def _title_from(body: str, lesson_id: str) -> str:
     match = HEADING.search(body)
     if match:
         return match.group(1)[: limits.TITLE]
-    return str(lesson_id or "").replace("-", " ").capitalize()
+    return lesson_id.replace("-", " ").capitalize()
+
+
+def declared_pack_id(folder: Path) -> str | None:
+    """The id that `folder/pack.yaml` declares, or None when there is no readable pack there."""
+    problems: list[Problem] = []
+    text = _read_text(folder / "pack.yaml", problems) if (folder / "pack.yaml").is_file() else None
+    data = None if text is None else _load_yaml_file(folder / "pack.yaml", text, 0, problems)
+    return None if data is None else data.as_written("id")

@@ -51,12 +51,25 @@ async def owned_elsewhere(session: AsyncSession, packs: list[PackSpec]) -> list[
     return found
 
 
+async def stored_packs(session: AsyncSession, pack_ids: set[str]) -> dict[str, tuple[str, set[str]]]:
+    """For each of these packs already loaded: the folder it came from and its active lessons (so an import
+    can tell the same pack in a new place from another pack that reuses its id)."""
+    sources = dict((await session.exec(select(Pack.id, Pack.source).where(col(Pack.id).in_(sorted(pack_ids))))).all())
+    found: dict[str, tuple[str, set[str]]] = {pack_id: (source, set()) for pack_id, source in sources.items()}
+    for lesson_id, pack_id in (await session.exec(
+        select(Lesson.id, Lesson.pack_id).where(col(Lesson.pack_id).in_(sorted(found)), col(Lesson.active))
+    )).all():
+        found[pack_id][1].add(lesson_id)
+    return found
+
+
 async def import_packs(session: AsyncSession, packs: list[PackSpec]) -> ImportReport:
     """Load or update packs in one transaction (the caller's): new lesson text becomes a new version; lessons
     and roles a pack no longer has are retired, and content may move between packs imported together."""
     report = ImportReport()
     for pack in packs:
-        await session.merge(Pack(id=pack.id, title=pack.title, source=str(pack.path), imported_at=utcnow()))
+        await session.merge(Pack(id=pack.id, title=pack.title, source=str(pack.path.resolve()),
+                                 imported_at=utcnow(), synonyms=[list(group) for group in pack.synonyms]))
         report.packs.append(pack.id)
     await session.flush()
     for pack in packs:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import store.models  # noqa: F401  (registers every table on the metadata)
@@ -30,13 +35,40 @@ def async_url(url: str) -> str:
         return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
     if backend in ("postgresql", "postgres"):
         return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    raise ValueError(f"unsupported database {backend!r}: use sqlite:///file.db or postgresql://…")
+    raise ValueError(f"unsupported database {backend!r} (SQLite and PostgreSQL only)")
 
 
-def alembic_config() -> Config:
-    """Alembic's configuration pointing at the bundled migrations (no alembic.ini needed)."""
+def masked_url(url: str) -> str:
+    """The URL as people may see it in messages and logs: any password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r"^(.*?//)?([^/:@]*):.*@", r"\1\2:***@", url)
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened: a URL that is no database URL, an unsupported kind, a folder or a
+    PostgreSQL database that does not exist, a server that does not answer. One sentence, password masked."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"cannot open the database {masked_url(url)}: {reason}")
+
+
+@dataclass(frozen=True)
+class SchemaUpgrade:
+    """What bringing the schema to the newest migration did: `before` is None for a brand-new database."""
+
+    before: str | None
+    after: str | None
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """Alembic's configuration pointing at the bundled migrations (no alembic.ini needed), and at the
+    database when `url` is given (store/migrations/env.py reads it from here)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    if url is not None:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # ConfigParser interpolates %
     return cfg
 
 
@@ -44,10 +76,16 @@ class Database:
     """One per process: owns the connection pool, hands out sessions, and creates the schema on first use."""
 
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        """Raises DatabaseUnavailable when the URL cannot name a database (nothing is connected yet)."""
         self.url = url
-        self.engine: AsyncEngine = _create_engine(async_url(url), echo=echo, pool_size=pool_size)
+        try:
+            self.engine: AsyncEngine = _create_engine(async_url(url), echo=echo, pool_size=pool_size)
+        except ArgumentError:
+            raise DatabaseUnavailable(url, "not a database URL") from None
+        except ValueError as exc:
+            raise DatabaseUnavailable(url, str(exc)) from None
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-        self._schema_ready = False
+        self._schema: SchemaUpgrade | None = None
         self._schema_lock = asyncio.Lock()
 
     @property
@@ -55,16 +93,16 @@ class Database:
         """`sqlite` or `postgresql`: the few queries that differ ask this."""
         return self.engine.dialect.name
 
-    async def ensure_schema(self) -> None:
-        """Run the Alembic migrations up to head, once per process; safe when processes start together."""
+    async def ensure_schema(self) -> SchemaUpgrade:
+        """Run the Alembic migrations up to head, once per process; safe when processes start together.
+        Returns what the first call found and left (`coach db upgrade` says which)."""
         async with self._schema_lock, _migration_lock():
-            if self._schema_ready:
-                return
-            async with self.engine.begin() as conn:
-                if self.dialect == "postgresql":
-                    await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK_KEY})
-                await conn.run_sync(_upgrade_to_head)
-            self._schema_ready = True
+            if self._schema is None:
+                async with self.engine.begin() as conn:
+                    if self.dialect == "postgresql":
+                        await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK_KEY})
+                    self._schema = await conn.run_sync(_upgrade_to_head, self.url)
+            return self._schema
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -78,14 +116,29 @@ class Database:
                 await session.rollback()
                 raise
 
+    async def check(self) -> None:
+        """Connect and ask a trivial query, so a wrong URL is one clear DatabaseUnavailable before any work
+        starts rather than a traceback from somewhere inside it. SQLite is opened by the plain driver first:
+        aiosqlite, failing to open a file, leaves its worker thread to report on an event loop that the
+        command has closed by then (a second traceback after the message)."""
+        try:
+            if self.dialect == "sqlite":
+                await asyncio.to_thread(_open_sqlite, self.url)
+            await self._select_one()
+        except (OSError, SQLAlchemyError) as exc:
+            raise DatabaseUnavailable(self.url, _reason(exc)) from None
+
     async def ping(self) -> bool:
         """True when the database answers a trivial query (for /healthz)."""
         try:
-            async with self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            await self._select_one()
         except Exception:
             return False
         return True
+
+    async def _select_one(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -103,10 +156,29 @@ def _migration_lock() -> asyncio.Lock:
     return _MIGRATION_LOCKS[loop]
 
 
-def _upgrade_to_head(connection: Connection) -> None:
-    cfg = alembic_config()
+def _upgrade_to_head(connection: Connection, url: str) -> SchemaUpgrade:
+    before = MigrationContext.configure(connection).get_current_revision()
+    cfg = alembic_config(url)
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
+    return SchemaUpgrade(before, MigrationContext.configure(connection).get_current_revision())
+
+
+def _open_sqlite(url: str) -> None:
+    engine = create_engine(make_url(url).set(drivername="sqlite"), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
+
+
+def _reason(error: BaseException) -> str:
+    """The driver's own first line (`unable to open database file`, `database "x" does not exist`,
+    `Connection refused`), without SQLAlchemy's wrapping and links."""
+    original = getattr(error, "orig", None) or error
+    lines = [" ".join(line.split()) for line in str(original).splitlines() if line.strip()]
+    return lines[0] if lines else type(original).__name__
 
 
 def _create_engine(url: str, *, echo: bool, pool_size: int) -> AsyncEngine:

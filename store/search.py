@@ -1,5 +1,5 @@
-"""What topic search reads from the catalogue: every active lesson's searchable text, and a cheap version
-stamp that changes whenever an import adds, edits or retires a lesson (so a cached index knows it is stale)."""
+"""What topic search reads from the catalogue: every active lesson's searchable text, the packs' synonyms, and
+a cheap version stamp that changes with every import (so a cached index knows it is stale)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,24 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.search import SearchDoc
-from store.models import Competency, Lesson, LessonVersion, Question
+from store.models import Competency, Lesson, LessonVersion, Pack, Question
 
 
-async def catalogue_stamp(session: AsyncSession) -> tuple[int, int]:
-    """(active lessons, sum of their current version ids): any import that changes a lesson changes it."""
+async def catalogue_stamp(session: AsyncSession) -> tuple[int, int, str]:
+    """(active lessons, sum of their current version ids, latest import): any import that changes a lesson
+    changes the first two, and every import (new synonyms too) the last."""
     count, total = (await session.exec(
         select(func.count(col(Lesson.id)), func.coalesce(func.sum(Lesson.current_version_id), 0))
         .where(col(Lesson.active))
     )).one()
-    return int(count), int(total)
+    imported = (await session.exec(select(func.max(Pack.imported_at)))).one()
+    return int(count), int(total), str(imported)
+
+
+async def synonym_groups(session: AsyncSession) -> list[list[str]]:
+    """Every loaded pack's synonym groups (synonyms.yaml), for the search index."""
+    packs = (await session.exec(select(Pack.synonyms).order_by(col(Pack.id)))).all()
+    return [list(group) for groups in packs for group in groups or ()]
 
 
 async def lesson_documents(session: AsyncSession) -> list[SearchDoc]:

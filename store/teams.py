@@ -60,7 +60,9 @@ def _wanted(ids: Iterable[int]) -> list[int]:
 
 
 async def direct_reports(session: AsyncSession, manager_id: int) -> list[Person]:
-    rows = await session.exec(select(Person).where(Person.manager_id == manager_id).order_by(Person.name))
+    """The people who report to the manager now: leavers (`active` false) are no longer anyone's team."""
+    rows = await session.exec(select(Person).where(Person.manager_id == manager_id, col(Person.active))
+                              .order_by(Person.name))
     return list(rows.all())
 
 
@@ -107,28 +109,32 @@ async def requirements_of(session: AsyncSession, role_ids: Iterable[str]) -> dic
     return result
 
 
-async def answers_since(session: AsyncSession, ids: Iterable[int], since: datetime) -> list[AnswerMark]:
-    """Every answer of the group from `since` on, oldest first (ix_answer_person_time)."""
+async def answers_since(session: AsyncSession, ids: Iterable[int], since: datetime,
+                        until: datetime | None = None) -> list[AnswerMark]:
+    """Every answer of the group from `since` on (up to `until`: the coach's clock), oldest first
+    (ix_answer_person_time)."""
     wanted = _wanted(ids)
     if not wanted:
         return []
-    rows = await session.exec(
-        select(Answer.person_id, Answer.competency_id, Answer.answered_at, Answer.correct, Answer.mastery_after)
+    query = select(Answer.person_id, Answer.competency_id, Answer.answered_at, Answer.correct, Answer.mastery_after) \
         .where(col(Answer.person_id).in_(wanted), Answer.answered_at >= since)
-        .order_by(col(Answer.answered_at), col(Answer.id))
-    )
+    if until is not None:
+        query = query.where(Answer.answered_at <= until)
+    rows = await session.exec(query.order_by(col(Answer.answered_at), col(Answer.id)))
     return [AnswerMark(*row) for row in rows.all()]
 
 
-async def last_answer_at(session: AsyncSession, ids: Iterable[int]) -> dict[int, datetime]:
-    """When each person last answered anything (only asked for people quiet over the summaries' look-back)."""
+async def last_answer_at(session: AsyncSession, ids: Iterable[int],
+                         until: datetime | None = None) -> dict[int, datetime]:
+    """When each person last answered anything up to `until` (only asked for people quiet over the
+    summaries' look-back)."""
     wanted = _wanted(ids)
     if not wanted:
         return {}
-    rows = await session.exec(
-        select(Answer.person_id, func.max(Answer.answered_at)).where(col(Answer.person_id).in_(wanted))
-        .group_by(col(Answer.person_id))
-    )
+    query = select(Answer.person_id, func.max(Answer.answered_at)).where(col(Answer.person_id).in_(wanted))
+    if until is not None:
+        query = query.where(Answer.answered_at <= until)
+    rows = await session.exec(query.group_by(col(Answer.person_id)))
     return dict(rows.all())
 
 

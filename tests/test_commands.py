@@ -8,8 +8,9 @@ import pytest
 
 from bot.coach import Coach
 from bot.commands import Command, parse
+from bot.replies import LessonCard, PeerView, ProgressView, SettingsForm
 from store.db import Database
-from store.models import Person
+from store.models import LearnerSettings, Person
 from tests.support.org import load_sample_org
 
 
@@ -21,28 +22,77 @@ from tests.support.org import load_sample_org
     ("Progress", "learn", Command("learn", "progress", "")),
     ("learn goal people-manager", "learn", Command("learn", "goal", "people-manager")),
     ("suggest reading a P&L", "learn", Command("learn", "suggest", "reading a P&L")),
+    ("away 2026-12-24", "learn", Command("learn", "away", "2026-12-24")),
     ("hello", "learn", Command("learn", "help", "")),
     ("learn team", "learn", Command("learn", "team", "")),
-    ("team", "learn", Command("team", "summary", "", typed_team=True)),
+    ("team", "learn", Command("team", "summary", "")),
+    ("/team", "learn", Command("team", "summary", "")),
     ("", "team", Command("team", "summary", "")),
     ("assign ben@example.com infosec", "team", Command("team", "assign", "ben@example.com infosec")),
     ("/team Ben Buyer", "learn", Command("team", "person", "Ben Buyer")),
     ("team export", "learn", Command("team", "export", "")),
+    # a topic that starts with a command word is a topic
+    ("learn pause and resume meetings", "learn", Command("learn", "topic", "pause and resume meetings")),
+    ("/learn team building", "learn", Command("learn", "topic", "team building")),
+    ("progress reports", "learn", Command("learn", "topic", "progress reports")),
+    ("help desk escalation", "learn", Command("learn", "topic", "help desk escalation")),
+    ("settings for VPN", "learn", Command("learn", "topic", "settings for VPN")),
+    ("resume writing", "learn", Command("learn", "topic", "resume writing")),
+    ("hello world", "learn", Command("learn", "topic", "hello world")),
 ])
 def test_parse(text: str, default: str, expected: Command) -> None:
     assert parse(text, default) == expected
 
 
-async def test_typed_team_is_the_summary_for_managers_and_the_peer_view_for_others(
+async def test_typed_team_is_the_summary_for_managers_and_a_refusal_for_everyone_else(
     coach: Coach, db: Database, tmp_path: Path
 ) -> None:
+    """CONTRACTS.md: `/team` (typed `team` too) for someone who manages nobody shows no one's data."""
     ids = await load_sample_org(db, tmp_path)
-    for_manager = await coach.command(ids["mia@example.com"], "team")
-    for_learner = await coach.command(ids["ben@example.com"], "team")
-    refusal = await coach.command(ids["ben@example.com"], "", default="team")
-    assert "report to you" not in _text(for_learner)
-    assert "report to you" in _text(refusal) or "manage" in _text(refusal)
-    assert _text(for_manager) != _text(for_learner)
+    assert "Your team" in _text(await coach.command(ids["mia@example.com"], "team"))
+    peers = _text(await coach.command(ids["ben@example.com"], "learn team"))
+    assert "Your team and you" in peers
+    for typed in ("team", "/team", "TEAM"):
+        refusal = await coach.command(ids["ben@example.com"], typed)
+        assert [_text(refusal)] == [m.text for m in refusal.messages] and refusal.ephemeral, typed
+        assert "no one reporting to you" in _text(refusal) and "`/learn team`" in _text(refusal), typed
+        assert "Your team and you" not in _text(refusal), typed
+    assert _text(await coach.command(ids["ben@example.com"], "", default="team")) == _text(refusal)
+
+
+async def test_a_topic_that_starts_with_a_command_word_is_searched_not_run(coach: Coach, db: Database,
+                                                                          tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    ben = ids["ben@example.com"]
+    for words in ("learn pause and resume meetings", "settings for VPN", "progress reports",
+                  "help desk escalation", "learn team building"):
+        reply = await coach.command(ben, words)
+        assert not any(isinstance(m, ProgressView | SettingsForm | PeerView) for m in reply.messages), words
+        assert "Here's what I can do" not in _text(reply), words
+    async with db.session() as session:
+        settings = await session.get(LearnerSettings, ben)
+        assert settings is not None and not settings.paused
+
+
+async def test_goal_words_that_name_no_role_are_a_topic(coach: Coach, db: Database, tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    ben = ids["ben@example.com"]
+    [card] = (await coach.command(ben, "goal setting")).messages
+    assert isinstance(card, LessonCard) and card.title.startswith("Set a goal role")
+
+    listing = _text(await coach.command(ben, "goal"))
+    assert listing.startswith("Which role?") and "`people-manager` (People manager)" in listing
+    unknown = _text(await coach.command(ben, "goal astronaut"))
+    assert "I don't know the role “astronaut”" in unknown and "`buyer` (Buyer)" in unknown
+    async with db.session() as session:
+        settings = await session.get(LearnerSettings, ben)
+        assert settings is not None and settings.goal_role_id is None
+
+    [goal] = (await coach.command(ben, "goal People Manager")).messages
+    assert "People manager" in goal.text
+    async with db.session() as session:
+        settings = await session.get(LearnerSettings, ben)
+        assert settings is not None and settings.goal_role_id == "people-manager"
 
 
 def _text(reply) -> str:  # type: ignore[no-untyped-def]

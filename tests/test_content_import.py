@@ -12,7 +12,7 @@ from bot.catalog_import import PackProblems, import_content
 from bot.coach import Coach
 from content.packs import STARTER
 from store.db import Database
-from store.models import Answer, Lesson, LessonVersion, Question, RoleRequirement
+from store.models import Answer, Lesson, LessonVersion, Pack, Question, RoleRequirement
 from tests.support.org import load_sample_org
 
 
@@ -139,3 +139,43 @@ async def test_a_lesson_moves_between_packs_imported_together(db: Database, tmp_
         requirements = (await session.exec(select(RoleRequirement).where(RoleRequirement.role_id == "team-lead"))).all()
     assert lesson is not None and lesson.pack_id == "extra" and lesson.active
     assert requirements == []
+
+
+def same_id_pack(folder: Path, lesson_id: str) -> Path:
+    """A pack with the id 'shared' and one lesson, in `folder`."""
+    folder.mkdir(parents=True)
+    (folder / "pack.yaml").write_text("id: shared\ntitle: Shared\nroles: []\ncompetencies:\n"
+                                      f"  - id: comp-{lesson_id}\n    name: C\n")
+    (folder / "lesson.md").write_text(
+        f"---\nid: {lesson_id}\ncompetency: comp-{lesson_id}\nlevel: 1\nformat: text\nquestions:\n"
+        "  - ask: Which?\n    options: [a, {text: b, correct: true}]\n---\nBody.\n")
+    return folder
+
+
+async def test_another_folder_reusing_a_pack_id_is_refused_and_changes_nothing(
+        empty_db: Database, tmp_path: Path) -> None:
+    first = same_id_pack(tmp_path / "pa", "lesson-a")
+    second = same_id_pack(tmp_path / "pb", "lesson-b")
+    await import_content(empty_db, [first])
+    with pytest.raises(PackProblems) as caught:
+        await import_content(empty_db, [second])
+    [problem] = caught.value.problems
+    assert (problem.file, problem.line) == (second / "pack.yaml", 1)
+    assert f"pack id 'shared' belongs to the pack imported from {first}" in problem.message
+    async with empty_db.session() as session:
+        pack = await session.get(Pack, "shared")
+        lesson = await session.get(Lesson, "lesson-a")
+        assert await session.get(Lesson, "lesson-b") is None
+    assert pack is not None and pack.source == str(first) and lesson is not None and lesson.active
+
+
+async def test_a_moved_pack_folder_updates_the_same_pack(empty_db: Database, tmp_path: Path) -> None:
+    old = same_id_pack(tmp_path / "old-place", "lesson-a")
+    await import_content(empty_db, [old])
+    new = tmp_path / "new-place"
+    old.rename(new)
+    report = await import_content(empty_db, [new])
+    assert report.unchanged == ["lesson-a"] and report.retired == []
+    async with empty_db.session() as session:
+        pack = await session.get(Pack, "shared")
+    assert pack is not None and pack.source == str(new)

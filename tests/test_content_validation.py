@@ -44,8 +44,22 @@ questions:
 Body text.
 """
 
+BODY = ("---\nid: {id}\ncompetency: procurement\nlevel: 1\nformat: text\nquestions:\n  - ask: Q?\n"
+        "    options: [a, {{text: b, correct: true}}]\n---\n")
+"""A valid lesson whose text, appended after it, starts on line 10."""
+
 BROKEN = {
     "yaml.md": "---\nid: yaml-error\ncompetency: [unclosed\n---\nBody\n",
+    "yaml-late.md": "---\nid: yaml-late\ncompetency: procurement\nlevel: [1\nformat: text\n---\nBody\n",
+    "multiline-option.md": "---\nid: multiline-option\ncompetency: procurement\nlevel: 1\nformat: text\n"
+                           "questions:\n  - ask: Q?\n    options:\n      - |\n        first line\n"
+                           "        second line\n      - {text: b, correct: true}\n---\nBody\n",
+    "table.md": BODY.format(id="table") + "Intro.\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n",
+    "table-bare.md": BODY.format(id="table-bare") + "Intro.\n\na | b\n--- | ---\n1 | 2\n",
+    "image.md": BODY.format(id="image") + "See this:\n![diagram](https://example.com/d.png)\n",
+    "html.md": BODY.format(id="html") + "Text.\n\n<script>alert(1)</script>\n",
+    "js-link.md": BODY.format(id="js-link") + "Click [here](javascript:alert(1)) now.\n",
+    "relative-link.md": BODY.format(id="relative-link") + "Read it.\n\nSee [the policy](policy.md).\n",
     "unknown-competency.md": "---\nid: unknown-comp\ncompetency: cooking\nlevel: 1\nformat: text\n"
                              "questions:\n  - ask: Q?\n    options: [a, {text: b, correct: true}]\n---\nBody\n",
     "bad-level.md": "---\nid: bad-level\ncompetency: procurement\nlevel: 4\nformat: text\n"
@@ -75,12 +89,22 @@ BROKEN = {
 }
 
 
+SYNONYMS = f"""\
+- [vendor]
+- [the, supplier]
+- vendor
+- [supplier, {"x" * 61}]
+- [buyer, purchaser]
+"""
+
+
 def write_pack(root: Path) -> Path:
     pack = root / "broken"
     pack.mkdir()
     (pack / "pack.yaml").write_text(PACK)
     for name, text in BROKEN.items():
         (pack / name).write_text(text)
+    (pack / "synonyms.yaml").write_text(SYNONYMS)
     return pack
 
 
@@ -91,7 +115,18 @@ def reported(problems: list, name: str, fragment: str, line: int | None = None) 
 
 def test_every_kind_of_problem_is_reported_with_its_line(tmp_path: Path) -> None:
     _, problems = load_packs([write_pack(tmp_path)])
-    assert reported(problems, "yaml.md", "YAML syntax error", 3)
+    assert reported(problems, "yaml.md", "YAML syntax error: unclosed '['", 3)
+    assert reported(problems, "yaml-late.md", "YAML syntax error: unclosed '[' (the parser gave up on line 5: "
+                                              "expected ',' or ']'", 4)
+    assert reported(problems, "multiline-option.md", "an option is one line", 9)
+    assert reported(problems, "table.md", "a Markdown table cannot be shown", 12)
+    assert reported(problems, "table-bare.md", "a Markdown table cannot be shown", 13)
+    assert reported(problems, "image.md", "an image cannot be shown", 11)
+    assert reported(problems, "html.md", "HTML such as '<script>' is not shown", 12)
+    assert reported(problems, "js-link.md", "a link must start with https://, http:// or mailto:, not "
+                                            "'javascript:alert(1)'", 10)
+    assert reported(problems, "relative-link.md", "not 'policy.md'", 12)
+    assert len([p for p in problems if p.file.name.startswith("table")]) == 2  # once per table, not per row
     assert reported(problems, "unknown-competency.md", "unknown competency 'cooking'", 3)
     assert reported(problems, "bad-level.md", "'level' must be a whole number 1–3", 4)
     assert reported(problems, "two-correct.md", "exactly one option must be marked correct: true, found 2")
@@ -108,6 +143,11 @@ def test_every_kind_of_problem_is_reported_with_its_line(tmp_path: Path) -> None
     assert reported(problems, "reflection.md", "needs a 'prompt:'")
     assert reported(problems, "pack.yaml", "role 'buyer' requires undeclared competency 'finance'", 9)
     assert reported(problems, "pack.yaml", "requires 'safety' at level 4", 14)
+    assert reported(problems, "synonyms.yaml", "a synonym group is a list of two or more", 1)
+    assert reported(problems, "synonyms.yaml", "'the' has no word that search uses", 2)
+    assert reported(problems, "synonyms.yaml", "a synonym group is a list of two or more", 3)
+    assert reported(problems, "synonyms.yaml", "a synonym is a word or a phrase of at most 60 characters", 4)
+    assert not any(p.file.name == "synonyms.yaml" and p.line == 5 for p in problems)
     untaught = "needs procurement level 2, but no graded lesson teaches procurement at level 2"
     assert reported(problems, "pack.yaml", untaught, 9)
 
@@ -143,6 +183,7 @@ def test_the_starter_pack_is_valid_and_rich_enough() -> None:
         assert levels == {1, 2, 3}, competency.id
     assert all(len(lesson.questions) >= 2 for lesson in pack.lessons if lesson.graded)
     assert all(lesson.media for lesson in pack.lessons if lesson.format == "video")
+    assert len(pack.synonyms) >= 50 and any(group[:2] == ("supplier", "vendor") for group in pack.synonyms)
 
 
 def test_files_the_reader_cannot_take_are_problems_not_crashes(tmp_path: Path) -> None:
@@ -157,3 +198,45 @@ def test_files_the_reader_cannot_take_are_problems_not_crashes(tmp_path: Path) -
     assert reported(problems, "key.md", "a key must be a plain word", 3)
     assert not any(p.file.name == "folder.md" for p in problems)
 
+
+
+def test_what_the_author_typed_is_what_the_learner_sees(tmp_path: Path) -> None:
+    """YAML 1.1 would turn `Yes` into True, `16:25` into 985, `010` into 8 and `0.10` into 0.1."""
+    pack = tmp_path / "typed"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text("id: typed\ntitle: 2024\ncompetencies:\n  - id: c\n    name: On\n"
+                                    "roles: []\n")
+    (pack / "yes-no.md").write_text(
+        "---\nid: 010\ntitle: 0.10\ncompetency: c\nlevel: 1\nformat: text\ntags: [On, Off, 1e3]\n"
+        "questions:\n  - ask: 16:25\n    options: [Yes, {text: No, correct: true}]\n    explain: 010\n"
+        "  - ask: Still open?\n    options:\n      - off\n      - {text: on, correct: yes}\n---\nBody\n")
+    packs, problems = load_packs([pack])
+    assert problems == []
+    assert packs[0].title == "2024" and packs[0].competencies[0].name == "On"
+    lesson = packs[0].lessons[0]
+    assert (lesson.id, lesson.title, lesson.tags) == ("010", "0.10", ["On", "Off", "1e3"])
+    first, second = lesson.questions
+    assert (first.ask, [o.text for o in first.options], first.explain) == ("16:25", ["Yes", "No"], "010")
+    assert [(o.text, o.correct) for o in second.options] == [("off", False), ("on", True)]
+
+
+def test_markdown_both_chat_apps_show_is_accepted(tmp_path: Path) -> None:
+    """Headings (any number), code that contains pipes or tags, and https/mailto links are fine."""
+    pack = tmp_path / "fine"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text("id: fine\ntitle: Fine\ncompetencies:\n  - id: procurement\n"
+                                    "    name: P\nroles: []\n")
+    (pack / "fine.md").write_text(BODY.format(id="fine") + (
+        "## One\n\nType `a | b` or `<br>` as code; 3 < 5 > 2.\n\n## Two\n\n```\n<div>| x |</div>\n```\n\n"
+        "Mail [us](mailto:a@example.com), see [the site](https://example.com/a_(b)) or <https://example.com>.\n"))
+    assert load_packs([pack])[1] == []
+
+
+def test_two_folders_declaring_one_pack_id_are_reported_at_the_second(tmp_path: Path) -> None:
+    for name in ("pa", "pb"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "pack.yaml").write_text("# comment\nid: same\ntitle: T\ncompetencies: []\nroles: []\n")
+    _, problems = load_packs([tmp_path / "pa", tmp_path / "pb"])
+    assert [(p.file.parent.name, p.line) for p in problems] == [("pb", 2)]
+    assert f"duplicate pack id 'same' (first in {tmp_path / 'pa' / 'pack.yaml'}:2)" in problems[0].message
+    assert load_packs([tmp_path / "pa", tmp_path / "pa"])[1] == []  # one folder named twice is one pack

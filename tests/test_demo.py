@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import asdict
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,20 @@ def test_the_command_prints_the_three_parts(tmp_path: Path, monkeypatch: pytest.
     for part in ("A learner's conversation", "/team summary", "Adaptive coach versus a one-size-fits-all course"):
         assert part in result.output
     assert (tmp_path / "coach-demo.db").exists()
+
+
+def test_the_database_left_behind_is_recent_history(demo_runs) -> None:  # type: ignore[no-untyped-def]
+    """`coach chat` and `/team` on the demo file run on today's clock: nothing in it may lie in the future,
+    and the lessons counted after the weeks (the catch-up) are not left in it."""
+    options = demo_runs[0].options
+    end = options.first_monday(datetime.now(UTC).date()) + timedelta(weeks=options.weeks)
+    with sqlite3.connect(options.path) as connection:
+        latest = connection.execute("SELECT max(created_at) FROM delivery").fetchone()[0]
+    assert datetime.fromisoformat(latest).replace(tzinfo=UTC) <= min(end, datetime.now(UTC))
+
+
+def test_a_start_date_pins_the_simulated_weeks() -> None:
+    options = DemoOptions(weeks=2, start=date(2026, 3, 4))  # a Wednesday: its week's Monday
+    assert options.first_monday(date(2027, 1, 1)).isoformat() == "2026-03-02T05:00:00+00:00"
+    default = DemoOptions(weeks=2).first_monday(date(2026, 12, 3))  # a Thursday
+    assert default.isoformat() == "2026-11-16T05:00:00+00:00", "two weeks that end on this Monday"

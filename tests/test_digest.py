@@ -15,6 +15,7 @@ from bot.replies import LessonCard
 from store.db import Database
 from tests.conftest import Clock
 from tests.support.dispatching import loopback
+from tests.support.learner import answer
 from tests.support.org import load_sample_org
 
 MONDAY = datetime(2026, 12, 7, tzinfo=UTC)
@@ -48,6 +49,10 @@ async def test_digests_go_once_to_managers_who_opted_in(coach: Coach, db: Databa
     ids = await load_sample_org(db, tmp_path)
     for email in ("mia@example.com", "omar@example.com"):
         await coach.save_settings(ids[email], {"digest_opt_in": True})
+    clock.now = MONDAY.replace(month=11, day=26, hour=10)  # over a week before: a gap shown by wrong answers
+    ben = ids["ben@example.com"]
+    for _ in range(2):
+        await answer(coach, ben, (await coach.command(ben, "phishing")).messages[0], False)
     async with loopback(coach, limit_every=1, retry_after=1) as (fake, dispatcher):
         clock.now = MONDAY.replace(hour=8, minute=30)  # 09:30 in Berlin, 03:30 in New York
         assert (await dispatcher.tick()).digests == 0, "Slack said later (429, Retry-After: 1): nothing sent"

@@ -259,3 +259,22 @@ async def test_reviews_of_removed_questions_never_block_real_ones(coach: Coach, 
     _, _, asked = await delivery_facts(coach, card.delivery_id)
     assert card.kind == "review" and asked is not None and question is not None
     assert asked.item_key == question.item_key
+
+
+async def test_a_question_known_before_the_lesson_comes_back_later_than_one_just_learned(
+        coach: Coach, db: Database, tmp_path: Path) -> None:
+    """Placement answered right: the learner knew it already (rated Easy), so its first review waits
+    longer than that of a question answered right after its lesson."""
+    ben = await setup(coach, db, tmp_path)
+    waits: dict[str, timedelta] = {}
+    while len(waits) < 2:
+        card = await next_card(coach, ben)
+        await answer(coach, ben, card, correct=True)
+        if card.kind in ("placement", "lesson") and card.kind not in waits:
+            delivery, _, question = await delivery_facts(coach, card.delivery_id)
+            async with db.session() as session:
+                review = await session.get(ReviewState, (ben, question.item_key))
+                answered = (await session.exec(select(Answer).where(Answer.delivery_id == delivery.id))).one()
+            assert review is not None
+            waits[card.kind] = review.due_at.replace(tzinfo=None) - answered.answered_at.replace(tzinfo=None)
+    assert waits["placement"] > waits["lesson"] >= timedelta(days=1), waits

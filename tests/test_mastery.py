@@ -44,6 +44,30 @@ def test_surprising_answers_move_mastery_more(model: MasteryModel) -> None:
     assert model.mastery(easy_wrong, 1) < model.mastery(hard_wrong, 1)
 
 
+def test_a_right_answer_that_could_be_a_guess_counts_for_less(model: MasteryModel) -> None:
+    def after(guess: float, correct: bool) -> SkillState:
+        states: dict[str, SkillState] = {}
+        model.update(states, "procurement", correct, level=3, guess=guess)
+        return states["procurement"]
+
+    sure, four_options, two_options = after(0.0, True), after(0.25, True), after(0.5, True)
+    assert model.mastery(sure, 3) > model.mastery(four_options, 3) > model.mastery(two_options, 3)
+    assert model.mastery(two_options, 3) > model.mastery(SkillState(), 3), "a right answer is still evidence"
+    assert model.mastery(after(0.25, False), 1) == pytest.approx(model.mastery(after(0.0, False), 1)), \
+        "nobody misses by guessing: a wrong answer weighs the same"
+
+
+def test_four_option_questions_need_more_right_answers_for_a_level(model: MasteryModel) -> None:
+    def state(answers: int, guess: float) -> SkillState:
+        states: dict[str, SkillState] = {}
+        for _ in range(answers):
+            model.update(states, "procurement", True, level=3, guess=guess)
+        return states["procurement"]
+
+    assert model.level(state(1, 0.25)) < model.level(state(1, 0.0))
+    assert model.level(state(6, 0.25)) == 3, "someone who knows it still gets there in a handful of questions"
+
+
 def test_level_thresholds_for_the_product(model: MasteryModel) -> None:
     assert model.level(SkillState.from_json(None)) == 0
     assert model.level(answer(model, [(3, True)] * 3)) == 3

@@ -28,23 +28,38 @@ async def mastery(coach: Coach, person_id: int) -> dict[str, float]:
     return {row.name: row.mastery for row in view.rows}
 
 
-async def test_averages_need_three_people(coach: Coach, db: Database, tmp_path: Path) -> None:
+async def answer_topic(coach: Coach, person_id: int, topic: str, pattern: list[bool]) -> None:
+    for right in pattern:
+        card = (await coach.command(person_id, topic)).messages[0]
+        await coach.sent(card.delivery_id, platform="test", message_ref=None)
+        await answer(coach, person_id, card, right)
+
+
+async def test_averages_need_three_people_with_answers(coach: Coach, db: Database, tmp_path: Path) -> None:
     ids = await load_sample_org(db, tmp_path)
-    for email in ("ben@example.com", "cara@example.com", "eli@example.com"):
-        for right in (True, False, True):
-            await answer(coach, ids[email], await next_card(coach, ids[email]), right)
+    team_emails = ("ben@example.com", "cara@example.com", "eli@example.com")
+    for email in team_emails[:2]:
+        await answer_topic(coach, ids[email], "phishing", [True, False, True])
+    await answer_topic(coach, ids["ben@example.com"], "purchase approvals", [True])
 
     view = await peer_view(coach, ids["ben@example.com"])
-    assert view.team_size == 3
-    team = [await mastery(coach, ids[e]) for e in ("ben@example.com", "cara@example.com", "eli@example.com")]
     infosec = next(r for r in view.rows if r.competency == "Information security")
-    values = [m["Information security"] for m in team if "Information security" in m]
-    assert infosec.people == len(values) == 3
+    assert view.team_size == 3 and infosec.people == 2 and infosec.team_average is None, \
+        "Eli has no answers in it: his prior is no result, and two people are too few"
+    privacy = next(r for r in view.rows if r.competency == "Data privacy")
+    assert not privacy.answered and "Data privacy: you: no answers yet" in view.text
+
+    await answer_topic(coach, ids["eli@example.com"], "phishing", [True, False, True])
+    view = await peer_view(coach, ids["ben@example.com"])
+    team = [await mastery(coach, ids[e]) for e in team_emails]
+    infosec = next(r for r in view.rows if r.competency == "Information security")
+    values = [m["Information security"] for m in team]
+    assert infosec.people == 3 and infosec.answered
     assert infosec.team_average == pytest.approx(sum(values) / 3, abs=0.001)
     assert infosec.mine == team[0]["Information security"]
     procurement = next(r for r in view.rows if r.competency == "Purchase approvals")
     assert procurement.people < 3 and procurement.team_average is None, "only Ben works on it: no average"
-    assert "Purchase approvals: you" in view.text and "too few people to average" in view.text
+    assert "Purchase approvals: you" in view.text and "too few people with answers to average" in view.text
 
     for small in ("fay@example.com", "mia@example.com"):  # two direct reports under Omar, and under Dana
         reply = await coach.command(ids[small], "learn team")

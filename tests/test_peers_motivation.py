@@ -12,10 +12,11 @@ from bot.coach import Coach
 from bot.couriers import Sent
 from bot.replies import ProgressView, Reply, TeamSummary
 from bot.shoutouts import ChannelPoster, post_shoutouts
+from bot.usecases.preferences import SettingsError, settings_form
 from store.db import Database
-from store.models import Badge, MasteryState
+from store.models import Badge, LearnerSettings, MasteryState
 from tests.conftest import Clock
-from tests.support.learner import answer, next_card
+from tests.support.learner import all_deliveries, answer, next_card
 from tests.support.org import load_sample_org
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -144,3 +145,52 @@ async def test_shoutouts_only_for_those_who_opted_in_and_once(coach: Coach, db: 
     assert await post_shoutouts(coach, {"slack": channel}, clock.now) == 0, "opting in later is not news"
     coach.config = coach.config.model_copy(update={"shoutout_channel": None})
     assert await post_shoutouts(coach, {"slack": channel}, clock.now) == 0
+
+
+async def test_a_goal_is_another_role_and_its_path_is_shown_in_order(coach: Coach, db: Database,
+                                                                     tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    ben = ids["ben@example.com"]
+    own = (await coach.command(ben, "goal buyer")).messages[0]
+    assert own.text.startswith("Buyer is already your role") and "try another one" in own.text
+    with pytest.raises(SettingsError, match="already your role"):
+        await coach.save_settings(ben, {"goal_role": "buyer"})
+    form = await settings_form(coach, ben)
+    assert "buyer" not in [c.value for c in form.role_choices] and form.goal_role is None
+
+    reply = (await coach.command(ben, "goal team-lead")).messages[0]
+    text = reply.text
+    assert text.startswith("**Goal: Team lead**") and "**Your path**, in the order your lessons work on it:" in text
+    path = [line for line in text.splitlines() if line[:2] in {f"{n}." for n in range(1, 10)}]
+    assert path[0].startswith("1. ") and len(path) >= 3
+    assert all("(your goal)" in line or "(your role)" in line for line in path)
+    assert [line for line in path if "(your goal)" in line] == path[:len([x for x in path if "(your goal)" in x])], \
+        "the goal comes before the role, as the engine works"
+    assert "First up: _" in text
+    first = await next_card(coach, ben)
+    assert first.title in text, "the lesson named first is the one that comes"
+
+
+async def test_a_goal_that_is_the_learners_own_role_is_no_voluntary_goal(coach: Coach, db: Database, clock: Clock,
+                                                                         tmp_path: Path) -> None:
+    """Set before such goals were refused: completing it earns the role's badge, and no shout-out."""
+    ids = await load_sample_org(db, tmp_path, ZOE_AND_YAN)
+    zoe = ids["zoe@example.com"]
+    coach.config = coach.config.model_copy(update={"shoutout_channel": "C0SHOUT"})
+    await coach.save_settings(zoe, {"shoutout_opt_in": True})
+    async with db.session() as session:
+        settings = await session.get(LearnerSettings, zoe)
+        assert settings is not None
+        settings.goal_role_id = "everyone"
+        session.add(settings)
+    kinds: set[str] = set()
+    while "role_complete" not in kinds and len(await all_deliveries(coach, zoe)) < 40:
+        await answer(coach, zoe, await next_card(coach, zoe), True)
+        clock.advance(hours=2)
+        async with db.session() as session:
+            kinds = {b.kind for b in (await session.exec(select(Badge).where(Badge.person_id == zoe))).all()}
+    async with db.session() as session:
+        session.add(Badge(person_id=zoe, kind="goal_complete", key="everyone", awarded_at=clock.now))
+    assert "role_complete" in kinds and "goal_complete" not in kinds
+    channel = Channel()
+    assert await post_shoutouts(coach, {"slack": channel}, clock.now) == 0 and not channel.posts

@@ -17,6 +17,7 @@ from bot.coach import Coach
 from bot.reports import learner_report, team_report
 from bot.usecases.team import team_summary
 from store.db import Database
+from tests.support.learner import answer
 from tests.support.org import load_sample_org
 
 
@@ -38,20 +39,50 @@ async def test_learner_report_has_the_contract_keys(coach: Coach, db: Database, 
     assert procurement["target_level"] == 3 and procurement["attempts"] == 3
     assert 0 <= procurement["mastery"] <= 1 and isinstance(procurement["level"], int)
     assert len(data["deliveries"]) == 0  # handlers mark sends; none was posted in this test
+    assert data["goal"] is None
 
 
 async def test_team_report_covers_direct_and_indirect_reports(coach: Coach, db: Database, tmp_path: Path) -> None:
-    await load_sample_org(db, tmp_path)
+    ids = await load_sample_org(db, tmp_path)
+    for _ in range(2):
+        card = (await coach.command(ids["ben@example.com"], "phishing")).messages[0]
+        await answer(coach, ids["ben@example.com"], card, False)
     async with db.session() as session:
         data = await team_report(session, "dana@example.com", coach.clock(), 0.8)
+        ben = await learner_report(session, "ben@example.com", coach.clock(), 0.8)
     assert data["manager"] == "dana@example.com"
     assert len(data["members"]) == 7
     infosec = next(c for c in data["competencies"] if c["id"] == "infosec")
     assert {"average_mastery", "below_target"} <= set(infosec)
-    assert "ben@example.com" in infosec["below_target"]
+    assert infosec["below_target"] == ["ben@example.com"], "only people with answers can be below target"
+    assert infosec["with_evidence"] == 1 and infosec["with_target"] == 7
+    mine = next(c for c in ben["competencies"] if c["id"] == "infosec")
+    assert infosec["average_mastery"] == mine["mastery"], "the average is over the people with answers"
+    career = next(c for c in data["competencies"] if c["id"] == "career")
+    assert career["average_mastery"] is None and career["below_target"] == [] and career["with_evidence"] == 0
     async with db.session() as session:
         mia = await team_report(session, "mia@example.com", coach.clock(), 0.8)
     assert sorted(m["email"] for m in mia["members"]) == ["ben@example.com", "cara@example.com", "eli@example.com"]
+
+
+async def test_a_goal_moves_no_team_figure_and_the_learner_report_lists_it_apart(
+        coach: Coach, db: Database, tmp_path: Path) -> None:
+    """Ben picks a goal role: a voluntary plan, not a deficit his manager's figures should show."""
+    ids = await load_sample_org(db, tmp_path)
+    await answer_lessons(coach, ids["ben@example.com"], 2)
+    async with db.session() as session:
+        before = await team_report(session, "mia@example.com", coach.clock(), 0.8)
+    await coach.command(ids["ben@example.com"], "goal team-lead")
+    await coach.save_settings(ids["ben@example.com"], {"interests": ["career"]})
+    async with db.session() as session:
+        after = await team_report(session, "mia@example.com", coach.clock(), 0.8)
+        ben = await learner_report(session, "ben@example.com", coach.clock(), 0.8)
+    assert after == before
+    assert {c["source"] for c in ben["competencies"]} <= {"role", "focus", "practised"}
+    assert ben["goal"]["role"] == "team-lead"
+    assert {c["id"]: c["target_level"] for c in ben["goal"]["competencies"]} == {
+        "feedback": 2, "career": 2, "inclusion": 2, "infosec": 2, "privacy": 1, "customer": 1}
+    assert all({"level", "attempts"} <= set(c) for c in ben["goal"]["competencies"])
 
 
 @contextmanager
@@ -123,3 +154,6 @@ def test_cli_json_is_parseable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert data["members"][0]["email"] == "a@x.com"
+    assert {c["average_mastery"] for c in data["competencies"]} == {None}, "nobody has answered yet"
+    table = CliRunner().invoke(app, ["report", "team", "m@x.com"])
+    assert table.exit_code == 0 and "no answers yet" in table.output

@@ -10,10 +10,12 @@ from bot.catalog_import import import_content
 from bot.coach import Coach
 from bot.replies import LessonCard, Notice
 from content.packs import STARTER
-from content.search import LessonIndex, SearchDoc, confident
+from content.search import MIN_SCORE, Hit, LessonIndex, SearchDoc, confident
+from content.search_terms import AMOUNT_TERM, words
 from store import search
 from store.db import Database
 from store.models import Delivery
+from tests.search_queries import AUDIT, EMPLOYEE_QUERIES, FRESH, HELD_OUT, OFF_TOPIC
 from tests.support.org import load_sample_org
 
 # What people type, and the lesson an L&D author would want them to get.
@@ -55,16 +57,78 @@ UNRELATED = ["quarterly VAT return filing", "kubernetes pod autoscaling", "paren
              "expense claim for a taxi", "office wifi password reset"]
 
 
-async def test_top_result_is_the_right_lesson_for_most_realistic_queries(db: Database) -> None:
+async def starter_index(db: Database) -> LessonIndex:
     async with db.session() as session:
-        index = LessonIndex(await search.lesson_documents(session))
-    results = {words: index.search(words) for words, _ in QUERIES}
-    right = [words for words, wanted in QUERIES if results[words] and results[words][0].doc.lesson_id == wanted]
-    assert len(QUERIES) >= 20 and len(right) / len(QUERIES) >= 0.8, sorted(set(results) - set(right))
-    sure = [words for words, _ in QUERIES if confident(results[words])]
-    assert len(sure) >= len(QUERIES) * 0.6
-    assert sum(words in right for words in sure) / len(sure) >= 0.9  # when it does not ask, it is right
-    assert not any(confident(index.search(words)) for words in UNRELATED)
+        return LessonIndex(await search.lesson_documents(session), await search.synonym_groups(session))
+
+
+def top1(index: LessonIndex, queries: list[tuple[str, frozenset[str]]]) -> float:
+    """Share of queries whose first hit is one of the lessons wanted."""
+    return sum(bool(h := index.search(q)) and h[0].doc.lesson_id in wanted for q, wanted in queries) / len(queries)
+
+
+def sure_and_right(index: LessonIndex, queries: list[tuple[str, frozenset[str]]]) -> tuple[int, int]:
+    """How many queries search would answer without asking, and how many of those it answers right."""
+    sure = [(q, wanted) for q, wanted in queries if confident(index.search(q))]
+    return len(sure), sum(index.search(q)[0].doc.lesson_id in wanted for q, wanted in sure)
+
+
+async def test_top_result_is_the_right_lesson_for_most_realistic_queries(db: Database) -> None:
+    index = await starter_index(db)
+    fixed = [(q, frozenset([wanted])) for q, wanted in QUERIES] + AUDIT
+    assert len(fixed) >= 50 and top1(index, fixed) >= 0.8  # the issue's bar
+    sure, right = sure_and_right(index, fixed)
+    assert sure >= len(fixed) * 0.6 and right / sure >= 0.9  # when it does not ask, it is right
+
+
+async def test_queries_written_before_tuning_rank_well_too(db: Database) -> None:
+    """The employee queries of tests/search_queries.py: half was tuned on, half only measured (see there)."""
+    index = await starter_index(db)
+    assert len(EMPLOYEE_QUERIES) >= 60 and top1(index, EMPLOYEE_QUERIES) >= 0.8
+    assert top1(index, HELD_OUT) >= 0.7 and top1(index, FRESH) >= 0.6
+    sure, right = sure_and_right(index, EMPLOYEE_QUERIES)
+    assert right / sure >= 0.85
+
+
+async def test_nothing_confident_for_topics_the_pack_does_not_teach(db: Database) -> None:
+    index = await starter_index(db)
+    assert [q for q in OFF_TOPIC + UNRELATED if confident(index.search(q))] == []
+
+
+def test_amounts_are_one_term_however_they_are_written() -> None:
+    for written in ("5000", "$5,000", "5k", "€5.000", "5.000 EUR", "USD 5,000.00", "£5\u00a0000", "5 thousand"):
+        assert "5000" in words(f"spend {written}"), written
+    assert AMOUNT_TERM in words("spend $5,000") and AMOUNT_TERM not in words("spend 5000")
+    assert words("set up 2fa for office 365") == ["set", "up", "2fa", "office", "365"]
+    index = LessonIndex([
+        SearchDoc("thresholds", "Who approves?", "procurement", 1, text="Over $5,000 Finance approves"),
+        SearchDoc("errors", "Error codes", "it", 1, text="Error 000 means the 5 servers are down"),
+    ])
+    for query in ("expense over 5000", "a 5k purchase", "€5.000"):
+        assert [hit.doc.lesson_id for hit in index.search(query)][:1] == ["thresholds"], query
+
+
+def test_synonyms_find_lessons_in_other_words() -> None:
+    docs = [SearchDoc("ppe", "Wear the PPE the sign asks for", "safety", 1, ("safety glasses", "gloves")),
+            SearchDoc("privacy", "Share only what is needed", "privacy", 1, ("need to know",))]
+    synonyms = [["goggles", "safety glasses", "eye protection"]]
+    assert [hit.doc.lesson_id for hit in LessonIndex(docs).search("do I need goggles")] != ["ppe"]
+    assert LessonIndex(docs, synonyms).search("do I need goggles")[0].doc.lesson_id == "ppe"
+    assert LessonIndex(docs, synonyms).search("eye protection")[0].coverage == 1.0
+
+
+def test_typos_are_mended_into_words_the_lessons_use() -> None:
+    index = LessonIndex([SearchDoc("phishing", "Spot a phishing email", "infosec", 1, ("scam email",)),
+                         SearchDoc("tax", "Tax on expenses", "finance", 1, ("tax",))])
+    assert index.search("phising emial")[0].doc.lesson_id == "phishing"
+    assert index.speller.mend("emial") == "email" and index.speller.mend("taxi") is None  # too short to guess
+
+
+def test_confidence_is_judged_on_the_most_relevant_hit() -> None:
+    """The learner's preference may put a near-tie first; whether to ask depends on the best match."""
+    best, preferred = SearchDoc("best", "B", "c", 1), SearchDoc("preferred", "P", "c", 2)
+    assert confident([Hit(preferred, MIN_SCORE * 1.05, 0.3), Hit(best, MIN_SCORE * 1.1, 0.9)])
+    assert not confident([Hit(preferred, MIN_SCORE * 1.05, 0.9), Hit(best, MIN_SCORE * 1.1, 0.3)])
 
 
 def test_stemming_matches_other_forms_of_a_word() -> None:
@@ -111,6 +175,8 @@ async def test_learn_words_sends_a_clear_match_and_offers_three_when_unsure(
     assert [b.value["l"] for b in unsure.buttons[:1]] == ["safety-report-near-miss"] and len(unsure.buttons) == 3
     nothing = (await coach.command(ben, "/learn kubernetes pod autoscaling")).messages[0]
     assert isinstance(nothing, Notice) and "/learn suggest" in nothing.text and not nothing.buttons
+    for elsewhere in ("/learn how do I book a meeting room", "/learn lunch menu"):
+        assert not isinstance((await coach.command(ben, elsewhere)).messages[0], LessonCard), elsewhere
 
 
 async def test_the_index_follows_content_imports(coach: Coach, db: Database, tmp_path: Path) -> None:
@@ -126,4 +192,11 @@ async def test_the_index_follows_content_imports(coach: Coach, db: Database, tmp
         "      - Play loudly\n    explain: Mallets first.\n---\nCheck the mallets, then tune.\n")
     await import_content(db, [pack])
     card = (await coach.command(ids["ben@example.com"], words)).messages[0]
+    assert isinstance(card, LessonCard) and "xylophone" in card.title.lower()
+    other_words = "/learn tune the glockenspiel before the concert"
+    assert not isinstance((await coach.command(ids["ben@example.com"], other_words)).messages[0], LessonCard)
+    with (pack / "synonyms.yaml").open("a") as synonyms:
+        synonyms.write("- [glockenspiel, xylophone]\n")
+    await import_content(db, [pack])  # only the synonyms changed
+    card = (await coach.command(ids["ben@example.com"], other_words)).messages[0]
     assert isinstance(card, LessonCard) and "xylophone" in card.title.lower()

@@ -214,3 +214,21 @@ def test_labels_are_clipped_at_a_word() -> None:
     assert clip("Purchase approvals above five thousand dollars", 20) == "Purchase approvals…"
     assert clip("short", 20) == "short"
     assert re.fullmatch(r"x{19}…", clip("x" * 40, 20))
+
+
+@pytest.mark.parametrize(("markdown", "mrkdwn"), [
+    ("***x***", "*_x_*"),
+    ("a ***strong and em*** b", "a *_strong and em_* b"),
+    ("___x___", "*_x_*"),
+    ("***x** y*", "_*x* y_"),
+    ("*it **b***", "_it *b*_"),
+    ("**bold _it_ more**", "*bold _it_ more*"),
+])
+def test_bold_and_italic_together_nest_properly(markdown: str, mrkdwn: str) -> None:
+    assert to_mrkdwn(markdown) == mrkdwn
+
+
+def test_an_image_becomes_a_link_to_it() -> None:
+    assert to_mrkdwn("See ![the chart](https://x.com/c.png) here") == "See <https://x.com/c.png|the chart> here"
+    assert to_mrkdwn("![](https://x.com/c.png)") == "<https://x.com/c.png|https://x.com/c.png>"
+    assert to_mrkdwn("Wow! [a link](https://x.com)") == "Wow! <https://x.com|a link>"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import logging
 import os
 import signal
 import socket
@@ -68,6 +69,12 @@ async def test_forged_stale_and_missing_signatures_are_401(slack: SlackServer) -
     headers = {"Content-Type": form, "X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"}
     async with slack.http.post(slack.url + "/slack/events", data=command, headers=headers) as odd:
         assert odd.status == 401
+    odd_bytes = b"command=%2Flearn&text=\xff"  # not UTF-8: still a signature question first
+    assert (await slack.post(odd_bytes, form, signature=sign(odd_bytes, now, "another-secret"))).status == 401
+    assert (await slack.post(odd_bytes, form, timestamp=now - 400)).status == 401
+    headers = {"Content-Type": form, "X-Slack-Request-Timestamp": str(now), "X-Slack-Signature": "v0=\u00e9t\u00e9"}
+    async with slack.http.post(slack.url + "/slack/events", data=command, headers=headers) as accented:
+        assert accented.status == 401
     await slack.settle()
     assert slack.fake.calls == []  # nothing forged got as far as the coach
     assert (await slack.post(command, form)).status == 200  # the same request, signed properly
@@ -97,6 +104,24 @@ def _press_payload(response_url: str) -> dict[str, Any]:
             "channel": {"id": "DUBEN"}, "message": {"ts": "1.2"},
             "actions": [{"type": "button", "action_id": "coach.feedback.0", "block_id": "b",
                          "value": '{"d": 1, "r": "useful"}', "text": {"type": "plain_text", "text": "x"}}]}
+
+
+def _legacy_payloads() -> list[tuple[str, str]]:
+    """Interactivity payload types this app never asks for (attachments, dialogs, workflow steps, shortcuts),
+    with the coach's own action and callback ids, each as a form (how Slack posts them) and as JSON."""
+    user = {"id": "UBEN", "team_id": TEAM}
+    payloads: list[dict[str, Any]] = [
+        {"type": "interactive_message", "callback_id": "coach.answer.0", "actions": [{"name": "x", "value": "1"}]},
+        {"type": "interactive_message", "callback_id": "slack.reflect", "actions": [{"name": "x"}], "user": user},
+        {"type": "dialog_submission", "callback_id": "coach.settings", "submission": {}, "user": user},
+        {"type": "dialog_cancellation", "callback_id": "coach.x"},
+        {"type": "workflow_step_edit", "callback_id": "coach.x", "trigger_id": "t"},
+        {"type": "message_action", "callback_id": "coach.answer.0", "user": user},
+        {"type": "view_closed", "user": user, "view": {"type": "modal", "callback_id": "coach.settings"}},
+    ]
+    return [body for payload in payloads for body in (
+        (urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"),
+        (json.dumps(payload), "application/json"))]
 
 
 def _mutations(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
@@ -136,11 +161,15 @@ async def test_malformed_bodies_are_400_and_nothing_makes_the_server_fail(slack:
         (urlencode({"command": "/learn", "text": "x"}), form),
         ('{"type": "event_callback", "event": ' + "[" * DEEP + "]" * DEEP + "}", json_type),
         (urlencode({"payload": '{"type": "block_actions", "actions": ' + "[" * DEEP + "]" * DEEP + "}"}), form),
+        *_legacy_payloads(),
+        (b"payload=%7B%22type%22%3A%22block_actions%22%7D\xff", form),  # signed over bytes that are not UTF-8
+        (b'{"type": "event_callback", "event_id": "Ev\xe9", "event": {"type": "message"}}', json_type),
     ]
     for body, content_type in broken:
         answered = await slack.post(body, content_type)
         assert answered.status == 400, (body, answered)
         assert "malformed" in answered.json()["error"]
+    assert "not UTF-8" in (await slack.post(b'{"type": "\xff"}', json_type)).json()["error"]
 
     huge = await slack.post(json.dumps({"type": "event_callback", "padding": "x" * 2_000_000}), json_type)
     assert huge.status == 413
@@ -199,6 +228,28 @@ async def test_a_failed_attempt_leaves_the_event_to_slacks_next_retry(slack: Sla
                        "ts": "1.1"}, event_id="EvFAILS", retry=1)
     [_, helped] = await slack.fake.wait_for("chat.postMessage", 2, channel=ben.dm)
     assert "/learn progress" in helped.text_of_blocks
+
+
+@sqlite_only
+async def test_at_debug_level_neither_the_bot_token_nor_the_signing_secret_is_logged(
+        slack: SlackServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    ben = slack.person("UBEN")
+    await ben.command("")
+    [lesson] = await slack.fake.wait_for("chat.postMessage", channel=ben.dm)
+    await ben.press(lesson.buttons()[0], lesson)
+    await slack.fake.wait_for("chat.postMessage", 2, channel=ben.dm)  # the answer's result
+    slack.fake.fail("chat.postMessage", 500, times=3)  # failures log their exceptions
+    await ben.say("progress")
+    await slack.settle()
+    await slack.post(_help_command(slack), "application/x-www-form-urlencoded", signature="v0=forged")
+    await slack.settle()
+
+    logged = caplog.text + "".join(repr(r.args) for r in caplog.records)
+    assert "Sending a request - url: POST" in logged and "chat.update" in logged  # the Web API, call by call
+    assert "Slack work failed" in logged and "Traceback" in logged
+    assert BOT_TOKEN not in logged and SIGNING_SECRET not in logged
+    assert BOT_TOKEN.split("-", 1)[1] not in logged and SIGNING_SECRET[:12] not in logged
 
 
 @sqlite_only

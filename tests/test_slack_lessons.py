@@ -128,12 +128,19 @@ def _topic_lessons_counted() -> float:
     return REGISTRY.get_sample_value("coach_lessons_sent_total", {"platform": "slack", "origin": "topic"}) or 0.0
 
 
-async def test_a_reflection_is_written_in_a_modal_and_stored(slack: SlackServer) -> None:
+async def test_a_vague_topic_offers_the_closest_three_and_a_reflection_picked_is_written_in_a_modal(
+        slack: SlackServer) -> None:
     mia = slack.person("UMIA")
-    pick = {"action_id": "coach.lesson.0", "value": json.dumps({"l": "feedback-reflect-on-your-feedback"}),
-            "text": {"type": "plain_text", "text": "Look back at feedback that didn't land"}}
-    await mia.press(pick, ephemeral_url=slack.fake.response_url("closest"))
+    name = await mia.command("reflect", channel=mia.dm)  # matches no lesson well
+    [offer] = await slack.fake.wait_for("response_url", name=name)
+    assert "no lesson that matches “reflect” well" in offer.text_of_blocks
+    offered = offer.buttons()
+    assert len(offered) == 3 and all(b["action_id"].startswith("coach.lesson.") for b in offered)
+    assert len({b["value"] for b in offered}) == 3
+    await mia.press(button(offer, "Look back at feedback that didn't land"),
+                    ephemeral_url=slack.fake.response_url("closest"))
     [card] = await slack.fake.wait_for("chat.postMessage", channel=mia.dm)
+    assert card.args["blocks"][0]["type"] == "header" and "Look back at feedback" in card.text_of_blocks
     write = button(card, "Write my reflection")
     assert write["action_id"] == "slack.reflect"
 

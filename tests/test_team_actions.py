@@ -9,7 +9,11 @@ import pytest
 from sqlmodel import col, select
 
 from bot.coach import Coach
+from bot.engine.fitted import load_model
+from bot.engine.learner import load_learner
+from bot.engine.next_lesson import plan_in, plan_next
 from bot.replies import TeamSummary
+from bot.usecases.lessons import policy_config
 from store.db import Database
 from store.models import Delivery, Focus, Lesson
 from tests.conftest import Clock
@@ -67,6 +71,8 @@ async def test_focus_from_a_summary_button_waits_for_the_learners_window(coach: 
                                                                         tmp_path: Path) -> None:
     ids = await load_sample_org(db, tmp_path)
     fay, dana = ids["fay@example.com"], ids["dana@example.com"]
+    card = (await coach.command(ids["gus@example.com"], "phishing")).messages[0]
+    await answer(coach, ids["gus@example.com"], card, False)  # a gap shown by an answer: a focus to suggest
     summary = (await coach.command(dana, "", default="team")).messages[0]
     assert isinstance(summary, TeamSummary)
     button = next(b for b in summary.actions if b.action == "team_focus")
@@ -86,6 +92,51 @@ async def test_focus_from_a_summary_button_waits_for_the_learners_window(coach: 
         clock.advance(hours=6, minutes=1)
         await dispatcher.tick()
         assert [p for p in fake.posts if p.delivery_id == delivery.id]
+
+
+async def test_a_second_focus_gets_a_lesson_in_its_own_competency(coach: Coach, db: Database,
+                                                                  tmp_path: Path) -> None:
+    """The engine ranks two focuses by their ids: the newer one still gets its own first lesson and note."""
+    ids = await load_sample_org(db, tmp_path)
+    ben, mia = ids["ben@example.com"], ids["mia@example.com"]
+    first = await coach.command(mia, "assign ben privacy", default="team")
+    second = await coach.command(mia, "assign ben safety because the audit is in May", default="team")
+    assert "Ben gets the first one, with your note, right away" in first.messages[0].text
+    assert second.messages[0].text.startswith("Done — Shop-floor safety is now Ben's focus")
+    assert "Ben gets the first one, with your note, right away" in second.messages[0].text
+    queued_now = await queued(db, ben)
+    assert sorted(competency for _, competency in queued_now) == ["privacy", "safety"]
+    [safety] = [d for d, competency in queued_now if competency == "safety"]
+    assert safety.reason == ("Mia Manager (your manager) asked you to focus on Shop-floor safety: "
+                             "“the audit is in May”.")
+
+
+async def test_the_engine_plans_a_lesson_in_a_given_competency(coach: Coach, db: Database, tmp_path: Path) -> None:
+    """`plan_in`: a lesson in the competency asked for, where `plan_next` picks an older, equally urgent one."""
+    ids = await load_sample_org(db, tmp_path)
+    ben, mia = ids["ben@example.com"], ids["mia@example.com"]
+    async with db.session() as session:
+        for competency in ("privacy", "safety"):
+            session.add(Focus(person_id=ben, competency_id=competency, assigned_by=mia, created_at=coach.clock()))
+    async with db.session() as session:
+        ctx, model, config = await load_learner(session, ben), await load_model(session), policy_config(coach)
+        general = await plan_next(session, ctx, model, coach.clock(), config, allow_review=False)
+        safety = await plan_in(session, ctx, model, "safety", config)
+        untargeted = await plan_in(session, ctx, model, "career", config)
+    assert general is not None and general.competency == "privacy"
+    assert safety is not None and safety.competency == "safety" and safety.lesson.competency_id == "safety"
+    assert untargeted is None, "not one of Ben's targets"
+
+
+async def test_a_focus_names_the_level_the_role_asks_for_never_the_learners_goal(coach: Coach, db: Database,
+                                                                                  tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    await coach.command(ids["ben@example.com"], "goal team-lead")  # Team lead asks for feedback level 2
+    reply = await coach.command(ids["mia@example.com"], "assign ben feedback", default="team")
+    assert "until they reach level 2" in reply.messages[0].text
+    await coach.command(ids["ben@example.com"], "goal people-manager")  # feedback level 3: Ben's own plan
+    again = await coach.command(ids["mia@example.com"], "assign ben career", default="team")
+    assert "until they reach level 2" in again.messages[0].text, "People manager asks for 3: that is Ben's plan"
 
 
 async def test_a_nudge_goes_once_a_day(coach: Coach, db: Database, clock: Clock, tmp_path: Path) -> None:

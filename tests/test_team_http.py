@@ -14,12 +14,14 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
+from bot.coach import Coach
 from bot.replies import Choice, Engagement, HeatCell, MemberLine, TeamGroup, TeamSummary
 from bot.shoutouts import post_shoutouts
 from bot.team_text import summary_text
 from handlers.teams.team_cards import CARD_BYTES, team_summary_card
 from store.models import Badge, Delivery
 from tests.support.fake_connector import TeamsBot, connector, submits, teams
+from tests.support.learner import answer
 from tests.support.slack_session import STRANGER, SlackServer, button, slack
 
 __all__ = ["connector", "slack", "teams"]  # fixtures
@@ -33,9 +35,18 @@ async def _ephemeral(slack: SlackServer, name: str):  # type: ignore[no-untyped-
     return answer
 
 
+async def wrong_answers(coach: Coach, person_id: int, topic: str, times: int = 2) -> None:
+    """The learner answers lessons on a topic wrongly: a gap the summary can show (it shows none before any
+    answer)."""
+    for _ in range(times):
+        card = (await coach.command(person_id, topic)).messages[0]
+        await answer(coach, person_id, card, False)
+
+
 @SQLITE
 async def test_slack_team_summary_heatmap_actions_and_export(slack: SlackServer) -> None:
     mia = slack.person("UMIA")
+    await wrong_answers(slack.coach, slack.ids["ben@example.com"], "purchase approvals")
     summary = await _ephemeral(slack, await mia.command("", command="/team", channel="C0GENERAL"))
     text = summary.text_of_blocks
     for name in ("Ben Buyer", "Cara Agent", "Eli Operator"):
@@ -81,6 +92,7 @@ async def test_slack_one_report_by_mention_and_identical_refusals(slack: SlackSe
 @SQLITE
 async def test_teams_team_summary_with_its_heatmap_and_buttons(teams: TeamsBot) -> None:
     mia = teams.user("29:mia", "Mia Manager")
+    await wrong_answers(teams.coach, teams.ids["ben@example.com"], "purchase approvals")
     posted = await mia.say("team")
     card = next(c for c in posted if c.cards)
     assert "Your team: 4 people" in card.text and "Hal Aad" in card.text and "Biggest gaps" in card.text
@@ -117,7 +129,7 @@ def test_a_team_too_large_for_one_teams_message_shows_group_totals_and_says_so()
     assert len(json.dumps(made)) <= CARD_BYTES
     shown = "\n".join(block["text"] for block in made["body"])
     assert "200 people are more than one Teams message can list" in shown
-    assert all(f"**Lead {g}'s group** — 50 people" in shown for g in range(4))
+    assert all(f"**Lead {g}'s group: 50 people** — " in shown for g in range(4))
     assert "Person number" not in shown
 
 

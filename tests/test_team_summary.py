@@ -19,18 +19,19 @@ from bot.engine.learner import LearnerContext
 from bot.heatmap import COLOURS, DPI, ROW_INCHES, cell_code
 from bot.replies import Engagement, Notice, PersonDetail, TeamSummary
 from bot.roster import Standing
+from bot.usecases import team
 from bot.usecases.answers import FEEDBACK
 from content.packs import STARTER
 from store.db import Database
 from store.models import LearnerSettings, Person
 from tests.conftest import Clock
 from tests.support.learner import all_deliveries, answer, delivery_facts, next_card
-from tests.support.org import load_sample_org
+from tests.support.org import load_sample_org, sixty_people
 
 SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
-async def team(coach: Coach, person_id: int, text: str = "") -> tuple[object, list[tuple[str, bytes, str]]]:
+async def team_reply(coach: Coach, person_id: int, text: str = "") -> tuple[object, list[tuple[str, bytes, str]]]:
     reply = await coach.command(person_id, text, default="team")
     assert reply.ephemeral, "team views are shown only to the manager"
     return reply.messages[0], reply.attachments
@@ -54,7 +55,7 @@ async def test_summary_covers_direct_and_indirect_reports_with_gaps_attention_an
     await topic_answers(coach, ids["ben@example.com"], "purchase approvals", [True] * 4 + [False] * 3)
     await topic_answers(coach, ids["gus@example.com"], "phishing", [True])
 
-    summary, files = await team(coach, ids["dana@example.com"])
+    summary, files = await team_reply(coach, ids["dana@example.com"])
     assert isinstance(summary, TeamSummary)
     assert sorted(m.email for m in summary.members) == sorted(
         e for e in ids if e != "dana@example.com"), "direct and indirect reports, nobody else"
@@ -65,7 +66,7 @@ async def test_summary_covers_direct_and_indirect_reports_with_gaps_attention_an
     assert cell is not None and cell.target == 3 and cell.status == "below"
     assert ben.engagement.answered_7 == 7 and ben.engagement.streak_days >= 1
     assert "Purchase approvals" in ben.falling
-    assert any(g.endswith("below target in Purchase approvals") for g in summary.gaps)
+    assert any(g.startswith("1 of 1 below target in Purchase approvals") for g in summary.gaps), summary.gaps
     assert any(line.startswith("Ben Buyer — mastery falling in Purchase approvals") for line in summary.attention)
 
     cara = next(m for m in summary.members if m.email == "cara@example.com")
@@ -85,7 +86,7 @@ async def test_summary_covers_direct_and_indirect_reports_with_gaps_attention_an
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and image.height >= 7 * ROW_INCHES * DPI
 
-    mia, _ = await team(coach, ids["mia@example.com"])
+    mia, _ = await team_reply(coach, ids["mia@example.com"])
     assert isinstance(mia, TeamSummary)
     assert sorted(m.email for m in mia.members) == ["ben@example.com", "cara@example.com", "eli@example.com"]
 
@@ -98,7 +99,7 @@ async def test_one_report_in_detail_by_name_email_and_mentions(coach: Coach, db:
                                                             "r": "too_hard"}, via="test")
     mia = ids["mia@example.com"]
     for typed in ("Ben Buyer", "ben", "BEN@example.com", "<@UBEN>", "<@UBEN|ben>", "<at>Ben Buyer</at>", "@ben"):
-        detail, _ = await team(coach, mia, typed)
+        detail, _ = await team_reply(coach, mia, typed)
         assert isinstance(detail, PersonDetail), typed
         assert detail.email == "ben@example.com"
     assert detail.role == "Buyer"
@@ -107,7 +108,7 @@ async def test_one_report_in_detail_by_name_email_and_mentions(coach: Coach, db:
     assert detail.feedback and detail.feedback[0].startswith("Too hard — ")
     assert any(b.action == "team_focus" for b in detail.actions)
 
-    several, _ = await team(coach, ids["dana@example.com"], "agent")
+    several, _ = await team_reply(coach, ids["dana@example.com"], "agent")
     assert isinstance(several, Notice) and "Cara Agent" in several.text and "Gus Agent" in several.text
 
 
@@ -139,33 +140,47 @@ async def test_refusals_reveal_nothing_about_others(coach: Coach, db: Database, 
 
 
 @SQLITE
-async def test_sixty_people_are_grouped_by_direct_report_and_all_listed(coach: Coach, db: Database,
-                                                                        tmp_path: Path) -> None:
-    lines = ["email,name,manager_email,role,timezone", "boss@example.com,Bea Boss,,people-manager,Europe/Paris"]
-    for lead in range(5):
-        lines.append(f"lead{lead}@example.com,Lead {lead},boss@example.com,team-lead,Europe/Paris")
-        lines += [f"p{lead}x{n}@example.com,Person {lead}x{n:02d},lead{lead}@example.com,buyer,Europe/Paris"
-                  for n in range(11)]
+async def test_sixty_people_are_grouped_by_direct_report_one_line_each_and_all_reachable(
+        coach: Coach, db: Database, tmp_path: Path) -> None:
+    lines = sixty_people()
     ids = await load_sample_org(db, tmp_path, "\n".join(lines) + "\n")
-    summary, files = await team(coach, ids["boss@example.com"])
+    for email in ("p0x1@example.com", "p0x2@example.com"):
+        await topic_answers(coach, ids[email], "purchase approvals", [False, False])
+    summary, files = await team_reply(coach, ids["boss@example.com"])
     assert isinstance(summary, TeamSummary)
-    assert summary.grouped and summary.listed and summary.people == 60
+    assert summary.grouped and not summary.listed and summary.people == 60
     assert [g.lead for g in summary.groups] == [f"Lead {n}" for n in range(5)]
     assert all(g.people == 12 and g.members[0].name == g.lead for g in summary.groups)
     everyone = {e for e in ids if e != "boss@example.com"}
     assert {m.email for m in summary.members} == everyone
-    for email in everyone:
-        name = next(line.split(",")[1] for line in lines if line.startswith(email + ","))
-        assert f"**{name}**" in summary.text, f"{name} missing from the summary text"
-    assert "**Lead 3's group** — 12 people" in summary.text
+    assert "**Lead 3's group: 12 people** — 0 below target · 0 of 12 answered this week" in summary.text
+    assert "**Person 3x04**" not in summary.text, "one line per group: the people are behind its button"
+    assert "press its Show button" in summary.text and "spreadsheet have all 60 people" in summary.text
     procurement = [c.value for c in summary.competencies].index("procurement")
-    assert summary.groups[0].below[procurement] == 11, "the buyers of each group are below target"
+    assert summary.groups[0].below[procurement] == 2 and summary.groups[0].below_people == 2
+    assert "**Lead 0's group: 12 people** — 2 below target · 2 of 12 answered this week (4 lessons)" in summary.text
+    assert summary.gaps[0] == "2 of 2 below target in Purchase approvals (53 more with no answers yet)"
 
-    image = Image.open(io.BytesIO(files[0][1])).convert("RGB")
+    shown: set[str] = set()
+    for group in summary.groups:
+        assert group.show is not None and group.show.label == f"Show {group.lead}'s group"
+        opened = (await coach.press(ids["boss@example.com"], group.show.action, group.show.value, via="test"))
+        view = opened.messages[0]
+        assert isinstance(view, TeamSummary) and view.listed and view.scope == f"{group.lead}'s group"
+        assert view.text.startswith(f"**{group.lead}'s group: 12 people**")
+        assert sum(f"**{m.name}**" in view.text for m in group.members) == 12
+        assert view.actions[-1].action == "team_summary", "and back to the whole team"
+        shown |= {m.email for m in view.members}
+    assert shown == everyone, "every person is one button away"
+
+    [(png_name, png, _), (csv_name, data, mime)] = files
+    assert png_name.endswith(".png") and csv_name.endswith(".csv") and mime == "text/csv"
+    image = Image.open(io.BytesIO(png)).convert("RGB")
     assert image.height >= 60 * ROW_INCHES * DPI
     colours = {"#{:02x}{:02x}{:02x}".format(*c) for _, c in image.getcolors(maxcolors=256)}
     drawn = {COLOURS[cell_code(cell)] for m in summary.members for cell in m.cells}
     assert len(drawn) >= 3 and drawn <= colours, "every kind of cell is drawn in its colour"
+    assert {r["email"] for r in list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))} == everyone
 
     reply = await coach.command(ids["boss@example.com"], "export", default="team")
     name, data, mime = reply.attachments[0]
@@ -173,8 +188,10 @@ async def test_sixty_people_are_grouped_by_direct_report_and_all_listed(coach: C
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert {r["email"] for r in rows} == everyone
     buyer = next(r for r in rows if r["email"] == "p2x5@example.com")
-    assert buyer["group"] == "Lead 2" and buyer["procurement target"] == "3" and buyer["procurement level"] == "0"
-    assert 0 <= float(buyer["procurement mastery"]) <= 1
+    assert buyer["group"] == "Lead 2" and buyer["procurement target"] == "3"
+    assert buyer["procurement level"] == buyer["procurement mastery"] == "", "no answers yet: no level"
+    tried = next(r for r in rows if r["email"] == "p0x1@example.com")
+    assert tried["procurement level"] == "0" and 0 <= float(tried["procurement mastery"]) <= 1
 
 
 async def _last_delivery(coach: Coach, person_id: int) -> int:
@@ -182,16 +199,17 @@ async def _last_delivery(coach: Coach, person_id: int) -> int:
 
 
 @SQLITE
-async def test_past_the_listing_limit_groups_keep_totals_and_the_csv_has_everyone(
+async def test_past_the_drawing_limit_groups_keep_totals_and_the_csv_has_everyone(
         coach: Coach, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ids = await load_sample_org(db, tmp_path)
     monkeypatch.setattr(team_view, "GROUP_ABOVE", 3)
     monkeypatch.setattr(team_view, "LIST_LIMIT", 5)
-    summary, files = await team(coach, ids["dana@example.com"])
+    monkeypatch.setattr(team, "LIST_LIMIT", 5)
+    summary, files = await team_reply(coach, ids["dana@example.com"])
     assert isinstance(summary, TeamSummary) and summary.grouped and not summary.listed
     assert [(g.lead, g.people) for g in summary.groups] == [("Mia Manager", 4), ("Omar Owner", 3)]
-    assert "**Mia Manager's group** — 4 people" in summary.text and "**Ben Buyer**" not in summary.text
-    assert "7 people are too many to list here one by one" in summary.text
+    assert "**Mia Manager's group: 4 people**" in summary.text and "**Ben Buyer**" not in summary.text
+    assert "the attached spreadsheet has all 7 people" in summary.text
     [(name, data, mime)] = files
     assert mime == "text/csv" and name.endswith(".csv")
     assert len(list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))) == 7
@@ -223,12 +241,12 @@ def test_two_thousand_people_under_forty_leads_are_each_in_their_leads_group(clo
             group.append(next_id)
         next_id += 1
     rnd.shuffle(standings)
-    directs = sorted((s.person for s in standings if s.person.manager_id == boss), key=lambda p: p.name.lower())
-    org = team_view.Org(directs=directs, manager_of={s.id: s.person.manager_id for s in standings})
+    org = team_view.Org(root=boss, manager_of={s.id: s.person.manager_id for s in standings})
 
     summary = team_view.summary("Bea Boss", standings, org, {}, clock.now)
 
     assert summary.grouped and not summary.listed and summary.people == 2000
+    assert summary.text.count("'s group: 50 people**") == 40
     assert [g.lead for g in summary.groups] == [f"Lead {n:02d}" for n in range(40)]
     for group in summary.groups:
         assert {m.email for m in group.members} == expected[group.lead], group.lead
@@ -253,7 +271,7 @@ async def test_a_renamed_lesson_shows_its_current_title_in_answers_and_feedback(
     lesson_file.write_text(text.replace(written, "title: Renamed by L&D", 1))
     assert (await import_content(db, [pack])).updated == [lesson.id]
 
-    detail, _ = await team(coach, ids["mia@example.com"], "ben")
+    detail, _ = await team_reply(coach, ids["mia@example.com"], "ben")
     assert isinstance(detail, PersonDetail)
     assert [title for tally in detail.recent for title in tally.lessons] == ["Renamed by L&D"]
     assert detail.feedback == [f"{dict(FEEDBACK)['useful']} — Renamed by L&D ({coach.clock():%d %b})"]

@@ -80,8 +80,9 @@ async def test_every_learner_command(teams: TeamsBot) -> None:
     assert "already paused" in (await ben.say("/learn pause"))[0].text
     assert "Welcome back" in (await ben.say("resume"))[0].text
 
-    [goal] = await ben.say("goal buyer")
-    assert "Goal: Buyer" in goal.text
+    [goal] = await ben.say("goal team-lead")
+    assert "Goal: Team lead" in goal.text
+    assert "already your role" in (await ben.say("goal buyer"))[0].text
     assert "don't know the role" in (await ben.say("goal astronaut"))[0].text
 
     [peers] = await ben.say("learn team")

@@ -20,7 +20,7 @@ def chat(email: str = typer.Option(..., "--as", help="The org-chart email of the
         await ensure_starter_content(database)
         async with database.session() as session:
             person = await person_by_email(session, email)
-        if person is None or person.id is None:
+        if person is None or not person.active or person.id is None:
             raise UnknownPerson(email)
         terminal = Console()
         await ConsoleChat(Coach(database, config), person.id, terminal, terminal.input).run()

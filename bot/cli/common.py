@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from bot.config import Settings
 from bot.errors import CoachError
 from bot.logs import configure_logging
-from store.db import Database
+from store.db import Database, DatabaseUnavailable
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -27,23 +28,30 @@ def settings() -> Settings:
     return Settings()
 
 
+DATABASE_HINT = ("check COACH_DATABASE_URL: sqlite:///path/file.db in a folder that exists, or "
+                 "postgresql://user@host:port/database on a running server")
+
+
 def run(main: Callable[[Database, Settings], Awaitable[T]]) -> T:
-    """Run an async command body with a database, disposing of it afterwards; CoachError -> exit 1."""
+    """Run an async command body with a database, disposing of it afterwards. The database is opened first,
+    so a wrong COACH_DATABASE_URL is one line, not a traceback; CoachError -> one line too; both exit 1."""
 
     async def _body() -> T:
         config = settings()
         configure_logging(config)
         database = Database(config.database_url)
         try:
+            await database.check()
             return await main(database, config)
         finally:
             await database.dispose()
 
     try:
         return asyncio.run(_body())
+    except DatabaseUnavailable as exc:
+        fail(f"{exc}; {DATABASE_HINT}")
     except CoachError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        fail(str(exc))
 
 
 def friendly(command: Callable[P, T]) -> Callable[P, T]:
@@ -54,7 +62,12 @@ def friendly(command: Callable[P, T]) -> Callable[P, T]:
         try:
             return command(*args, **kwargs)
         except CoachError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
+            fail(str(exc))
 
     return wrapper
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr, `error: …`, and exit code 1."""
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1) from None

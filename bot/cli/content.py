@@ -15,15 +15,13 @@ app = typer.Typer(help="Check and load content packs (pack.yaml + Markdown lesso
 
 @app.command("validate")
 def validate(
-    paths: list[Path] = typer.Argument(None, help="Pack folders, or folders that contain pack folders.", exists=True),
+    paths: list[Path] = typer.Argument(None, exists=True, help="Pack folders (or their pack.yaml), or folders "
+                                                              "that contain pack folders."),
     starter: bool = typer.Option(False, "--starter", help="Check them together with the bundled starter pack "
                                                           "(for packs that use its competencies)."),
 ) -> None:
     """Check packs together and print every problem as FILE:LINE: message (exit 1 if any)."""
-    chosen = list(paths or []) + ([STARTER] if starter else [])
-    if not chosen:
-        err.print("[red]error:[/red] give at least one pack folder, or --starter")
-        raise typer.Exit(2)
+    chosen = _chosen(paths, starter)
     packs, problems = load_packs(chosen)
     if problems:
         _print_problems(problems, "")
@@ -34,14 +32,12 @@ def validate(
 
 @app.command("import")
 def import_(
-    paths: list[Path] = typer.Argument(None, help="Pack folders; omit with --starter.", exists=True),
+    paths: list[Path] = typer.Argument(None, exists=True, help="Pack folders (or their pack.yaml); omit with "
+                                                              "--starter."),
     starter: bool = typer.Option(False, "--starter", help="Import the starter pack bundled with the coach."),
 ) -> None:
     """Validate, then load or update packs in the database (idempotent; edited lessons get a new version)."""
-    chosen = list(paths or []) + ([STARTER] if starter else [])
-    if not chosen:
-        err.print("[red]error:[/red] give at least one pack folder, or --starter")
-        raise typer.Exit(2)
+    chosen = _chosen(paths, starter)
 
     async def body(database, _config):  # type: ignore[no-untyped-def]
         try:
@@ -56,6 +52,16 @@ def import_(
         f"[green]imported[/green] {', '.join(report.packs)}: {len(report.created)} new, "
         f"{len(report.updated)} updated, {len(report.unchanged)} unchanged, {len(report.retired)} retired lessons"
     )
+
+
+def _chosen(paths: list[Path] | None, starter: bool) -> list[Path]:
+    """The pack folders asked for: a path to a pack.yaml stands for its folder (what people tab-complete)."""
+    chosen = [p.parent if p.is_file() and p.name == "pack.yaml" else p for p in paths or []]
+    chosen += [STARTER] if starter else []
+    if not chosen:
+        err.print("[red]error:[/red] give at least one pack folder, or --starter")
+        raise typer.Exit(2)
+    return chosen
 
 
 def _print_problems(problems: list[Problem], outcome: str) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+from datetime import datetime
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.rule import Rule
 from rich.table import Table
@@ -25,12 +27,14 @@ def demo(
     db: Path = typer.Option(Path("coach-demo.db"), help="The SQLite file to (re)create in this folder."),
     catch_up: int = typer.Option(CATCH_UP_CAP, min=0, help="After the weeks, lessons each learner may still ask "
                                  "for (one a working day) to count how many they need to meet their targets."),
+    start: datetime | None = typer.Option(None, formats=["%Y-%m-%d"], help="The first simulated Monday (default: "
+                                          "the weeks end by today). Same seed and start, same output."),
 ) -> None:
     """Run the real engine and scheduler for a simulated team on a fresh SQLite file and show the outcome."""
     console = Console()
     with console.status(f"Simulating {weeks} weeks for {learners} learners…"):
         result = asyncio.run(run_demo(DemoOptions(seed=seed, learners=learners, weeks=weeks, path=db,
-                                                  catch_up_cap=catch_up)))
+                                                  catch_up_cap=catch_up, start=start.date() if start else None)))
     _conversation(console, result)
     _team(console, result)
     _comparison(console, result)
@@ -61,9 +65,9 @@ def _comparison(console: Console, result: DemoResult) -> None:
     console.print(Text(f"Lessons until each learner's true skill meets every target of their role (the course: all "
                        f"{result.course_length} lessons in one fixed order, twice at most), and their true mastery "
                        "30 days after the scheduled weeks, after the same number of lessons in each arm:"))
-    table = Table(show_footer=True)
-    table.add_column("learner", footer="median / mean")
-    table.add_column("role", overflow="fold")
+    table = Table(show_footer=True, box=box.SIMPLE_HEAD, pad_edge=False)  # fits an 80-column terminal
+    table.add_column("learner", footer="median / mean", no_wrap=True)
+    table.add_column("role", max_width=14, no_wrap=True, overflow="ellipsis")
     table.add_column("coach", justify="right", footer=_median([o.adaptive_needed for o in result.outcomes]))
     table.add_column("course", justify="right", footer=_median([o.fixed_needed for o in result.outcomes]))
     table.add_column("+30 d\nreview", justify="right",

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from bot import reports
 from bot.cli.common import console, run
+from bot.errors import CoachError
 from bot.feedback_report import feedback_report
 from store.types import utcnow
 
@@ -40,7 +41,14 @@ def learner(email: str = typer.Argument(..., help="The learner's email."), as_js
 @app.command("team")
 def team(email: str = typer.Argument(..., help="The manager's email."), as_json: bool = JSON) -> None:
     """A manager's direct and indirect reports: average mastery per competency and who is below target."""
-    data = run(lambda db, config: _in_session(db, reports.team_report, email, config))
+
+    async def body(database: Any, config: Any) -> dict[str, Any]:
+        found = await _in_session(database, reports.team_report, email, config)
+        if not found["members"]:
+            raise CoachError(f"{email} manages nobody (no one in the org chart reports to them)")
+        return found
+
+    data = run(body)
     if as_json:
         print(json.dumps(data, indent=2))
         return
@@ -48,7 +56,8 @@ def team(email: str = typer.Argument(..., help="The manager's email."), as_json:
     for column in ("competency", "average mastery", "below target"):
         table.add_column(column)
     for c in data["competencies"]:
-        table.add_row(c["name"], f"{c['average_mastery']:.0%}", ", ".join(c["below_target"]) or "—")
+        average = "no answers yet" if c["average_mastery"] is None else f"{c['average_mastery']:.0%}"
+        table.add_row(c["name"], average, ", ".join(c["below_target"]) or "—")
     console.print(table)
 
 

@@ -7,10 +7,10 @@ import asyncio
 import random
 import shutil
 import tempfile
-import time
+import time as timer
 from copy import deepcopy
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,6 @@ from store.db import Database
 from store.models import RoleRequirement
 from store.people import people_by_email
 
-START = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)  # a Monday, before anyone's window opens
 AFTER = timedelta(days=30)
 PRIOR_KNOWLEDGE_RATE = 0.35
 DEFAULT_REVIEW_SHARE = 0.34
@@ -46,6 +45,16 @@ class DemoOptions:
     path: Path = Path("coach-demo.db")
     catch_up_cap: int = CATCH_UP_CAP
     """After the weeks, learners who have not met their targets keep asking for lessons, up to this many."""
+    start: date | None = None
+    """The Monday the simulated weeks begin; by default the one that makes them end by today, so that the
+    database left behind reads as recent history to `coach chat` and `/team`."""
+
+    def first_monday(self, today: date) -> datetime:
+        """05:00 UTC on the first simulated Monday (before anyone's window opens)."""
+        yesterday = today - timedelta(days=1)  # the weeks end on a Monday morning that has passed
+        monday = self.start or yesterday - timedelta(days=yesterday.weekday(), weeks=self.weeks)
+        monday -= timedelta(days=monday.weekday())
+        return datetime.combine(monday, time(5, 0), tzinfo=UTC)
 
 
 @dataclass
@@ -76,7 +85,7 @@ class DemoResult:
 
 
 async def run_demo(options: DemoOptions) -> DemoResult:
-    started = time.perf_counter()
+    started = timer.perf_counter()
     rng = random.Random(options.seed)
     _remove(options.path)
     url = f"sqlite:///{options.path.resolve()}"
@@ -98,21 +107,24 @@ async def run_demo(options: DemoOptions) -> DemoResult:
                     for person_id, email, role, targets in roster]
 
         featured = _featured(learners())
+        start = options.first_monday(datetime.now(UTC).date())
         with_review, without_review = await asyncio.gather(
-            run_arm(url, learners(), START, options.weeks, review_share=DEFAULT_REVIEW_SHARE,
+            run_arm(url, learners(), start, options.weeks, review_share=DEFAULT_REVIEW_SHARE,
                     featured=featured.person_id),
-            run_arm(f"sqlite:///{baseline}", learners(), START, options.weeks, review_share=0.0, featured=None),
+            run_arm(f"sqlite:///{baseline}", learners(), start, options.weeks, review_share=0.0, featured=None),
         )
         untouched = learners()
-    at_end = [deepcopy(learner) for learner in with_review.learners]
-    team = await _team_summary(url, with_review.end)
-    await catch_up(url, with_review.learners, with_review.end, cap=options.catch_up_cap)
+        at_end = [deepcopy(learner) for learner in with_review.learners]
+        team = await _team_summary(url, with_review.end)
+        beyond = Path(folder) / "catch-up.db"  # the lessons after the weeks are counted, not kept
+        shutil.copyfile(options.path, beyond)
+        await catch_up(f"sqlite:///{beyond}", with_review.learners, with_review.end, cap=options.catch_up_cap)
     names = {email: name for email, name, _ in employees}
-    outcomes = _outcomes(with_review, at_end, without_review, untouched, names)
+    outcomes = _outcomes(with_review, at_end, without_review, untouched, names, start)
     return DemoResult(options=options, featured=featured.email, transcript=with_review.chat.transcript,
                       manager=MANAGERS[0], team=team, outcomes=outcomes, course_length=len({q.lesson for q in course}),
                       lessons_sent=with_review.lessons_sent, answers=with_review.answers,
-                      seconds=time.perf_counter() - started)
+                      seconds=timer.perf_counter() - started)
 
 
 async def _roster(database: Database, employees: list[tuple[str, str, str]]) -> list[RosterEntry]:
@@ -160,14 +172,14 @@ async def _team_summary(url: str, end: datetime) -> Reply:
 
 
 def _outcomes(with_review: ArmResult, at_end: list[Learner], without_review: ArmResult, untouched: list[Learner],
-              names: dict[str, str]) -> list[LearnerOutcome]:
+              names: dict[str, str], start: datetime) -> list[LearnerOutcome]:
     """Per learner: lessons to targets (adaptive, counted on after the run, vs fixed), and true mastery 30
     days after the scheduled weeks (`at_end`: the learners as they were then)."""
     later = with_review.end + AFTER
     outcomes = []
     for learner, snapshot, twin, fresh in zip(with_review.learners, at_end, without_review.learners, untouched,
                                               strict=True):
-        fixed_needed, fixed_state = fixed_course(fresh, START, with_review.end, max(1, snapshot.graded))
+        fixed_needed, fixed_state = fixed_course(fresh, start, with_review.end, max(1, snapshot.graded))
         outcomes.append(LearnerOutcome(
             email=learner.email, name=names[learner.email], role=learner.role,
             adaptive_needed=learner.lessons_to_targets, fixed_needed=fixed_needed, lessons_sent=learner.graded,

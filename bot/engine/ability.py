@@ -80,16 +80,38 @@ def competency_belief(shared_mean: ArrayLike, shared_var: ArrayLike, residual_va
     return (shared_mean / prior_var + h) / precision, 1.0 / precision
 
 
+def observe_guessable(mean: float, var: float, correct: bool, guess: float) -> tuple[float, float]:
+    """Like ``observe``, for a question that can be answered right by guessing with probability ``guess``.
+
+    A right answer is then either a guess (which says nothing about ability) or knowledge, so the
+    posterior is the mixture of the prior and the ordinary update, weighted by how likely each is; a wrong
+    answer cannot come from a lucky guess and updates as usual. This keeps one right answer to a
+    four-option question from counting as proof (3PL with a known guessing floor).
+    """
+    known_mean, known_var = observe(mean, var, correct)
+    if not correct or guess <= 0.0:
+        return known_mean, known_var
+    knows = (1.0 - guess) * float(expected_correct(mean, var))
+    weight = guess / (guess + knows)
+    new_mean = weight * mean + (1.0 - weight) * known_mean
+    second = weight * (var + mean**2) + (1.0 - weight) * (known_var + known_mean**2)
+    return new_mean, min(var, second - new_mean**2)  # an answer never makes the belief less certain
+
+
 def add_answer(lam: ArrayLike, h: ArrayLike, offset: ArrayLike, mean: ArrayLike, var: ArrayLike,
-               correct: ArrayLike, drift: float) -> tuple[ArrayLike, ArrayLike]:
+               correct: ArrayLike, drift: float, guess: float = 0.0) -> tuple[ArrayLike, ArrayLike]:
     """New evidence of a competency after an answer, then blurred by drift.
 
     ``mean``/``var`` describe ``eta`` before the answer and ``offset`` is the known part of the logit. The
     evidence gains exactly what the answer added to the belief (posterior minus prior, in natural
     parameters). Drift adds variance to all past evidence, so older answers weigh less than recent ones:
-    abilities change while people learn.
+    abilities change while people learn. ``guess`` is the chance of a right answer without knowing (one
+    answer in the product, where a question's options are known; 0 in offline logs, which carry no options).
     """
-    new_logit_mean, new_var = observe(offset + mean, var, correct)
+    if guess > 0.0:
+        new_logit_mean, new_var = observe_guessable(float(offset + mean), float(var), bool(correct), guess)
+    else:
+        new_logit_mean, new_var = observe(offset + mean, var, correct)
     new_mean = new_logit_mean - offset
     lam = lam + 1.0 / new_var - 1.0 / var
     h = h + new_mean / new_var - mean / var

@@ -133,13 +133,16 @@ class MasteryModel:
         return view.probability
 
     def update(self, states: MutableMapping[str, SkillState], skill: str, correct: bool, item: str | None = None,
-               level: int | None = None) -> None:
-        """Fold in one graded answer: replaces ``states[skill]`` (no other state changes)."""
+               level: int | None = None, guess: float = 0.0) -> None:
+        """Fold in one graded answer: replaces ``states[skill]`` (no other state changes).
+
+        ``guess`` is the chance of answering right without knowing (1/options for multiple choice): a right
+        answer then weighs less, so a lucky click does not make a level."""
         difficulty = self.question_difficulty(item, level)
         state = states.get(skill) or SkillState()
         view = self._view(self._learner(states), state, skill, difficulty)
         precision, weight = add_answer(state.evidence_precision, state.evidence_weight, view.offset, view.mean,
-                                       view.var, float(correct), self.params.drift)
+                                       view.var, float(correct), self.params.drift, guess)
         decay = self.params.recent_decay
         new = replace(
             state,

@@ -74,6 +74,19 @@ async def plan_next(session: AsyncSession, ctx: LearnerContext, model: MasteryMo
     return await _review(session, ctx, now, last_item) if allow_review else None
 
 
+async def plan_in(session: AsyncSession, ctx: LearnerContext, model: MasteryModel, competency: str,
+                  config: PolicyConfig) -> Plan | None:
+    """The next lesson in one of the learner's targets, whatever its rank among the others (a focus just set
+    comes after an older one in `plan_next`); None when the competency has no lesson for their level."""
+    target = ctx.targets.get(competency)
+    if target is None:
+        return None
+    level = model.level(ctx.skill_states().get(competency) or SkillState.from_json(None), config.mastery_threshold)
+    recent = await learning.recent_deliveries(session, ctx.id)
+    last_item = next((d.item_key for d in recent if d.item_key), None)
+    return await _plan_for(session, ctx, model, target, min(level, target.level - 1), recent, last_item)
+
+
 def _finish_placement_first(gaps: list[tuple[Target, int]], ctx: LearnerContext,
                             recent: list[PastDelivery]) -> list[tuple[Target, int]]:
     """A placement that is climbing (the last answer was a right placement answer) continues before the other

@@ -14,10 +14,15 @@ from fsrs import Card, Rating, Scheduler
 _SCHEDULER = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False, desired_retention=0.9)
 
 
-def review(card_data: dict[str, Any] | None, correct: bool, when: datetime) -> tuple[dict[str, Any], datetime]:
-    """Grade one answer on the question's card; returns the new card and when to ask it again."""
+def review(card_data: dict[str, Any] | None, correct: bool, when: datetime, *,
+           known_before: bool = False) -> tuple[dict[str, Any], datetime]:
+    """Grade one answer on the question's card; returns the new card and when to ask it again.
+
+    ``known_before``: answered right before being taught (a placement question) — the learner already
+    knew it, so it is rated Easy and first comes back after about a week instead of two days."""
     card = Card.from_dict(card_data) if card_data else Card(card_id=1, due=when)  # type: ignore[arg-type]
-    card, _log = _SCHEDULER.review_card(card, Rating.Good if correct else Rating.Again, review_datetime=when)
+    rating = (Rating.Easy if known_before else Rating.Good) if correct else Rating.Again
+    card, _log = _SCHEDULER.review_card(card, rating, review_datetime=when)
     return dict(card.to_dict()), card.due
 
 

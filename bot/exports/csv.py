@@ -21,7 +21,7 @@ RECORD_COLUMNS = ("answered_at", "email", "name", "manager_email", "role", "comp
 
 
 def team_csv(summary: TeamSummary) -> bytes:
-    """One row per person; per competency its level, the target and the mastery."""
+    """One row per person, in their group; per competency its level, the target and the mastery."""
     out = io.StringIO()
     writer = csv.writer(out)
     header = ["group", "name", "email", "answered_7_days", "answered_30_days", "streak_days", "last_active",
@@ -32,11 +32,13 @@ def team_csv(summary: TeamSummary) -> bytes:
     for group in summary.groups:
         for member in group.members:
             e = member.engagement
-            row: list[object] = [group.lead, member.name, member.email, e.answered_7, e.answered_30, e.streak_days,
+            lead = group.lead + (" (left)" if group.left else "")
+            row: list[object] = [lead, member.name, member.email, e.answered_7, e.answered_30, e.streak_days,
                                  _time(e.last_active), int(member.quiet), "; ".join(member.falling),
                                  "; ".join(member.focus)]
-            for cell in member.cells:
-                row += [cell.level, cell.target or "", f"{cell.mastery:.3f}"] if cell else ["", "", ""]
+            for cell in member.cells:  # before a first answer there is no level or mastery, only a target
+                row += [cell.level if cell.answered else "", cell.target or "",
+                        f"{cell.mastery:.3f}" if cell.answered else ""] if cell else ["", "", ""]
             writer.writerow(row)
     return ("\ufeff" + out.getvalue()).encode()
 

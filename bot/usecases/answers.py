@@ -172,7 +172,8 @@ async def _grade(coach: Coach, session: AsyncSession, delivery: Delivery, questi
     model = await load_model(session, [question.item_key])
     state = ctx.state(lesson.competency_id)
     states = ctx.skill_states()
-    model.update(states, lesson.competency_id, correct, item=question.item_key, level=lesson.level)
+    model.update(states, lesson.competency_id, correct, item=question.item_key, level=lesson.level,
+                 guess=1.0 / len(question.options))
     goal = ctx.targets.get(lesson.competency_id)
     target = goal.level if goal else lesson.level
     skill = states[lesson.competency_id]
@@ -191,7 +192,8 @@ async def _grade(coach: Coach, session: AsyncSession, delivery: Delivery, questi
                  mastery_after=model.mastery(skill, target), level_after=state.level, via=via, answered_at=now)
     session.add(row)
     await session.flush()
-    await _schedule_review(session, delivery.person_id, question, lesson, correct, now)
+    await _schedule_review(session, delivery.person_id, question, lesson, correct, now,
+                           known_before=delivery.kind == "placement")
     return row, await award_badges(coach, session, ctx, model, state, now), goal.level if goal else None
 
 
@@ -205,9 +207,9 @@ def _advance_placement(state: MasteryState, level: int, correct: bool, target: i
 
 
 async def _schedule_review(session: AsyncSession, person_id: int, question: Question, lesson: Lesson,
-                           correct: bool, now: datetime) -> None:
+                           correct: bool, now: datetime, *, known_before: bool) -> None:
     row = await session.get(ReviewState, (person_id, question.item_key))
-    card, due = review(row.card if row else None, correct, now)
+    card, due = review(row.card if row else None, correct, now, known_before=known_before)
     if row is None:
         row = ReviewState(person_id=person_id, item_key=question.item_key, competency_id=lesson.competency_id,
                           lesson_id=lesson.id, card=card, due_at=due, reviewed_at=now)

@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
 from bot.engine.mastery import SkillState
-from bot.engine.next_lesson import Plan, plan_next
+from bot.engine.next_lesson import Plan, plan_in, plan_next
 from bot.engine.targets import FOCUS_DEFAULT_LEVEL
 from bot.mentions import find_report
 from bot.replies import Reply
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from bot.coach import Coach
 
 NOT_A_MANAGER = ("`/team` shows a summary of the people who report to you, and the org chart lists no one "
-                 "reporting to you. If that's wrong, ask your HR or L&D admin to update the org chart.")
+                 "reporting to you. If that's wrong, ask your HR or L&D admin to update the org chart.\n"
+                 "Your team's averages and what your peers are learning: `/learn team`.")
 NOT_FOUND = ("I can't find “{typed}” among the people who report to you. Try their full name, their email "
              "or an @mention.")
 REASON = re.compile(r"\s+(?:because|—|--|-)\s+|:\s+", re.IGNORECASE)
@@ -80,7 +81,7 @@ async def focus(coach: Coach, manager_id: int, report_id: int, competency: str, 
         model = await load_model(session)
         level = model.level(ctx.skill_states().get(competency) or SkillState.from_json(None),
                             coach.config.mastery_threshold)
-        target = max(ctx.role_needs.get(competency, 0), ctx.goal_needs.get(competency, 0), FOCUS_DEFAULT_LEVEL)
+        target = max(ctx.role_needs.get(competency, 0), FOCUS_DEFAULT_LEVEL)  # the learner's goal is theirs
         current = ctx.targets.get(competency)
         already = Reply.text(f"{name} is already {who}'s focus (level {level} of {target}).", ephemeral=True)
         if current is not None and current.source == "focus":
@@ -97,8 +98,8 @@ async def focus(coach: Coach, manager_id: int, report_id: int, competency: str, 
         except IntegrityError:
             return already
         ctx = await load_learner(session, report.id)
-        plan = await plan_next(session, ctx, model, now, policy_config(coach), allow_review=False)
-        if plan is None or plan.competency != competency:
+        plan = await plan_in(session, ctx, model, competency, policy_config(coach))
+        if plan is None:
             return Reply.text(f"Done — {name} is now {who}'s focus. There is no lesson for their level in it yet, "
                               f"so they'll see it in `/learn progress` and get lessons as soon as L&D adds some.",
                               ephemeral=True)

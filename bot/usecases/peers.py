@@ -1,6 +1,8 @@
 """Use case: `/learn team` — the learner's team averages beside their own, and what teammates are learning
 this week. Privacy first: no average over fewer than three people, and teammates are named only if they
-chose to be (`show_name_to_peers`)."""
+chose to be (`show_name_to_peers`); a teammate's goal role and interests are their own and shape nothing here.
+Averages are over the people with answers in the competency: before the first answer, mastery is only the
+model's prior."""
 
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ async def team_view(coach: Coach, person_id: int) -> Reply:
             return Reply.text(TOO_SMALL.format(n=MIN_GROUP))
         names = await competency_names(session)
         standings = await load_standings(session, team, await load_model(session), names, now,
-                                         coach.config.mastery_threshold)
+                                         coach.config.mastery_threshold, personal={person_id})
         learning = await teams.learning_since(session, [i for i in team if i != person_id], now - WEEK)
     mine = next(s for s in standings if s.id == person_id)
     view = PeerView(team_size=len(team), rows=[_row(mine, standings, row.competency_id) for row in mine.rows],
@@ -50,10 +52,10 @@ async def team_view(coach: Coach, person_id: int) -> Reply:
 def _row(mine: Standing, standings: list[Standing], competency: str) -> PeerRow:
     own = mine.row(competency)
     assert own is not None
-    values = [row.mastery for s in standings if (row := s.row(competency)) is not None]
+    values = [row.mastery for s in standings if (row := s.row(competency)) is not None and row.attempts > 0]
     average = round(sum(values) / len(values), 3) if len(values) >= MIN_GROUP else None
     return PeerRow(competency=own.name, mine=own.mastery, level=own.level, target=own.target, team_average=average,
-                   people=len(values))
+                   people=len(values), answered=own.attempts > 0)
 
 
 def _learning(standings: list[Standing], learning: dict[int, set[str]], names: dict[str, str]) -> list[str]:

@@ -12,9 +12,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
 from bot.engine.mastery import SkillState
+from bot.engine.next_lesson import plan_next, working_gaps
 from bot.replies import Button, Choice, Notice, Reply, SettingsForm
 from bot.schedule import next_slot_for, parse_clock, zone_of
 from bot.usecases import away
+from bot.usecases.lessons import policy_config
 from bot.usecases.progress import competency_names
 from content.limits import FORMATS
 from store import learning, people
@@ -23,6 +25,8 @@ from store.models import LearnerSettings, PausePeriod, Person, RoleRequirement, 
 if TYPE_CHECKING:
     from bot.coach import Coach
 
+SOURCES = {"focus": "a focus your manager set", "goal": "your goal", "role": "your role", "interest": "your interest"}
+PATH_SHOWN = 6
 FORMAT_LABELS = {"text": "Reading", "video": "Video", "scenario": "Scenarios", "reflection": "Reflection",
                  "task": "Hands-on tasks"}
 
@@ -45,9 +49,10 @@ async def settings_form(coach: Coach, person_id: int) -> SettingsForm:
     return SettingsForm(
         person_id=person_id, days=s.days, window_start=s.window_start, window_end=s.window_end,
         lessons_per_day=s.lessons_per_day, timezone=zone_of(ctx.settings, ctx.person), formats=list(s.formats or []),
-        goal_role=s.goal_role_id, interests=list(s.interests or []), show_name_to_peers=s.show_name_to_peers,
+        goal_role=s.goal_role_id if s.goal_role_id != ctx.person.role_id else None,
+        interests=list(s.interests or []), show_name_to_peers=s.show_name_to_peers,
         shoutout_opt_in=s.shoutout_opt_in, digest_opt_in=s.digest_opt_in, is_manager=manages,
-        role_choices=[Choice(k, v) for k, v in roles.items()],
+        role_choices=[Choice(k, v) for k, v in roles.items() if k != ctx.person.role_id],  # a goal is another role
         competency_choices=[Choice(k, v) for k, v in sorted(names.items(), key=lambda kv: kv[1])],
         format_choices=[Choice(f, FORMAT_LABELS[f]) for f in FORMATS],
         away_until=s.away_until if s.away_until and s.away_until >= _today(coach, s, ctx.person) else None,
@@ -62,7 +67,7 @@ async def save_settings(coach: Coach, person_id: int, values: dict[str, Any]) ->
         assert settings is not None and person is not None
         known_roles = set((await learning.role_names(session)).keys())
         known_competencies = set((await competency_names(session)).keys())
-        _apply(settings, values, known_roles, known_competencies)
+        _apply(settings, values, known_roles, known_competencies, own_role=person.role_id)
         if "away_until" in values:
             await _apply_away(session, settings, person, values["away_until"], coach.clock())
         _reschedule(settings, zone_of(settings, person), coach.clock())
@@ -86,7 +91,8 @@ def _today(coach: Coach, settings: LearnerSettings, person: Person) -> date:
     return coach.clock().astimezone(ZoneInfo(zone_of(settings, person))).date()
 
 
-def _apply(settings: LearnerSettings, values: dict[str, Any], roles: set[str], competencies: set[str]) -> None:
+def _apply(settings: LearnerSettings, values: dict[str, Any], roles: set[str], competencies: set[str], *,
+           own_role: str | None) -> None:
     if "days" in values:
         days = "".join(sorted({str(d) for d in values["days"] if str(d) in "1234567"}))
         if not days:
@@ -120,6 +126,8 @@ def _apply(settings: LearnerSettings, values: dict[str, Any], roles: set[str], c
         goal = values["goal_role"] or None
         if goal is not None and goal not in roles:
             raise SettingsError("goal_role", f"There is no role '{goal}'.")
+        if goal is not None and goal == own_role:
+            raise SettingsError("goal_role", "That is already your role: pick another role to grow into, or none.")
         settings.goal_role_id = goal
     if "interests" in values:
         settings.interests = [c for c in values["interests"] if c in competencies]
@@ -180,13 +188,21 @@ async def _close_pauses(session: AsyncSession, person_id: int, now: datetime) ->
 
 
 async def set_goal(coach: Coach, person_id: int, words: str) -> Reply:
-    """`/learn goal <role>`: show the gap to that role's targets and make the engine work on it."""
+    """`/learn goal <role>`: show the gap between the learner's levels and that role's targets, set it as
+    their path, and say in which order the coach will work on it (the engine's own order)."""
     async with coach.database.session() as session:
         roles = await learning.role_names(session)
         role_id = _match_role(words, roles)
         if role_id is None:
             listed = ", ".join(f"`{k}` ({v})" for k, v in roles.items())
-            return Reply.text(f"I don't know the role “{words}”. Roles: {listed}.")
+            asked = f"I don't know the role “{words}”." if words.strip() else "Which role?"
+            return Reply.text(f"{asked} Roles: {listed}.")
+        person = await session.get(Person, person_id)
+        assert person is not None
+        if role_id == person.role_id:
+            return Reply.text(f"{roles[role_id]} is already your role, so your lessons already work on its targets "
+                              "(`/learn progress` shows them). A goal is a role you'd like to grow into: try "
+                              "another one.")
         settings = await session.get(LearnerSettings, person_id)
         assert settings is not None
         settings.goal_role_id = role_id
@@ -196,6 +212,7 @@ async def set_goal(coach: Coach, person_id: int, words: str) -> Reply:
         model = await load_model(session)
         names = await competency_names(session)
         needs = (await session.exec(select(RoleRequirement).where(RoleRequirement.role_id == role_id))).all()
+        first = await plan_next(session, ctx, model, coach.clock(), policy_config(coach), allow_review=False)
     states = ctx.skill_states()
     lines = []
     for need in sorted(needs, key=lambda n: names.get(n.competency_id, n.competency_id)):
@@ -204,14 +221,26 @@ async def set_goal(coach: Coach, person_id: int, words: str) -> Reply:
         mark = "✅" if level >= need.level else f"gap {need.level - level}"
         lines.append(f"• {names.get(need.competency_id, need.competency_id)}: level {level} of {need.level} — {mark}")
     gaps = sum(1 for line in lines if "gap" in line)
-    summary = ("You already meet every target of this role!" if not gaps
-               else f"{gaps} competenc{'y' if gaps == 1 else 'ies'} to grow; your lessons now work on them.")
+    if not gaps:
+        return Reply(messages=[_goal_notice(roles[role_id], lines, "You already meet every target of this role!")])
+    path = [f"{n}. {names.get(t.competency, t.competency)} — level {level} → {t.level} ({SOURCES[t.source]})"
+            for n, (t, level) in enumerate(working_gaps(ctx, model, coach.config.mastery_threshold)[:PATH_SHOWN], 1)]
+    summary = (f"{gaps} competenc{'y' if gaps == 1 else 'ies'} to grow. **Your path**, in the order your lessons "
+               "work on it:\n" + "\n".join(path))
+    if first is not None:
+        summary += f"\n\nFirst up: _{first.lesson.title}_ ({names.get(first.competency, first.competency)})."
     return Reply(messages=[_goal_notice(roles[role_id], lines, summary)])
 
 
 def _goal_notice(role: str, lines: list[str], summary: str) -> Notice:
     text = f"**Goal: {role}**\n" + "\n".join(lines) + f"\n\n{summary}"
     return Notice(text, [Button("Lesson now", "next", {}, "primary")])
+
+
+async def named_role(coach: Coach, words: str) -> str | None:
+    """The role the words name, as `/learn goal` matches it, or None (then the words may be a topic)."""
+    async with coach.database.session() as session:
+        return _match_role(words, await learning.role_names(session))
 
 
 def _match_role(words: str, roles: dict[str, str]) -> str | None:

@@ -14,14 +14,18 @@ from bot.replies import Button, CompetencyRow, ProgressView, Reply
 from bot.schedule import zone_of
 from bot.streaks import learner_streak
 from store.models import Badge, Competency, Person
+from store.people import MAX_DEPTH
 
 if TYPE_CHECKING:
     from bot.coach import Coach
 
-MANAGER_SEES = ("your level and mastery in each competency you work on, how many lessons you answered in the "
-                "last 7 and 30 days, your streak and when you were last active, how many answers were right per "
-                "competency over the last 30 days and the lesson ratings you gave — never your reflections' "
-                "text. Press “What my manager sees” to see it exactly as they do")
+MANAGER_SEES = ("your level in each competency your role asks for or they set as a focus (not your goal role or "
+                "interests: those are your own plan), or “no answers yet”; how many lessons you answered in the last "
+                "7 and 30 days, your streak and when you were last active; whether you are on their “needs "
+                "attention” list (no answer for 14 days, not counting a pause or time away, or mastery falling); how "
+                "many answers were right per competency over the last 30 days and the lesson ratings you gave — "
+                "never your reflections' text. They can download the same as a spreadsheet. Press “What my manager "
+                "sees” to see it exactly as they do")
 
 
 def competency_rows(ctx: LearnerContext, model: MasteryModel, names: dict[str, str],
@@ -61,7 +65,8 @@ async def progress(coach: Coach, person_id: int) -> Reply:
         streak = await learner_streak(session, ctx, coach.clock())
         badges = (await session.exec(select(Badge).where(Badge.person_id == person_id)
                                      .order_by(col(Badge.awarded_at)))).all()
-        manager = await session.get(Person, ctx.person.manager_id) if ctx.person.manager_id else None
+        managers = await managers_above(session, ctx.person)
+    manager = managers[0] if managers else None
     view = ProgressView(
         name=ctx.person.name,
         streak_days=streak,
@@ -69,13 +74,37 @@ async def progress(coach: Coach, person_id: int) -> Reply:
         next_lesson_at=None if ctx.settings.paused else ctx.settings.next_slot_at,
         timezone=zone_of(ctx.settings, ctx.person),
         paused=ctx.settings.paused,
-        manager_sees=(f"{manager.name} (your manager) sees {MANAGER_SEES}." if manager
-                      else "No manager is set for you in the org chart, so no one sees a summary of you."),
+        manager_sees=_who_sees(managers),
         badges=[_badge_label(b, names) for b in badges],
         buttons=[Button("Lesson now", "next", {}, "primary"), Button("Settings", "settings", {}),
                  *([Button("What my manager sees", "manager_view", {})] if manager else [])],
     )
     return Reply(messages=[view])
+
+
+async def managers_above(session: AsyncSession, person: Person) -> list[Person]:
+    """The person's managers up the org chart, nearest first, as far as `/team` reaches: those still in the
+    org chart (a manager who left sees nothing, the one above them still does)."""
+    chain: list[Person] = []
+    seen = {person.id}
+    current = person.manager_id
+    while current is not None and current not in seen and len(seen) <= MAX_DEPTH:
+        seen.add(current)
+        above = await session.get(Person, current)
+        if above is None:
+            break
+        if above.active:
+            chain.append(above)
+        current = above.manager_id
+    return chain
+
+
+def _who_sees(managers: list[Person]) -> str:
+    if not managers:
+        return "No manager is set for you in the org chart, so no one sees a summary of you."
+    first, *above = managers
+    also = f" — as do the managers above them ({', '.join(p.name for p in above)}) —" if above else ""
+    return f"{first.name} (your manager) sees{also} {MANAGER_SEES}."
 
 
 def _badge_label(badge: Badge, names: dict[str, str]) -> str:

@@ -1,4 +1,5 @@
-"""Badges: one at each level-up and when all of a role's (or the goal role's) targets are met."""
+"""Badges: one at each level-up and when all of a role's (or the goal role's) targets are met. A goal is
+voluntary: a goal that is the learner's own role earns the role's badge only (and no shout-out)."""
 
 from __future__ import annotations
 
@@ -31,8 +32,9 @@ async def award_badges(coach: Coach, session: AsyncSession, ctx: LearnerContext,
         state.best_level = state.level
         session.add(state)
     said += await _complete_focuses(session, ctx, state, now)
+    goal = ctx.settings.goal_role_id if ctx.settings.goal_role_id != ctx.person.role_id else None  # voluntary only
     for kind, role_id, needed in (("role_complete", ctx.person.role_id, ctx.role_needs),
-                                  ("goal_complete", ctx.settings.goal_role_id, ctx.goal_needs)):
+                                  ("goal_complete", goal, ctx.goal_needs)):
         met = bool(role_id and needed) and _all_met(ctx, model, needed, coach.config.mastery_threshold, state)
         if met and role_id and await _award(session, ctx.id, kind, role_id, now):
             role = await session.get(Role, role_id)

@@ -16,19 +16,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.engine.fitted import load_model
 from bot.exports.csv import team_csv
 from bot.heatmap import heatmap_png
+from bot.ids import as_int
 from bot.mentions import find_report
 from bot.replies import Notice, PersonDetail, Reply, TeamSummary
 from bot.roster import Standing, load_standings
-from bot.team_view import Org, detail, summary
+from bot.team_text import people as people_count
+from bot.team_view import LIST_LIMIT, Org, detail, group_summary, summary
 from bot.usecases import coaching
-from bot.usecases.progress import competency_names
+from bot.usecases.progress import competency_names, managers_above
 from store import learning, people, teams
 from store.models import Person
 
 if TYPE_CHECKING:
     from bot.coach import Coach
 
-ACTIONS: tuple[str, ...] = ("team_summary", "team_focus", "team_nudge", "manager_view")
+ACTIONS: tuple[str, ...] = ("team_summary", "team_group", "team_focus", "team_nudge", "manager_view")
 NOT_A_MANAGER = coaching.NOT_A_MANAGER
 NOT_FOUND = coaching.NOT_FOUND
 RECENT_DAYS = 30
@@ -60,13 +62,15 @@ async def run(coach: Coach, person_id: int, verb: str, args: str) -> Reply:
 
 
 async def press(coach: Coach, person_id: int, action: str, value: dict[str, Any]) -> Reply:
-    """The buttons of the team views; the person a button names is checked against the presser's reports."""
-    target = value.get("p")
-    target = target if isinstance(target, int) and not isinstance(target, bool) else None
+    """The buttons of the team views; the person (or group) a button names is checked against the presser's
+    reports."""
+    target = as_int(value.get("p"))
     if action == "team_summary":
         return await summary_reply(coach, person_id)
     if action == "manager_view":
         return await manager_view(coach, person_id)
+    if action == "team_group":
+        return await group_reply(coach, person_id, as_int(value.get("g")))
     if target is None:
         return Reply.text("That button is no longer active.", ephemeral=True)
     if action == "team_nudge":
@@ -78,7 +82,8 @@ async def press(coach: Coach, person_id: int, action: str, value: dict[str, Any]
 
 
 async def load_team(session: AsyncSession, manager_id: int, now: datetime, threshold: float) -> Team | None:
-    """The manager and everyone below them, or None for someone who manages nobody."""
+    """The manager and everyone below them, or None for someone who manages nobody. Targets are the role's
+    and the manager's focus only: a learner's goal role and interests are their own business."""
     ids = await people.report_ids(session, manager_id)
     manager = await session.get(Person, manager_id)
     if not ids or manager is None:
@@ -86,9 +91,29 @@ async def load_team(session: AsyncSession, manager_id: int, now: datetime, thres
     model = await load_model(session)
     names = await competency_names(session)
     standings = await load_standings(session, ids, model, names, now, threshold)
-    directs = sorted((s.person for s in standings if s.person.manager_id == manager_id), key=lambda p: p.name.lower())
-    org = Org(directs=directs, manager_of={s.id: s.person.manager_id for s in standings})
-    return Team(manager, standings, org, names)
+    manager_of = {s.id: s.person.manager_id for s in standings}
+    links, left = await _leavers(session, manager_id, manager_of)
+    return Team(manager, standings, Org(root=manager_id, manager_of={**links, **manager_of}, left=left), names)
+
+
+async def _leavers(session: AsyncSession, root: int, manager_of: dict[int, int | None]) -> tuple[
+        dict[int, int | None], dict[int, str]]:
+    """Whoever stands between a member and the root but has left the org chart (not in the team): their
+    managers and names, so that the people who reported to them are still placed under the right direct
+    report. One query per level of leavers, none at all when nobody above a member has left."""
+    links: dict[int, int | None] = {}
+    left: dict[int, str] = {}
+    missing = {m for m in manager_of.values() if m is not None and m != root and m not in manager_of}
+    for _level in range(people.MAX_DEPTH):
+        if not missing:
+            break
+        found = await people.people(session, missing)
+        for person in found:
+            assert person.id is not None
+            links[person.id], left[person.id] = person.manager_id, person.name
+        missing = {p.manager_id for p in found if p.manager_id is not None and p.manager_id != root
+                   and p.manager_id not in manager_of and p.manager_id not in links}
+    return links, left
 
 
 async def team_summary(session: AsyncSession, manager_id: int, now: datetime, threshold: float) -> TeamSummary | None:
@@ -99,18 +124,34 @@ async def team_summary(session: AsyncSession, manager_id: int, now: datetime, th
 
 
 async def summary_reply(coach: Coach, person_id: int) -> Reply:
-    """The summary with its heatmap as a PNG; past the listing limit, the CSV with everyone instead (a
-    picture with hundreds of rows helps nobody)."""
+    """The summary with its heatmap as a PNG, for everyone; a summary that shows groups rather than people
+    also brings the CSV, and past the drawing limit the CSV alone (a picture of hundreds of rows helps
+    nobody)."""
     async with coach.database.session() as session:
         view = await team_summary(session, person_id, coach.clock(), coach.config.mastery_threshold)
     if view is None:
         return Reply.text(NOT_A_MANAGER, ephemeral=True)
     day = f"{coach.clock():%Y-%m-%d}"
-    if view.listed:
-        attachments = [(f"team-heatmap-{day}.png", await asyncio.to_thread(heatmap_png, view), "image/png")]
-    else:
-        attachments = [(f"team-{day}.csv", team_csv(view), "text/csv")]
+    attachments = []
+    if view.people <= LIST_LIMIT:
+        attachments.append((f"team-heatmap-{day}.png", await asyncio.to_thread(heatmap_png, view), "image/png"))
+    if not view.listed:
+        attachments.append((f"team-{day}.csv", team_csv(view), "text/csv"))
     return Reply(messages=[view], ephemeral=True, attachments=attachments)
+
+
+async def group_reply(coach: Coach, manager_id: int, head: int | None) -> Reply:
+    """A group's Show button: that group of the manager's own summary, person by person. A group that is
+    not theirs answers exactly like one that does not exist."""
+    async with coach.database.session() as session:
+        team = await load_team(session, manager_id, coach.clock(), coach.config.mastery_threshold)
+    if team is None:
+        return Reply.text(NOT_A_MANAGER, ephemeral=True)
+    view = None if head is None else group_summary(team.manager.name, team.standings, team.org, head, team.names,
+                                                   coach.clock())
+    if view is None:
+        return Reply.text(NOT_FOUND.format(typed="that group"), ephemeral=True)
+    return Reply(messages=[view], ephemeral=True)
 
 
 async def export_reply(coach: Coach, person_id: int) -> Reply:
@@ -118,8 +159,9 @@ async def export_reply(coach: Coach, person_id: int) -> Reply:
         view = await team_summary(session, person_id, coach.clock(), coach.config.mastery_threshold)
     if view is None:
         return Reply.text(NOT_A_MANAGER, ephemeral=True)
-    note = Notice(f"Your team summary as a spreadsheet: {view.people} people, {len(view.competencies)} competencies "
-                  "(level, target and mastery for each).")
+    note = Notice(f"Your team summary as a spreadsheet: {people_count(view.people)}, {len(view.competencies)} "
+                  "competencies (level, target and mastery for each; level and mastery are empty where someone has "
+                  "no answers yet).")
     return Reply(messages=[note], ephemeral=True,
                  attachments=[(f"team-{coach.clock():%Y-%m-%d}.csv", team_csv(view), "text/csv")])
 
@@ -148,7 +190,8 @@ async def manager_view(coach: Coach, person_id: int) -> Reply:
     """The learner's own page exactly as their manager sees it with `/team <them>`."""
     async with coach.database.session() as session:
         me = await session.get(Person, person_id)
-        manager = await session.get(Person, me.manager_id) if me and me.manager_id else None
+        managers = await managers_above(session, me) if me else []
+        manager = managers[0] if managers else None
         if manager is None:
             return Reply.text("No manager is set for you in the org chart, so no one sees a summary of you.",
                               ephemeral=True)

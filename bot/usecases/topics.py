@@ -6,7 +6,7 @@ reorder near-ties. When even the best match is weak, the learner picks from the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,16 +22,17 @@ from store import search
 if TYPE_CHECKING:
     from bot.coach import Coach
 
-_INDEXES: dict[str, tuple[tuple[int, int], LessonIndex]] = {}
+_INDEXES: dict[str, tuple[tuple[int, int, str], LessonIndex]] = {}
 """Per database: the catalogue stamp an index was built for, and the index (rebuilt when the stamp moves)."""
 
 
 async def lesson_index(coach: Coach, session: AsyncSession) -> LessonIndex:
-    """The search index of the current catalogue, built once per process and content change."""
+    """The search index of the current catalogue and the packs' synonyms, built once per process and import."""
     stamp = await search.catalogue_stamp(session)
     cached = _INDEXES.get(coach.database.url)
     if cached is None or cached[0] != stamp:
-        cached = _INDEXES[coach.database.url] = (stamp, LessonIndex(await search.lesson_documents(session)))
+        index = LessonIndex(await search.lesson_documents(session), await search.synonym_groups(session))
+        cached = _INDEXES[coach.database.url] = (stamp, index)
     return cached[1]
 
 
@@ -57,10 +58,15 @@ async def learner_preference(coach: Coach, session: AsyncSession,
     return key
 
 
-async def lesson_on_topic(coach: Coach, person_id: int, words: str) -> Reply:
+async def lesson_on_topic(coach: Coach, person_id: int, words: str, *,
+                          otherwise: Callable[[], Awaitable[Reply]] | None = None) -> Reply:
+    """The best lesson on the words; when none matches well, `otherwise` answers (if given) or the closest
+    lessons are offered."""
     async with coach.database.session() as session:
         ctx = await load_learner(session, person_id)
         hits = await find_lessons(coach, session, ctx, words)
+    if not confident(hits) and otherwise is not None:
+        return await otherwise()
     if not confident(hits):
         return no_lesson_found(words, [(hit.doc.lesson_id, hit.doc.title) for hit in hits])
     delivery = await given_lesson(coach, person_id, hits[0].doc.lesson_id, origin="topic")

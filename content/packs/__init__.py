@@ -24,11 +24,15 @@ def load_packs(paths: list[Path], known: KnownContent = KnownContent()) -> tuple
     loaded before; problems sorted by file and line."""
     packs: list[PackSpec] = []
     problems: list[Problem] = []
+    read: set[Path] = set()
     for path in paths:
         folders = find_pack_folders(path) if path.is_dir() else []
         if not folders:
             problems.append(Problem(path, 1, "no pack.yaml here (a content pack is a folder with pack.yaml)"))
         for folder in folders:
+            if folder.resolve() in read:  # named twice (`validate packs packs/a`): one pack, not a duplicate
+                continue
+            read.add(folder.resolve())
             pack = read_pack(folder, problems)
             if pack is not None:
                 packs.append(pack)

@@ -8,16 +8,19 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.replies import Engagement, HeatCell, PeerView, PersonDetail, TeamSummary
+from bot.team_text import more_attention, people
 from handlers.console.render import Keys, markdown, renders
 
-CELL_STYLE = {"met": "black on green", "below": "black on yellow", "far": "white on red", "none": "dim"}
+CELL_STYLE = {"met": "black on green", "below": "black on yellow", "far": "white on red", "new": "white on blue",
+              "none": "dim"}
 
 
 def _cell(cell: HeatCell | None) -> Text:
     if cell is None:
         return Text("·", style="dim", justify="center")
     status = "far" if cell.status == "below" and cell.gap >= 2 else cell.status
-    label = f"{cell.level}/{cell.target}" if cell.target else str(cell.level)
+    level = str(cell.level) if cell.answered else "–"
+    label = f"{level}/{cell.target}" if cell.target else level
     return Text(label, style=CELL_STYLE[status], justify="center")
 
 
@@ -31,17 +34,18 @@ def _last_active(e: Engagement) -> str:
 
 @renders(TeamSummary)
 def _summary(view: TeamSummary, keys: Keys) -> RenderableType:
-    table = Table(title=f"{view.manager}'s team · {view.people} people", box=box.SIMPLE_HEAD, padding=(0, 1),
-                  caption="cells: level/target (green met, yellow one below, red two or more) · "
-                          "answers in 7/30 days · streak")
+    title = view.scope or f"{view.manager}'s team"
+    table = Table(title=f"{title} · {people(view.people)}", box=box.SIMPLE_HEAD, padding=(0, 1),
+                  caption="cells: level/target (green met, yellow one below, red two or more, blue no answers "
+                          "yet) · answers in 7/30 days · streak")
     table.add_column("person", no_wrap=True, max_width=22)
     for index, _competency in enumerate(view.competencies, start=1):
         table.add_column(str(index), justify="center", no_wrap=True)
     table.add_column("activity", no_wrap=True)
     for group in view.groups:
         if view.grouped:
-            table.add_row(Text(f"{group.lead} — {group.people} people, {group.answered_7} answers this week",
-                               style="bold"))
+            table.add_row(Text(f"{group.heading} — {people(group.people)}, {group.below_people} below target, "
+                               f"{group.answered_7} answers this week", style="bold"))
         if not view.listed:
             continue
         for member in group.members:
@@ -52,9 +56,13 @@ def _summary(view: TeamSummary, keys: Keys) -> RenderableType:
     if view.gaps:
         parts.append(markdown("**Biggest gaps**\n" + "\n".join(f"• {gap}" for gap in view.gaps)))
     if view.attention:
-        parts.append(markdown("**Needs attention**\n" + "\n".join(f"• {line}" for line in view.attention)))
+        more = [more_attention(view)] if view.attention_more else []
+        parts.append(markdown("**Needs attention**\n" + "\n".join(f"• {line}" for line in [*view.attention, *more])))
     if view.note:
         parts.append(Text(view.note, style="italic"))
+    shows = [g.show for g in view.groups if g.show is not None and not view.listed]
+    if shows:
+        parts.append(keys.row(shows))
     if view.actions:
         parts.append(keys.row(view.actions))
     return Group(*parts)
@@ -67,7 +75,8 @@ def _person(view: PersonDetail, keys: Keys) -> RenderableType:
     for column in ("competency", "level", "target", "mastery"):
         table.add_column(column)
     for row in view.rows:
-        table.add_row(row.name, str(row.level), str(row.target or "—"), f"{row.mastery:.0%}")
+        shown = (str(row.level), f"{row.mastery:.0%}") if row.attempts else ("no answers yet", "—")
+        table.add_row(row.name, shown[0], str(row.target or "—"), shown[1])
     parts: list[RenderableType] = [table]
     if view.recent:
         parts.append(markdown("**Last 30 days**\n" + "\n".join(
@@ -83,12 +92,12 @@ def _person(view: PersonDetail, keys: Keys) -> RenderableType:
 
 @renders(PeerView)
 def _peers(view: PeerView, keys: Keys) -> RenderableType:
-    table = Table(title=f"You and your team ({view.team_size} people)")
+    table = Table(title=f"You and your team ({people(view.team_size)})")
     for column in ("competency", "you", "team average"):
         table.add_column(column)
     for row in view.rows:
         average = f"{row.team_average:.0%}" if row.team_average is not None else "— (too few to show)"
-        table.add_row(row.competency, f"{row.mine:.0%}", average)
+        table.add_row(row.competency, f"{row.mine:.0%}" if row.answered else "no answers yet", average)
     parts: list[RenderableType] = [table]
     if view.learning:
         parts.append(markdown("**Learning this week**\n" + "\n".join(f"• {line}" for line in view.learning)))

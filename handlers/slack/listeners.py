@@ -63,8 +63,9 @@ class SlackListeners:
         learn, team = COMMANDS
         app.command(learn)(self.on_learn)
         app.command(team)(self.on_team)
-        app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self.on_press)
-        app.action(REFLECT_ACTION)(self.on_reflect_button)
+        # Block actions only: a bare action id would also match legacy payloads by their callback_id.
+        app.action({"type": "block_actions", "action_id": re.compile("^" + re.escape(ACTION_PREFIX))})(self.on_press)
+        app.action({"type": "block_actions", "action_id": REFLECT_ACTION})(self.on_reflect_button)
         app.view(SETTINGS_CALLBACK)(self.on_settings)
         app.view(REFLECTION_CALLBACK)(self.on_reflection)
         home_opened, message = EVENTS
@@ -140,15 +141,20 @@ class SlackListeners:
     # Modals -----------------------------------------------------------------------------------------------
 
     async def on_settings(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """Saved before acknowledging, so a value to correct is shown on its field in the open modal."""
+        """Saved before acknowledging, so a value to correct is shown on its field in the open modal. Whoever
+        opened the modal is known by their Slack id by now; Slack's profile is asked only for someone who
+        is not, in a hurry (no waiting out a 429: Slack gives up on the answer after 3 seconds)."""
         origin = Origin(user_id=body["user"]["id"], team_id=_team_id(body), via="modal")
         try:
-            person = await self.directory.person(origin.user_id, origin.team_id)
+            person = await self.directory.person(origin.user_id, origin.team_id, hurry=True)
             if person is None or person.id is None:
-                profile = await self.directory.profile(origin.user_id)
+                profile = await self.directory.profile(origin.user_id, hurry=True)
                 await ack(response_action="errors", errors={"days": self.directory.unknown_text(profile)})
                 return
             reply = await self.coach.save_settings(person.id, settings_values(view))
+        except ProfileUnavailable:
+            await ack(response_action="errors", errors={"days": BUSY.text})
+            return
         except SettingsError as exc:
             await ack(response_action="errors", errors={settings_error_block(exc.field): str(exc)})
             return

@@ -34,7 +34,8 @@ def settings_modal(form: SettingsForm) -> dict[str, Any]:
         _input("window_end", "Not after", {"type": "timepicker", "initial_time": form.window_end}),
         _input("timezone", "Time zone", {"type": "plain_text_input", "initial_value": form.timezone,
                                          "max_length": 64},
-               hint="An IANA name such as Europe/Paris; it starts as your Slack profile's."),
+               hint="An IANA name such as Europe/Paris; it starts as the org chart's, or as your Slack "
+                    "profile's when the org chart has none."),
         _input("lessons_per_day", "Lessons per day",
                _select([Choice(str(n), str(n)) for n in range(1, 6)], str(form.lessons_per_day))),
         _input("formats", "Formats I prefer", _checkboxes(form.format_choices, form.formats), optional=True),

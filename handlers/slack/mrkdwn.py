@@ -1,9 +1,10 @@
 """The coach's Markdown subset as Slack mrkdwn, and long texts cut into pieces Slack accepts.
 
-Replies and lessons are written in Markdown (`**bold**`, `_italic_`, `` `code` ``, fenced code, bullet
-lists, `[links](url)`, `# headings`). Slack speaks its own dialect and needs `&`, `<` and `>` escaped; this
-is the one place that converts. `split_text` keeps every piece within a block's limit and breaks at a
-paragraph, then a line, then a word — never inside a word or a link.
+Replies and lessons are written in Markdown (`**bold**`, `_italic_`, `***both***`, `` `code` ``, fenced
+code, bullet lists, `[links](url)`, `![images](url)` — shown as links —, `# headings`). Slack speaks its own
+dialect and needs `&`, `<` and `>` escaped; this is the one place that converts. `split_text` keeps every
+piece within a block's limit and breaks at a paragraph, then a line, then a word — never inside a word or
+a link.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ import re
 FENCE = "```"
 
 _CODE = re.compile(r"```.*?```|`[^`\n]+`", re.S)
-_LINK = re.compile(r"\[([^\]\n]+)\]\(((?:[^()\s]|\([^()\s]*\))+)\)")
-"""`[label](url)`; the URL may hold balanced parentheses, as CommonMark allows (Wikipedia's do)."""
+_LINK = re.compile(r"!?\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))+)\)")
+"""`[label](url)`, or an image `![alt](url)` (Slack shows no inline images: it becomes a link to the image);
+the URL may hold balanced parentheses, as CommonMark allows (Wikipedia's do)."""
 _URL_CONTROL = str.maketrans({"|": "%7C", "<": "%3C", ">": "%3E"})
 _BARE_URL = re.compile(r"\bhttps?://[^\s<>()]+")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
 _BULLET = re.compile(r"^(\s*)[-*+]\s+", re.M)
-_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__", re.S)
+_STRONG_EM = re.compile(r"\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*|___(?=\S)(.+?)(?<=\S)___", re.S)
+_BOLD = re.compile(r"\*\*(?=[^\s*])(.+?)(?<=[^\s*])\*\*|__(?=[^\s_])(.+?)(?<=[^\s_])__", re.S)
+"""Bold whose text neither starts nor ends with the other marker, so `***x** y*` nests as italic around bold."""
 _ITALIC = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 _HOLD = re.compile("\x00(\\d+)\x00")
@@ -47,11 +51,12 @@ def to_mrkdwn(markdown: str) -> str:
         return f"\x00{len(held) - 1}\x00"
 
     text = _CODE.sub(lambda m: hold(escape(m.group(0))), markdown)
-    text = _LINK.sub(lambda m: hold(link(m.group(2), m.group(1))), text)
+    text = _LINK.sub(lambda m: hold(link(m.group(2), m.group(1) or m.group(2))), text)
     text = _BARE_URL.sub(lambda m: hold(m.group(0).replace("&", "&amp;")), text)
     text = escape(text)
     text = _HEADING.sub(lambda m: f"{BOLD_MARK}{m.group(1)}{BOLD_MARK}", text)
     text = _BULLET.sub(lambda m: f"{m.group(1)}• ", text)
+    text = _STRONG_EM.sub(lambda m: f"{BOLD_MARK}_{m.group(1) or m.group(2)}_{BOLD_MARK}", text)
     text = _BOLD.sub(lambda m: f"{BOLD_MARK}{m.group(1) or m.group(2)}{BOLD_MARK}", text)
     text = _ITALIC.sub(r"_\1_", text)
     text = _STRIKE.sub(r"~\1~", text)

@@ -1,8 +1,11 @@
 """The shape of a Slack request body, checked before Bolt sees it.
 
 Bolt parses and routes with plain indexing (`body["event"]["type"]`, `body["actions"][0]`), so a signed
-but malformed body would make it raise or answer 500. Whatever Slack really sends passes; anything else
-gets a sentence saying what is wrong (the route answers 400 with it).
+but malformed body would make it raise or answer 500. Whatever Slack really sends this app passes: slash
+commands, Events API callbacks, and the two interactivity payloads its messages and modals produce
+(`block_actions`, `view_submission`). Anything else — including the legacy types (attachment buttons,
+dialogs, workflow steps), which Bolt would route to the same listeners by their `callback_id` — gets a
+sentence saying what is wrong (the route answers 400 with it).
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ Body = dict[str, Any]
 
 _ID_FIELDS = ("user", "team", "channel", "enterprise")
 _DICT_FIELDS = ("event", "view", "container", "message", "previous_message", "item", "assistant_thread")
+
+
+EVENTS_ONLY = frozenset({"app_rate_limited"})
+"""Besides the types checked below: what else Slack posts to the events URL on its own."""
 
 
 class Malformed(ValueError):
@@ -72,14 +79,13 @@ def check(body: Body) -> None:
         for action in actions:
             _require_str(action, "action_id")
             _optional_str(action, "value", "block_id")
-    elif kind in ("view_submission", "view_closed"):
+    elif kind == "view_submission":
         _user(body)
         if not isinstance(body.get("view"), dict):
             raise Malformed("view must be an object")
         _require_str(body["view"], "callback_id", "type")
-    elif kind in ("shortcut", "message_action", "block_suggestion"):
-        _user(body)
-        _require_str(body, "action_id" if kind == "block_suggestion" else "callback_id")
+    elif kind not in EVENTS_ONLY:
+        raise Malformed(f"this app takes no {kind!r} payloads")
 
 
 def _object(text: str, what: str) -> Body:

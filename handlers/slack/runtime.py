@@ -17,6 +17,7 @@ from handlers.slack.courier import SlackCourier
 from handlers.slack.http import SlackRoute
 from handlers.slack.listeners import SlackListeners
 from handlers.slack.people import Directory
+from handlers.slack.retries import slot_free
 from handlers.slack.work import Background
 
 log = logging.getLogger(__name__)
@@ -28,11 +29,11 @@ SHUTDOWN_GRACE = 10.0
 def attach_slack(platforms: Platforms, coach: Coach, config: Settings) -> SlackListeners:
     """Add Slack to the platforms: `/slack/events` (HTTP mode) or a Socket Mode connection, and a courier."""
     assert config.slack_signing_secret is not None
-    client = web_client(config)
+    client = slot_free(web_client(config))
     app = bolt_app(config, client)
     chat = SlackChat(client)
     background = Background()
-    listeners = SlackListeners(coach, chat, Directory(coach, client), background)
+    listeners = SlackListeners(coach, chat, Directory(coach, client, background), background)
     listeners.register(app)
     platforms.couriers["slack"] = SlackCourier(chat)
     if config.slack_app_token is not None and config.slack_app_token.get_secret_value():

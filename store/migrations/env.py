@@ -1,8 +1,11 @@
-"""Alembic environment: runs on the connection `store.db.Database` hands over, or on COACH_DATABASE_URL."""
+"""Alembic environment: runs on the connection `store.db.Database` hands over; run by the `alembic` command
+itself, on the URL of the Alembic config (`sqlalchemy.url`) or else COACH_DATABASE_URL. The store reads no
+application settings (store never imports bot)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 from alembic import context
@@ -11,6 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401
+from store.db import Database
 
 target_metadata = SQLModel.metadata
 
@@ -34,11 +38,16 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def _run_on_configured_url() -> None:
-    from bot.config import Settings
-    from store.db import Database
+def _configured_url() -> str:
+    url = context.config.get_main_option("sqlalchemy.url") or os.environ.get("COACH_DATABASE_URL")
+    if not url:
+        raise SystemExit("set COACH_DATABASE_URL (or sqlalchemy.url in the Alembic config) to the database "
+                         "to migrate, e.g. sqlite:///coach.db")
+    return url
 
-    database = Database(Settings().database_url)
+
+async def _run_on_configured_url() -> None:
+    database = Database(_configured_url())
     async with database.engine.begin() as conn:
         await conn.run_sync(_run)
     await database.dispose()

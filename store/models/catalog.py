@@ -16,6 +16,8 @@ class Pack(SQLModel, table=True):
     title: str = Field(max_length=200)
     source: str = Field(default="", max_length=1000, description="folder it was imported from")
     imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    synonyms: list[list[str]] = Field(default_factory=list, sa_type=JSONType,
+                                      description="groups of words that mean the same to topic search")
 
 
 class Competency(SQLModel, table=True):

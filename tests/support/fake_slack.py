@@ -5,7 +5,8 @@ fail on purpose (429 with Retry-After, 500) so tests see the bot's retries.
 (`response_url(name)`), file upload URLs, and a Socket Mode WebSocket (`apps.connections.open` hands out
 its URL) onto which a test can push envelopes. `users` maps emails to Slack user ids (the workspace's
 directory); `fail_every` / `limit_every` answer every n-th `chat.postMessage` with 500 / 429, and `fail()` any
-method with any status, or `DROP` to close the connection without an answer.
+method with any status, or `DROP` to close the connection without an answer; `delays` makes a method answer
+slowly.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import math
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -98,6 +100,8 @@ class FakeSlack:
     refused: Counter[str] = field(default_factory=Counter)
     limited_at: list[float] = field(default_factory=list)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)
+    """API method -> seconds the fake takes before answering it (a slow Slack)."""
     root: str = ""
 
     def __post_init__(self) -> None:
@@ -175,6 +179,16 @@ class FakeSlack:
                 await self._changed.wait_for(lambda: len(self.calls_to(method, **match)) >= count)
         return self.calls_to(method, **match)
 
+    def attempts(self, method: str) -> list[Call]:
+        """Every call to `method`, refused ones included, in order."""
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_until(self, check: Callable[[], bool], within: float = 10.0) -> None:
+        """Wait until `check()` holds, looked at after each call the fake records."""
+        async with asyncio.timeout(within):
+            async with self._changed:
+                await self._changed.wait_for(check)
+
     # Socket Mode ------------------------------------------------------------------------------------------
 
     async def push(self, kind: str, payload: dict[str, Any], within: float = 10.0) -> Call:
@@ -198,6 +212,8 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await _arguments(request)
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
         for fault in self.faults:
             if fault.method == method and fault.hits():
                 self.refused[str(fault.status)] += 1

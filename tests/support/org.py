@@ -34,3 +34,13 @@ async def load_sample_org(database: Database, tmp_path: Path, text: str = SAMPLE
             assert person is not None and person.id is not None
             ids[email] = person.id
     return ids
+
+
+def sixty_people() -> list[str]:
+    """The org chart's lines for a manager (Bea Boss) with five leads of eleven buyers each."""
+    lines = ["email,name,manager_email,role,timezone", "boss@example.com,Bea Boss,,people-manager,Europe/Paris"]
+    for lead in range(5):
+        lines.append(f"lead{lead}@example.com,Lead {lead},boss@example.com,team-lead,Europe/Paris")
+        lines += [f"p{lead}x{n}@example.com,Person {lead}x{n:02d},lead{lead}@example.com,buyer,Europe/Paris"
+                  for n in range(11)]
+    return lines

@@ -43,9 +43,10 @@ STRANGER = "UNOBODY"
 _numbers = itertools.count(1)
 
 
-def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:
-    """Slack's v0 request signature (https://api.slack.com/authentication/verifying-requests-from-slack)."""
-    base = f"v0:{timestamp}:{body}".encode()
+def sign(body: str | bytes, timestamp: int, secret: str = SIGNING_SECRET) -> str:
+    """Slack's v0 request signature (https://api.slack.com/authentication/verifying-requests-from-slack),
+    over the body's bytes."""
+    base = f"v0:{timestamp}:".encode() + (body if isinstance(body, bytes) else body.encode())
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
@@ -94,13 +95,14 @@ class SlackServer:
         """Wait for every piece of work the bot started after acknowledging."""
         await self.listeners.background.drain()
 
-    async def post(self, body: str, content_type: str, *, timestamp: int | None = None,
+    async def post(self, body: str | bytes, content_type: str, *, timestamp: int | None = None,
                    signature: str | None = None, headers: dict[str, str] | None = None) -> Answered:
         """POST /slack/events, signed unless told otherwise."""
         stamp = int(time.time()) if timestamp is None else timestamp
         sent = {"Content-Type": content_type, "X-Slack-Request-Timestamp": str(stamp),
                 "X-Slack-Signature": signature or sign(body, stamp), **(headers or {})}
-        async with self.http.post(self.url + "/slack/events", data=body.encode(), headers=sent) as response:
+        data = body if isinstance(body, bytes) else body.encode()
+        async with self.http.post(self.url + "/slack/events", data=data, headers=sent) as response:
             return Answered(response.status, await response.text())
 
     async def post_payload(self, payload: dict[str, Any]) -> Answered:

@@ -1,7 +1,7 @@
 """shared send budget: the per-workspace/tenant rate limit and 429 holds that every process obeys
 
-Revision ID: 0002_send_budget
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 from collections.abc import Sequence
 
@@ -12,8 +12,8 @@ from alembic import op
 import store.types
 
 
-revision: str = '0002_send_budget'
-down_revision: str | None = '0001'
+revision: str = '0003'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
