@@ -47,9 +47,10 @@ from store.models import ChatIdentity, LearnerSettings, Person
 log = logging.getLogger(__name__)
 
 INLINE_ATTEMPTS = 3
-"""Tries within one tick before the delivery goes back to the database for a later tick."""
+"""Tries within one tick, after failures other than throttling, before the delivery goes back to the database."""
 MAX_INLINE_WAIT = 15.0
-"""A longer `Retry-After` (seconds) hands the delivery back rather than keeping a sender slot waiting."""
+"""Seconds of `Retry-After` one send waits out within the tick (in all); beyond, it is handed back rather than
+keeping a sender slot waiting."""
 RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=1)
 
@@ -258,9 +259,10 @@ class Sender:
         return f"{courier.platform}:{courier.rate_key(recipient)}"
 
     async def _post(self, courier: Courier, recipient: Recipient, reply: Reply, attempt: Attempt) -> Sent:
-        """Send with retries inside the tick; raises DeliveryError (permanent) or Postponed. A part that
-        arrived before a later one failed is not posted again (`Attempt`)."""
-        tries = 0
+        """Send with retries inside the tick; raises DeliveryError (permanent) or Postponed. A throttle holds the
+        whole workspace and is waited out (up to MAX_INLINE_WAIT in all); other failures are tried again after a
+        short pause, INLINE_ATTEMPTS times. A part that arrived before a later one failed is not posted again."""
+        tries, throttled = 0, 0.0
         while True:
             try:
                 if isinstance(courier, PartwiseCourier):
@@ -273,14 +275,17 @@ class Sender:
                 error, retry_after = str(exc), exc.retry_after
             except Exception as exc:  # a network error the courier did not wrap: transient as well
                 error, retry_after = f"{type(exc).__name__}: {exc}", None
-            tries += 1
             if retry_after is not None:
-                await self.budget.hold(attempt.key, retry_after)
-            wait = retry_after if retry_after is not None else 0.25 * 2 ** tries * (0.5 + random.random())
-            if tries >= INLINE_ATTEMPTS or wait > MAX_INLINE_WAIT:
+                await self.budget.hold(attempt.key, retry_after)  # the next try waits for it, as does everyone
+                throttled += max(1.0, retry_after)  # a "Retry-After: 0" storm still ends
+                if throttled > MAX_INLINE_WAIT:
+                    raise Postponed(error, retry_after)
+                continue
+            tries += 1
+            wait = 0.25 * 2 ** tries * (0.5 + random.random())
+            if tries >= INLINE_ATTEMPTS:
                 raise Postponed(error, wait)
-            if retry_after is None:
-                await self.budget.wait(wait)
+            await self.budget.wait(wait)
 
     async def _welcome(self, out: Outgoing, courier: Courier, recipient: Recipient) -> None:
         """Greet a learner reached for the first time (once, even with two sends to them at once)."""
