@@ -3,9 +3,10 @@ workspace in the database (`store.dispatch.take_send_tokens`), and a hold when t
 with `Retry-After` (every send to that workspace waits it out — in every process, not just the one refused).
 
 Each process takes a few tokens per database round trip (a quarter of a second's worth) and spends them
-straight away, so the shared budget costs a handful of short transactions a second, never one per message,
-and no lock is held while anything waits. The clock is the wall clock (`Timer`): budgets are shared between
-machines, so they cannot run on a process's own fake time; tests inject a simulated one.
+straight away, so the shared budget costs a handful of short transactions a second, never one per message
+(none at all while the rate is far above what is sent), and no lock is held while anything waits. The clock
+is the wall clock (`Timer`): budgets are shared between machines, so they cannot run on a process's own fake
+time; tests inject a simulated one.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from store import dispatch as claims
 from store.db import Database
 
 PREFETCH = 0.25
-"""Seconds of sends a process takes from the shared budget at once; unspent after that long, they lapse."""
+"""Seconds of sends a process takes from the shared budget at once; left unused that long, they lapse."""
 
 
 class Timer(Protocol):
@@ -47,8 +48,11 @@ class _InHand:
     held_until: datetime | None = None
 
     def spend(self, now: datetime) -> bool:
+        """Spend a token in hand unless they lapsed: unused for PREFETCH, they may no longer be spent (a process
+        never brings a stock of old tokens to a burst; at any time it holds at most one chunk)."""
         if self.tokens > 0 and self.fresh_until is not None and self.fresh_until > now:
             self.tokens -= 1
+            self.fresh_until = now + timedelta(seconds=PREFETCH)
             return True
         return False
 
