@@ -7,8 +7,9 @@ coach's own settings carry the `COACH_` prefix).
 from __future__ import annotations
 
 from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -55,7 +56,17 @@ class Settings(BaseSettings):
     sends_per_second: float = Field(
         20.0,
         validation_alias=_env("COACH_SENDS_PER_SECOND"),
-        description="Per Slack workspace / Teams tenant; both platforms throttle well above this.",
+        description="Per Slack workspace / Teams tenant, shared by every process; both platforms throttle above it.",
+    )
+    expire_after_days: float = Field(
+        3.0,
+        validation_alias=_env("COACH_EXPIRE_AFTER_DAYS"),
+        description="An unsent trigger, asked-for lesson or nudge that keeps failing expires after this long.",
+    )
+    default_timezone: str = Field(
+        "UTC",
+        validation_alias=_env("COACH_DEFAULT_TIMEZONE"),
+        description="The zone of learners whose zone neither they, the org chart nor their chat profile gives.",
     )
 
     # The engine.
@@ -67,6 +78,16 @@ class Settings(BaseSettings):
     )
 
     log_level: str | None = Field(None, validation_alias=_env("COACH_LOG_LEVEL"))
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """A misspelt default would put a whole organisation's lessons in the wrong hours: refuse it at start."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"COACH_DEFAULT_TIMEZONE: '{value}' is not a time zone name like Europe/Berlin") from None
+        return value
 
     @property
     def slack_enabled(self) -> bool:

@@ -8,6 +8,7 @@ building local times in the zone and converting to UTC.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +26,15 @@ class Slot:
     @property
     def local_date(self) -> date:
         return date.fromisoformat(self.key.split("#")[0])
+
+
+def slot_day(key: str | None) -> date | None:
+    """The local date of a scheduled slot's key (`2026-12-01#1`); None for no key or another kind of key."""
+    head, sep, _n = (key or "").partition("#")
+    try:
+        return date.fromisoformat(head) if sep else None
+    except ValueError:
+        return None
 
 
 def parse_clock(value: str) -> time:
@@ -83,10 +93,17 @@ def _offset(person_id: int) -> float:
     return (int.from_bytes(digest[:4], "big") / 2**32) * 0.5
 
 
-def zone_of(settings: LearnerSettings, person: Person) -> str:
+def zone_of(settings: LearnerSettings, person: Person, default: str = "UTC") -> str:
     """The learner's zone: their own choice, else the org chart's (or, failing that, the chat profile's, which
-    `Coach.identify` copies onto the person), else UTC. A name the zone database does not know counts as unset."""
-    return known_zone(settings.timezone) or known_zone(person.timezone) or "UTC"
+    `Coach.identify` and the dispatcher copy onto the person), else the organisation's default
+    (`COACH_DEFAULT_TIMEZONE`). A name the zone database does not know counts as unset."""
+    return own_zone(settings, person) or default
+
+
+def own_zone(settings: LearnerSettings, person: Person) -> str | None:
+    """The zone the learner or the org chart or their chat profile gave, or None: then it is worth asking the
+    chat platform before their first scheduled lesson."""
+    return known_zone(settings.timezone) or known_zone(person.timezone)
 
 
 def known_zone(name: str | None) -> str | None:
@@ -145,6 +162,17 @@ def window_opening(settings: LearnerSettings, zone: str, now: datetime) -> datet
 def _person(settings: LearnerSettings) -> int:
     assert settings.person_id is not None
     return settings.person_id
+
+
+def slots_from(settings: LearnerSettings, zone: str, day: date) -> Iterator[Slot]:
+    """The learner's slots from the local date `day` on, that whole day included, honouring their days and
+    time away: where a lesson owed from an earlier day can go without a second lesson on any day."""
+    back = settings.away_until + timedelta(days=1) if settings.away_until else None
+    first = max(day, back) if back else day
+    for ahead in range(SEARCH_DAYS):
+        yield from slots_on(first + timedelta(days=ahead), person_id=_person(settings), days=settings.days,
+                            start=settings.window_start, end=settings.window_end,
+                            per_day=settings.lessons_per_day, zone=zone)
 
 
 def next_slot_for(settings: LearnerSettings, zone: str, after: datetime) -> Slot | None:

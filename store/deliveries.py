@@ -4,7 +4,7 @@ A delivery to send now is created already claimed by whoever will send it (`clai
 held for later (a manager's note for the learner's window, a deferred trigger) is created pending, and the
 dispatcher claims it when it is due. The sender posts it, then `mark_sent` — only if the claim is still
 theirs. If the sender dies, the lease runs out and the dispatcher claims it again; if a send fails,
-`release_for_retry` schedules another attempt.
+`release_for_retry` schedules another attempt; `postpone` holds it for the learner's window.
 """
 
 from __future__ import annotations
@@ -58,13 +58,25 @@ async def mark_sent(session: AsyncSession, delivery_id: int, claimed_by: str, *,
 
 
 async def release_for_retry(session: AsyncSession, delivery_id: int, claimed_by: str, *, error: str,
-                            retry_at: datetime, give_up: bool = False) -> None:
-    """A failed send: try again at `retry_at` (or mark it failed for good)."""
+                            retry_at: datetime, status: str = "pending",
+                            progress: dict[str, Any] | None = None) -> None:
+    """A failed send: try again at `retry_at` (`pending`), or settle it as `failed` (a permanent refusal) or
+    `expired` (it kept failing for too long). `progress` keeps the parts of a long message that did arrive,
+    so the next try posts only the rest."""
     await session.exec(
         update(Delivery)
         .where(col(Delivery.id) == delivery_id, col(Delivery.claimed_by) == claimed_by)
-        .values(status="failed" if give_up else "pending", due_at=retry_at, claimed_by=None, lease_until=None,
-                last_error=error[:500], attempts=Delivery.attempts + 1)
+        .values(status=status, due_at=retry_at, claimed_by=None, lease_until=None, last_error=error[:500],
+                attempts=Delivery.attempts + 1, message_ref=progress)
+    )
+
+
+async def postpone(session: AsyncSession, delivery_id: int, claimed_by: str, *, until: datetime) -> None:
+    """Not a failure, just not now (outside the learner's window): back to pending until `until`."""
+    await session.exec(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id, col(Delivery.claimed_by) == claimed_by)
+        .values(status="pending", due_at=until, claimed_by=None, lease_until=None)
     )
 
 

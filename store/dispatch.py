@@ -11,12 +11,13 @@ processes can never claim the same rows either.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,6 +33,7 @@ from store.models import (
     Person,
     Question,
 )
+from store.models.outgoing import SendBudget
 from store.people import identities_of
 
 
@@ -52,9 +54,10 @@ async def claim_learners(session: AsyncSession, now: datetime, *, limit: int) ->
     return list(rows.all())
 
 
-async def claim_deliveries(session: AsyncSession, now: datetime, *, worker: str, lease_until: datetime,
-                           limit: int) -> list[int]:
+async def claim_deliveries(session: AsyncSession, now: datetime, *, worker: str,
+                           lease_until: Callable[[], datetime], limit: int) -> list[int]:
     """Deliveries due for a (re)try, and those whose sender's lease ran out (it died): now ours to send.
+    `lease_until` is asked once the rows are locked, so that waiting for the lock never shortens the lease.
 
     Deliveries of paused learners stay where they are until the learner resumes. One the learner has already
     answered was seen after all (a post that timed out but arrived, a sender that died before recording its
@@ -81,7 +84,7 @@ async def claim_deliveries(session: AsyncSession, now: datetime, *, worker: str,
     if ids:
         await session.exec(
             update(Delivery).where(col(Delivery.id).in_(ids))
-            .values(status="sending", claimed_by=worker, lease_until=lease_until)
+            .values(status="sending", claimed_by=worker, lease_until=lease_until())
         )
     return [i for i in ids if i is not None]
 
@@ -203,3 +206,73 @@ async def slot_taken(session: AsyncSession, person_id: int, slot: str) -> bool:
     return (await session.exec(
         select(Delivery.id).where(Delivery.person_id == person_id, Delivery.slot == slot)
     )).first() is not None
+
+
+async def set_next_slot(session: AsyncSession, person_id: int, at: datetime) -> None:
+    await session.exec(update(LearnerSettings).where(col(LearnerSettings.person_id) == person_id)
+                       .values(next_slot_at=at))
+
+
+async def older_unsent_slot(session: AsyncSession, person_id: int, slot: str) -> int | None:
+    """A scheduled lesson of an earlier slot that has not reached the learner yet (an outage): it takes `slot`
+    instead of a second lesson. Slot keys (`YYYY-MM-DD#n`) sort by date."""
+    return (await session.exec(
+        select(Delivery.id).where(Delivery.person_id == person_id, Delivery.origin == "scheduled",
+                                  col(Delivery.status).in_(["pending", "sending"]), col(Delivery.slot) < slot)
+        .order_by(col(Delivery.slot)).limit(1)
+    )).first()
+
+
+async def move_to_slot(session: AsyncSession, delivery_id: int, slot: str) -> bool:
+    """Give the delivery another slot; False when the learner already has a lesson for it."""
+    try:
+        async with session.begin_nested():
+            result = await session.exec(update(Delivery).where(col(Delivery.id) == delivery_id).values(slot=slot))
+    except IntegrityError:
+        return False
+    return (result.rowcount or 0) > 0  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What the shared send budget allows now: `tokens` sends, else wait `wait` seconds (until `held_until`
+    when the platform asked everyone to hold off)."""
+
+    tokens: int
+    wait: float = 0.0
+    held_until: datetime | None = None
+
+
+async def take_send_tokens(session: AsyncSession, key: str, now: datetime, *, rate: float, burst: float,
+                           want: int) -> Grant:
+    """Take up to `want` sends from the workspace's budget that every process shares (a token bucket refilled
+    at `rate` a second up to `burst`). The row is locked for this short transaction only."""
+    row = await _budget(session, key, now, burst)
+    if row.hold_until is not None and row.hold_until > now:
+        return Grant(0, (row.hold_until - now).total_seconds(), row.hold_until)
+    tokens = min(burst, row.tokens + max(0.0, (now - row.refilled_at).total_seconds()) * rate)
+    granted = min(want, int(tokens))
+    row.tokens, row.refilled_at = tokens - granted, max(now, row.refilled_at)
+    session.add(row)
+    return Grant(granted, 0.0 if granted else (1.0 - tokens) / rate)
+
+
+async def hold_sends(session: AsyncSession, key: str, until: datetime, *, burst: float) -> None:
+    """The platform answered 429: no process sends to this workspace before `until`, then one, then the pace."""
+    row = await _budget(session, key, until, burst)
+    if row.hold_until is None or row.hold_until < until:
+        row.hold_until, row.tokens, row.refilled_at = until, 1.0, until
+        session.add(row)
+
+
+async def _budget(session: AsyncSession, key: str, now: datetime, burst: float) -> SendBudget:
+    query = select(SendBudget).where(SendBudget.key == key).with_for_update()
+    row = (await session.exec(query)).first()
+    if row is None:
+        try:
+            async with session.begin_nested():
+                session.add(SendBudget(key=key, tokens=burst, refilled_at=now))
+        except IntegrityError:  # another process created it first
+            pass
+        row = (await session.exec(query)).one()
+    return row

@@ -22,8 +22,8 @@ from store import deliveries
 from store.db import Database
 from store.models import Delivery, LearnerSettings
 from tests.conftest import Clock
-from tests.support.dispatching import all_deliveries, eventually, every, loopback, sample_users
-from tests.support.loopback_courier import LoopbackCourier
+from tests.support.dispatching import SimulatedTime, all_deliveries, eventually, every, loopback, sample_users
+from tests.support.loopback_courier import LoopbackCourier, PartwiseLoopbackCourier
 from tests.support.loopback_slack import LoopbackSlack
 from tests.support.org import load_sample_org
 
@@ -156,6 +156,34 @@ async def test_after_a_429_the_workspace_waits_for_retry_after(
     for refused in fake.limited_at:
         following = [p.at for p in fake.posts if p.at > refused]
         assert not following or min(following) - refused >= 0.95
+
+
+async def test_a_lesson_in_parts_refused_half_way_posts_only_the_missing_part_on_the_next_tick(
+        coach: Coach, db: Database, clock: Clock, tmp_path: Path) -> None:
+    await load_sample_org(db, tmp_path)
+    async with db.session() as session:
+        await session.exec(update(LearnerSettings).values(welcomed_at=TUESDAY))
+    fake = LoopbackSlack(users=sample_users(), limit_every=2, retry_after=60)  # every second post: wait a minute
+    await fake.start()
+    courier = PartwiseLoopbackCourier(fake.url, parts=2)
+    dispatcher = Dispatcher(coach, {"slack": courier}, coach.config.model_copy(update={"dispatch_concurrency": 1}),
+                            timer=SimulatedTime())
+    try:
+        clock.now = TUESDAY
+        await dispatcher.tick()
+        clock.now = TUESDAY + timedelta(hours=21)  # New York and Chicago: three lessons of two parts each
+        first = await dispatcher.tick()
+        halves = fake.per_delivery()
+        fake.limit_every = 0
+        clock.advance(minutes=2)
+        second = await dispatcher.tick()
+    finally:
+        await courier.close()
+        await fake.stop()
+    assert first.deferred == 3 and set(halves.values()) == {1} and second.sent == 3
+    sent = await all_deliveries(db)
+    assert fake.per_delivery() == Counter({d.id: 2 for d in sent})  # the first part was not posted again
+    assert all(d.message_ref is not None and "posted" not in d.message_ref for d in sent)
 
 
 async def test_a_claim_whose_process_died_is_sent_after_its_lease(

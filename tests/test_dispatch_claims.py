@@ -176,3 +176,43 @@ async def test_a_batch_is_prepared_in_the_same_number_of_queries_whatever_its_si
     assert len({c.title for c in cards.values()}) > 1
     for out in every:  # the same card a handler shows
         assert out.reply.messages == [cards[out.delivery_id]]
+
+
+class LeaseWatcher(LoopbackCourier):
+    """Notes, as each lesson goes out, the lease its delivery is held with."""
+
+    def __init__(self, base_url: str, database: Database) -> None:
+        super().__init__(base_url)
+        self.database = database
+        self.leases: list[datetime] = []
+
+    async def send(self, recipient: Recipient, reply: Reply) -> Sent:
+        card = reply.messages[0]
+        if isinstance(card, LessonCard):
+            async with self.database.session() as session:
+                delivery = await session.get(Delivery, card.delivery_id)
+                assert delivery is not None and delivery.lease_until is not None
+                self.leases.append(delivery.lease_until)
+        return await super().send(recipient, reply)
+
+
+async def test_a_tick_at_another_time_holds_its_claims_and_records_its_sends_on_the_wall_clock(
+        coach: Coach, db: Database, clock: Clock, tmp_path: Path) -> None:
+    await load_sample_org(db, tmp_path)
+    fake = LoopbackSlack(users=sample_users())
+    await fake.start()
+    watcher = LeaseWatcher(fake.url, db)
+    dispatcher = Dispatcher(coach, {"slack": watcher})
+    try:
+        clock.now = TUESDAY
+        await dispatcher.tick()
+        clock.now = TUESDAY + timedelta(days=1, hours=5)  # the wall clock: Wednesday morning, before any window
+        report = await dispatcher.tick(at=EUROPE_AT_WORK)  # catching up on Tuesday afternoon
+    finally:
+        await watcher.close()
+        await fake.stop()
+    sent = await all_deliveries(db)
+    assert report.sent == len(sent) == 5 and {d.slot for d in sent} == {"2026-12-01#1"}  # due as of Tuesday
+    lease = timedelta(seconds=coach.config.dispatch_lease_seconds)
+    assert len(watcher.leases) == 5 and all(until == clock() + lease for until in watcher.leases)
+    assert {d.sent_at for d in sent} == {clock()}

@@ -19,19 +19,13 @@ from bot.coach import Coach
 from store.db import Database
 from store.models import LearnerSettings
 from tests.conftest import Clock
-from tests.support.dispatching import all_deliveries, loopback, sample_users
+from tests.support.dispatching import all_deliveries, bigger_org, loopback, sample_users
 from tests.support.loopback_slack import LoopbackSlack
-from tests.support.org import SAMPLE_ORG, load_sample_org
+from tests.support.org import load_sample_org
 
 COACH = [sys.executable, "-c", "from bot.cli import main; main()"]
 EXTRA = 16
 """Extra Berlin learners (found in Slack by email), so that the processes have batches to compete for."""
-
-
-def bigger_org() -> tuple[str, dict[str, str]]:
-    rows = [f"p{n}@example.com,Person {n},dana@example.com,buyer,Europe/Berlin,," for n in range(EXTRA)]
-    users = sample_users() | {f"p{n}@example.com": f"UP{n}" for n in range(EXTRA)}
-    return SAMPLE_ORG + "\n".join(rows) + "\n", users
 
 
 def coach_env(db_url: str, fake: LoopbackSlack, **extra: str) -> dict[str, str]:
@@ -54,7 +48,7 @@ async def finish(process: asyncio.subprocess.Process, within: float = 120.0) -> 
 
 async def test_three_dispatch_processes_at_once_send_each_lesson_exactly_once(
         coach: Coach, db: Database, db_url: str, clock: Clock, tmp_path: Path) -> None:
-    text, users = bigger_org()
+    text, users = bigger_org(EXTRA)
     await load_sample_org(db, tmp_path, text)
     clock.now = datetime(2026, 12, 1, tzinfo=UTC)
     async with loopback(coach) as (_fake, enrolment):
@@ -76,6 +70,25 @@ async def test_three_dispatch_processes_at_once_send_each_lesson_exactly_once(
     assert fake.per_delivery() == Counter({d.id: 1 for d in sent})
 
 
+async def test_dispatch_at_a_past_time_records_its_sends_on_the_wall_clock(
+        coach: Coach, db: Database, db_url: str, clock: Clock, tmp_path: Path) -> None:
+    await load_sample_org(db, tmp_path)
+    clock.now = datetime(2026, 11, 24, tzinfo=UTC)  # a Tuesday in the past
+    async with loopback(coach) as (_fake, enrolment):
+        await enrolment.tick()
+    fake = LoopbackSlack(users=sample_users())
+    await fake.start()
+    started = datetime.now(UTC)
+    try:
+        process = await start(["dispatch", "--at", "2026-11-24T15:30:00Z", "--json"], coach_env(db_url, fake), tmp_path)
+        report = json.loads(await finish(process))
+    finally:
+        await fake.stop()
+    sent = await all_deliveries(db)
+    assert report["sent"] == len(sent) == 5 and {d.slot for d in sent} == {"2026-11-24#1"}  # due as of --at
+    assert all(d.sent_at is not None and d.sent_at >= started for d in sent)  # sent now, not "at" --at
+
+
 async def all_sent(db: Database, expected: int) -> bool:
     deliveries = await all_deliveries(db)
     return len(deliveries) == expected and all(d.status == "sent" for d in deliveries)
@@ -91,7 +104,7 @@ def zone_at_work(now: datetime) -> str:
 
 async def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_in_flight_sends(
         db: Database, db_url: str, tmp_path: Path) -> None:
-    text, users = bigger_org()
+    text, users = bigger_org(EXTRA)
     ids = await load_sample_org(db, tmp_path, text)
     async with db.session() as session:
         await session.exec(update(LearnerSettings).values(

@@ -4,18 +4,43 @@ throttling does to proactive and interactive sends — on both databases."""
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import select
 
 from bot.couriers import Courier, DeliveryError, Recipient
+from bot.dispatch import Dispatcher
+from bot.dispatch.attempts import Attempt
 from bot.usecases.lessons import lesson_now
-from store.models import ChatIdentity, Delivery
-from tests.support.fake_connector import TENANT, TeamsBot, TeamsUser, connector, quick_teams, teams
-from tests.support.teams_calls import submits
+from store.models import ChatIdentity, Delivery, LearnerSettings
+from tests.support.fake_connector import TENANT, FakeConnector, TeamsBot, TeamsUser, quick_teams, teams
+from tests.support.teams_calls import Call, submits
 
-__all__ = ["connector", "quick_teams", "teams"]  # fixtures
+__all__ = ["quick_teams", "teams"]  # fixtures
+
+
+class TimedConnector(FakeConnector):
+    """The fake connector, also noting when (monotonic seconds) each call arrived."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.arrived: list[float] = []
+
+    def _record(self, call: Call) -> None:  # called on the connector's one thread, in order
+        super()._record(call)
+        self.arrived.append(time.monotonic())
+
+
+@pytest.fixture(scope="module")
+def connector() -> Iterator[FakeConnector]:
+    fake = TimedConnector().start()
+    yield fake
+    fake.stop()
 
 
 async def _installed(teams: TeamsBot, user_id: str, email: str) -> tuple[TeamsUser, Recipient, Courier]:
@@ -141,3 +166,57 @@ async def test_a_gateway_error_page_is_retried_then_handed_to_the_dispatcher(qui
         [delivery] = (await session.exec(select(Delivery).where(Delivery.origin == "topic"))).all()
     assert delivery.status == "pending" and delivery.claimed_by is None  # not stuck in `sending` for a lease
     assert delivery.due_at > teams.coach.clock() and "not JSON" in (delivery.last_error or "")
+
+
+class ThrottledSecondPart(Attempt):
+    """A try whose second part the connector throttles, the first time it is posted."""
+
+    def __init__(self, key: str, connector: FakeConnector) -> None:
+        super().__init__(key)
+        self.connector = connector
+        self.throttled = False
+
+    async def post(self, index: int, call: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        if index == 1 and not self.throttled:
+            self.throttled = True
+            self.connector.fail(429, times=1, retry_after="30")
+        return await super().post(index, call)
+
+
+async def test_a_long_lesson_throttled_half_way_is_resumed_at_the_throttled_part(teams: TeamsBot) -> None:
+    ben, recipient, courier = await _installed(teams, "29:ben", "ben@example.com")
+    reply = await lesson_now(teams.coach, recipient.person_id, origin="scheduled")
+    reply.messages[0] = dataclasses.replace(reply.messages[0], body="\n".join(f"- step {n}" for n in range(300)))
+    attempt = ThrottledSecondPart(courier.rate_key(recipient), teams.connector)
+    mark = len(teams.connector.calls)
+    with pytest.raises(DeliveryError) as throttled:
+        await courier.send_attempt(recipient, reply, attempt)  # type: ignore[attr-defined]
+    assert throttled.value.retry_after == 30 and len(attempt.posted) == 1  # handed back at once, not slept on
+    sent = await courier.send_attempt(recipient, reply, attempt)  # type: ignore[attr-defined]
+    parts = teams.connector.sent(ben.conversation, after=mark)
+    assert len(parts) == len(attempt.posted) > 1  # the first part was not posted again
+    assert sent.message_ref["activity_id"] == parts[-1].answer_id
+
+
+async def test_a_throttle_holds_the_whole_tenant_for_its_retry_after(teams: TeamsBot) -> None:
+    names = ["ben", "mia", "dana", "omar", "cara", "eli", "fay", "gus"]
+    for name in names:
+        teams.connector.members[f"29:{name}"] = {"id": f"29:{name}", "name": name.title(),
+                                                 "email": f"{name}@example.com"}
+        await teams.user(f"29:{name}", name.title()).install()
+    async with teams.db.session() as session:  # everyone's slot has passed and their window is open
+        await session.exec(update(LearnerSettings).values(
+            days="1234567", window_start="00:00", window_end="23:59", timezone="Etc/GMT-8",
+            next_slot_at=teams.coach.clock() - timedelta(minutes=1)))
+    config = teams.coach.config.model_copy(update={"dispatch_concurrency": 2, "sends_per_second": 4})
+    dispatcher = Dispatcher(teams.coach, teams.platforms.couriers, config)
+    connector = teams.connector
+    assert isinstance(connector, TimedConnector)
+    mark = len(connector.calls)
+    connector.fail(429, times=1, retry_after="2")
+    report = await dispatcher.tick()
+    calls = list(zip(connector.calls[mark:], connector.arrived[mark:], strict=True))
+    [refused] = [at for call, at in calls if call.status == 429]
+    posts = [at for call, at in calls if call.status == 200 and call.method == "POST"]
+    assert report.sent == len(names) and len(posts) == len(names)
+    assert [at - refused for at in posts if refused + 0.3 < at < refused + 1.95] == []

@@ -20,7 +20,6 @@ from bot.dispatch.ticker import run_ticker
 from bot.errors import CoachError
 from bot.logs import configure_logging
 from store.db import Database
-from store.types import utcnow
 
 NO_PLATFORM = ("no chat platform is configured, so nothing can be sent: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, "
                "or COACH_TEAMS=1 / MICROSOFT_APP_ID, as for `coach serve`")
@@ -41,16 +40,17 @@ def dispatch(
     as_json: bool = typer.Option(False, "--json", help="Print the counts as one JSON object."),
 ) -> None:
     """One scheduling tick: plan what is due, send it and any retries, then reminders. Prints how many lessons
-    were sent, failed and deferred (to be retried). Safe to run twice or in several processes at once."""
+    were sent, failed, deferred (to be retried), expired, and held for the learners' windows. Safe to run twice
+    or in several processes at once."""
     moment = parse_moment(at) if at else None
 
     async def body(database: Database, config: Settings) -> TickReport:
-        coach = Coach(database, config, clock=(lambda: moment) if moment else utcnow)
+        coach = Coach(database, config)  # leases and sent times on the wall clock; only what is due at --at
         platforms = _platforms(coach, config)
         try:
             with console.status("Dispatching…"):
                 assert platforms.dispatcher is not None
-                return await platforms.dispatcher.tick()
+                return await platforms.dispatcher.tick(at=moment)
         finally:
             await _clean_up(platforms)
 
@@ -58,8 +58,9 @@ def dispatch(
     if as_json:
         console.print_json(json.dumps(asdict(report)))
         return
-    console.print(f"sent {report.sent}, failed {report.failed}, deferred {report.deferred} "
-                  f"(reminders {report.reminded}, newly enrolled {report.enrolled})", highlight=False)
+    console.print(f"sent {report.sent}, failed {report.failed}, deferred {report.deferred}, expired {report.expired}, "
+                  f"held for the learners' windows {report.held} (reminders {report.reminded}, newly enrolled "
+                  f"{report.enrolled})", highlight=False)
 
 
 def worker() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.couriers import Courier
 from bot.digest import send_due_digests
 from bot.dispatch.planner import plan_batch
+from bot.dispatch.rate import Timer
 from bot.dispatch.reminders import send_reminders
 from bot.dispatch.sender import Outcome, Outgoing, Sender
 from bot.shoutouts import post_shoutouts
@@ -37,6 +38,10 @@ class TickReport:
     sent: int = 0
     failed: int = 0
     deferred: int = 0
+    """Handed back after the platform failed for now: retried after a backoff."""
+    held: int = 0
+    """Claimed but not the moment: outside the learner's window, or its slot is on a later day."""
+    expired: int = 0
     reminded: int = 0
     digests: int = 0
     shoutouts: int = 0
@@ -51,26 +56,33 @@ class TickReport:
 class Dispatcher:
     """The process's dispatcher: `tick()` for the scheduler, `send_now()` for a trigger's lesson."""
 
-    def __init__(self, coach: Coach, couriers: Mapping[str, Courier], config: Settings | None = None) -> None:
+    def __init__(self, coach: Coach, couriers: Mapping[str, Courier], config: Settings | None = None, *,
+                 timer: Timer | None = None) -> None:
         self.coach = coach
         self.config = config or coach.config
-        self.sender = Sender(coach, couriers, self.config)
+        self.sender = Sender(coach, couriers, self.config, timer)
         self.lease = timedelta(seconds=self.config.dispatch_lease_seconds)
         self.planners = 1 if coach.database.dialect == "sqlite" else max(1, self.config.dispatch_concurrency)
         """Learners planned at once: SQLite has one writer, PostgreSQL plans in parallel sessions."""
         self._ticking = asyncio.Lock()
 
-    async def tick(self) -> TickReport:
-        """Everything due at the coach's clock's now; ticks of one process never overlap.
+    async def tick(self, at: datetime | None = None) -> TickReport:
+        """Everything due now — or, for a rehearsal or a catch-up (`coach dispatch --at`), at `at`; ticks of one
+        process never overlap.
 
-        "Due" is judged at the tick's start; each claim's lease runs from the moment it is made, because a tick
-        lasts until everything due has been sent, which can take longer than a lease.
+        "Due" is judged at the tick's start, and whether a learner's window is open at the tick's time as it
+        goes on (`at` plus the time the tick has taken). Leases and sent times always come from the coach's
+        clock — the wall clock — so that a tick `--at` another time never makes other processes take its
+        claims for dead ones. Each lease runs from the moment its claim is made, because a tick lasts until
+        everything due has been sent, which can take longer than a lease.
         """
         async with self._ticking:
             if not self.sender.couriers:
                 log.warning("dispatch tick skipped: no chat platform is configured")
                 return TickReport()
-            return await self._tick(self.coach.clock())
+            started = self.coach.clock()
+            as_of = at or started
+            return await self._tick(as_of, lambda: as_of + (self.coach.clock() - started))
 
     async def idle(self) -> None:
         """Return once no tick is running (a graceful stop waits for the one in progress)."""
@@ -87,7 +99,7 @@ class Dispatcher:
         finally:
             self.sender.in_hand.discard(delivery_id)
 
-    async def _tick(self, now: datetime) -> TickReport:
+    async def _tick(self, now: datetime, moment: Callable[[], datetime]) -> TickReport:
         report = TickReport()
         batch = max(1, self.config.dispatch_batch)
         queue: asyncio.Queue[Outgoing] = asyncio.Queue(maxsize=batch)
@@ -99,14 +111,14 @@ class Dispatcher:
                 planned = await plan_batch(self.coach, self.sender, now, limit=batch, lease=self.lease,
                                            planners=self.planners)
                 report.enrolled += planned.enrolled
-                await self._enqueue(queue, planned.created)
+                await self._enqueue(queue, planned.created, moment)
                 if planned.claimed < batch:
                     break
             while True:
                 async with self.coach.database.session() as session:
                     ids = await claims.claim_deliveries(session, now, worker=self.coach.worker_id,
-                                                        lease_until=self.coach.clock() + self.lease, limit=batch)
-                await self._enqueue(queue, ids)
+                                                        lease_until=self._lease_end, limit=batch)
+                await self._enqueue(queue, ids, moment)
                 if len(ids) < batch:
                     break
             await queue.join()
@@ -122,10 +134,13 @@ class Dispatcher:
         log.debug("dispatch tick at %s: %s", now.isoformat(), report)
         return report
 
-    async def _enqueue(self, queue: asyncio.Queue[Outgoing], ids: list[int]) -> None:
+    def _lease_end(self) -> datetime:
+        return self.coach.clock() + self.lease
+
+    async def _enqueue(self, queue: asyncio.Queue[Outgoing], ids: list[int], moment: Callable[[], datetime]) -> None:
         fresh = [i for i in ids if i not in self.sender.in_hand]  # never the same claim twice in one process
         self.sender.in_hand.update(fresh)
-        ready = await self.sender.prepare(fresh)
+        ready = await self.sender.prepare(fresh, moment)
         self.sender.in_hand.difference_update(set(fresh) - {out.delivery_id for out in ready})
         for out in ready:
             await queue.put(out)

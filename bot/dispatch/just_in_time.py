@@ -55,7 +55,7 @@ async def trigger(coach: Coach, *, email: str, lesson: str | None = None, compet
         ctx = await load_learner(session, person.id)
         plan = await _plan(coach, session, ctx, lesson=lesson, competency=competency, topic=topic)
         now = coach.clock()
-        zone = zone_of(ctx.settings, person)
+        zone = zone_of(ctx.settings, person, coach.config.default_timezone)
         if ctx.settings.paused:
             status, due = "held", now
         else:

@@ -3,7 +3,8 @@
 A claim moves the learner's `next_slot_at` a lease ahead inside the claiming transaction, so no other
 process sees them as due while their lesson is chosen; if this process dies, the lease runs out and
 another one plans them. The delivery carries the slot's key, and `(person_id, slot)` is unique: whatever
-happens, a learner gets one lesson per slot.
+happens, a learner gets one lesson per slot. A lesson of an earlier slot that an outage kept from them takes
+the new slot instead of a second lesson (`bot.dispatch.windows`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.coach import Coach
 from bot.dispatch.sender import Sender
 from bot.engine.learner import load_learner
-from bot.schedule import due_slot, next_slot_for, zone_of
+from bot.schedule import due_slot, next_slot_for, own_zone, zone_of
 from bot.usecases.lessons import create_from_plan, next_plan
 from store import dispatch as claims
 from store.models import LearnerSettings, Person
@@ -43,41 +44,65 @@ def next_at(settings: LearnerSettings, zone: str, now: datetime) -> datetime:
     return slot.at if slot else now + RETRY_UNSCHEDULABLE
 
 
-def _first_slot(settings: LearnerSettings, person: Person, now: datetime) -> datetime:
+def _first_slot(settings: LearnerSettings, zone: str, now: datetime) -> datetime:
     """A new learner's first slot; a schedule that cannot be read (edited outside the settings form) is logged
     and looked at again a day later, without holding up the others claimed with it."""
     try:
-        return next_at(settings, zone_of(settings, person), now)
+        return next_at(settings, zone, now)
     except ValueError:
-        log.exception("the schedule of person %s cannot be read; looked at again tomorrow", person.id)
+        log.exception("the schedule of person %s cannot be read; looked at again tomorrow", settings.person_id)
         return now + RETRY_UNSCHEDULABLE
 
 
 async def plan_batch(coach: Coach, sender: Sender, now: datetime, *, limit: int, lease: timedelta,
                      planners: int = 1) -> PlannedBatch:
     """Claim up to `limit` due learners and create their slot's delivery: one transaction per learner, up to
-    `planners` at once (PostgreSQL; SQLite's single writer takes them one by one anyway)."""
+    `planners` at once (PostgreSQL; SQLite's single writer takes them one by one anyway).
+
+    A learner whose zone nobody gave (not they, not the org chart, not a chat profile yet) is looked up on the
+    chat platform first — after the claim is committed, never inside a transaction — so that even their first
+    slot falls in their own working hours.
+    """
     batch = PlannedBatch()
-    due: list[int] = []
+    due: list[tuple[Person, bool]] = []
+    newcomers: list[tuple[LearnerSettings, Person]] = []
+    default = coach.config.default_timezone
+    unknown = sender.can_learn_zones()
     async with coach.database.session() as session:
         rows = await claims.claim_learners(session, now, limit=limit)
         for settings, person in rows:
             assert person.id is not None
+            ask = unknown and own_zone(settings, person) is None
             if settings.next_slot_at is None:
-                settings.next_slot_at = _first_slot(settings, person, now)
                 batch.enrolled += 1
+                if ask:
+                    newcomers.append((settings, person))
+                    settings.next_slot_at = coach.clock() + lease
+                else:
+                    settings.next_slot_at = _first_slot(settings, zone_of(settings, person, default), now)
             else:
                 settings.next_slot_at = coach.clock() + lease
-                due.append(person.id)
+                due.append((person, ask))
             session.add(settings)
         batch.claimed = len(rows)
     gate = asyncio.Semaphore(max(1, planners))
 
-    async def plan(person_id: int) -> int | None:
+    async def enrol(settings: LearnerSettings, person: Person) -> None:
         async with gate:
-            return await plan_learner(coach, sender, person_id, now)
+            await sender.learn_zone(person)
+            first = _first_slot(settings, zone_of(settings, person, default), now)
+            async with coach.database.session() as session:
+                await claims.set_next_slot(session, settings.person_id, first)
 
-    batch.created = [d for d in await asyncio.gather(*(plan(p) for p in due)) if d is not None]
+    async def plan(person: Person, ask: bool) -> int | None:
+        async with gate:
+            if ask:
+                await sender.learn_zone(person)
+            assert person.id is not None
+            return await plan_learner(coach, sender, person.id, now)
+
+    await asyncio.gather(*(enrol(settings, person) for settings, person in newcomers))
+    batch.created = [d for d in await asyncio.gather(*(plan(p, ask) for p, ask in due)) if d is not None]
     return batch
 
 
@@ -100,11 +125,15 @@ async def plan_learner(coach: Coach, sender: Sender, person_id: int, now: dateti
 async def _plan_learner(coach: Coach, sender: Sender, person_id: int, now: datetime) -> int | None:
     async with coach.database.session() as session:
         ctx = await load_learner(session, person_id)
-        zone = zone_of(ctx.settings, ctx.person)
+        zone = zone_of(ctx.settings, ctx.person, coach.config.default_timezone)
         slot = due_slot(ctx.settings, zone, now)
         ctx.settings.next_slot_at = next_at(ctx.settings, zone, now)
         session.add(ctx.settings)
         if slot is None or await claims.slot_taken(session, person_id, slot.key):
+            return None
+        owed = await claims.older_unsent_slot(session, person_id, slot.key)
+        if owed is not None:  # an outage kept an earlier day's lesson from them: it becomes this slot's
+            await claims.move_to_slot(session, owed, slot.key)
             return None
         if not await sender.reachable(session, ctx.person):
             return None

@@ -1,62 +1,118 @@
-"""How fast this process may post to one Slack workspace or Teams tenant: a token bucket per key, and a hold
-when the platform answered 429 with `Retry-After` (every send to that key waits it out, not just the one
-that was refused). Waiting happens here, in memory, after the claim was committed: no database lock is held.
+"""How fast the coach may post to one Slack workspace or Teams tenant, across every process: a token bucket per
+workspace in the database (`store.dispatch.take_send_tokens`), and a hold when the platform answered 429
+with `Retry-After` (every send to that workspace waits it out — in every process, not just the one refused).
+
+Each process takes a few tokens per database round trip (a quarter of a second's worth) and spends them
+straight away, so the shared budget costs a handful of short transactions a second, never one per message
+(none at all while the rate is far above what is sent), and no lock is held while anything waits. The clock
+is the wall clock (`Timer`): budgets are shared between machines, so they cannot run on a process's own fake
+time; tests inject a simulated one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from store import dispatch as claims
+from store.db import Database
+
+PREFETCH = 0.25
+"""Seconds of sends a process takes from the shared budget at once; left unused that long, they lapse."""
+
+
+class Timer(Protocol):
+    """Where the send budget reads the time and waits: the wall clock, or a simulated one in tests."""
+
+    def now(self) -> datetime: ...
+
+    async def sleep_until(self, moment: datetime) -> None: ...
+
+
+class WallTimer:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep_until(self, moment: datetime) -> None:
+        await asyncio.sleep(max(0.0, (moment - self.now()).total_seconds()))
 
 
 @dataclass
-class _Bucket:
-    tokens: float
-    updated: float
-    held_until: float = 0.0
+class _InHand:
+    """What this process knows of one workspace's budget: tokens taken and not yet spent, and a hold."""
+
+    tokens: int = 0
+    fresh_until: datetime | None = None
+    held_until: datetime | None = None
+
+    def spend(self, now: datetime) -> bool:
+        """Spend a token in hand unless they lapsed: unused for PREFETCH, they may no longer be spent (a process
+        never brings a stock of old tokens to a burst; at any time it holds at most one chunk)."""
+        if self.tokens > 0 and self.fresh_until is not None and self.fresh_until > now:
+            self.tokens -= 1
+            self.fresh_until = now + timedelta(seconds=PREFETCH)
+            return True
+        return False
 
 
-class RateLimiter:
-    """`rate` sends per second per key, with bursts of up to `burst`."""
+class SendBudget:
+    """`rate` messages a second per workspace for all processes together, with bursts of up to `burst`."""
 
-    def __init__(self, rate: float, *, burst: float | None = None) -> None:
+    def __init__(self, database: Database, rate: float, *, burst: float | None = None,
+                 timer: Timer | None = None) -> None:
         if rate <= 0:
             raise ValueError("the send rate must be positive (COACH_SENDS_PER_SECOND)")
+        self.database = database
         self.rate = rate
         self.burst = burst if burst is not None else max(1.0, rate)
-        self._buckets: dict[str, _Bucket] = {}
-        self._lock = asyncio.Lock()
+        self.timer: Timer = timer or WallTimer()
+        self.chunk = max(1, int(min(self.burst, rate * PREFETCH)))
+        self._known: dict[str, _InHand] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def acquire(self, key: str) -> None:
-        """Wait until a send to `key` is allowed, then take its token."""
+        """Wait until one more message may go to `key`, then take it."""
+        hand = self._known.setdefault(key, _InHand())
         while True:
-            async with self._lock:
-                wait = self._take(key, time.monotonic())
-            if wait <= 0:
+            now = self.timer.now()
+            if hand.held_until is not None and hand.held_until > now:
+                await self.timer.sleep_until(hand.held_until)
+                continue
+            if hand.spend(now):
                 return
-            await asyncio.sleep(wait)
+            async with self._locks.setdefault(key, asyncio.Lock()):  # one round trip per key at a time
+                if hand.spend(self.timer.now()):
+                    return
+                until = await self._take(key, hand)
+            if until is None:
+                return
+            await self.timer.sleep_until(until)
 
-    def hold(self, key: str, seconds: float) -> None:
-        """The platform asked to slow down: nothing goes to `key` for `seconds`."""
-        now = time.monotonic()
-        bucket = self._bucket(key, now)
-        bucket.held_until = max(bucket.held_until, now + max(0.0, seconds))
-        bucket.tokens, bucket.updated = 1.0, bucket.held_until  # then one send, and the normal pace after it
+    async def hold(self, key: str, seconds: float) -> None:
+        """The platform asked to slow down: nothing goes to `key` from any process for `seconds`."""
+        until = self.timer.now() + timedelta(seconds=max(0.0, seconds))
+        hand = self._known.setdefault(key, _InHand())
+        hand.tokens = 0
+        hand.held_until = max(until, hand.held_until or until)
+        async with self.database.session() as session:
+            await claims.hold_sends(session, key, until, burst=self.burst)
 
-    def _bucket(self, key: str, now: float) -> _Bucket:
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets[key] = _Bucket(tokens=self.burst, updated=now)
-        return bucket
+    async def wait(self, seconds: float) -> None:
+        """A pause between two tries of one send, on the budget's clock."""
+        await self.timer.sleep_until(self.timer.now() + timedelta(seconds=seconds))
 
-    def _take(self, key: str, now: float) -> float:
-        bucket = self._bucket(key, now)
-        if now < bucket.held_until:
-            return bucket.held_until - now
-        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
-        bucket.updated = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
-            return 0.0
-        return (1.0 - bucket.tokens) / self.rate
+    async def _take(self, key: str, hand: _InHand) -> datetime | None:
+        """Tokens from the shared budget: None when one was taken (the rest are kept in hand for a moment),
+        else when to ask again."""
+        now = self.timer.now()
+        async with self.database.session() as session:
+            grant = await claims.take_send_tokens(session, key, now, rate=self.rate, burst=self.burst,
+                                                  want=self.chunk)
+        if grant.held_until is not None:
+            hand.held_until = grant.held_until
+        if grant.tokens == 0:
+            return now + timedelta(seconds=grant.wait)
+        hand.tokens, hand.fresh_until = grant.tokens - 1, now + timedelta(seconds=PREFETCH)
+        return None

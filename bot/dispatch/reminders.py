@@ -47,7 +47,7 @@ async def send_reminders(sender: Sender, now: datetime, *, batch: int) -> int:
         async with sender.coach.database.session() as session:
             due = await claims.claim_reminders(session, now, limit=batch)
             chosen = [d for d in due if d.still_open and not d.settings.paused
-                      and in_window(d.settings, zone_of(d.settings, d.person), now)]
+                      and in_window(d.settings, zone_of(d.settings, d.person, sender.default_zone), now)]
             for item in chosen:
                 assert item.delivery.id is not None
                 await claims.mark_reminded(session, item.delivery.id, now)

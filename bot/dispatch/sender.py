@@ -1,38 +1,43 @@
 """Sending claimed deliveries through the couriers, then recording each send the moment the platform took it.
 
 Which courier: the platform of the person's most recently used chat identity, then every other enabled
-courier that can reach them (Slack finds people by email). A permanent refusal moves on to the next one.
-Transient errors are retried a few times within the tick (a 429 holds that workspace or tenant for its
-`Retry-After`), then handed back to the database with a backoff; after `MAX_ATTEMPTS` the delivery fails.
+courier that can reach them (Slack finds people by email). A permanent refusal (the person is unknown or
+gone, the app was blocked) moves on to the next one; when none is left the delivery fails. Transient errors
+(5xx, 429, timeouts, dropped connections) are retried a few times within the tick — a 429 holds that
+workspace or tenant for its `Retry-After`, in every process — then handed back to the database with a
+backoff of 1, 2, 4 … up to 60 minutes, for as long as it takes: a scheduled lesson is never given up, anything
+else expires after `COACH_EXPIRE_AFTER_DAYS`. `bot.dispatch.windows` says when a delivery may be posted.
 
-The only window for a duplicate is between the platform accepting a message and `mark_sent` committing:
-each send is recorded in its own short transaction straight away to keep that window small.
+Neither platform takes an idempotency key, so a message can repeat when the platform accepted it but the
+coach did not learn so (a crash before `mark_sent`, a timeout or dropped connection after the platform took
+the post). docs/operations.md lists these windows; each send is recorded in its own short transaction
+straight away, and the parts of a long lesson that arrived are kept, so a retry posts only the rest.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.coach import Coach
 from bot.config import Settings
 from bot.couriers import Courier, DeliveryError, Recipient, Sent
-from bot.dispatch.rate import RateLimiter
+from bot.dispatch.attempts import Attempt, PartwiseCourier, ResolvingCourier
+from bot.dispatch.profiles import learn_zone, remember
+from bot.dispatch.rate import SendBudget, Timer
 from bot.dispatch.reminders import REMINDED_ORIGINS, remind_time
+from bot.dispatch.windows import NEVER_EXPIRE, current_slot, keeps_to_window, retry_time
 from bot.metrics import LESSONS_SENT, SEND_FAILURES
 from bot.replies import Reply
-from bot.schedule import known_zone, zone_of
+from bot.schedule import own_zone, window_opening, zone_of
 from bot.usecases.lessons import card_from
 from bot.usecases.welcome import welcome_notice
 from store import deliveries, people
@@ -42,11 +47,10 @@ from store.models import ChatIdentity, LearnerSettings, Person
 log = logging.getLogger(__name__)
 
 INLINE_ATTEMPTS = 3
-"""Tries within one tick before the delivery goes back to the database for a later tick."""
+"""Tries within one tick, after failures other than throttling, before the delivery goes back to the database."""
 MAX_INLINE_WAIT = 15.0
-"""A longer `Retry-After` (seconds) hands the delivery back rather than keeping a sender slot waiting."""
-MAX_ATTEMPTS = 8
-"""Recorded failed attempts (across ticks) after which a delivery is given up as failed."""
+"""Seconds of `Retry-After` one send waits out within the tick (in all); beyond, it is handed back rather than
+keeping a sender slot waiting."""
 RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=1)
 
@@ -54,7 +58,13 @@ RETRY_CAP = timedelta(hours=1)
 class Outcome(StrEnum):
     SENT = "sent"
     FAILED = "failed"
+    """Refused for good: no platform can reach the person."""
     DEFERRED = "deferred"
+    """The platforms failed for now: retried after a backoff."""
+    HELD = "held"
+    """Not now: outside the learner's window, or its slot is on a later day."""
+    EXPIRED = "expired"
+    """Kept failing for longer than COACH_EXPIRE_AFTER_DAYS (never a scheduled lesson)."""
 
 
 @dataclass
@@ -69,6 +79,17 @@ class Outgoing:
     zone: str
     reply: Reply
     routes: list[tuple[Courier, Recipient]]
+    created_at: datetime
+    slot: str | None
+    clock: Callable[[], datetime]
+    """The tick's time: what is due and what is inside a window is judged by it (`coach dispatch --at`)."""
+    progress: dict[str, Any] | None = None
+    """The parts an earlier try posted: {"platform": …, "posted": [reference, …]}."""
+
+    def posted_on(self, platform: str) -> list[dict[str, Any]]:
+        if not self.progress or self.progress.get("platform") != platform:
+            return []
+        return list(self.progress.get("posted") or [])
 
 
 class Postponed(Exception):
@@ -87,10 +108,13 @@ def backoff(attempt: int) -> timedelta:
 class Sender:
     """Posts claimed deliveries for one process; holds no state that matters beyond the current tick."""
 
-    def __init__(self, coach: Coach, couriers: Mapping[str, Courier], config: Settings) -> None:
+    def __init__(self, coach: Coach, couriers: Mapping[str, Courier], config: Settings,
+                 timer: Timer | None = None) -> None:
         self.coach = coach
         self.couriers = dict(couriers)
-        self.limiter = RateLimiter(config.sends_per_second)
+        self.budget = SendBudget(coach.database, config.sends_per_second, timer=timer)
+        self.default_zone = config.default_timezone
+        self.expire_after = timedelta(days=config.expire_after_days)
         self.lease = timedelta(seconds=config.dispatch_lease_seconds)
         self.in_hand: set[int] = set()
         """Claims this process holds (queued or being sent): their leases are renewed until they are settled."""
@@ -121,7 +145,22 @@ class Sender:
             return True
         return bool(self.routes(person, await people.identities_of(session, [person.id])))
 
-    async def prepare(self, ids: Sequence[int]) -> list[Outgoing]:
+    def can_learn_zones(self) -> bool:
+        return any(isinstance(courier, ResolvingCourier) for courier in self.couriers.values())
+
+    async def learn_zone(self, person: Person) -> None:
+        """Before planning the first slot of someone whose zone nobody gave: ask their chat profile. A platform
+        that fails now only means the zone is asked again before the send."""
+        async with self.coach.database.session() as session:
+            identities = await people.identities_of(session, [person.id or 0])
+        try:
+            await learn_zone(self.coach.database, person, self.routes(person, identities))
+        except DeliveryError as exc:
+            log.info("time zone of person %s not learned yet: %s", person.id, exc)
+        except Exception:  # like planning, one person's lookup never stops the tick
+            log.exception("time zone of person %s not learned: the lookup failed", person.id)
+
+    async def prepare(self, ids: Sequence[int], clock: Callable[[], datetime] | None = None) -> list[Outgoing]:
         """Load what the claimed deliveries need (cards, people, identities) in a fixed number of queries."""
         if not ids:
             return []
@@ -129,12 +168,16 @@ class Sender:
             found = await claims.addressees(session, ids)
         prepared = []
         for item in found:
-            assert item.delivery.id is not None
-            card = card_from(item.delivery, item.version, item.lesson, item.competency_name, item.question)
+            delivery = item.delivery
+            assert delivery.id is not None
+            card = card_from(delivery, item.version, item.lesson, item.competency_name, item.question)
+            progress = delivery.message_ref if delivery.message_ref and "posted" in delivery.message_ref else None
             prepared.append(Outgoing(
-                delivery_id=item.delivery.id, origin=item.delivery.origin, attempts=item.delivery.attempts,
-                person=item.person, settings=item.settings, zone=zone_of(item.settings, item.person),
-                reply=Reply(messages=[card]), routes=self.routes(item.person, item.identities)))
+                delivery_id=delivery.id, origin=delivery.origin, attempts=delivery.attempts, person=item.person,
+                settings=item.settings, zone=zone_of(item.settings, item.person, self.default_zone),
+                reply=Reply(messages=[card]), routes=self.routes(item.person, item.identities),
+                created_at=delivery.created_at, slot=delivery.slot, clock=clock or self.coach.clock,
+                progress=progress))
         return prepared
 
     async def deliver(self, out: Outgoing) -> Outcome:
@@ -143,12 +186,19 @@ class Sender:
         A learner reached for the first time gets the welcome as a message of its own just before: if the
         lesson then fails, only the lesson is retried, and the welcome is never repeated.
         """
-        error, wait, platform = "no enabled chat platform can reach this person", None, "none"
+        error, wait, platform, attempt = "no enabled chat platform can reach this person", None, "none", None
+        try:
+            held = await self._when(out)
+        except DeliveryError as exc:
+            return await self._release(out, f"looking the person up: {exc}", exc.retry_after or 0.0, None)
+        if held is not None:
+            return held
         for courier, recipient in out.routes:
             platform = courier.platform
+            attempt = Attempt(self._key(courier, recipient), self.budget, out.posted_on(platform))
             try:
                 await self._welcome(out, courier, recipient)
-                sent = await self._post(courier, recipient, out.reply)
+                sent = await self._post(courier, recipient, out.reply, attempt)
             except DeliveryError as exc:
                 error = f"{courier.platform}: {exc}"
                 continue
@@ -157,10 +207,7 @@ class Sender:
                 break
             await self._record(out, courier, recipient, sent)
             return Outcome.SENT
-        outcome = await self._release(out, error, wait)
-        # The couriers count each failed call; this counts lessons handed back for later, or given up.
-        SEND_FAILURES.labels(platform, "given_up" if outcome is Outcome.FAILED else "handed_back").inc()
-        return outcome
+        return await self._release(out, error, wait, attempt, platform)
 
     async def send_notice(self, person: Person, reply: Reply, *, prefer: str | None = None) -> bool:
         """A message that is not a delivery (a reminder): one try per courier, no retry later."""
@@ -168,7 +215,7 @@ class Sender:
             identities = await people.identities_of(session, [person.id or 0])
         for courier, recipient in self.routes(person, identities, prefer):
             try:
-                await self._post(courier, recipient, reply)
+                await self._post(courier, recipient, reply, Attempt(self._key(courier, recipient), self.budget))
                 return True
             except (DeliveryError, Postponed) as exc:
                 log.info("reminder to person %s not sent via %s: %s", person.id, courier.platform, exc)
@@ -181,13 +228,46 @@ class Sender:
                 await claims.renew_leases(session, sorted(self.in_hand), worker=self.coach.worker_id,
                                           lease_until=self.coach.clock() + self.lease)
 
-    async def _post(self, courier: Courier, recipient: Recipient, reply: Reply) -> Sent:
-        """Send with retries inside the tick; raises DeliveryError (permanent) or Postponed."""
-        key = f"{courier.platform}:{courier.rate_key(recipient)}"
-        attempt = 0
+    async def _when(self, out: Outgoing) -> Outcome | None:
+        """None when the delivery may be posted now; HELD (and postponed) when it must wait for the learner's
+        window or for a later slot. The zone of someone nobody gave one is asked for first."""
+        moment = out.clock()
+        if not keeps_to_window(out.origin, out.created_at, moment):
+            return None
+        if own_zone(out.settings, out.person) is None:
+            out.routes = await learn_zone(self.coach.database, out.person, out.routes)
+            out.zone = zone_of(out.settings, out.person, self.default_zone)
+        opening = window_opening(out.settings, out.zone, moment)
+        if opening > moment:
+            return await self._hold(out, opening)
+        if out.origin == "scheduled":
+            moved = await current_slot(self.coach.database, out.delivery_id, out.slot, out.settings, out.zone,
+                                       moment)
+            if moved is not None:
+                log.info("delivery %s of an earlier day now takes slot %s", out.delivery_id, moved.key)
+                out.slot = moved.key
+                if moved.local_date > moment.astimezone(ZoneInfo(out.zone)).date():
+                    return await self._hold(out, moved.at)
+        return None
+
+    async def _hold(self, out: Outgoing, until: datetime) -> Outcome:
+        async with self.coach.database.session() as session:
+            await deliveries.postpone(session, out.delivery_id, self.coach.worker_id, until=until)
+        return Outcome.HELD
+
+    def _key(self, courier: Courier, recipient: Recipient) -> str:
+        return f"{courier.platform}:{courier.rate_key(recipient)}"
+
+    async def _post(self, courier: Courier, recipient: Recipient, reply: Reply, attempt: Attempt) -> Sent:
+        """Send with retries inside the tick; raises DeliveryError (permanent) or Postponed. A throttle holds the
+        whole workspace and is waited out (up to MAX_INLINE_WAIT in all); other failures are tried again after a
+        short pause, INLINE_ATTEMPTS times. A part that arrived before a later one failed is not posted again."""
+        tries, throttled = 0, 0.0
         while True:
-            await self.limiter.acquire(key)
             try:
+                if isinstance(courier, PartwiseCourier):
+                    return await courier.send_attempt(recipient, reply, attempt)
+                await self.budget.acquire(attempt.key)
                 return await courier.send(recipient, reply)
             except DeliveryError as exc:
                 if exc.permanent:
@@ -195,14 +275,17 @@ class Sender:
                 error, retry_after = str(exc), exc.retry_after
             except Exception as exc:  # a network error the courier did not wrap: transient as well
                 error, retry_after = f"{type(exc).__name__}: {exc}", None
-            attempt += 1
-            wait = retry_after if retry_after is not None else 0.25 * 2 ** attempt * (0.5 + random.random())
             if retry_after is not None:
-                self.limiter.hold(key, retry_after)
-            if attempt >= INLINE_ATTEMPTS or wait > MAX_INLINE_WAIT:
+                await self.budget.hold(attempt.key, retry_after)  # the next try waits for it, as does everyone
+                throttled += max(1.0, retry_after)  # a "Retry-After: 0" storm still ends
+                if throttled > MAX_INLINE_WAIT:
+                    raise Postponed(error, retry_after)
+                continue
+            tries += 1
+            wait = 0.25 * 2 ** tries * (0.5 + random.random())
+            if tries >= INLINE_ATTEMPTS:
                 raise Postponed(error, wait)
-            if retry_after is None:
-                await asyncio.sleep(wait)
+            await self.budget.wait(wait)
 
     async def _welcome(self, out: Outgoing, courier: Courier, recipient: Recipient) -> None:
         """Greet a learner reached for the first time (once, even with two sends to them at once)."""
@@ -213,7 +296,8 @@ class Sender:
             if not await claims.claim_welcome(session, out.person.id, now):
                 return
         try:
-            await self._post(courier, recipient, Reply(messages=[welcome_notice(out.person, out.settings, out.zone)]))
+            await self._post(courier, recipient, Reply(messages=[welcome_notice(out.person, out.settings, out.zone)]),
+                             Attempt(self._key(courier, recipient), self.budget))
         except BaseException:
             async with self.coach.database.session() as session:
                 await claims.unclaim_welcome(session, out.person.id, now)
@@ -221,50 +305,41 @@ class Sender:
         out.settings.welcomed_at = now
 
     async def _record(self, out: Outgoing, courier: Courier, recipient: Recipient, sent: Sent) -> None:
-        now = self.coach.clock()
         async with self.coach.database.session() as session:
             ours = await deliveries.mark_sent(session, out.delivery_id, self.coach.worker_id,
-                                              platform=courier.platform, message_ref=sent.message_ref, now=now)
+                                              platform=courier.platform, message_ref=sent.message_ref,
+                                              now=self.coach.clock())
             if not ours:
                 log.warning("delivery %s was taken over while it was being sent; the learner may see it twice",
                             out.delivery_id)
             elif out.origin in REMINDED_ORIGINS:
-                remind_at = remind_time(out.settings, out.zone, now)
+                remind_at = remind_time(out.settings, out.zone, out.clock())
                 if remind_at is not None:
                     await claims.set_reminder(session, out.delivery_id, remind_at)
-            await _remember(session, out.person, courier.platform, recipient, sent.learned)
+            await remember(session, out.person, courier.platform, recipient, sent.learned)
         LESSONS_SENT.labels(courier.platform, out.origin).inc()
 
-    async def _release(self, out: Outgoing, error: str, wait: float | None) -> Outcome:
-        """Back to the database: retried after a backoff, or failed for good."""
-        attempts = out.attempts + 1
-        give_up = wait is None or attempts >= MAX_ATTEMPTS
-        retry_at = self.coach.clock() + max(backoff(attempts), timedelta(seconds=wait or 0))
+    async def _release(self, out: Outgoing, error: str, wait: float | None, attempt: Attempt | None,
+                       platform: str = "none") -> Outcome:
+        """Back to the database: retried after a backoff (inside the window when it keeps to one), failed for
+        good when every platform refused the person, or expired when it kept failing for too long."""
+        moment = out.clock()
+        if wait is None:
+            outcome, retry_at = Outcome.FAILED, moment
+        elif out.origin not in NEVER_EXPIRE and moment - out.created_at >= self.expire_after:
+            outcome, retry_at = Outcome.EXPIRED, moment
+        else:
+            delay = max(backoff(out.attempts + 1), timedelta(seconds=wait))
+            outcome = Outcome.DEFERRED
+            retry_at = retry_time(out.origin, out.created_at, out.settings, out.zone, moment + delay)
+        progress = {"platform": platform, "posted": attempt.posted} if attempt and attempt.posted else out.progress
+        status = {Outcome.FAILED: "failed", Outcome.EXPIRED: "expired"}.get(outcome, "pending")
         async with self.coach.database.session() as session:
             await deliveries.release_for_retry(session, out.delivery_id, self.coach.worker_id, error=error,
-                                               retry_at=retry_at, give_up=give_up)
-        if give_up:
-            log.warning("delivery %s to person %s failed for good: %s", out.delivery_id, out.person.id, error)
-        return Outcome.FAILED if give_up else Outcome.DEFERRED
-
-
-async def _remember(session: AsyncSession, person: Person, platform: str, recipient: Recipient,
-                    learned: dict[str, Any]) -> None:
-    """Keep what the platform told us (user id, DM address, workspace, time zone) for the next send: only
-    when it is news, so that sending never makes an identity look recently used."""
-    fields = {k: v for k, v in learned.items() if k in ("address", "workspace", "timezone") and v}
-    external_id = learned.get("external_id") or recipient.external_id
-    if person.id is None or not external_id:
-        return
-    if external_id == recipient.external_id and all(
-            getattr(recipient, k) == fields[k] for k in ("address", "workspace") if k in fields):
-        return
-    try:
-        async with session.begin_nested():
-            await people.link_identity(session, person.id, platform, external_id, **fields)
-            if known_zone(fields.get("timezone")) and not person.timezone:
-                await session.exec(update(Person).where(col(Person.id) == person.id, col(Person.timezone).is_(None))
-                                   .values(timezone=fields["timezone"]))
-    except IntegrityError:
-        log.warning("person %s: %s id %s already belongs to someone else; not remembered", person.id, platform,
-                    external_id)
+                                               retry_at=retry_at, status=status, progress=progress)
+        if outcome is not Outcome.DEFERRED:
+            log.warning("delivery %s to person %s %s: %s", out.delivery_id, out.person.id, outcome.value, error)
+        # The couriers count each failed call; this counts lessons handed back for later, given up or expired.
+        label = {Outcome.FAILED: "given_up", Outcome.EXPIRED: "expired"}.get(outcome, "handed_back")
+        SEND_FAILURES.labels(platform, label).inc()
+        return outcome

@@ -45,6 +45,6 @@ async def _tick(dispatcher: Dispatcher) -> None:
     except Exception:
         log.exception("dispatch tick failed; the next tick retries what is still due")
         return
-    if report.sent or report.failed or report.deferred or report.reminded:
-        log.info("sent %d, failed %d, deferred %d, reminded %d", report.sent, report.failed, report.deferred,
-                 report.reminded)
+    if report.sent or report.failed or report.deferred or report.expired or report.reminded:
+        log.info("sent %d, failed %d, deferred %d, expired %d, held %d, reminded %d", report.sent, report.failed,
+                 report.deferred, report.expired, report.held, report.reminded)

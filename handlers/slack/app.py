@@ -1,7 +1,7 @@
 """The Bolt app and its Web API client, built from the coach's settings.
 
 The client talks to `SLACK_API_URL` (a proxy or a test's fake) and retries what is worth retrying: 429
-after `Retry-After`, 500/503, and dropped connections. Listeners answer after acknowledging, so the Bolt
+after `Retry-After`, any 5xx, and dropped connections. Listeners answer after acknowledging, so the Bolt
 app runs with `process_before_response=True`: each listener acknowledges at once and hands the slow part
 to the background (`handlers.slack.work`), and the HTTP answer leaves without Bolt's ack polling loop.
 """
@@ -17,6 +17,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
@@ -24,13 +27,25 @@ from bot.config import Settings
 RETRIES = 2
 
 
-def retry_handlers() -> list[AsyncRetryHandler]:
-    """Fresh retry handlers for one client (they keep no state, but each client gets its own list)."""
-    return [
-        AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
-        AsyncServerErrorRetryHandler(max_retry_count=RETRIES),
-    ]
+class AnyServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+    """Every 5xx, not only slack_sdk's 500 and 503: a proxy or load balancer on the way answers 502 or 504."""
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        return response is not None and 500 <= response.status_code < 600
+
+
+def retry_handlers(*, rate_limits: bool = True) -> list[AsyncRetryHandler]:
+    """Fresh retry handlers for one client (they keep no state, but each client gets its own list).
+
+    `rate_limits=False` leaves a 429 to the caller: the dispatcher's client, whose send budget makes the whole
+    workspace wait out `Retry-After` rather than only the request that was refused.
+    """
+    handlers: list[AsyncRetryHandler] = [AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES)]
+    if rate_limits:
+        handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES))
+    handlers.append(AnyServerErrorRetryHandler(max_retry_count=RETRIES))
+    return handlers
 
 
 def web_client(config: Settings) -> AsyncWebClient:

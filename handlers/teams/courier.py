@@ -7,17 +7,23 @@ first message) and continues that conversation with `CloudAdapter.continue_conve
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import ConversationReference
+from botbuilder.schema import ConversationReference, ResourceResponse
 from msrest.exceptions import DeserializationError
 
 from bot.couriers import DeliveryError, Recipient, Sent
+from bot.dispatch.attempts import Attempt
 from bot.replies import LessonCard, Reply
 from handlers.teams.cards import all_messages
-from handlers.teams.posting import Backoff, with_backoff
+from handlers.teams.posting import Backoff, call_once, with_backoff
+
+Call = Callable[[], Awaitable[ResourceResponse | None]]
+"""One connector call: posting one activity."""
 
 
 class TeamsCourier:
@@ -43,6 +49,25 @@ class TeamsCourier:
     async def send(self, recipient: Recipient, reply: Reply) -> Sent:
         """Post the reply's messages into the person's chat with the bot. Each message is retried on its
         own, so a throttled second message never re-sends the first."""
+
+        async def post(_part: int, call: Call) -> str | None:
+            response = await with_backoff(call, self.backoff)
+            return response.id if response else None
+
+        return await self._send(recipient, reply, post)
+
+    async def send_attempt(self, recipient: Recipient, reply: Reply, attempt: Attempt) -> Sent:
+        """The dispatcher's send: each message waits for the tenant's turn in the shared send budget, a throttle
+        goes straight back to the dispatcher (which holds the whole tenant for its Retry-After), and a retry
+        posts only the messages that did not arrive."""
+
+        async def post(part: int, call: Call) -> str | None:
+            return (await attempt.post(part, partial(_reference, call))).get("id")
+
+        return await self._send(recipient, reply, post)
+
+    async def _send(self, recipient: Recipient, reply: Reply,
+                    post_one: Callable[[int, Call], Awaitable[str | None]]) -> Sent:
         if not self.can_reach(recipient):
             raise DeliveryError(f"{recipient.email} has not installed the Teams app", permanent=True)
         try:
@@ -52,12 +77,20 @@ class TeamsCourier:
         posted: list[tuple[Any, str | None]] = []
 
         async def post(turn_context: TurnContext) -> None:
+            part = 0
             for item, activities in all_messages(reply):
                 for activity in activities:
-                    response = await with_backoff(lambda a=activity: turn_context.send_activity(a), self.backoff)
-                posted.append((item, response.id if response else None))  # a lesson's last: its question
+                    activity_id = await post_one(part, partial(turn_context.send_activity, activity))
+                    part += 1
+                posted.append((item, activity_id))  # a lesson's last: its question
 
         await self.adapter.continue_conversation(reference, post, self.app_id)
         lesson_ids = [activity_id for item, activity_id in posted if isinstance(item, LessonCard)]
         activity_id = lesson_ids[0] if lesson_ids else (posted[-1][1] if posted else None)
         return Sent(message_ref={"activity_id": activity_id, "conversation_id": reference.conversation.id})
+
+
+async def _reference(call: Call) -> dict[str, Any]:
+    """Post one activity for the dispatcher; its id is what a later try gets back instead of posting it again."""
+    response = await call_once(call)
+    return {"id": response.id if response else None}

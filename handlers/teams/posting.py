@@ -5,7 +5,8 @@ page instead of JSON). The SDK's HTTP layer (msrest on requests) retries some 5x
 never a 429 or a 412, so each call here is retried with a short, bounded backoff that honours
 `Retry-After`; when the wait would be longer, or the attempts run out, the call ends in a
 `DeliveryError(retry_after=…)` and the dispatcher tries again later — nothing is lost. Only the retries
-made here are counted here; whoever gets the error counts the failure.
+made here are counted here; whoever gets the error counts the failure. The dispatcher's own sends
+use `call_once` instead: its send budget holds the whole tenant after a throttle.
 """
 
 from __future__ import annotations
@@ -89,3 +90,29 @@ async def _pause(attempt: int, asked: float | None, backoff: Backoff, reason: st
     SEND_FAILURES.labels("teams", "retried").inc()
     log.info("%s; retrying in %.1fs (attempt %d of %d)", reason, wait, attempt, backoff.attempts)
     await asyncio.sleep(wait)
+
+
+THROTTLE_HOLD = 1.0
+"""Seconds the tenant waits after a throttle that came without `Retry-After`."""
+
+
+async def call_once(call: Callable[[], Awaitable[T]]) -> T:
+    """One connector call for the dispatcher, which owns the waiting: a throttle (429/412/502/503/504) becomes a
+    `DeliveryError(retry_after=…)` at once, so that the dispatcher holds the whole tenant for it, instead of
+    this call alone sleeping while the tenant's other sends go on."""
+    try:
+        return await call()
+    except HttpOperationError as error:
+        status = status_of(error)
+        if status in THROTTLED:
+            wait = retry_after(error)
+            SEND_FAILURES.labels("teams", "deferred").inc()
+            raise DeliveryError(f"Teams is throttling ({status})",
+                                retry_after=THROTTLE_HOLD if wait is None else wait) from error
+        raise DeliveryError(f"Teams answered {status}: {error}", permanent=status in GONE) from error
+    except DeserializationError as error:  # a gateway's HTML page: an outage like a 502
+        SEND_FAILURES.labels("teams", "deferred").inc()
+        raise DeliveryError(f"Teams answered with a page that is not JSON ({error})",
+                            retry_after=THROTTLE_HOLD) from error
+    except ClientRequestError as error:
+        raise DeliveryError(f"Teams connector unreachable: {error}") from error

@@ -1,4 +1,5 @@
-"""What leaves the system on its own schedule: managers' weekly digests and learning records sent to an LRS."""
+"""What leaves the system on its own schedule: managers' weekly digests, learning records sent to an LRS, and
+the send budget every process shares per Slack workspace or Teams tenant."""
 
 from __future__ import annotations
 
@@ -37,3 +38,14 @@ class LrsCursor(SQLModel, table=True):
     last_id: int = 0
     sent: int = Field(default=0, description="statements accepted so far")
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SendBudget(SQLModel, table=True):
+    """How fast every process together may still post to one Slack workspace or Teams tenant: a token bucket
+    (`tokens` as of `refilled_at`, refilled at `COACH_SENDS_PER_SECOND`) and, after a 429, nothing before
+    `hold_until`. Read and written in short transactions under a row lock, never across a network call."""
+
+    key: str = Field(primary_key=True, max_length=200, description="platform and workspace/tenant, e.g. slack:T01")
+    tokens: float
+    refilled_at: datetime = Field(sa_type=UTCDateTime)
+    hold_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,12 +1,12 @@
-"""Helpers for the dispatcher's tests: a loopback fake Slack with the sample org's people, and a dispatcher
-that reaches it through the loopback courier."""
+"""Helpers for the dispatcher's tests: a loopback fake Slack with the sample org's people, a dispatcher
+that reaches it through the loopback courier, and simulated time for the shared send budget."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from sqlmodel import col, select
@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from bot.coach import Coach
 from bot.config import Settings
 from bot.dispatch import Dispatcher
+from bot.dispatch.rate import Timer
 from bot.server import Mount, build_app
 from store.db import Database
 from store.models import Delivery
@@ -31,15 +32,22 @@ def sample_users() -> dict[str, str]:
     return users
 
 
+def bigger_org(extra: int) -> tuple[str, dict[str, str]]:
+    """The sample org plus `extra` Berlin learners (found in Slack by email), and everyone's Slack user ids."""
+    rows = [f"p{n}@example.com,Person {n},dana@example.com,buyer,Europe/Berlin,," for n in range(extra)]
+    users = sample_users() | {f"p{n}@example.com": f"UP{n}" for n in range(extra)}
+    return SAMPLE_ORG + "\n".join(rows) + "\n", users
+
+
 @asynccontextmanager
-async def loopback(coach: Coach, config: Settings | None = None,
+async def loopback(coach: Coach, config: Settings | None = None, *, timer: Timer | None = None,
                    **faults: float) -> AsyncIterator[tuple[LoopbackSlack, Dispatcher]]:
-    """A running fake Slack (with `faults`) and a dispatcher posting to it."""
+    """A running fake Slack (with `faults`) and a dispatcher posting to it (waiting on `timer`'s time)."""
     fake = LoopbackSlack(users=sample_users(), **faults)  # type: ignore[arg-type]
     await fake.start()
     courier = LoopbackCourier(fake.url)
     try:
-        yield fake, Dispatcher(coach, {"slack": courier}, config)
+        yield fake, Dispatcher(coach, {"slack": courier}, config, timer=timer)
     finally:
         await courier.close()
         await fake.stop()
@@ -79,3 +87,23 @@ async def eventually(check: Callable[[], bool], within: float = 10.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("the expected effect did not happen in time")
         await asyncio.sleep(0.05)
+
+
+class SimulatedTime:
+    """The send budget's clock in tests (`bot.dispatch.rate.Timer`): waiting moves it forward at once instead
+    of sleeping, so rates are counted per simulated second, not wall time. Time only moves forward, to the
+    moment a waiter asked for: nobody wakes early, and nobody waits for nothing."""
+
+    def __init__(self, start: datetime = datetime(2026, 12, 1, tzinfo=UTC)) -> None:
+        self.start = self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    async def sleep_until(self, moment: datetime) -> None:
+        self.current = max(self.current, moment)
+        await asyncio.sleep(0)
+
+    def second(self, moment: datetime) -> int:
+        """Which simulated second since the start `moment` falls in."""
+        return int((moment - self.start).total_seconds())

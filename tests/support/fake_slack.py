@@ -4,8 +4,9 @@ fail on purpose (429 with Retry-After, 500) so tests see the bot's retries.
 `url` is the Web API base (`SLACK_API_URL`); besides `/api/<method>` the fake serves `response_url`s
 (`response_url(name)`), file upload URLs, and a Socket Mode WebSocket (`apps.connections.open` hands out
 its URL) onto which a test can push envelopes. `users` maps emails to Slack user ids (the workspace's
-directory); `fail_every` / `limit_every` answer every n-th `chat.postMessage` with 500 / 429; `delays` makes
-a method answer slowly.
+directory); `fail_every` / `limit_every` answer every n-th `chat.postMessage` with 500 / 429, and `fail()` any
+method with any status, or `DROP` to close the connection without an answer; `delays` makes a method answer
+slowly.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from aiohttp import WSMsgType, web
 
 BOT_USER = "UBOT"
 TEAM = "T0001"
+DROP = 0
+"""A fault "status" that closes the connection without any answer (a dropped connection)."""
 
 
 @dataclass
@@ -215,6 +218,9 @@ class FakeSlack:
             if fault.method == method and fault.hits():
                 self.refused[str(fault.status)] += 1
                 await self._record(Call(method, args, fault.status))
+                if fault.status == DROP and request.transport is not None:
+                    request.transport.close()
+                    return web.Response(status=500)
                 if fault.status == 429:
                     self.limited_at.append(time.monotonic())
                     return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
