@@ -19,6 +19,7 @@ from bot.dispatch import Dispatcher
 from store.db import Database
 from store.models import Delivery
 from tests.conftest import Clock
+from tests.support.dispatching import SimulatedTime
 from tests.support.fake_connector import FakeConnector, TeamsBot, connector, teams, teams_bot
 from tests.support.teams_calls import Call, submits
 
@@ -70,7 +71,9 @@ async def test_a_dispatcher_tick_sends_through_throttling_and_defers_a_long_paus
     assert waiting.due_at >= clock.now + timedelta(seconds=120) and waiting.claimed_by is None
 
     teams.connector.clear_failures()
-    later = Dispatcher(teams.coach, teams.platforms.couriers, teams.coach.config)  # this process holds the tenant
+    # another process: the tenant's hold is shared through the database; its waits pass at once (SimulatedTime)
+    later = Dispatcher(teams.coach, teams.platforms.couriers, teams.coach.config,
+                       timer=SimulatedTime(datetime.now(UTC)))
     clock.advance(minutes=1)
     assert (await later.tick()).sent == 0  # the pause Teams asked for is honoured
     clock.advance(minutes=2)
