@@ -4,15 +4,18 @@ course on the same simulated learners, and collect what `coach demo` prints."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import random
 import shutil
 import tempfile
 import time as timer
-from copy import deepcopy
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import select
 
@@ -35,6 +38,10 @@ CATCH_UP_CAP = 90
 
 RosterEntry = tuple[int, str, str, dict[str, int]]
 """(person id, email, role, the role's targets)"""
+T = TypeVar("T")
+WORKERS = 2
+"""The arms, and the two halves of the catch-up, run in separate processes, each on its own copy of the
+database: one Python process keeps only one core busy, and the demo should take seconds, not a minute."""
 
 
 @dataclass(frozen=True)
@@ -108,23 +115,41 @@ async def run_demo(options: DemoOptions) -> DemoResult:
 
         featured = _featured(learners())
         start = options.first_monday(datetime.now(UTC).date())
-        with_review, without_review = await asyncio.gather(
-            run_arm(url, learners(), start, options.weeks, review_share=DEFAULT_REVIEW_SHARE,
-                    featured=featured.person_id),
-            run_arm(f"sqlite:///{baseline}", learners(), start, options.weeks, review_share=0.0, featured=None),
-        )
-        untouched = learners()
-        at_end = [deepcopy(learner) for learner in with_review.learners]
-        team = await _team_summary(url, with_review.end)
-        beyond = Path(folder) / "catch-up.db"  # the lessons after the weeks are counted, not kept
-        shutil.copyfile(options.path, beyond)
-        await catch_up(f"sqlite:///{beyond}", with_review.learners, with_review.end, cap=options.catch_up_cap)
+        spawn = multiprocessing.get_context("spawn")  # forking a process that runs an event loop is unsafe
+        with ProcessPoolExecutor(max_workers=WORKERS, mp_context=spawn) as pool:
+            loop = asyncio.get_running_loop()
+
+            def elsewhere(job: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> Awaitable[T]:
+                return loop.run_in_executor(pool, partial(_run_in_process, job, *args, **kwargs))
+
+            with_review, without_review = await asyncio.gather(
+                elsewhere(run_arm, url, learners(), start, options.weeks, review_share=DEFAULT_REVIEW_SHARE,
+                          featured=featured.person_id),
+                elsewhere(run_arm, f"sqlite:///{baseline}", learners(), start, options.weeks, review_share=0.0,
+                          featured=None),
+            )
+            untouched = learners()
+            at_end = with_review.learners  # the catch-up works on copies, in other processes
+            halves = [with_review.learners[n::WORKERS] for n in range(WORKERS)]
+            copies = [Path(folder) / f"catch-up-{n}.db" for n in range(WORKERS)]  # counted, not kept
+            for copy in copies:
+                shutil.copyfile(options.path, copy)
+            team, *caught = await asyncio.gather(
+                _team_summary(url, with_review.end),
+                *(elsewhere(catch_up, f"sqlite:///{copy}", half, with_review.end, cap=options.catch_up_cap)
+                  for copy, half in zip(copies, halves, strict=True)))
+        after = {learner.person_id: learner for half in caught for learner in half}
+        with_review.learners = [after[learner.person_id] for learner in with_review.learners]
     names = {email: name for email, name, _ in employees}
     outcomes = _outcomes(with_review, at_end, without_review, untouched, names, start)
     return DemoResult(options=options, featured=featured.email, transcript=with_review.chat.transcript,
                       manager=MANAGERS[0], team=team, outcomes=outcomes, course_length=len({q.lesson for q in course}),
                       lessons_sent=with_review.lessons_sent, answers=with_review.answers,
                       seconds=timer.perf_counter() - started)
+
+
+def _run_in_process(job: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+    return asyncio.run(job(*args, **kwargs))  # type: ignore[arg-type]
 
 
 async def _roster(database: Database, employees: list[tuple[str, str, str]]) -> list[RosterEntry]:

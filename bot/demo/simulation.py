@@ -96,13 +96,15 @@ async def run_arm(url: str, learners: list[Learner], start: datetime, weeks: int
     return result
 
 
-async def catch_up(url: str, learners: list[Learner], start: datetime, *, cap: int) -> None:
+async def catch_up(url: str, learners: list[Learner], start: datetime, *, cap: int) -> list[Learner]:
     """After the scheduled weeks, each learner who has not yet met their targets asks for a lesson every
     working day (`/learn`) until they do, to count how many lessons the coach needed — or until the coach
-    has nothing more to teach them, or `cap` lessons. Learners go side by side, each on their own clock."""
+    has nothing more to teach them, or `cap` lessons. Learners go side by side, each on their own clock;
+    they are returned, counted, because the catch-up runs in another process."""
     database = Database(url)
     await asyncio.gather(*(_catch_up_one(database, url, learner, start, cap) for learner in learners))
     await database.dispose()
+    return learners
 
 
 async def _catch_up_one(database: Database, url: str, learner: Learner, start: datetime, cap: int) -> None:
