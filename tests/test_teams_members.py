@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from store.models import ChatIdentity
-from tests.support.fake_connector import TeamsBot, connector, quick_teams, teams
+from bot.config import Settings
+from handlers.teams import runtime
+from handlers.teams.members import Retry
+from handlers.teams.posting import Backoff
+from store.contacts import claim_contact, contact_tried, keep_contact
+from store.db import Database
+from store.models import ChatIdentity, PendingContact
+from tests.support.fake_connector import FakeConnector, TeamsBot, connector, quick_teams, teams, teams_bot
 from tests.support.teams_calls import Call
 
 __all__ = ["connector", "quick_teams", "teams"]  # fixtures
@@ -90,3 +98,56 @@ async def test_an_upgrade_refreshes_the_reference_and_greets_nobody(teams: Teams
     assert teams.connector.sent(ben.conversation, after=mark) == []
     identity = await _identity(teams, "ben@example.com")
     assert identity is not None and identity.address["conversation"]["id"] == moved["id"]
+
+
+async def _kept(db: Database) -> list[tuple[str, bool]]:
+    async with db.session() as session:
+        return [(c.external_id, c.welcome) for c in (await session.exec(select(PendingContact))).all()]
+
+
+async def test_a_restart_carries_on_with_the_people_teams_could_not_name(
+        db: Database, settings: Settings, clock: Callable[[], datetime], connector: FakeConnector, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The install Teams could not name anyone for outlives the process that took it: the next process
+    (here, after a restart) finds Gus and gives him the welcome he is owed, without him writing again."""
+    monkeypatch.setattr(runtime, "BACKOFF", Backoff(first=0.001))
+    monkeypatch.setattr(runtime, "RETRY", Retry(first=0.02, longest=0.05, attempts=50))
+    connector.members["29:gus"] = GUS
+    async with teams_bot(db, settings, clock, connector, tmp_path) as first:
+        first.connector.fail(502, times=10_000, method="GET", route="members", html=True)
+        gus = first.user("29:gus", "Gus Agent")
+        [reply] = await gus.install()
+        assert "try again in a minute" in reply.text
+    assert await _kept(db) == [("29:gus", True)]  # the process is gone; what it owed Gus is not
+
+    mark = len(connector.calls)
+    async with teams_bot(db, settings, clock, connector, tmp_path) as second:  # Teams answers again
+        await _eventually(lambda: any("Hi Gus," in c.text for c in connector.sent(gus.conversation, after=mark)))
+        assert await _identity(second, "gus@example.com") is not None
+        for _ in range(50):
+            if not await _kept(db):
+                break
+            await asyncio.sleep(0.02)
+        assert await _kept(db) == []
+    assert sum("Hi Gus," in c.text for c in connector.sent(gus.conversation, after=mark)) == 1
+
+
+async def test_a_contact_is_tried_by_one_process_at_a_time_and_a_newer_one_wins(db: Database) -> None:
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    lease = timedelta(minutes=5)
+    async with db.session() as session:
+        await keep_contact(session, "teams", "29:gus", {"n": 1}, welcome=True, due_at=now)
+    async with db.session() as session:
+        claimed = await claim_contact(session, "teams", now, lease)
+    async with db.session() as session:
+        assert claimed is not None and await claim_contact(session, "teams", now, lease) is None  # leased
+    async with db.session() as session:  # Gus installs again while the first try is under way
+        await keep_contact(session, "teams", "29:gus", {"n": 2}, welcome=False, due_at=now)
+    async with db.session() as session:
+        await contact_tried(session, claimed, again_at=None)  # the older try's outcome does not drop him
+    assert await _kept(db) == [("29:gus", True)]  # and the welcome is still owed
+    async with db.session() as session:
+        newer = await claim_contact(session, "teams", now, lease)
+        assert newer is not None and newer.address == {"n": 2}
+    async with db.session() as session:
+        assert await claim_contact(session, "teams", now + lease + timedelta(seconds=1), lease) is not None

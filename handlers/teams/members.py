@@ -9,8 +9,8 @@ again in a minute", and `Contacts` keeps their conversation reference and retrie
 background. Once it works their reference is stored like anyone's, so scheduled lessons reach them, and an
 install that could not be answered gets its welcome then.
 
-The contacts waiting for a retry live in this process only: after a restart, the person's next message
-(or the next install event) identifies them again.
+The contacts waiting for a retry are kept in the database (`store.contacts`): a restart, or another process
+serving Teams, carries on with them.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -30,9 +31,15 @@ from msrest.exceptions import HttpOperationError
 
 from bot.couriers import DeliveryError
 from handlers.teams.posting import Backoff, status_of, with_backoff
+from store.contacts import claim_contact, contact_tried, drop_contact, keep_contact, next_contact_due
+from store.db import Database
+from store.types import utcnow
 
 log = logging.getLogger(__name__)
 
+PLATFORM = "teams"
+SOON = 0.01
+"""Seconds to wait when a contact is due but another process is claiming it right now."""
 NO_SUCH_MEMBER = 404
 """The connector's answer for a user id it does not know in the conversation (MemberNotFoundInConversation)."""
 
@@ -58,12 +65,15 @@ async def member_email(turn_context: TurnContext, user_id: str, backoff: Backoff
 @dataclass(frozen=True)
 class Retry:
     """How the lookups of contacts Teams could not identify are retried: doubling from `first` seconds up
-    to `longest`, `attempts` times (about seven hours by default), at most `kept` contacts at once."""
+    to `longest`, `attempts` times (about seven hours by default). Each process serving Teams looks for
+    contacts that fell due at least every `poll` seconds (another process may have kept them), and holds a
+    claimed one for `lease` seconds."""
 
     first: float = 30.0
     longest: float = 1800.0
     attempts: int = 20
-    kept: int = 10_000
+    poll: float = 60.0
+    lease: float = 300.0
 
 
 Resume = Callable[[TurnContext, bool], Awaitable[bool]]
@@ -71,42 +81,38 @@ Resume = Callable[[TurnContext, bool], Awaitable[bool]]
 False when Teams still can't say who they are."""
 
 
-@dataclass
-class _Contact:
-    reference: dict[str, Any]
-    welcome: bool
-    attempts: int
-    due: float
-
-
 class Contacts:
-    """People Teams could not identify, with where to reach them, retried one at a time in the background
-    (one at a time, so a tenant that is throttling is not asked faster as more people wait)."""
+    """People Teams could not identify, with where to reach them (`store.contacts`), retried one at a time
+    by the processes that serve Teams (one at a time, so a tenant that is throttling is not asked faster as
+    more people wait)."""
 
-    def __init__(self, adapter: CloudAdapter, app_id: str, resume: Resume, retry: Retry) -> None:
+    def __init__(self, database: Database, adapter: CloudAdapter, app_id: str, resume: Resume,
+                 retry: Retry) -> None:
+        self.database = database
         self.adapter = adapter
         self.app_id = app_id
         self.resume = resume
         self.retry = retry
-        self._waiting: dict[str, _Contact] = {}
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def add(self, user_id: str, reference: dict[str, Any], *, welcome: bool) -> None:
-        """Retry this person's lookup later (an install still owed its welcome stays owed)."""
-        earlier = self._waiting.pop(user_id, None)
-        if earlier is None and len(self._waiting) >= self.retry.kept:
-            self._waiting.pop(next(iter(self._waiting)))
-        loop = asyncio.get_running_loop()
-        self._waiting[user_id] = _Contact(reference, welcome or bool(earlier and earlier.welcome), 0,
-                                          loop.time() + self.retry.first)
-        self._changed.set()
+    def start(self) -> None:
+        """Retry the contacts kept so far, also those an earlier process left, and any kept from now on."""
         if self._task is None or self._task.done():
-            self._task = loop.create_task(self._run(), name="teams-contacts")
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="teams-contacts")
 
-    def forget(self, user_id: str) -> None:
+    async def add(self, user_id: str, reference: dict[str, Any], *, welcome: bool) -> None:
+        """Retry this person's lookup later (an install still owed its welcome stays owed)."""
+        due = utcnow() + timedelta(seconds=self.retry.first)
+        async with self.database.session() as session:
+            await keep_contact(session, PLATFORM, user_id, reference, welcome=welcome, due_at=due)
+        self._changed.set()
+        self.start()
+
+    async def forget(self, user_id: str) -> None:
         """The person was identified on their own activity: nothing left to retry."""
-        self._waiting.pop(user_id, None)
+        async with self.database.session() as session:
+            await drop_contact(session, PLATFORM, user_id)
 
     async def close(self) -> None:
         if self._task is not None:
@@ -114,37 +120,43 @@ class Contacts:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self._waiting:
-            user_id, contact = min(self._waiting.items(), key=lambda item: item[1].due)
-            delay = contact.due - loop.time()
-            if delay > 0:
-                self._changed.clear()
+        while True:
+            self._changed.clear()  # before looking, so a contact kept meanwhile wakes the wait below
+            try:
+                wait = await self._next()
+            except Exception:  # the database is down: the contacts wait in it, try again after a poll
+                log.exception("retrying who Teams users are failed")
+                wait = self.retry.poll
+            if wait > 0:
                 with contextlib.suppress(TimeoutError):  # woken early by a newer contact, or due now
-                    await asyncio.wait_for(self._changed.wait(), delay)
-                continue
-            del self._waiting[user_id]
-            if not await self._try(contact):
-                self._later(user_id, contact)
+                    await asyncio.wait_for(self._changed.wait(), min(wait, self.retry.poll))
 
-    async def _try(self, contact: _Contact) -> bool:
+    async def _next(self) -> float:
+        """Try the contact due longest, if any; the seconds until another may be due."""
+        now = utcnow()
+        async with self.database.session() as session:
+            contact = await claim_contact(session, PLATFORM, now, timedelta(seconds=self.retry.lease))
+            due = None if contact is not None else await next_contact_due(session, PLATFORM)
+        if contact is None:
+            return self.retry.poll if due is None else max((due - now).total_seconds(), SOON)
+        identified = await self._try(contact.address, contact.welcome)
+        attempts = contact.attempts + 1
+        again = None if identified or attempts >= self.retry.attempts else \
+            utcnow() + timedelta(seconds=min(self.retry.first * 2 ** attempts, self.retry.longest))
+        async with self.database.session() as session:
+            await contact_tried(session, contact, again_at=again)  # given up: their next message tries again
+        return 0.0
+
+    async def _try(self, address: dict[str, Any], welcome: bool) -> bool:
         outcome: list[bool] = []
 
         async def again(turn_context: TurnContext) -> None:
             turn_context.activity.channel_data = turn_context.activity.channel_data or {}  # get_member reads it
-            outcome.append(await self.resume(turn_context, contact.welcome))
+            outcome.append(await self.resume(turn_context, welcome))
 
         try:
-            reference = ConversationReference().deserialize(contact.reference)
+            reference = ConversationReference().deserialize(address)
             await self.adapter.continue_conversation(reference, again, self.app_id)
         except Exception:
             log.exception("retrying who a Teams user is failed")
         return bool(outcome and outcome[0])
-
-    def _later(self, user_id: str, contact: _Contact) -> None:
-        attempts = contact.attempts + 1
-        if attempts >= self.retry.attempts or user_id in self._waiting:
-            return  # given up (their next message tries again), or a newer contact replaced this one
-        wait = min(self.retry.first * 2 ** attempts, self.retry.longest)
-        self._waiting[user_id] = _Contact(contact.reference, contact.welcome, attempts,
-                                          asyncio.get_running_loop().time() + wait)

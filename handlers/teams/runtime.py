@@ -75,6 +75,11 @@ def attach_teams(platforms: Platforms, coach: Coach, config: Settings, *, backof
                         "and replies to any serviceUrl — for local development only", ROUTE)
         app.router.add_post(ROUTE, messages_handler(adapter, bot))
 
+        async def retry_contacts(_app: web.Application) -> None:
+            bot.contacts.start()  # the people Teams could not name, left by this or an earlier process
+
+        app.on_startup.append(retry_contacts)
+
     platforms.mounts.append(mount)
     platforms.cleanups.append(bot.contacts.close)
     platforms.couriers["teams"] = TeamsCourier(adapter, config.microsoft_app_id, backoff)

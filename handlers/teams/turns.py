@@ -101,7 +101,7 @@ class CoachBot(ActivityHandler):
         self.coach = coach
         self.backoff = backoff
         self.once = Once(coach.database)
-        self.contacts = Contacts(adapter, app_id, self._resume, retry)
+        self.contacts = Contacts(coach.database, adapter, app_id, self._resume, retry)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         try:
@@ -184,14 +184,16 @@ class CoachBot(ActivityHandler):
         in the org chart, or Teams couldn't say who they are just now — then the lookup is retried in the
         background (`members.Contacts`), owing them the welcome if this was their install."""
         user_id = turn_context.activity.from_property.id
+        looked_up: list[bool] = []
         try:
-            person = await self._identify(turn_context)
+            person = await self._identify(turn_context, looked_up)
         except LookupUnavailable:
-            self.contacts.add(user_id, _reference(turn_context.activity), welcome=welcome)
+            await self.contacts.add(user_id, _reference(turn_context.activity), welcome=welcome)
             if not quiet:
                 await self._show(turn_context, Reply.text(TRY_AGAIN))
             return None
-        self.contacts.forget(user_id)
+        if looked_up:  # only someone Teams had to name can have been kept for a retry
+            await self.contacts.forget(user_id)
         if (person is None or person.id is None) and not quiet:
             await self._show(turn_context, Reply.text(NOT_IN_ORG))
         return person
@@ -207,13 +209,16 @@ class CoachBot(ActivityHandler):
             await self._show(turn_context, await self.coach.welcome(person.id))
         return True
 
-    async def _identify(self, turn_context: TurnContext) -> Person | None:
+    async def _identify(self, turn_context: TurnContext, looked_up: list[bool] | None = None) -> Person | None:
         """The org-chart person behind the sender, remembering where to reach them; raises
-        LookupUnavailable when only Teams could say and it can't just now."""
+        LookupUnavailable when only Teams could say and it can't just now. `looked_up` is appended to
+        when Teams was asked."""
         activity = turn_context.activity
         user = activity.from_property
 
         async def email() -> str | None:
+            if looked_up is not None:
+                looked_up.append(True)
             return await member_email(turn_context, user.id, self.backoff)
 
         return await self.coach.identify(PLATFORM, user.id, email=email, alt_id=user.aad_object_id,

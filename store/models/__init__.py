@@ -26,7 +26,7 @@ from store.models.learning import (
     Suggestion,
 )
 from store.models.outgoing import DigestSent, LrsCursor
-from store.models.people import ChatIdentity, Person
+from store.models.people import ChatIdentity, PendingContact, Person
 
 __all__ = [
     "WEEKDAYS",
@@ -47,6 +47,7 @@ __all__ = [
     "ModelFit",
     "Pack",
     "PausePeriod",
+    "PendingContact",
     "Person",
     "ProcessedEvent",
     "Question",

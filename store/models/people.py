@@ -48,3 +48,20 @@ class ChatIdentity(SQLModel, table=True):
     )
     timezone: str | None = Field(default=None, max_length=64, description="as the platform's profile says")
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PendingContact(SQLModel, table=True):
+    """Someone who wrote to the bot, or installed it, while the platform could not say who they are (a
+    throttled or failing member lookup): where to reach them and when to ask the platform again. It lives in
+    the database so that a restart, or another process, finishes the job; the row goes once they are
+    identified, or after the last try (their next message tries again)."""
+
+    platform: str = Field(primary_key=True, max_length=16)
+    external_id: str = Field(primary_key=True, max_length=200, description="the platform's user id")
+    address: dict[str, Any] = Field(sa_type=JSONType, description="the serialised ConversationReference")
+    welcome: bool = Field(default=False, description="their install went unanswered: the welcome is owed")
+    attempts: int = 0
+    due_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime,
+                                         description="a process is asking the platform until then")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
