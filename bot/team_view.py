@@ -4,7 +4,7 @@ team is large. Pure functions of data already loaded, so the chat, the digest an
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -215,9 +215,18 @@ def quiet_phrase(engagement: Engagement, now: datetime) -> str:
     return f"no lesson answered since {last_seen(engagement.last_active, now)}"
 
 
+def button_names(standings: list[Standing]) -> dict[int, str]:
+    """First names on the buttons, unless two people in the team share one (two Bens): then full names, so
+    that a manager never nudges the wrong one."""
+    shared = Counter(first_name(s.person.name).casefold() for s in standings)
+    return {s.id: first_name(s.person.name) if shared[first_name(s.person.name).casefold()] == 1 else s.person.name
+            for s in standings}
+
+
 def actions(standings: list[Standing], competencies: list[Choice]) -> list[Button]:
     """Nudges for the quiet, then a focus for whoever is furthest below in each falling or gapped competency."""
-    buttons = [Button(f"Nudge {first_name(s.person.name)}", "team_nudge", {"p": s.id})
+    called = button_names(standings)
+    buttons = [Button(f"Nudge {called[s.id]}"[:75], "team_nudge", {"p": s.id})
                for s in sorted(standings, key=lambda s: s.person.name.lower()) if s.quiet][:MAX_NUDGES]
     wanted: list[tuple[Standing, str, str]] = []
     for standing in standings:
@@ -235,7 +244,7 @@ def actions(standings: list[Standing], competencies: list[Choice]) -> list[Butto
         if (standing.id, competency) in seen or (target is not None and target.source == "focus"):
             continue
         seen.add((standing.id, competency))
-        buttons.append(Button(f"Focus {first_name(standing.person.name)} on {label}"[:75], "team_focus",
+        buttons.append(Button(f"Focus {called[standing.id]} on {label}"[:75], "team_focus",
                               {"p": standing.id, "c": competency}, "primary"))
     return buttons[:MAX_ACTIONS]
 

@@ -26,7 +26,7 @@ from store.db import Database
 from store.models import LearnerSettings, Person
 from tests.conftest import Clock
 from tests.support.learner import all_deliveries, answer, delivery_facts, next_card
-from tests.support.org import load_sample_org, sixty_people
+from tests.support.org import SAMPLE_ORG, load_sample_org, sixty_people
 
 SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -89,6 +89,20 @@ async def test_summary_covers_direct_and_indirect_reports_with_gaps_attention_an
     mia, _ = await team_reply(coach, ids["mia@example.com"])
     assert isinstance(mia, TeamSummary)
     assert sorted(m.email for m in mia.members) == ["ben@example.com", "cara@example.com", "eli@example.com"]
+
+
+@SQLITE
+async def test_two_people_with_one_first_name_are_told_apart_on_the_buttons(coach: Coach, db: Database,
+                                                                           tmp_path: Path) -> None:
+    """Two quiet Bens: "Nudge Ben" twice would leave the manager guessing; full names where first names clash."""
+    org = SAMPLE_ORG + "ben.two@example.com,Ben Second,mia@example.com,buyer,Europe/Berlin,,\n"
+    ids = await load_sample_org(db, tmp_path, org)
+    summary, _ = await team_reply(coach, ids["mia@example.com"])
+    assert isinstance(summary, TeamSummary)
+    nudges = {b.value["p"]: b.label for b in summary.actions if b.action == "team_nudge"}
+    assert nudges[ids["ben@example.com"]] == "Nudge Ben Buyer"
+    assert nudges[ids["ben.two@example.com"]] == "Nudge Ben Second"
+    # a first name nobody else has stays short: "Nudge Cara" in the summary test above
 
 
 @SQLITE

@@ -49,7 +49,7 @@ def _summary(view: TeamSummary, keys: Keys) -> RenderableType:
         if not view.listed:
             continue
         for member in group.members:
-            flags = (" ⏸" if member.quiet else "") + (" 📉" if member.falling else "")
+            flags = (" 💤" if member.quiet else "") + (" 📉" if member.falling else "")
             table.add_row(member.name + flags, *(_cell(c) for c in member.cells), _engagement(member.engagement))
     legend = "  ".join(f"{i}. {c.label}" for i, c in enumerate(view.competencies, start=1))
     parts: list[RenderableType] = [table, Text(legend, style="dim")]
