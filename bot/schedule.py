@@ -175,6 +175,30 @@ def slots_from(settings: LearnerSettings, zone: str, day: date) -> Iterator[Slot
                             per_day=settings.lessons_per_day, zone=zone)
 
 
+def local_time(moment: datetime, zone: str) -> str:
+    """A moment as the learner reads it, in their zone and naming it ("Wed 02 Dec, 10:49 (Europe/Berlin)");
+    in UTC if the zone is unknown."""
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz, zone = ZoneInfo("UTC"), "UTC"
+    return moment.astimezone(tz).strftime("%a %d %b, %H:%M") + f" ({zone})"
+
+
+def upcoming_lesson(settings: LearnerSettings, zone: str, now: datetime) -> datetime | None:
+    """When to tell the learner their next scheduled lesson comes. The stored slot while it lies ahead; one
+    that has passed is owed and goes at the dispatcher's next tick if their window is open now, else at
+    their next slot — a time in the past is never what they are told."""
+    if settings.paused or settings.next_slot_at is None:
+        return None
+    if settings.next_slot_at > now:
+        return settings.next_slot_at
+    if in_window(settings, zone, now):
+        return now
+    slot = next_slot_for(settings, zone, now)
+    return slot.at if slot else None
+
+
 def next_slot_for(settings: LearnerSettings, zone: str, after: datetime) -> Slot | None:
     """The learner's next slot after `after`, honouring time away (`away_until` is their last day off)."""
     assert settings.person_id is not None

@@ -11,7 +11,16 @@ import pytest
 from sqlmodel import select
 
 from bot.coach import Coach
-from bot.schedule import due_slot, next_slot, next_slot_for, slots_on, window_opening, zone_of
+from bot.schedule import (
+    due_slot,
+    local_time,
+    next_slot,
+    next_slot_for,
+    slots_on,
+    upcoming_lesson,
+    window_opening,
+    zone_of,
+)
 from bot.usecases.preferences import SettingsError
 from store.db import Database
 from store.models import LearnerSettings, PausePeriod, Person, ReviewState
@@ -27,6 +36,24 @@ DST_DAYS = [date(2026, 3, 8), date(2026, 3, 9), date(2026, 3, 29), date(2026, 3,
 
 def learner(person_id: int = 1, **fields: object) -> LearnerSettings:
     return LearnerSettings(person_id=person_id, **fields)  # type: ignore[arg-type]
+
+
+def test_the_next_lesson_a_learner_is_told_of_never_lies_in_the_past() -> None:
+    """A slot the dispatcher has not reached yet (it was down, or this is a copy of the database) is owed:
+    it goes at the next tick while the window is open, else at the next slot."""
+    berlin = "Europe/Berlin"
+    slot = datetime(2026, 11, 30, 9, 49, tzinfo=UTC)  # Monday 10:49 in Berlin
+    ahead = learner(next_slot_at=slot)
+    assert upcoming_lesson(ahead, berlin, slot - timedelta(hours=1)) == slot
+    inside = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)  # Wednesday 13:00 in Berlin: the window is open
+    assert upcoming_lesson(ahead, berlin, inside) == inside
+    evening = datetime(2026, 12, 2, 19, 0, tzinfo=UTC)  # Wednesday 20:00: closed until Thursday
+    told = upcoming_lesson(ahead, berlin, evening)
+    assert told is not None and told > evening
+    assert told == next_slot_for(ahead, berlin, evening).at  # type: ignore[union-attr]
+    assert local_time(told, berlin).startswith("Thu 03 Dec, ") and local_time(told, berlin).endswith("(Europe/Berlin)")
+    assert upcoming_lesson(learner(next_slot_at=slot, paused=True), berlin, inside) is None
+    assert upcoming_lesson(learner(), berlin, inside) is None
 
 
 @pytest.mark.parametrize("zone", ZONES)

@@ -33,6 +33,7 @@ async def test_progress_pause_resume_goal_suggest_help_and_peers(slack: SlackSer
     assert "Progress · Ben Buyer" in progress and "Purchase approvals" in progress and "Streak" in progress
     assert "Mia Manager (your manager) sees" in progress
     assert "No answers yet on this competency" in progress  # the model explains each level in words
+    assert "0 answered" not in progress and "% mastery" not in progress  # no bar of the prior before any answer
 
     assert "Paused" in await _answer(slack, await ben.command("pause"))
     assert (await _settings(slack, "ben@example.com")).paused

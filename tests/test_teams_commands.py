@@ -69,6 +69,7 @@ async def test_every_learner_command(teams: TeamsBot) -> None:
     for typed in ("progress", "/learn progress"):
         [view] = await ben.say(typed)
         assert "your progress" in view.text and "FactSet" in _card_types(view), typed
+        assert "no answers yet" in view.text and "0/0 right" not in view.text, typed  # no prior shown as mastery
         assert "No answers yet on this competency" in json.dumps(view.cards), typed
     mention = {"type": "mention", "mentioned": {"id": BOT_ID, "name": "Coach"}, "text": "<at>Coach</at>"}
     [view] = await ben.say("<at>Coach</at> progress", entities=[mention])

@@ -27,7 +27,7 @@ def learner(email: str = typer.Argument(..., help="The learner's email."), as_js
         print(json.dumps(data, indent=2))
         return
     table = Table(title=f"{data['name']} <{data['email']}> · role {data['role'] or '—'} · "
-                        f"streak {data['streak_days']} day(s)")
+                        f"streak {data['streak_days']} day{'' if data['streak_days'] == 1 else 's'}")
     for column in ("competency", "level", "target", "mastery", "answers", "right"):
         table.add_column(column)
     for c in data["competencies"]:

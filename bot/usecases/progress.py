@@ -11,7 +11,7 @@ from bot.engine.fitted import load_model
 from bot.engine.learner import LearnerContext, load_learner
 from bot.engine.mastery import MasteryModel, SkillState
 from bot.replies import Button, CompetencyRow, ProgressView, Reply
-from bot.schedule import zone_of
+from bot.schedule import upcoming_lesson, zone_of
 from bot.streaks import learner_streak
 from store.models import Badge, Competency, Person
 from store.people import MAX_DEPTH
@@ -67,12 +67,13 @@ async def progress(coach: Coach, person_id: int) -> Reply:
                                      .order_by(col(Badge.awarded_at)))).all()
         managers = await managers_above(session, ctx.person)
     manager = managers[0] if managers else None
+    zone = zone_of(ctx.settings, ctx.person)
     view = ProgressView(
         name=ctx.person.name,
         streak_days=streak,
         rows=rows,
-        next_lesson_at=None if ctx.settings.paused else ctx.settings.next_slot_at,
-        timezone=zone_of(ctx.settings, ctx.person),
+        next_lesson_at=upcoming_lesson(ctx.settings, zone, coach.clock()),
+        timezone=zone,
         paused=ctx.settings.paused,
         manager_sees=_who_sees(managers),
         badges=[_badge_label(b, names) for b in badges],

@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.replies import AnswerResult, Button, LessonCard, Notice, ProgressView, SettingsForm
+from bot.schedule import local_time
 
 Renderer = Callable[[Any, "Keys"], RenderableType]
 RENDERERS: dict[type, Renderer] = {}
@@ -119,16 +120,17 @@ def _result(result: AnswerResult, keys: Keys) -> RenderableType:
 
 @renders(ProgressView)
 def _progress(view: ProgressView, keys: Keys) -> RenderableType:
-    table = Table(title=f"{view.name} · streak {view.streak_days} day(s)" + (" · paused" if view.paused else ""))
+    days = f"{view.streak_days} day{'' if view.streak_days == 1 else 's'}"
+    table = Table(title=f"{view.name} · streak {days}" + (" · paused" if view.paused else ""))
     for column in ("competency", "level", "target", "mastery", "why", "so far"):
         table.add_column(column)
     for row in view.rows:
         bar = "█" * round(row.mastery * 10) + "░" * (10 - round(row.mastery * 10))
-        table.add_row(row.name, str(row.level), str(row.target or "—"), f"{bar} {row.mastery:.0%}", row.why,
-                      row.explanation)
+        shown = f"{bar} {row.mastery:.0%}" if row.attempts else "no answers yet"
+        table.add_row(row.name, str(row.level), str(row.target or "—"), shown, row.why, row.explanation)
     parts: list[RenderableType] = [table]
     if view.next_lesson_at:
-        parts.append(Text(f"Next scheduled lesson: {view.next_lesson_at:%a %d %b %H:%M} UTC ({view.timezone})"))
+        parts.append(Text(f"Next scheduled lesson: {local_time(view.next_lesson_at, view.timezone)}"))
     if view.badges:
         parts.append(Text("Badges: " + ", ".join(view.badges)))
     parts.append(markdown("_What your manager sees:_ " + view.manager_sees))

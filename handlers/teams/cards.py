@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import base64
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity, Attachment
 
 from bot.replies import AnswerResult, LessonCard, Notice, ProgressView, Reply
+from bot.schedule import local_time
 from handlers.teams.adaptive import (
     Card,
     action_set,
@@ -64,7 +64,7 @@ def progress(item: ProgressView) -> Card:
     if item.paused:
         status += " · ⏸ paused (type **resume** to restart)"
     elif item.next_lesson_at:
-        status += f" · next lesson {_local(item.next_lesson_at, item.timezone)}"
+        status += f" · next lesson {local_time(item.next_lesson_at, item.timezone)}"
     body.append({"type": "TextBlock", "text": status, "wrap": True})
     if item.rows:
         body.append({"type": "FactSet", "facts": [
@@ -85,15 +85,9 @@ def progress(item: ProgressView) -> Card:
 def _row_value(level: int, target: int, mastery: float, correct: int, attempts: int) -> str:
     goal = f"level {level} of {target}" if target else f"level {level}"
     done = "✅ " if target and level >= target else ""
+    if not attempts:  # a mastery figure before any answer would only show the prior
+        return f"{done}{goal} · no answers yet"
     return f"{done}{goal} · mastery {mastery:.0%} · {correct}/{attempts} right"
-
-
-def _local(moment: Any, zone: str) -> str:
-    try:
-        tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        tz, zone = ZoneInfo("UTC"), "UTC"
-    return moment.astimezone(tz).strftime("%a %d %b, %H:%M") + f" ({zone})"
 
 
 def cards_for(item: Any) -> list[Card]:

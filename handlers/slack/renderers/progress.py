@@ -35,8 +35,9 @@ def competency_line(row: CompetencyRow) -> str:
     target = f" of {row.target}" if row.target else ""
     met = " ✅" if row.target and row.level >= row.target else ""
     why = WHY.get(row.why, row.why)
-    line = (f"**{row.name}** — level {row.level}{target}{met} _({why})_\n"
-            f"`{mastery_bar(row.mastery)}` {row.mastery:.0%} mastery · {row.attempts} answered, {row.correct} right")
+    evidence = (f"`{mastery_bar(row.mastery)}` {row.mastery:.0%} mastery · {row.attempts} answered, {row.correct} right"
+                if row.attempts else "no answers yet")  # a bar before any answer would only show the prior
+    line = f"**{row.name}** — level {row.level}{target}{met} _({why})_\n{evidence}"
     return line + (f"\n_{row.explanation}_" if row.explanation else "")
 
 
