@@ -23,6 +23,11 @@ LOOKBACK_DAYS = 400
 """How far back a streak is counted: answers and pauses older than this are never read."""
 
 
+def streak_length(days: int) -> str:
+    """`1 day`, `3 days`: the streak as every view words it."""
+    return f"{days} day{'' if days == 1 else 's'}"
+
+
 def streak_days(answered: set[date], days: str, today: date, excused: Iterable[tuple[date, date]] = ()) -> int:
     """`answered`: local dates with an answer; `days`: ISO weekday digits scheduled; `excused`: inclusive
     (first, last) local-date spans of pauses and time away."""

@@ -218,9 +218,9 @@ def quiet_phrase(engagement: Engagement, now: datetime) -> str:
 def button_names(standings: list[Standing]) -> dict[int, str]:
     """First names on the buttons, unless two people in the team share one (two Bens): then full names, so
     that a manager never nudges the wrong one."""
-    shared = Counter(first_name(s.person.name).casefold() for s in standings)
-    return {s.id: first_name(s.person.name) if shared[first_name(s.person.name).casefold()] == 1 else s.person.name
-            for s in standings}
+    first = {s.id: first_name(s.person.name) for s in standings}
+    shared = Counter(name.casefold() for name in first.values())
+    return {s.id: first[s.id] if shared[first[s.id].casefold()] == 1 else s.person.name for s in standings}
 
 
 def actions(standings: list[Standing], competencies: list[Choice]) -> list[Button]:

@@ -12,6 +12,7 @@ from bot import reports
 from bot.cli.common import console, run
 from bot.errors import CoachError
 from bot.feedback_report import feedback_report
+from bot.streaks import streak_length
 from store.types import utcnow
 
 app = typer.Typer(help="Reports on learners and teams.", no_args_is_help=True)
@@ -27,7 +28,7 @@ def learner(email: str = typer.Argument(..., help="The learner's email."), as_js
         print(json.dumps(data, indent=2))
         return
     table = Table(title=f"{data['name']} <{data['email']}> · role {data['role'] or '—'} · "
-                        f"streak {data['streak_days']} day{'' if data['streak_days'] == 1 else 's'}")
+                        f"streak {streak_length(data['streak_days'])}")
     for column in ("competency", "level", "target", "mastery", "answers", "right"):
         table.add_column(column)
     for c in data["competencies"]:

@@ -20,6 +20,7 @@ from rich.text import Text
 
 from bot.replies import AnswerResult, Button, LessonCard, Notice, ProgressView, SettingsForm
 from bot.schedule import local_time
+from bot.streaks import streak_length
 
 Renderer = Callable[[Any, "Keys"], RenderableType]
 RENDERERS: dict[type, Renderer] = {}
@@ -120,8 +121,8 @@ def _result(result: AnswerResult, keys: Keys) -> RenderableType:
 
 @renders(ProgressView)
 def _progress(view: ProgressView, keys: Keys) -> RenderableType:
-    days = f"{view.streak_days} day{'' if view.streak_days == 1 else 's'}"
-    table = Table(title=f"{view.name} · streak {days}" + (" · paused" if view.paused else ""))
+    paused = " · paused" if view.paused else ""
+    table = Table(title=f"{view.name} · streak {streak_length(view.streak_days)}{paused}")
     for column in ("competency", "level", "target", "mastery", "why", "so far"):
         table.add_column(column)
     for row in view.rows:

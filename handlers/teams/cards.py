@@ -17,6 +17,7 @@ from botbuilder.schema import Activity, Attachment
 
 from bot.replies import AnswerResult, LessonCard, Notice, ProgressView, Reply
 from bot.schedule import local_time
+from bot.streaks import streak_length
 from handlers.teams.adaptive import (
     Card,
     action_set,
@@ -60,7 +61,7 @@ def answer(item: AnswerResult) -> Card:
 @renderer(ProgressView)
 def progress(item: ProgressView) -> Card:
     body: list[dict[str, Any]] = [heading(f"{item.name} — your progress")]
-    status = f"🔥 Streak: {item.streak_days} day{'' if item.streak_days == 1 else 's'}"
+    status = f"🔥 Streak: {streak_length(item.streak_days)}"
     if item.paused:
         status += " · ⏸ paused (type **resume** to restart)"
     elif item.next_lesson_at:

@@ -30,6 +30,7 @@ from botbuilder.schema import ConversationReference
 from msrest.exceptions import HttpOperationError
 
 from bot.couriers import DeliveryError
+from handlers.teams import PLATFORM
 from handlers.teams.posting import Backoff, status_of, with_backoff
 from store.contacts import claim_contact, contact_tried, drop_contact, keep_contact, next_contact_due
 from store.db import Database
@@ -37,7 +38,6 @@ from store.types import utcnow
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "teams"
 SOON = 0.01
 """Seconds to wait when a contact is due but another process is claiming it right now."""
 NO_SUCH_MEMBER = 404
@@ -106,8 +106,7 @@ class Contacts:
         due = utcnow() + timedelta(seconds=self.retry.first)
         async with self.database.session() as session:
             await keep_contact(session, PLATFORM, user_id, reference, welcome=welcome, due_at=due)
-        self._changed.set()
-        self.start()
+        self._changed.set()  # the loop, started with the endpoint's app, looks again now
 
     async def forget(self, user_id: str) -> None:
         """The person was identified on their own activity: nothing left to retry."""

@@ -28,6 +28,7 @@ from bot.metrics import ANSWERS, LESSONS_SENT, SEND_FAILURES
 from bot.once import LESSON_ACTIONS, Once
 from bot.replies import AnswerResult, LessonCard, Notice, Reply
 from bot.usecases.preferences import SettingsError
+from handlers.teams import PLATFORM
 from handlers.teams.cards import activity_for, all_messages, update_for
 from handlers.teams.files import CONSENT, ConsentAnswer, answer_consent, consent_answer
 from handlers.teams.lesson_cards import REFLECT
@@ -38,7 +39,6 @@ from store.models import Person
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "teams"
 DEFAULT_RETRY = 60.0
 TAGS = re.compile(r"<[^>]+>")
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.replies import CompetencyRow, ProgressView
+from bot.streaks import streak_length
 from handlers.slack.blocks import Block, button_rows, context, header, renderer, section_mrkdwn, sections
 
 BAR_CELLS = 10
@@ -15,7 +16,7 @@ WHY = {"role": "your role", "goal": "your goal", "focus": "your manager's focus"
 
 @renderer(ProgressView)
 def progress_blocks(view: ProgressView) -> list[Block]:
-    streak = f"🔥 Streak: *{view.streak_days} day{'s' if view.streak_days != 1 else ''}*"
+    streak = f"🔥 Streak: *{streak_length(view.streak_days)}*"
     if view.paused:
         upcoming = "⏸ Paused — `/learn resume` to restart"
     elif view.next_lesson_at is not None:
