@@ -35,10 +35,11 @@ class Coach:
 
     async def identify(self, platform: str, external_id: str, *,
                        email: Callable[[], Awaitable[str | None]] | None = None, alt_id: str | None = None,
-                       **details: Any) -> Person | None:
+                       trusted: bool = True, **details: Any) -> Person | None:
         """The org-chart person behind a chat account: by platform id, else by the email the platform
         reports (then the id is remembered). `details` (workspace, address, timezone) are stored. Someone
-        who has left the org chart (`active` false) is nobody: no lessons, no team, nothing remembered."""
+        who has left the org chart (`active` false) is nobody: no lessons, no team, nothing remembered.
+        An address from a request nobody authenticated (`trusted` false) never replaces a stored one."""
         async with self.database.session() as session:
             person = await people.person_by_identity(session, platform, external_id)
             if person is None and alt_id:
@@ -52,6 +53,8 @@ class Coach:
             fields = {k: v for k, v in details.items() if v is not None}
             if alt_id:
                 fields["alt_id"] = alt_id
+            if not trusted and "address" in fields:
+                fields["unverified_address"] = fields.pop("address")
             await people.link_identity(session, person.id, platform, external_id, **fields)
             if known_zone(details.get("timezone")) and not person.timezone:
                 person.timezone = details["timezone"]

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     microsoft_app_tenant_id: str = Field("", validation_alias=_env("MICROSOFT_APP_TENANT_ID"))
     microsoft_app_type: str = Field("MultiTenant", validation_alias=_env("MICROSOFT_APP_TYPE"))
     coach_teams: bool = Field(False, validation_alias=_env("COACH_TEAMS"))
+    teams_service_hosts: str = Field(
+        "smba.trafficmanager.net,*.botframework.com,*.teams.microsoft.com,*.teams.microsoft.us,"
+        "*.botframework.azure.us",
+        validation_alias=_env("COACH_TEAMS_SERVICE_HOSTS"),
+        description="With an app id: the Bot Framework service hosts (comma-separated, `*.` patterns) the coach "
+                    "accepts as an activity's serviceUrl and sends to; anything else is refused.",
+    )
 
     trigger_token: SecretStr | None = Field(None, validation_alias=_env("COACH_TRIGGER_TOKEN"))
     shoutout_channel: str | None = Field(None, validation_alias=_env("COACH_SHOUTOUT_CHANNEL"))
@@ -88,6 +95,13 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"COACH_DEFAULT_TIMEZONE: '{value}' is not a time zone name like Europe/Berlin") from None
         return value
+
+    @property
+    def service_hosts(self) -> tuple[str, ...] | None:
+        """The allowed Teams service hosts, or None in dev mode (no app id: nothing is authenticated)."""
+        if not self.microsoft_app_id:
+            return None
+        return tuple(host.strip() for host in self.teams_service_hosts.split(",") if host.strip())
 
     @property
     def slack_enabled(self) -> bool:

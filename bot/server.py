@@ -12,6 +12,10 @@ from bot.metrics import REGISTRY
 from store.db import Database
 
 DATABASE = web.AppKey("database", Database)
+HEALTH = web.AppKey("health", dict[str, str])
+"""Facts a mount wants every health check to show (Teams in unauthenticated dev mode, say)."""
+HEALTH_WITHIN = 1.5
+"""Seconds /healthz waits for the database, so that it answers within 2 s whatever holds the database up."""
 MAX_BODY = 1024 * 1024
 
 Mount = Callable[[web.Application], None]
@@ -21,6 +25,7 @@ def build_app(database: Database, mounts: list[Mount]) -> web.Application:
     """The server with /healthz and /metrics, then each mount's routes."""
     app = web.Application(client_max_size=MAX_BODY)
     app[DATABASE] = database
+    app[HEALTH] = {}
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     for mount in mounts:
@@ -29,10 +34,13 @@ def build_app(database: Database, mounts: list[Mount]) -> web.Application:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers, 503 otherwise (load balancers take the process out)."""
-    if await request.app[DATABASE].ping():
-        return web.json_response({"status": "ok"})
-    return web.json_response({"status": "database unavailable"}, status=503)
+    """200 when the database answers within HEALTH_WITHIN seconds, else 503 with the reason (load balancers
+    take the process out, and must hear so in time); plus what the mounts want known."""
+    problem = await request.app[DATABASE].ping(HEALTH_WITHIN)
+    facts = request.app[HEALTH]
+    if problem is None:
+        return web.json_response({"status": "ok", **facts})
+    return web.json_response({"status": "database unavailable", "reason": problem, **facts}, status=503)
 
 
 async def metrics(_request: web.Request) -> web.Response:

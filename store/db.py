@@ -29,7 +29,10 @@ SCHEMA_LOCK_KEY = 7_311_946_011  # pg advisory lock id: one process migrates at 
 
 def async_url(url: str) -> str:
     """Turn the URL people write (`sqlite:///x.db`, `postgresql://…`) into the async driver's URL."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ValueError:  # a URL SQLAlchemy splits but cannot read (a bad port, an unclosed IPv6 bracket)
+        raise ArgumentError("not a database URL") from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
@@ -42,7 +45,7 @@ def masked_url(url: str) -> str:
     """The URL as people may see it in messages and logs: any password replaced by ***."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return re.sub(r"^(.*?//)?([^/:@]*):.*@", r"\1\2:***@", url)
 
 
@@ -87,6 +90,7 @@ class Database:
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._schema: SchemaUpgrade | None = None
         self._schema_lock = asyncio.Lock()
+        self._ping: asyncio.Future[None] | None = None
 
     @property
     def dialect(self) -> str:
@@ -128,13 +132,23 @@ class Database:
         except (OSError, SQLAlchemyError) as exc:
             raise DatabaseUnavailable(self.url, _reason(exc)) from None
 
-    async def ping(self) -> bool:
-        """True when the database answers a trivial query (for /healthz)."""
+    async def ping(self, within: float) -> str | None:
+        """None when the database answers a trivial query within `within` seconds, else why not (for /healthz:
+        a load balancer must hear back in time even while another process holds SQLite's write lock).
+
+        A query that runs late is not cancelled — a driver cancelled mid-query can hang in its own cleanup — but
+        left to finish in the background, and the next checks wait for that same query instead of piling up
+        more connections behind the lock."""
+        if self._ping is None or self._ping.done():
+            self._ping = asyncio.ensure_future(self._select_one())
+            self._ping.add_done_callback(_retrieved)
         try:
-            await self._select_one()
+            await asyncio.wait_for(asyncio.shield(self._ping), within)
+        except TimeoutError:
+            return f"the database did not answer within {within:g} s"
         except Exception:
-            return False
-        return True
+            return "the database does not answer"
+        return None
 
     async def _select_one(self) -> None:
         async with self.engine.connect() as conn:
@@ -145,6 +159,12 @@ class Database:
 
 
 _MIGRATION_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _retrieved(task: asyncio.Future[None]) -> None:
+    """Collect a background check's outcome, so a late failure is not reported as never retrieved."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _migration_lock() -> asyncio.Lock:

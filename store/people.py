@@ -14,6 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from store.models import ChatIdentity, LearnerSettings, Person
 from store.types import utcnow
 
+UNVERIFIED_ADDRESS = "coachUnverified"
+"""Marks a stored chat address that came from a request nobody authenticated (Teams dev mode)."""
+
 
 @dataclass(frozen=True)
 class OrgRow:
@@ -121,7 +124,9 @@ async def _ensure_settings(session: AsyncSession, person_id: int) -> None:
 async def link_identity(session: AsyncSession, person_id: int, platform: str, external_id: str,
                         **fields: Any) -> ChatIdentity:
     """The person's identity on a platform, created or re-pointed to this external id. Two first contacts
-    at once (a DM and a slash command) both end with the one row: the loser of the insert updates it."""
+    at once (a DM and a slash command) both end with the one row: the loser of the insert updates it.
+    `unverified_address` (from a request nobody authenticated) is stored only where no address is known,
+    marked UNVERIFIED_ADDRESS, and never replaces one."""
     for _attempt in range(3):
         try:
             async with session.begin_nested():
@@ -139,8 +144,12 @@ async def _upsert_identity(session: AsyncSession, person_id: int, platform: str,
     if identity is None:
         identity = ChatIdentity(person_id=person_id, platform=platform, external_id=external_id)
     identity.external_id = external_id
+    unverified = fields.get("unverified_address")
+    if unverified is not None and not identity.address:
+        identity.address = {**unverified, UNVERIFIED_ADDRESS: True}
     for name, value in fields.items():
-        setattr(identity, name, value)
+        if name != "unverified_address":
+            setattr(identity, name, value)
     identity.updated_at = utcnow()
     session.add(identity)
     await session.flush()

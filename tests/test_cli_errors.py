@@ -59,9 +59,10 @@ def blank_url(backend: str, tmp_path: Path) -> Iterator[str]:
     ("mysql://x@localhost/db", "mysql://x@localhost/db", "unsupported database 'mysql'"),
     ("sqlite:////nonexistent_dir/x.db", "sqlite:////nonexistent_dir/x.db", "unable to open database file"),
     ("postgres//u:hunter2@x", "postgres//u:***@x", "not a database URL"),
+    ("postgresql://u:hunter2@[::1/x", "postgresql://u:***@[::1/x", "not a database URL"),
     (f"postgresql://coach:hunter2@127.0.0.1:{_closed_port()}/coach", "postgresql://coach:***@127.0.0.1:",
      "Connection refused"),
-], ids=["not-a-url", "mysql", "missing-folder", "masked-unparseable", "closed-port"])
+], ids=["not-a-url", "mysql", "missing-folder", "masked-unparseable", "masked-bad-host", "closed-port"])
 def test_a_database_that_cannot_be_opened_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                       url: str, shown: str, reason: str) -> None:
     monkeypatch.chdir(tmp_path)

@@ -1,6 +1,10 @@
 """CSV files: a manager's team summary (`/team export`) and every learning record (`coach export csv`).
 
 Files start with a UTF-8 byte-order mark so that spreadsheet programs read names with accents correctly.
+A text cell that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage
+return) gets a leading `'`, as OWASP recommends against CSV injection; so does one that starts with `'`
+itself, so a program reading the file back recovers every value exactly by dropping one leading `'`
+(docs/records.md).
 """
 
 from __future__ import annotations
@@ -20,10 +24,36 @@ RECORD_COLUMNS = ("answered_at", "email", "name", "manager_email", "role", "comp
 """One row per answer. A reflection's own text is never exported: only that it was written."""
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE = "'"
+
+
+def safe_cell(value: object) -> object:
+    """The value as written to a cell: text a spreadsheet would evaluate is neutralised with a leading `'`
+    (numbers stay numbers; a negative number is never written as text here)."""
+    if isinstance(value, str) and value.startswith((*FORMULA_STARTS, ESCAPE)):
+        return ESCAPE + value
+    return value
+
+
+class SafeWriter:
+    """A csv writer whose every cell goes through `safe_cell`: no CSV the product writes can carry a formula."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([safe_cell(cell) for cell in row])
+
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 def team_csv(summary: TeamSummary) -> bytes:
     """One row per person, in their group; per competency its level, the target and the mastery."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     header = ["group", "name", "email", "answered_7_days", "answered_30_days", "streak_days", "last_active",
               "quiet", "falling", "focus"]
     for competency in summary.competencies:
@@ -52,7 +82,7 @@ def record_rows(records: Iterable[AnswerRecord]) -> list[list[object]]:
 
 
 def write_rows(out: IO[str], rows: list[list[object]], *, header: bool) -> None:
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     if header:
         out.write("\ufeff")
         writer.writerow(RECORD_COLUMNS)

@@ -256,7 +256,7 @@ def _event_key(body: dict[str, Any]) -> str:
 def _json_object(raw: Any) -> dict[str, Any]:
     try:
         value = json.loads(raw) if isinstance(raw, str) else None
-    except ValueError:
+    except (ValueError, RecursionError):  # a forged or broken button value: treated as carrying nothing
         return {}
     return value if isinstance(value, dict) else {}
 

@@ -21,6 +21,7 @@ from bot.dispatch.attempts import Attempt
 from bot.replies import LessonCard, Reply
 from handlers.teams.cards import all_messages
 from handlers.teams.posting import Backoff, call_once, with_backoff
+from handlers.teams.service_urls import clean_reference, usable_reference
 
 Call = Callable[[], Awaitable[ResourceResponse | None]]
 """One connector call: posting one activity."""
@@ -31,15 +32,20 @@ class TeamsCourier:
 
     platform = "teams"
 
-    def __init__(self, adapter: CloudAdapter, app_id: str, backoff: Backoff) -> None:
+    def __init__(self, adapter: CloudAdapter, app_id: str, backoff: Backoff,
+                 service_hosts: tuple[str, ...] | None = None) -> None:
         self.adapter = adapter
         self.app_id = app_id
         self.backoff = backoff
+        self.service_hosts = service_hosts
+        """None in dev mode; with an app id, the hosts a stored reference may point at (`service_urls`)."""
 
     def can_reach(self, recipient: Recipient) -> bool:
-        """Only people with a stored reference: a bot can't open a chat with someone who hasn't installed it."""
+        """Only people with a stored reference: a bot can't open a chat with someone who hasn't installed it.
+        With an app id, only a reference an authenticated activity gave, on a Microsoft service host."""
         address = recipient.address or {}
-        return bool(address.get("serviceUrl") and (address.get("conversation") or {}).get("id"))
+        return bool(address.get("serviceUrl") and (address.get("conversation") or {}).get("id")) \
+            and usable_reference(address, self.service_hosts)
 
     def rate_key(self, recipient: Recipient) -> str:
         """Teams throttles per app and tenant: the tenant id."""
@@ -71,7 +77,7 @@ class TeamsCourier:
         if not self.can_reach(recipient):
             raise DeliveryError(f"{recipient.email} has not installed the Teams app", permanent=True)
         try:
-            reference = ConversationReference().deserialize(recipient.address)
+            reference = ConversationReference().deserialize(clean_reference(recipient.address or {}))
         except DeserializationError as error:
             raise DeliveryError(f"stored Teams reference of {recipient.email} is unusable", permanent=True) from error
         posted: list[tuple[Any, str | None]] = []

@@ -22,6 +22,7 @@ from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 
 from bot.metrics import HANDLER_SECONDS, REQUESTS
+from handlers.teams.service_urls import allowed_service_url
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +49,13 @@ def problem(body: Any) -> str | None:
     return None
 
 
-def messages_handler(adapter: CloudAdapter, bot: Bot) -> Any:
-    """The aiohttp handler for Bot Framework activities."""
+def messages_handler(adapter: CloudAdapter, bot: Bot, service_hosts: tuple[str, ...] | None = None) -> Any:
+    """The aiohttp handler for Bot Framework activities; with an app id, only those whose serviceUrl is on
+    one of `service_hosts` (`service_urls`)."""
 
     async def handle(request: web.Request) -> web.Response:
         started = time.perf_counter()
-        response = await _answer(request, adapter, bot)
+        response = await _answer(request, adapter, bot, service_hosts)
         REQUESTS.labels(ROUTE, str(response.status)).inc()
         HANDLER_SECONDS.labels("teams").observe(time.perf_counter() - started)
         return response
@@ -61,7 +63,8 @@ def messages_handler(adapter: CloudAdapter, bot: Bot) -> Any:
     return handle
 
 
-async def _answer(request: web.Request, adapter: CloudAdapter, bot: Bot) -> web.Response:
+async def _answer(request: web.Request, adapter: CloudAdapter, bot: Bot,
+                  service_hosts: tuple[str, ...] | None) -> web.Response:
     if request.content_type != JSON or (request.charset or "utf-8").lower() not in UTF8:
         return _refuse(415, "send the activity as application/json in UTF-8")
     try:
@@ -91,6 +94,10 @@ async def _answer(request: web.Request, adapter: CloudAdapter, bot: Bot) -> web.
     except Exception as error:
         log.warning("refused a Teams request that failed authentication: %s %.200s", type(error).__name__, error)
         return _refuse(401, "the request is not authenticated")
+    if service_hosts is not None and not allowed_service_url(activity.service_url, service_hosts):
+        log.warning("refused a Teams activity whose serviceUrl is not a Bot Framework service host: %.200s",
+                    activity.service_url)
+        return _refuse(403, "the serviceUrl is not a Bot Framework service (COACH_TEAMS_SERVICE_HOSTS)")
     result = await adapter.process_activity(authenticated, activity, bot.on_turn)
     if result is None:
         return web.Response(status=200)

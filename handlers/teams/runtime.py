@@ -12,6 +12,7 @@ from bot.assembly import Platforms
 from bot.coach import Coach
 from bot.config import Settings
 from bot.errors import CoachError
+from bot.server import HEALTH
 from handlers.teams.courier import TeamsCourier
 from handlers.teams.endpoint import ROUTE, messages_handler
 from handlers.teams.members import Retry
@@ -34,6 +35,8 @@ class BotCredentials:
 BACKOFF = Backoff()
 RETRY = Retry()
 """What `attach_teams` uses unless told otherwise (the composition root doesn't; tests shorten them here)."""
+DEV_MODE = "UNAUTHENTICATED dev mode: no MICROSOFT_APP_ID, anyone can post activities"
+"""What /healthz says while Teams runs without authentication, so a deployment cannot miss it."""
 PASSWORDLESS = frozenset({"userassignedmsi"})
 """App types that authenticate without a client secret (a managed identity)."""
 
@@ -68,12 +71,15 @@ def attach_teams(platforms: Platforms, coach: Coach, config: Settings, *, backof
     adapter = adapter_for(config)
     backoff = backoff or BACKOFF
     bot = CoachBot(coach, backoff, adapter, config.microsoft_app_id, retry or RETRY)
+    hosts = config.service_hosts
 
     def mount(app: web.Application) -> None:
-        if not config.microsoft_app_id:
+        if hosts is None:
             log.warning("Teams: MICROSOFT_APP_ID is not set, so %s accepts activities WITHOUT authentication "
-                        "and replies to any serviceUrl — for local development only", ROUTE)
-        app.router.add_post(ROUTE, messages_handler(adapter, bot))
+                        "and replies to any serviceUrl — for local development only. Addresses learned now are "
+                        "never used once an app id is set", ROUTE)
+            app[HEALTH]["teams"] = DEV_MODE
+        app.router.add_post(ROUTE, messages_handler(adapter, bot, hosts))
 
         async def retry_contacts(_app: web.Application) -> None:
             bot.contacts.start()  # the people Teams could not name, left by this or an earlier process
@@ -82,4 +88,4 @@ def attach_teams(platforms: Platforms, coach: Coach, config: Settings, *, backof
 
     platforms.mounts.append(mount)
     platforms.cleanups.append(bot.contacts.close)
-    platforms.couriers["teams"] = TeamsCourier(adapter, config.microsoft_app_id, backoff)
+    platforms.couriers["teams"] = TeamsCourier(adapter, config.microsoft_app_id, backoff, hosts)

@@ -102,6 +102,8 @@ class CoachBot(ActivityHandler):
         self.backoff = backoff
         self.once = Once(coach.database)
         self.contacts = Contacts(coach.database, adapter, app_id, self._resume, retry)
+        self.authenticated = bool(app_id)
+        """With an app id the endpoint lets only authenticated activities through; without, none is."""
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         try:
@@ -222,7 +224,8 @@ class CoachBot(ActivityHandler):
             return await member_email(turn_context, user.id, self.backoff)
 
         return await self.coach.identify(PLATFORM, user.id, email=email, alt_id=user.aad_object_id,
-                                         workspace=_tenant(activity), address=_reference(activity))
+                                         workspace=_tenant(activity), address=_reference(activity),
+                                         trusted=self.authenticated)
 
     async def _once(self, key: str | None, work: Callable[[], Awaitable[None]]) -> None:
         if key is None:
