@@ -37,16 +37,21 @@ from store.models.outgoing import SendBudget
 from store.people import identities_of
 
 
-async def claim_learners(session: AsyncSession, now: datetime, *, limit: int) -> list[tuple[LearnerSettings, Person]]:
-    """Active, unpaused learners whose next slot has come or was never computed (new enrolments).
+async def claim_learners(session: AsyncSession, now: datetime, *, wall: datetime,
+                         limit: int) -> list[tuple[LearnerSettings, Person]]:
+    """Active, unpaused learners whose next slot has come by `now` (the schedule's time, which `coach dispatch
+    --at` sets) or was never computed (new enrolments), and whom no process is planning as of `wall`.
 
-    The caller must move each one's `next_slot_at` forward before committing: that is the claim (a lease
-    when a lesson is still to be planned), so other processes stop seeing them as due.
+    The caller must set each one's `planning_until` (a lease on the wall clock) or move `next_slot_at` past
+    `now` before committing: that is the claim, so other processes stop seeing them as due. A lease is read
+    with the clock it was written with — whatever time a tick simulates — so a tick `--at` tomorrow never
+    takes a learner another process is planning right now.
     """
     due = or_(col(LearnerSettings.next_slot_at).is_(None), col(LearnerSettings.next_slot_at) <= now)
+    free = or_(col(LearnerSettings.planning_until).is_(None), col(LearnerSettings.planning_until) <= wall)
     rows = await session.exec(
         select(LearnerSettings, Person).join(Person, col(Person.id) == LearnerSettings.person_id)
-        .where(~col(LearnerSettings.paused), col(Person.active), due)
+        .where(~col(LearnerSettings.paused), col(Person.active), due, free)
         .order_by(col(LearnerSettings.next_slot_at))
         .limit(limit)
         .with_for_update(of=LearnerSettings, skip_locked=True)  # type: ignore[arg-type]
@@ -54,10 +59,12 @@ async def claim_learners(session: AsyncSession, now: datetime, *, limit: int) ->
     return list(rows.all())
 
 
-async def claim_deliveries(session: AsyncSession, now: datetime, *, worker: str,
+async def claim_deliveries(session: AsyncSession, now: datetime, *, wall: datetime, worker: str,
                            lease_until: Callable[[], datetime], limit: int) -> list[int]:
-    """Deliveries due for a (re)try, and those whose sender's lease ran out (it died): now ours to send.
-    `lease_until` is asked once the rows are locked, so that waiting for the lock never shortens the lease.
+    """Deliveries due for a (re)try by `now` (the schedule's time), and those whose sender's lease ran out by
+    `wall` (it died): now ours to send. Leases are written and read on the wall clock only, so a tick at a
+    simulated time never takes over a claim that is alive. `lease_until` is asked once the rows are locked,
+    so that waiting for the lock never shortens the lease.
 
     Deliveries of paused learners stay where they are until the learner resumes. One the learner has already
     answered was seen after all (a post that timed out but arrived, a sender that died before recording its
@@ -66,7 +73,7 @@ async def claim_deliveries(session: AsyncSession, now: datetime, *, worker: str,
     paused = exists().where(col(LearnerSettings.person_id) == Delivery.person_id, col(LearnerSettings.paused))
     answered = exists().where(col(Answer.delivery_id) == Delivery.id)
     ready = or_(and_(col(Delivery.status) == "pending", col(Delivery.due_at) <= now),
-                and_(col(Delivery.status) == "sending", col(Delivery.lease_until) < now))
+                and_(col(Delivery.status) == "sending", col(Delivery.lease_until) < wall))
     seen = list((await session.exec(
         select(Delivery.id).where(ready, answered).limit(limit).with_for_update(skip_locked=True)
     )).all())
@@ -209,8 +216,9 @@ async def slot_taken(session: AsyncSession, person_id: int, slot: str) -> bool:
 
 
 async def set_next_slot(session: AsyncSession, person_id: int, at: datetime) -> None:
+    """The learner's next slot, planned: their planning lease ends with it."""
     await session.exec(update(LearnerSettings).where(col(LearnerSettings.person_id) == person_id)
-                       .values(next_slot_at=at))
+                       .values(next_slot_at=at, planning_until=None))
 
 
 async def older_unsent_slot(session: AsyncSession, person_id: int, slot: str) -> int | None:

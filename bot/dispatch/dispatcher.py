@@ -24,6 +24,7 @@ from bot.dispatch.sender import Outcome, Outgoing, Sender
 from bot.shoutouts import post_shoutouts
 from store import dispatch as claims
 from store import events
+from store.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +72,11 @@ class Dispatcher:
         process never overlap.
 
         "Due" is judged at the tick's start, and whether a learner's window is open at the tick's time as it
-        goes on (`at` plus the time the tick has taken). Leases and sent times always come from the coach's
-        clock — the wall clock — so that a tick `--at` another time never makes other processes take its
-        claims for dead ones. Each lease runs from the moment its claim is made, because a tick lasts until
-        everything due has been sent, which can take longer than a lease.
+        goes on (`at` plus the time the tick has taken). Leases, sent and reminded times, how long a failing
+        delivery has been failing, and the age of remembered platform events always come from the coach's
+        clock — the wall clock — and leases are read with it too, so that a tick `--at` another time never
+        takes another process's live claims for dead ones, nor they its own. Each lease runs from the moment its claim
+        is made, because a tick lasts until everything due has been sent, which can take longer than a lease.
         """
         async with self._ticking:
             if not self.sender.couriers:
@@ -116,7 +118,8 @@ class Dispatcher:
                     break
             while True:
                 async with self.coach.database.session() as session:
-                    ids = await claims.claim_deliveries(session, now, worker=self.coach.worker_id,
+                    ids = await claims.claim_deliveries(session, now, wall=self.coach.clock(),
+                                                        worker=self.coach.worker_id,
                                                         lease_until=self._lease_end, limit=batch)
                 await self._enqueue(queue, ids, moment)
                 if len(ids) < batch:
@@ -126,7 +129,9 @@ class Dispatcher:
             report.digests = await send_due_digests(self.sender, now)
             report.shoutouts = await post_shoutouts(self.coach, self.sender.couriers, now)
             async with self.coach.database.session() as session:
-                report.forgotten = await events.forget_events(session, now - EVENT_MEMORY)
+                # Event keys are written on the wall clock (bot.once), so they are aged on it too: a tick
+                # --at next week must not forget the keys that stop a Slack retry from acting twice.
+                report.forgotten = await events.forget_events(session, utcnow() - EVENT_MEMORY)
         finally:
             for task in tasks:
                 task.cancel()

@@ -1,10 +1,10 @@
 """Planning scheduled lessons: claim the learners whose slot has come, choose each one's lesson, record it.
 
-A claim moves the learner's `next_slot_at` a lease ahead inside the claiming transaction, so no other
-process sees them as due while their lesson is chosen; if this process dies, the lease runs out and
-another one plans them. The delivery carries the slot's key, and `(person_id, slot)` is unique: whatever
-happens, a learner gets one lesson per slot. A lesson of an earlier slot that an outage kept from them takes
-the new slot instead of a second lesson (`bot.dispatch.windows`).
+A claim sets the learner's `planning_until` a lease ahead on the wall clock inside the claiming transaction,
+so no other process takes them while their lesson is chosen — not even one ticking `--at` another time; if
+this process dies, the lease runs out and another one plans them. The delivery carries the slot's key, and
+`(person_id, slot)` is unique: whatever happens, a learner gets one lesson per slot. A lesson of an earlier slot that
+an outage kept from them takes the new slot instead of a second lesson (`bot.dispatch.windows`).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ async def plan_batch(coach: Coach, sender: Sender, now: datetime, *, limit: int,
     default = coach.config.default_timezone
     unknown = sender.can_learn_zones()
     async with coach.database.session() as session:
-        rows = await claims.claim_learners(session, now, limit=limit)
+        rows = await claims.claim_learners(session, now, wall=coach.clock(), limit=limit)
         for settings, person in rows:
             assert person.id is not None
             ask = unknown and own_zone(settings, person) is None
@@ -77,11 +77,11 @@ async def plan_batch(coach: Coach, sender: Sender, now: datetime, *, limit: int,
                 batch.enrolled += 1
                 if ask:
                     newcomers.append((settings, person))
-                    settings.next_slot_at = coach.clock() + lease
+                    settings.planning_until = coach.clock() + lease
                 else:
                     settings.next_slot_at = _first_slot(settings, zone_of(settings, person, default), now)
             else:
-                settings.next_slot_at = coach.clock() + lease
+                settings.planning_until = coach.clock() + lease
                 due.append((person, ask))
             session.add(settings)
         batch.claimed = len(rows)
@@ -110,7 +110,7 @@ async def plan_learner(coach: Coach, sender: Sender, person_id: int, now: dateti
     """The delivery for the learner's slot that is due now, if any; always sets their next slot.
 
     Never raises: one learner whose lesson cannot be chosen (bad data, a bug) must not stop the tick for
-    everyone else. Their next slot then stays at the claim's lease, so they are looked at again after it.
+    everyone else. Their claim's lease then stays, so they are looked at again after it.
     """
     try:
         return await _plan_learner(coach, sender, person_id, now)
@@ -128,6 +128,7 @@ async def _plan_learner(coach: Coach, sender: Sender, person_id: int, now: datet
         zone = zone_of(ctx.settings, ctx.person, coach.config.default_timezone)
         slot = due_slot(ctx.settings, zone, now)
         ctx.settings.next_slot_at = next_at(ctx.settings, zone, now)
+        ctx.settings.planning_until = None
         session.add(ctx.settings)
         if slot is None or await claims.slot_taken(session, person_id, slot.key):
             return None

@@ -50,7 +50,7 @@ async def send_reminders(sender: Sender, now: datetime, *, batch: int) -> int:
                       and in_window(d.settings, zone_of(d.settings, d.person, sender.default_zone), now)]
             for item in chosen:
                 assert item.delivery.id is not None
-                await claims.mark_reminded(session, item.delivery.id, now)
+                await claims.mark_reminded(session, item.delivery.id, sender.coach.clock())  # when, really
         for item in chosen:
             if await sender.send_notice(item.person, reminder(item.title), prefer=item.delivery.platform):
                 sent += 1

@@ -326,7 +326,8 @@ class Sender:
         moment = out.clock()
         if wait is None:
             outcome, retry_at = Outcome.FAILED, moment
-        elif out.origin not in NEVER_EXPIRE and moment - out.created_at >= self.expire_after:
+        elif out.origin not in NEVER_EXPIRE and self.coach.clock() - out.created_at >= self.expire_after:
+            # how long it has been failing: on the clock its creation was recorded with, not the tick's
             outcome, retry_at = Outcome.EXPIRED, moment
         else:
             delay = max(backoff(out.attempts + 1), timedelta(seconds=wait))

@@ -35,6 +35,10 @@ class LearnerSettings(SQLModel, table=True):
     digest_opt_in: bool = False
     welcomed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     next_slot_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    planning_until: datetime | None = Field(
+        default=None, sa_type=UTCDateTime,
+        description="a dispatcher is choosing this learner's lesson until then (a lease, on the wall clock)",
+    )
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -61,6 +65,7 @@ class Delivery(SQLModel, table=True):
         Index("ix_delivery_person_lesson", "person_id", "lesson_id", "created_at"),
         Index("ix_delivery_person_question", "person_id", "question_id", "created_at"),
         Index("ix_delivery_remind", "remind_at"),
+        Index("ix_delivery_trigger_key", "trigger_key", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -89,6 +94,12 @@ class Delivery(SQLModel, table=True):
         default=None, sa_type=UTCDateTime, description="when an unanswered lesson gets its one gentle reminder"
     )
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    trigger_key: str | None = Field(
+        default=None, max_length=200, description="a trigger's idempotency key: one delivery per key, ever"
+    )
+    trigger_fingerprint: str | None = Field(
+        default=None, max_length=64, description="what a trigger asked for: identical ones merge for a while"
+    )
 
 
 class Answer(SQLModel, table=True):
