@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from content.accepted_text import REFUSED, control_lines
 from content.model import Problem
 from store import catalog
 from store.db import Database
@@ -54,6 +55,9 @@ def parse_org_csv(path: Path) -> tuple[list[OrgRow], list[Problem]]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(path, 1, f"cannot read the file: {exc}")]
+    controls = control_lines(text)
+    if controls:  # refused before anything is read: no name or email may carry one
+        return [], [Problem(path, line, REFUSED.format(char)) for line, char in controls]
     reader = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in REQUIRED if c not in header]

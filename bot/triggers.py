@@ -21,6 +21,7 @@ from aiohttp import web
 from bot.coach import Coach
 from bot.dispatch import Dispatcher
 from bot.dispatch.just_in_time import TriggerNotFound, trigger
+from content.accepted_text import accepted_json
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class TriggerAPI:
         if not _bearer_matches(request.headers.get("Authorization", ""), token.get_secret_value()):
             return _error(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
         try:
-            wanted = parse(json.loads(await request.read()))
+            wanted = parse(accepted_json(json.loads(await request.read())))  # see content.accepted_text
         except (ValueError, UnicodeDecodeError) as exc:
             message = str(exc) if not isinstance(exc, json.JSONDecodeError) else "the body is not valid JSON"
             return _error(422, message)

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from content import limits
+from content.accepted_text import REFUSED, control_lines
 from content.body import check_body
 from content.fields import FieldReader
 from content.located_yaml import LocatedDict, LocatedList, YamlSyntaxError, load
@@ -98,13 +99,18 @@ def read_lesson(path: Path, problems: list[Problem]) -> LessonSpec | None:
 def _read_text(path: Path, problems: list[Problem]) -> str | None:
     """The file as UTF-8 text, or a problem a person can act on (e.g. a file saved in a Windows code page)."""
     try:
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         problems.append(Problem(path, line, "the file is not UTF-8 text: save it as UTF-8 (your editor's "
                                             "'Save with encoding' option)"))
     except OSError as exc:
         problems.append(Problem(path, 1, f"cannot read the file: {exc.strerror or exc}"))
+    else:
+        controls = [Problem(path, line, REFUSED.format(char)) for line, char in control_lines(text)]
+        if not controls:
+            return text
+        problems += controls
     return None
 
 

@@ -65,20 +65,30 @@ async def test_three_ticks_at_once_at_a_future_time_post_each_lesson_once(
 
 async def test_a_tick_at_tomorrow_overlapping_another_takes_none_of_its_live_claims(
         db: Database, db_url: str, tmp_path: Path) -> None:
+    """The first tick claims everyone, and Slack holds its first two posts; a second tick at the same simulated
+    time runs meanwhile. Any post beyond the first tick's two would be the second one's, taking over live
+    claims: the gate opens then (or when the second tick is done)."""
     learners, users = await everyone_due(db, tmp_path)
-    fake = LoopbackSlack(users=users, delay=1.0)  # the first needs ~12 s to post them all, two at a time
+    gate = asyncio.Event()
+    fake = LoopbackSlack(users=users, gate=gate)
     await fake.start()
     try:
         env = coach_env(db_url, fake, COACH_DISPATCH_BATCH="50", COACH_DISPATCH_CONCURRENCY="2")
         at = tomorrow_afternoon()
         first = await start(["dispatch", "--at", at, "--json"], env, tmp_path)
-        deadline = asyncio.get_running_loop().time() + 90
-        while len(fake.posts) < 3:  # the first has claimed everyone and is posting
+        deadline = asyncio.get_running_loop().time() + 120
+        while fake.waiting < 2:  # the first has claimed everyone and is posting
             assert first.returncode is None and asyncio.get_running_loop().time() < deadline
             await asyncio.sleep(0.05)
         second = await start(["dispatch", "--at", at, "--json"], env, tmp_path)
+        finished = asyncio.create_task(second.wait())
+        while not finished.done() and fake.waiting <= 2:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+        gate.set()
         reports = [json.loads(await finish(p)) for p in (first, second)]
     finally:
+        gate.set()
         await fake.stop()
     sent = await all_deliveries(db)
     assert len(sent) == learners and {d.status for d in sent} == {"sent"}

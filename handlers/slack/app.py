@@ -9,8 +9,11 @@ to the background (`handlers.slack.work`), and the HTTP answer leaves without Bo
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -23,6 +26,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from content.accepted_text import accepted_json
 
 RETRIES = 2
 
@@ -58,10 +62,19 @@ def web_client(config: Settings) -> AsyncWebClient:
 def bolt_app(config: Settings, client: AsyncWebClient) -> AsyncApp:
     """The Bolt app without listeners (`handlers.slack.listeners` adds them)."""
     assert config.slack_signing_secret is not None
-    return AsyncApp(
+    app = AsyncApp(
         name="learning-coach",
         client=client,
         signing_secret=config.slack_signing_secret.get_secret_value(),
         process_before_response=True,
         logger=logging.getLogger("handlers.slack.bolt"),
     )
+    app.use(accepted_text_only)
+    return app
+
+
+async def accepted_text_only(req: AsyncBoltRequest, next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+    """After the signature check (on the bytes Slack signed), every string of the request loses the control
+    characters the coach does not accept (`content.accepted_text`), whichever listener reads it."""
+    req.body = accepted_json(req.body)
+    return await next()

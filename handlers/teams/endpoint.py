@@ -22,6 +22,7 @@ from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 
 from bot.metrics import HANDLER_SECONDS, REQUESTS
+from content.accepted_text import accepted_json
 from handlers.teams.service_urls import allowed_service_url
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ async def _answer(request: web.Request, adapter: CloudAdapter, bot: Bot,
     if request.content_type != JSON or (request.charset or "utf-8").lower() not in UTF8:
         return _refuse(415, "send the activity as application/json in UTF-8")
     try:
-        body = json.loads((await request.read()).decode("utf-8"))
+        body = accepted_json(json.loads((await request.read()).decode("utf-8")))  # see content.accepted_text
     except UnicodeDecodeError:
         return _refuse(400, "the body is not valid UTF-8")
     except ValueError:

@@ -3,7 +3,7 @@ the Slack handler's own fake): it answers the methods a bot uses to reach people
 users.lookupByEmail, users.info, conversations.open, chat.postMessage, chat.update) the way Slack does —
 `{"ok": …}` bodies, 429 with `Retry-After` — and records every accepted post. Faults are injected by
 counting posts: `fail_every=3` answers every 3rd post with a 500 (nothing posted), `limit_every=5` every
-5th with a 429.
+5th with a 429. `gate` holds every post until the test lets them through.
 """
 
 from __future__ import annotations
@@ -65,6 +65,9 @@ class LoopbackSlack:
     posts: list[Post] = field(default_factory=list)
     refused: Counter[str] = field(default_factory=Counter)
     limited_at: list[float] = field(default_factory=list)
+    gate: asyncio.Event | None = None
+    """When given, every post waits for it (after `delay`); `waiting` counts the posts held."""
+    waiting: int = 0
     url: str = ""
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -139,6 +142,12 @@ class LoopbackSlack:
         number = next(self._counter)
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.gate is not None:
+            self.waiting += 1
+            try:
+                await self.gate.wait()
+            finally:
+                self.waiting -= 1
         if self.limit_every and number % self.limit_every == 0:
             self.refused["429"] += 1
             self.limited_at.append(time.monotonic())
