@@ -43,6 +43,17 @@ class Settings(BaseSettings):
     )
 
     trigger_token: SecretStr | None = Field(None, validation_alias=_env("COACH_TRIGGER_TOKEN"))
+    trigger_daily_cap: int = Field(
+        10, ge=0,
+        validation_alias=_env("COACH_TRIGGER_DAILY_CAP"),
+        description="Lessons triggers may bring one learner per local day (0: no cap); beyond, 429. A learner's "
+                    "own /learn is never capped.",
+    )
+    trigger_merge_minutes: float = Field(
+        10.0, ge=0,
+        validation_alias=_env("COACH_TRIGGER_MERGE_MINUTES"),
+        description="Identical triggers (same learner, same request) within this many minutes make one lesson.",
+    )
     shoutout_channel: str | None = Field(None, validation_alias=_env("COACH_SHOUTOUT_CHANNEL"))
 
     lrs_url: str | None = Field(None, validation_alias=_env("COACH_LRS_URL"))

@@ -7,10 +7,14 @@ learner's next window instead. A trigger's lesson is extra: it never uses up the
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +28,7 @@ from bot.usecases.lessons import create_from_plan, policy_config
 from bot.usecases.topics import find_lessons
 from content.search import confident
 from store import learning, people
+from store import trigger_limits as limits
 from store.models import Competency, Lesson
 
 TOP_LEVEL = 3
@@ -37,25 +42,69 @@ class TriggerNotFound(LookupError):
         self.closest = closest or []
 
 
+class TriggerLimited(Exception):
+    """The learner had their day's share of trigger lessons (COACH_TRIGGER_DAILY_CAP): ask again after
+    `retry_after` seconds (their next local midnight)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 @dataclass(frozen=True)
 class Triggered:
     delivery_id: int
     status: str
-    """sending (now) | deferred (held for the learner's window) | held (paused: until they resume)"""
+    """sending (now) | deferred (held for the learner's window) | held (paused: until they resume); for a
+    duplicate, what became of the first one: sending | sent | pending | failed | expired"""
     due_at: datetime
+    deduplicated: bool = False
+    """The same key, or the same request within COACH_TRIGGER_MERGE_MINUTES: the first one's lesson, no new one."""
 
 
 async def trigger(coach: Coach, *, email: str, lesson: str | None = None, competency: str | None = None,
-                  topic: str | None = None, reason: str | None = None, defer: bool = False) -> Triggered:
-    """Record the lesson for the learner; the caller sends it when the status is `sending`."""
+                  topic: str | None = None, reason: str | None = None, defer: bool = False,
+                  key: str | None = None) -> Triggered:
+    """Record the lesson for the learner; the caller sends it when the status is `sending`.
+
+    An integration bug must not flood a person: a trigger whose idempotency `key` was seen before, or that
+    asks for the same as one in the last COACH_TRIGGER_MERGE_MINUTES, is answered with that one's lesson;
+    past COACH_TRIGGER_DAILY_CAP trigger lessons in the learner's day, TriggerLimited. The learner's row is
+    locked while this is decided, so concurrent triggers for one person are counted one after another.
+    """
+    wanted = {"lesson": lesson, "competency": competency, "topic": topic}
+    fingerprint = hashlib.sha256(json.dumps(
+        [email.casefold(), [(k, v.casefold()) for k, v in wanted.items() if v], reason, defer]).encode()).hexdigest()
+    try:
+        return await _trigger(coach, email, wanted, reason, defer, key, fingerprint)
+    except IntegrityError:
+        if key is None:
+            raise
+        # Another request with this key (for someone else) committed first: its lesson is the answer.
+        return await _trigger(coach, email, wanted, reason, defer, key, fingerprint)
+
+
+async def _trigger(coach: Coach, email: str, wanted: dict[str, str | None], reason: str | None, defer: bool,
+                   key: str | None, fingerprint: str) -> Triggered:
     async with coach.database.session() as session:
         person = await people.person_by_email(session, email)
         if person is None or not person.active or person.id is None:
             raise TriggerNotFound(f"no one with the email {email} is in the org chart")
-        ctx = await load_learner(session, person.id)
-        plan = await _plan(coach, session, ctx, lesson=lesson, competency=competency, topic=topic)
+        await limits.lock_learner(session, person.id)
         now = coach.clock()
-        zone = zone_of(ctx.settings, person, coach.config.default_timezone)
+        config = coach.config
+        earlier = await limits.delivery_for_key(session, key) if key is not None else None
+        if earlier is None and config.trigger_merge_minutes > 0:
+            earlier = await limits.recent_identical(session, person.id, fingerprint,
+                                                    now - timedelta(minutes=config.trigger_merge_minutes))
+        if earlier is not None:
+            assert earlier.id is not None
+            return Triggered(earlier.id, earlier.status, earlier.due_at, deduplicated=True)
+        ctx = await load_learner(session, person.id)
+        zone = zone_of(ctx.settings, person, config.default_timezone)
+        if config.trigger_daily_cap > 0:
+            await _within_cap(session, person.id, ZoneInfo(zone), now, config.trigger_daily_cap)
+        plan = await _plan(coach, session, ctx, **wanted)
         if ctx.settings.paused:
             status, due = "held", now
         else:
@@ -64,8 +113,23 @@ async def trigger(coach: Coach, *, email: str, lesson: str | None = None, compet
             status = "deferred" if due > now else "sending"
         delivery = await create_from_plan(coach, session, person.id, plan, origin="trigger", reason=reason,
                                           pending_from=None if status == "sending" else due)
+        delivery.trigger_key, delivery.trigger_fingerprint = key, fingerprint
+        session.add(delivery)
+        await session.flush()
         assert delivery.id is not None
         return Triggered(delivery.id, status, due)
+
+
+async def _within_cap(session: AsyncSession, person_id: int, zone: ZoneInfo, now: datetime, cap: int) -> None:
+    """Raise TriggerLimited when the learner's local day already holds `cap` trigger lessons."""
+    local = now.astimezone(zone)
+    midnight = datetime.combine(local.date(), time(), zone)
+    if await limits.triggered_since(session, person_id, midnight.astimezone(UTC)) < cap:
+        return
+    tomorrow = datetime.combine(local.date() + timedelta(days=1), time(), zone)
+    wait = math.ceil((tomorrow.astimezone(UTC) - now).total_seconds())
+    raise TriggerLimited(f"this learner already had {cap} lessons from triggers today (COACH_TRIGGER_DAILY_CAP); "
+                         "their own /learn is never limited", max(1, wait))
 
 
 async def _plan(coach: Coach, session: AsyncSession, ctx: LearnerContext, *, lesson: str | None,
