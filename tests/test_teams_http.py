@@ -155,7 +155,8 @@ async def secured(db: Database, settings: Settings, clock, connector: FakeConnec
     connector.signing_keys[:] = [{**jwk, "kid": "known-key", "use": "sig", "endorsements": ["msteams"]}]
     monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", connector.openid_url)
     async with teams_bot(db, settings, clock, connector, tmp_path, microsoft_app_id=APP_ID,
-                         microsoft_app_password=SecretStr("not-a-real-password")) as bot:
+                         microsoft_app_password=SecretStr("not-a-real-password"),
+                         teams_service_hosts="127.0.0.1") as bot:  # the fake connector stands in for Microsoft
         yield bot
 
 
