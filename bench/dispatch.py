@@ -12,6 +12,12 @@
 2. Memory. For 1,000 and for 100,000 enrolled learners (1,000 of them due in both cases), a fresh child
    process runs one tick; printed are the tick's peak Python allocations (tracemalloc) and the process's peak
    RSS, and the ratios 100,000 / 1,000. They should stay near 1: nothing loads all learners at once.
+3. Concurrent ticks (`--tick-learners 1000`). Real `coach dispatch --at <tomorrow>` processes on one database
+   whose learners are all due, posting to the fake Slack (each post taking 50 ms, so ticks overlap): three
+   started at once, and two where the second starts once the first is posting. Printed per run: lessons sent,
+   posts repeated (the same delivery posted twice) and learners who got nothing — both must be 0 — and the
+   time against one process alone on the same data in the same run. It shows that leases hold whatever time
+   a tick simulates; it does not measure throughput (the posts are slowed on purpose).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -152,9 +159,10 @@ async def stats(slack_url: str) -> dict[str, int]:
 
 
 @contextmanager
-def fake_slack() -> Iterator[str]:
-    """The fake Slack Web API in its own process; yields its base URL."""
-    process = subprocess.Popen([sys.executable, "-m", "tests.support.loopback_slack"], stdin=subprocess.PIPE,
+def fake_slack(delay: float = 0.0) -> Iterator[str]:
+    """The fake Slack Web API in its own process (each post taking `delay` seconds); yields its base URL."""
+    process = subprocess.Popen([sys.executable, "-m", "tests.support.loopback_slack", str(delay)],
+                               stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
     assert process.stdout is not None and process.stdin is not None
     try:
@@ -218,21 +226,101 @@ async def memory_child(url: str, slack_url: str, concurrency: int) -> None:
     print(json.dumps({"tick_peak_mb": peak / 2**20, "peak_rss_mb": rss_kb / 1024, "sent": report["sent"]}))
 
 
+# Concurrent ticks ------------------------------------------------------------------------------------------------
+
+TICK_POST_SECONDS = 0.05
+"""How long each post takes at the fake Slack in the concurrent-ticks case, so that ticks really overlap."""
+
+
+def tick_env(url: str, slack_url: str, concurrency: int) -> dict[str, str]:
+    """`coach dispatch` as deployed, reaching the fake Slack; the per-workspace rate limit lifted."""
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "COACH_"))}
+    return keep | {"COACH_DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": "bench",
+                   "SLACK_API_URL": slack_url, "COACH_SENDS_PER_SECOND": "1000000", "COACH_LOG_LEVEL": "ERROR",
+                   "COACH_DISPATCH_CONCURRENCY": str(concurrency)}
+
+
+async def dispatch_process(env: dict[str, str], at: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "from bot.cli import main; main()", "dispatch", "--at", at, "--json", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+
+
+async def posting_begun(slack_url: str) -> None:
+    """Return once the fake Slack has taken a few posts (the tick before is well into its batch)."""
+    posts = 0
+    while posts < 20:
+        await asyncio.sleep(0.05)
+        posts = (await stats(slack_url))["posts"]
+
+
+async def ticks_case(kind: str, folder: Path, learners: int, concurrency: int, processes: int,
+                     stagger: bool) -> dict[str, float]:
+    """`processes` real `coach dispatch --at <tomorrow>` processes on one fresh database of `learners` due
+    learners: all at once, or (`stagger`) each started once the one before has begun posting. Returns the
+    wall time, the lessons sent, the repeated posts and the learners who got nothing."""
+    url = new_database(kind, folder)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=13, minute=0, second=0, microsecond=0)
+    try:
+        await seed(url, learners, learners)
+        with fake_slack(TICK_POST_SECONDS) as slack_url:
+            env = tick_env(url, slack_url, concurrency)
+            started = time.perf_counter()
+            running = []
+            for _ in range(processes):
+                if stagger and running:
+                    await posting_begun(slack_url)
+                running.append(await dispatch_process(env, tomorrow.isoformat()))
+            outputs = [await p.communicate() for p in running]
+            seconds = time.perf_counter() - started
+            assert all(p.returncode == 0 for p in running), [err.decode()[-500:] for _, err in outputs]
+            posted = await stats(slack_url)
+        database = Database(url)
+        async with database.session() as session:
+            sent = len((await session.exec(select(Delivery.id).where(col(Delivery.status) == "sent"))).all())
+        await database.dispose()
+    finally:
+        drop_database(url)
+    return {"seconds": seconds, "sent": sent, "repeated": posted["repeated"], "lost": learners - posted["deliveries"]}
+
+
+async def concurrent_ticks(kind: str, folder: Path, learners: int, concurrency: int) -> None:
+    """Case 3: several dispatchers at one simulated time (tomorrow) share the work without repeating or losing a
+    lesson. Baseline: one process alone, on the same data, in the same run."""
+    alone = await ticks_case(kind, folder, learners, concurrency, 1, stagger=False)
+    print(f"concurrent ticks, {learners:,} due learners, `coach dispatch --at <tomorrow>` processes, {kind}:")
+    print(f"  one process alone (baseline): {alone['seconds']:6.1f} s, sent {alone['sent']:.0f}, "
+          f"repeated {alone['repeated']:.0f}, lost {alone['lost']:.0f}")
+    for label, processes, stagger in (("3 at once", 3, False), ("2 overlapping", 2, True)):
+        figure = await ticks_case(kind, folder, learners, concurrency, processes, stagger)
+        print(f"  {label:<13}: {figure['seconds']:6.1f} s, sent {figure['sent']:.0f}, repeated posts "
+              f"{figure['repeated']:.0f}, lost {figure['lost']:.0f}; time ratio to one alone "
+              f"{figure['seconds'] / alone['seconds']:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--learners", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-concurrent-ticks", action="store_true")
+    parser.add_argument("--tick-learners", type=int, default=1_000, help="learners in the concurrent-ticks case")
     parser.add_argument("--memory-child", nargs=2, metavar=("URL", "SLACK_URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         asyncio.run(memory_child(*args.memory_child, args.concurrency))
         return
-    with tempfile.TemporaryDirectory() as folder, fake_slack() as slack_url:
-        asyncio.run(throughput(args.database, Path(folder), slack_url, args.learners, args.concurrency))
-        if not args.skip_memory:
-            asyncio.run(memory(args.database, Path(folder), slack_url, args.concurrency))
+    if not (args.skip_throughput and args.skip_memory):
+        with tempfile.TemporaryDirectory() as folder, fake_slack() as slack_url:
+            if not args.skip_throughput:
+                asyncio.run(throughput(args.database, Path(folder), slack_url, args.learners, args.concurrency))
+            if not args.skip_memory:
+                asyncio.run(memory(args.database, Path(folder), slack_url, args.concurrency))
+    if not args.skip_concurrent_ticks:
+        with tempfile.TemporaryDirectory() as folder:
+            asyncio.run(concurrent_ticks(args.database, Path(folder), args.tick_learners, args.concurrency))
 
 
 if __name__ == "__main__":

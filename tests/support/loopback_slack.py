@@ -169,8 +169,9 @@ class LoopbackSlack:
 
 
 async def serve_forever() -> None:
-    """Run the fake alone (another process) and print its URL; it stops when its standard input closes."""
-    fake = LoopbackSlack()
+    """Run the fake alone (another process) and print its URL; it stops when its standard input closes. An
+    argument sets the seconds each post takes (`delay`)."""
+    fake = LoopbackSlack(delay=float(sys.argv[1]) if len(sys.argv) > 1 else 0.0)
     print(await fake.start(), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     await fake.stop()
