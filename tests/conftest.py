@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
 from store.db import Database
 from tests.support.databases import Templates, pg_available

@@ -19,8 +19,8 @@ from alembic.script import ScriptDirectory
 from psycopg import sql
 from typer.testing import CliRunner
 
-from bot.cli import app
 from content.packs import STARTER
+from handlers.cli import app
 from store.db import alembic_config
 from tests.support.databases import PG_ADMIN, pg_url
 
@@ -75,7 +75,8 @@ def test_a_database_that_cannot_be_opened_is_one_line(monkeypatch: pytest.Monkey
 def test_the_installed_command_prints_the_one_line_and_nothing_after_it(tmp_path: Path) -> None:
     """In a real process: nothing may print after the message either (a driver's thread, say)."""
     env = {"COACH_DATABASE_URL": "sqlite:////nonexistent_dir/x.db", "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-c", "from bot.cli import main; main()", "report", "learner", "a@x.com"],
+    command = [sys.executable, "-c", "from handlers.cli import main; main()", "report", "learner", "a@x.com"]
+    done = subprocess.run(command,
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.startswith("error: cannot open the database sqlite:////nonexistent_dir/x.db: unable to open")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.coach import Coach
-from bot.commands import Command, parse
-from bot.replies import LessonCard, PeerView, ProgressView, SettingsForm
+from bot.chat.coach import Coach
+from bot.chat.commands import Command, parse
+from bot.chat.replies import LessonCard, PeerView, ProgressView, SettingsForm
 from store.db import Database
 from store.models import LearnerSettings, Person
 from tests.support.org import load_sample_org

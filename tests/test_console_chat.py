@@ -8,9 +8,9 @@ from pathlib import Path
 from rich.console import Console
 from sqlmodel import select
 
-from bot.coach import Coach
-from bot.replies import Reply
-from bot.usecases.lessons import card_for, given_lesson
+from bot.chat.coach import Coach
+from bot.chat.replies import Reply
+from bot.lessons.lessons import card_for, given_lesson
 from handlers.console.session import ConsoleChat
 from store.db import Database
 from store.models import Answer, LearnerSettings, LessonFeedback

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, func, select
 
-from bot.catalog_import import PackProblems, import_content
-from bot.coach import Coach
+from bot.chat.coach import Coach
+from bot.imports.packs import PackProblems, import_content
 from content.packs import STARTER
 from store.db import Database
 from store.models import Answer, Lesson, LessonVersion, Pack, Question, RoleRequirement

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot.cli import app
 from content.packs import STARTER, load_packs
+from handlers.cli import app
 
 PACK = """\
 id: broken

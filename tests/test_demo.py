@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.chat.replies import AnswerResult, LessonCard, Notice
 from bot.demo.run import DemoOptions, run_demo
-from bot.replies import AnswerResult, LessonCard, Notice
+from handlers.cli import app
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,12 @@ from pydantic import SecretStr
 from sqlalchemy import update
 from sqlmodel import col
 
-from bot.assembly import attach_platforms
-from bot.coach import Coach
+from bot.chat.coach import Coach
+from bot.chat.replies import LessonCard
 from bot.config import Settings
-from bot.dispatch import Dispatcher, TickReport
+from bot.dispatch.dispatcher import Dispatcher, TickReport
 from bot.dispatch.ticker import run_ticker
-from bot.replies import LessonCard
+from handlers.assembly import attach_platforms
 from store import deliveries
 from store.db import Database
 from store.models import Delivery, LearnerSettings
@@ -85,7 +85,8 @@ async def test_three_dispatchers_at_once_send_every_slot_exactly_once(
         await first.tick()  # enrols everyone (computes their first slot)
         others = [Database(db_url) for _ in range(2)]
         dispatchers = [first] + [
-            Dispatcher(Coach(other, coach.config, clock=clock, worker_id=f"w{n}"), first.sender.couriers)
+            Dispatcher(Coach(other, coach.services.config, clock=clock, worker_id=f"w{n}").services,
+                       first.sender.couriers)
             for n, other in enumerate(others)]
         try:
             clock.now = TUESDAY + timedelta(hours=21)  # Europe's windows are over; the Americas' are open
@@ -146,7 +147,7 @@ async def test_a_platform_that_keeps_failing_gets_the_lesson_again_after_a_backo
 async def test_after_a_429_the_workspace_waits_for_retry_after(
         coach: Coach, db: Database, clock: Clock, tmp_path: Path) -> None:
     await load_sample_org(db, tmp_path)
-    one_at_a_time = coach.config.model_copy(update={"dispatch_concurrency": 1})
+    one_at_a_time = coach.services.config.model_copy(update={"dispatch_concurrency": 1})
     async with loopback(coach, one_at_a_time, limit_every=3, retry_after=1) as (fake, dispatcher):
         clock.now = TUESDAY
         await dispatcher.tick()
@@ -166,7 +167,8 @@ async def test_a_lesson_in_parts_refused_half_way_posts_only_the_missing_part_on
     fake = LoopbackSlack(users=sample_users(), limit_every=2, retry_after=60)  # every second post: wait a minute
     await fake.start()
     courier = PartwiseLoopbackCourier(fake.url, parts=2)
-    dispatcher = Dispatcher(coach, {"slack": courier}, coach.config.model_copy(update={"dispatch_concurrency": 1}),
+    config = coach.services.config.model_copy(update={"dispatch_concurrency": 1})
+    dispatcher = Dispatcher(coach.services, {"slack": courier}, config,
                             timer=SimulatedTime())
     try:
         clock.now = TUESDAY
@@ -191,13 +193,13 @@ async def test_a_claim_whose_process_died_is_sent_after_its_lease(
     ids = await load_sample_org(db, tmp_path)
     clock.now = TUESDAY + timedelta(hours=10)
     # A handler created and claimed this lesson, then its process died before posting it.
-    dead = Coach(db, coach.config, clock=clock, worker_id="dead-process")
+    dead = Coach(db, coach.services.config, clock=clock, worker_id="dead-process")
     card = (await dead.command(ids["ben@example.com"], "")).messages[0]
     assert isinstance(card, LessonCard)
     async with loopback(coach) as (fake, dispatcher):
         await dispatcher.tick()
         assert card.delivery_id not in fake.per_delivery()  # its lease still runs
-        clock.advance(seconds=coach.config.dispatch_lease_seconds - 1)
+        clock.advance(seconds=coach.services.config.dispatch_lease_seconds - 1)
         await dispatcher.tick()
         assert card.delivery_id not in fake.per_delivery()  # the configured lease, not a shorter one
         clock.advance(seconds=2)
@@ -285,7 +287,7 @@ async def test_the_most_recently_used_platform_is_chosen(
         teams = LoopbackCourier(fake.url)
         teams.platform = "teams"  # type: ignore[misc]
         slack = LoopbackCourier(fake.url)
-        dispatcher = Dispatcher(coach, {"slack": slack, "teams": teams})
+        dispatcher = Dispatcher(coach.services, {"slack": slack, "teams": teams})
         await run_ticks(clock, dispatcher, sweeps(TUESDAY))
         await teams.close()
         await slack.close()

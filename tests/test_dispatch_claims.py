@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import event, update
 from sqlmodel import col, select
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
+from bot.chat.replies import LessonCard, Reply
 from bot.couriers import Recipient, Sent
-from bot.dispatch import Dispatcher
+from bot.dispatch.dispatcher import Dispatcher
 from bot.dispatch.just_in_time import trigger
-from bot.replies import LessonCard, Reply
 from store.db import Database
 from store.models import Delivery, LearnerSettings
 from tests.conftest import Clock
@@ -33,7 +33,7 @@ async def handed_back(coach: Coach, person_id: int) -> int:
     """A lesson a handler created and then could not post (its post timed out): pending, due now."""
     card = (await coach.command(person_id, "")).messages[0]
     assert isinstance(card, LessonCard)
-    await coach.send_failed(card.delivery_id, "slack: timed out", coach.clock())
+    await coach.send_failed(card.delivery_id, "slack: timed out", coach.services.clock())
     return card.delivery_id
 
 
@@ -52,9 +52,9 @@ class SlowWorld(LoopbackCourier):
         sent = await super().send(recipient, reply)
         self.clock.advance(seconds=self.step.total_seconds())
         assert self.dispatcher is not None
-        async with self.dispatcher.coach.database.session() as session:
+        async with self.dispatcher.coach.services.database.session() as session:
             self.exposed.update((await session.exec(select(Delivery.id).where(
-                Delivery.status == "sending", Delivery.claimed_by == self.dispatcher.coach.worker_id,
+                Delivery.status == "sending", Delivery.claimed_by == self.dispatcher.coach.services.worker_id,
                 col(Delivery.lease_until) < self.clock()))).all())
         await self.dispatcher.sender.renew_leases()
         return sent
@@ -63,12 +63,12 @@ class SlowWorld(LoopbackCourier):
 async def test_a_long_tick_never_claims_with_a_lease_that_has_already_run_out(
         coach: Coach, db: Database, clock: Clock, tmp_path: Path) -> None:
     ids = await load_sample_org(db, tmp_path)
-    config = coach.config.model_copy(update={"dispatch_batch": 1, "dispatch_concurrency": 1})
+    config = coach.services.config.model_copy(update={"dispatch_batch": 1, "dispatch_concurrency": 1})
     local = Coach(db, config, clock=clock, worker_id="slow-process")
     fake = LoopbackSlack(users=sample_users())
     await fake.start()
     world = SlowWorld(fake.url, clock, step=timedelta(seconds=config.dispatch_lease_seconds / 3))
-    world.dispatcher = dispatcher = Dispatcher(local, {"slack": world})
+    world.dispatcher = dispatcher = Dispatcher(local.services, {"slack": world})
     try:
         clock.now = TUESDAY
         await dispatcher.tick()  # enrols everyone
@@ -89,7 +89,7 @@ async def test_a_long_tick_never_claims_with_a_lease_that_has_already_run_out(
 async def test_lessons_created_by_handlers_and_triggers_hold_the_configured_lease(
         db: Database, clock: Clock, tmp_path: Path, coach: Coach) -> None:
     ids = await load_sample_org(db, tmp_path)
-    config = coach.config.model_copy(update={"dispatch_lease_seconds": 900})
+    config = coach.services.config.model_copy(update={"dispatch_lease_seconds": 900})
     fifteen_minutes = Coach(db, config, clock=clock, worker_id="handler")
     card = (await fifteen_minutes.command(ids["ben@example.com"], "")).messages[0]
     assert isinstance(card, LessonCard)
@@ -135,12 +135,12 @@ async def test_a_lesson_answered_after_its_send_was_handed_back_is_not_sent_agai
     ben, cara = ids["ben@example.com"], ids["cara@example.com"]
     clock.now = EUROPE_AT_WORK
     timed_out = await handed_back(coach, ben)  # the post timed out but arrived; Ben answered it
-    dead = Coach(db, coach.config, clock=clock, worker_id="dead-process")
+    dead = Coach(db, coach.services.config, clock=clock, worker_id="dead-process")
     posted = (await dead.command(cara, "")).messages[0]  # posted, then the process died before `sent`
     assert isinstance(posted, LessonCard)
     for person, delivery_id in ((ben, timed_out), (cara, posted.delivery_id)):
         await coach.press(person, "answer", {"d": delivery_id, "o": 0}, via="slack")
-    clock.advance(seconds=coach.config.dispatch_lease_seconds + 1)
+    clock.advance(seconds=coach.services.config.dispatch_lease_seconds + 1)
     async with loopback(coach) as (fake, dispatcher):
         report = await dispatcher.tick()
     assert report.sent == 0 and fake.per_delivery() == Counter()
@@ -202,7 +202,7 @@ async def test_a_tick_at_another_time_holds_its_claims_and_records_its_sends_on_
     fake = LoopbackSlack(users=sample_users())
     await fake.start()
     watcher = LeaseWatcher(fake.url, db)
-    dispatcher = Dispatcher(coach, {"slack": watcher})
+    dispatcher = Dispatcher(coach.services, {"slack": watcher})
     try:
         clock.now = TUESDAY
         await dispatcher.tick()
@@ -213,6 +213,6 @@ async def test_a_tick_at_another_time_holds_its_claims_and_records_its_sends_on_
         await fake.stop()
     sent = await all_deliveries(db)
     assert report.sent == len(sent) == 5 and {d.slot for d in sent} == {"2026-12-01#1"}  # due as of Tuesday
-    lease = timedelta(seconds=coach.config.dispatch_lease_seconds)
+    lease = timedelta(seconds=coach.services.config.dispatch_lease_seconds)
     assert len(watcher.leases) == 5 and all(until == clock() + lease for until in watcher.leases)
     assert {d.sent_at for d in sent} == {clock()}

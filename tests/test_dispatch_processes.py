@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlmodel import col
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from store.db import Database
 from store.models import LearnerSettings
 from tests.conftest import Clock
@@ -23,7 +23,7 @@ from tests.support.dispatching import all_deliveries, bigger_org, loopback, samp
 from tests.support.loopback_slack import LoopbackSlack
 from tests.support.org import load_sample_org
 
-COACH = [sys.executable, "-c", "from bot.cli import main; main()"]
+COACH = [sys.executable, "-c", "from handlers.cli import main; main()"]
 EXTRA = 16
 """Extra Berlin learners (found in Slack by email), so that the processes have batches to compete for."""
 

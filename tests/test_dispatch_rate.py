@@ -11,12 +11,12 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from bot.assembly import attach_platforms
-from bot.coach import Coach
+from bot.chat.coach import Coach
+from bot.chat.replies import Reply
 from bot.config import Settings
 from bot.couriers import DeliveryError, Recipient, Sent
-from bot.dispatch import Dispatcher
-from bot.replies import Reply
+from bot.dispatch.dispatcher import Dispatcher
+from handlers.assembly import attach_platforms
 from store.db import Database
 from tests.conftest import Clock
 from tests.support.dispatching import SimulatedTime, all_deliveries, bigger_org, sample_users
@@ -54,9 +54,9 @@ async def two_dispatchers(coach: Coach, db_url: str, fake: LoopbackSlack, time: 
     """Two processes' dispatchers on one database (the second with its own connection pool)."""
     other = Database(db_url)
     couriers = [Stamped(fake.url, time), Stamped(fake.url, time)]
-    coaches = [Coach(coach.database, config, clock=coach.clock, worker_id="first"),
-               Coach(other, config, clock=coach.clock, worker_id="second")]
-    return [Dispatcher(c, {"slack": courier}, config, timer=time) for c, courier in zip(coaches, couriers,
+    coaches = [Coach(coach.services.database, config, clock=coach.services.clock, worker_id="first"),
+               Coach(other, config, clock=coach.services.clock, worker_id="second")]
+    return [Dispatcher(c.services, {"slack": courier}, config, timer=time) for c, courier in zip(coaches, couriers,
                                                                                          strict=True)], couriers, other
 
 
@@ -65,7 +65,7 @@ async def test_two_dispatchers_on_one_database_keep_together_to_the_workspaces_r
     text, users = bigger_org(16)
     await load_sample_org(db, tmp_path, text)
     rate = 4
-    config = coach.config.model_copy(update={"sends_per_second": rate, "dispatch_concurrency": 4,
+    config = coach.services.config.model_copy(update={"sends_per_second": rate, "dispatch_concurrency": 4,
                                              "dispatch_batch": 5})
     time = SimulatedTime()
     fake = LoopbackSlack(users=users)
@@ -94,7 +94,7 @@ async def test_two_dispatchers_on_one_database_keep_together_to_the_workspaces_r
 async def test_a_429_seen_by_one_dispatcher_holds_the_other(
         coach: Coach, db: Database, db_url: str, clock: Clock, tmp_path: Path) -> None:
     await load_sample_org(db, tmp_path)
-    config = coach.config.model_copy(update={"dispatch_concurrency": 1})
+    config = coach.services.config.model_copy(update={"dispatch_concurrency": 1})
     time = SimulatedTime()
     fake = LoopbackSlack(users=sample_users(), limit_every=1, retry_after=30)  # every post refused: hold 30 s
     await fake.start()

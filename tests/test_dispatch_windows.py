@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
+from bot.chat.replies import Reply
 from bot.couriers import Recipient, Sent
-from bot.dispatch import Dispatcher
+from bot.dispatch.dispatcher import Dispatcher
 from bot.dispatch.just_in_time import trigger
 from bot.metrics import SEND_FAILURES
-from bot.replies import Reply
 from store.db import Database
 from store.models import Delivery, LearnerSettings
 from tests.conftest import Clock
@@ -112,11 +112,11 @@ async def test_a_long_tick_never_begins_a_scheduled_send_after_the_window_closed
     berliners = [ids[f"{name}@example.com"] for name in ("dana", "mia", "ben", "eli")]
     async with db.session() as session:
         await session.exec(update(LearnerSettings).values(welcomed_at=TUESDAY))
-    config = coach.config.model_copy(update={"dispatch_concurrency": 1, "dispatch_batch": 1})
+    config = coach.services.config.model_copy(update={"dispatch_concurrency": 1, "dispatch_batch": 1})
     fake = LoopbackSlack(users=sample_users())
     await fake.start()
     slow = SlowSlack(fake.url, clock, step=timedelta(minutes=1))
-    dispatcher = Dispatcher(coach, {"slack": slow}, config)
+    dispatcher = Dispatcher(coach.services, {"slack": slow}, config)
     try:
         clock.now = TUESDAY
         await dispatcher.tick()
@@ -138,7 +138,7 @@ async def test_what_people_asked_for_expires_after_the_configured_days_and_sched
         coach: Coach, db: Database, clock: Clock, tmp_path: Path) -> None:
     ids = await load_sample_org(db, tmp_path)
     ben = ids["ben@example.com"]
-    config = coach.config.model_copy(update={"expire_after_days": 1.0})
+    config = coach.services.config.model_copy(update={"expire_after_days": 1.0})
     asking = Coach(db, config, clock=clock, worker_id="api-process")
     expired_before = SEND_FAILURES.labels("slack", "expired")._value.get()
     async with loopback(asking, timer=SimulatedTime(), fail_every=1) as (fake, dispatcher):

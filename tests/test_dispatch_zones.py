@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from bot.assembly import attach_platforms
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
+from handlers.assembly import attach_platforms
 from store.db import Database
 from store.models import Person
 from tests.conftest import Clock

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from bot.cli.evaluate import eval_command
+from handlers.cli.evaluate import eval_command
 from tests.test_mastery_fit import simulate
 
 app = typer.Typer()

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from store.db import Database
 from store.models import ProcessedEvent
 from tests.conftest import Clock

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.coach import Coach
-from bot.exports.csv import RECORD_COLUMNS
+from bot.chat.coach import Coach
+from bot.records.csv import RECORD_COLUMNS
+from handlers.cli import app
 from store.db import Database
 from tests.conftest import Clock
 from tests.support.learner import all_deliveries, answer, next_card

@@ -9,12 +9,12 @@ from pathlib import Path
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.coach import Coach
-from bot.org_chart import import_org_chart
-from handlers.teams.adaptive import inline
-from handlers.teams.turns import NOT_IN_ORG
-from store import people, teams
+from bot.chat.coach import Coach
+from bot.imports.org_chart import import_org_chart
+from handlers.cli import app
+from handlers.msteams.adaptive import inline
+from handlers.msteams.turns import NOT_IN_ORG
+from store import groups, people
 from store.db import Database
 from store.models import Delivery, Person
 from tests.support.fake_connector import ORG, TeamsBot, connector
@@ -47,7 +47,7 @@ async def _deliveries(database: Database, person_id: int) -> list[Delivery]:
 
 async def test_over_slack_a_leaver_gets_no_lesson_and_a_leaving_manager_no_team(slack: SlackServer,
                                                                                  tmp_path: Path) -> None:
-    await _leave(slack.coach.database, tmp_path, SAMPLE_ORG, "ben@example.com", "mia@example.com")
+    await _leave(slack.coach.services.database, tmp_path, SAMPLE_ORG, "ben@example.com", "mia@example.com")
 
     ben = slack.person("UBEN")
     [answer] = await slack.fake.wait_for("response_url", name=await ben.command(""))
@@ -56,7 +56,7 @@ async def test_over_slack_a_leaver_gets_no_lesson_and_a_leaving_manager_no_team(
     [said] = await slack.fake.wait_for("chat.postMessage", channel=ben.dm)
     assert "couldn't find you in our org chart" in said.text_of_blocks and not said.buttons()
     await slack.settle()
-    assert await _deliveries(slack.coach.database, slack.ids["ben@example.com"]) == []
+    assert await _deliveries(slack.coach.services.database, slack.ids["ben@example.com"]) == []
 
     mia = slack.person("UMIA")
     [team] = await slack.fake.wait_for("response_url", name=await mia.command("", command="/team"))
@@ -104,7 +104,7 @@ async def test_peer_view_counts_active_teammates_only(coach: Coach, db: Database
 
     await _leave(db, tmp_path, SAMPLE_ORG, "eli@example.com")
     async with db.session() as session:
-        assert [p.email for p in await teams.direct_reports(session, mia)] == ["ben@example.com",
+        assert [p.email for p in await groups.direct_reports(session, mia)] == ["ben@example.com",
                                                                               "cara@example.com"]
         eli = await session.get(Person, ids["eli@example.com"])
         assert eli is not None and eli.manager_id == mia and not eli.active  # still on file, but gone

@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
-from bot.org_chart import OrgChartError, import_org_chart
+from bot.imports.org_chart import OrgChartError, import_org_chart
+from handlers.cli import app
 from store.db import Database
 from store.models import ChatIdentity, LearnerSettings, Person
 from store.people import report_ids

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
+from bot.chat.replies import ProgressView, Reply, TeamSummary
 from bot.couriers import Sent
-from bot.replies import ProgressView, Reply, TeamSummary
-from bot.shoutouts import ChannelPoster, post_shoutouts
-from bot.usecases.preferences import SettingsError, settings_form
+from bot.lessons.preferences import SettingsError, settings_form
+from bot.team.shoutouts import ChannelPoster, post_shoutouts
 from store.db import Database
 from store.models import Badge, LearnerSettings, MasteryState
 from tests.conftest import Clock
@@ -130,21 +130,21 @@ class Channel(ChannelPoster):
 async def test_shoutouts_only_for_those_who_opted_in_and_once(coach: Coach, db: Database, clock: Clock,
                                                               tmp_path: Path) -> None:
     ids = await load_sample_org(db, tmp_path, ZOE_AND_YAN)
-    coach.config = coach.config.model_copy(update={"shoutout_channel": "C0SHOUT"})
+    coach.services.config = coach.services.config.model_copy(update={"shoutout_channel": "C0SHOUT"})
     await coach.save_settings(ids["zoe@example.com"], {"shoutout_opt_in": True})
     await complete_goal(coach, db, ids["zoe@example.com"], clock)
     await complete_goal(coach, db, ids["yan@example.com"], clock)
     channel = Channel()
-    assert await post_shoutouts(coach, {"slack": channel}, clock.now) == 1
+    assert await post_shoutouts(coach.services, {"slack": channel}, clock.now) == 1
     [(where, text)] = channel.posts
     assert where == "C0SHOUT" and "**Zoe Zed**" in text and "**New hire**" in text and "Yan" not in text
-    assert await post_shoutouts(coach, {"slack": channel}, clock.now) == 0, "announced once"
+    assert await post_shoutouts(coach.services, {"slack": channel}, clock.now) == 0, "announced once"
 
     await coach.save_settings(ids["yan@example.com"], {"shoutout_opt_in": True})
     clock.advance(days=8)
-    assert await post_shoutouts(coach, {"slack": channel}, clock.now) == 0, "opting in later is not news"
-    coach.config = coach.config.model_copy(update={"shoutout_channel": None})
-    assert await post_shoutouts(coach, {"slack": channel}, clock.now) == 0
+    assert await post_shoutouts(coach.services, {"slack": channel}, clock.now) == 0, "opting in later is not news"
+    coach.services.config = coach.services.config.model_copy(update={"shoutout_channel": None})
+    assert await post_shoutouts(coach.services, {"slack": channel}, clock.now) == 0
 
 
 async def test_a_goal_is_another_role_and_its_path_is_shown_in_order(coach: Coach, db: Database,
@@ -155,7 +155,7 @@ async def test_a_goal_is_another_role_and_its_path_is_shown_in_order(coach: Coac
     assert own.text.startswith("Buyer is already your role") and "try another one" in own.text
     with pytest.raises(SettingsError, match="already your role"):
         await coach.save_settings(ben, {"goal_role": "buyer"})
-    form = await settings_form(coach, ben)
+    form = await settings_form(coach.services, ben)
     assert "buyer" not in [c.value for c in form.role_choices] and form.goal_role is None
 
     reply = (await coach.command(ben, "goal team-lead")).messages[0]
@@ -176,7 +176,7 @@ async def test_a_goal_that_is_the_learners_own_role_is_no_voluntary_goal(coach: 
     """Set before such goals were refused: completing it earns the role's badge, and no shout-out."""
     ids = await load_sample_org(db, tmp_path, ZOE_AND_YAN)
     zoe = ids["zoe@example.com"]
-    coach.config = coach.config.model_copy(update={"shoutout_channel": "C0SHOUT"})
+    coach.services.config = coach.services.config.model_copy(update={"shoutout_channel": "C0SHOUT"})
     await coach.save_settings(zoe, {"shoutout_opt_in": True})
     async with db.session() as session:
         settings = await session.get(LearnerSettings, zoe)
@@ -193,4 +193,4 @@ async def test_a_goal_that_is_the_learners_own_role_is_no_voluntary_goal(coach: 
         session.add(Badge(person_id=zoe, kind="goal_complete", key="everyone", awarded_at=clock.now))
     assert "role_complete" in kinds and "goal_complete" not in kinds
     channel = Channel()
-    assert await post_shoutouts(coach, {"slack": channel}, clock.now) == 0 and not channel.posts
+    assert await post_shoutouts(coach.services, {"slack": channel}, clock.now) == 0 and not channel.posts

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from store.db import Database
 from store.models import LessonFeedback, MasteryState
 from tests.support.learner import answer, delivery_facts, next_card
@@ -34,4 +34,4 @@ async def test_simultaneous_ratings_count_once_and_a_change_of_mind_undoes_the_f
         state = await session.get(MasteryState, (ben, competency))
         rating = (await session.exec(select(LessonFeedback))).one()
     assert state is not None and state.relevance == 1.0 and state.level_offset == 1
-    assert rating.rating == "too_easy" and rating.created_at == coach.clock()
+    assert rating.rating == "too_easy" and rating.created_at == coach.services.clock()

@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import col, select
 
 from bot.engine.fitted import load_model
+from bot.engine.refit import refit
 from bot.errors import CoachError
-from bot.refit import refit
 from store.db import Database
 from store.models import Answer, Delivery, ItemParam, Lesson, ModelFit, Person, Question
 

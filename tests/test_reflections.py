@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.coach import Coach
-from bot.replies import LessonCard, Notice
-from bot.usecases.lessons import card_for, given_lesson
+from bot.chat.coach import Coach
+from bot.chat.replies import LessonCard, Notice
+from bot.lessons.lessons import card_for, given_lesson
 from store.db import Database
 from store.models import Answer
 from tests.support.org import load_sample_org

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import event
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.coach import Coach
-from bot.reports import learner_report, team_report
-from bot.usecases.team import team_summary
+from bot.chat.coach import Coach
+from bot.records.learners import learner_report, team_report
+from bot.team.summary import team_summary
+from handlers.cli import app
 from store.db import Database
 from tests.support.learner import answer
 from tests.support.org import load_sample_org
@@ -32,7 +32,7 @@ async def test_learner_report_has_the_contract_keys(coach: Coach, db: Database, 
     ids = await load_sample_org(db, tmp_path)
     await answer_lessons(coach, ids["ben@example.com"], 3)
     async with db.session() as session:
-        data = await learner_report(session, "BEN@example.com", coach.clock(), 0.8)
+        data = await learner_report(session, "BEN@example.com", coach.services.clock(), 0.8)
     assert data["email"] == "ben@example.com" and data["role"] == "buyer"
     assert {"name", "streak_days", "competencies", "deliveries"} <= set(data)
     procurement = next(c for c in data["competencies"] if c["id"] == "procurement")
@@ -48,8 +48,8 @@ async def test_team_report_covers_direct_and_indirect_reports(coach: Coach, db: 
         card = (await coach.command(ids["ben@example.com"], "phishing")).messages[0]
         await answer(coach, ids["ben@example.com"], card, False)
     async with db.session() as session:
-        data = await team_report(session, "dana@example.com", coach.clock(), 0.8)
-        ben = await learner_report(session, "ben@example.com", coach.clock(), 0.8)
+        data = await team_report(session, "dana@example.com", coach.services.clock(), 0.8)
+        ben = await learner_report(session, "ben@example.com", coach.services.clock(), 0.8)
     assert data["manager"] == "dana@example.com"
     assert len(data["members"]) == 7
     infosec = next(c for c in data["competencies"] if c["id"] == "infosec")
@@ -61,7 +61,7 @@ async def test_team_report_covers_direct_and_indirect_reports(coach: Coach, db: 
     career = next(c for c in data["competencies"] if c["id"] == "career")
     assert career["average_mastery"] is None and career["below_target"] == [] and career["with_evidence"] == 0
     async with db.session() as session:
-        mia = await team_report(session, "mia@example.com", coach.clock(), 0.8)
+        mia = await team_report(session, "mia@example.com", coach.services.clock(), 0.8)
     assert sorted(m["email"] for m in mia["members"]) == ["ben@example.com", "cara@example.com", "eli@example.com"]
 
 
@@ -71,12 +71,12 @@ async def test_a_goal_moves_no_team_figure_and_the_learner_report_lists_it_apart
     ids = await load_sample_org(db, tmp_path)
     await answer_lessons(coach, ids["ben@example.com"], 2)
     async with db.session() as session:
-        before = await team_report(session, "mia@example.com", coach.clock(), 0.8)
+        before = await team_report(session, "mia@example.com", coach.services.clock(), 0.8)
     await coach.command(ids["ben@example.com"], "goal team-lead")
     await coach.save_settings(ids["ben@example.com"], {"interests": ["career"]})
     async with db.session() as session:
-        after = await team_report(session, "mia@example.com", coach.clock(), 0.8)
-        ben = await learner_report(session, "ben@example.com", coach.clock(), 0.8)
+        after = await team_report(session, "mia@example.com", coach.services.clock(), 0.8)
+        ben = await learner_report(session, "ben@example.com", coach.services.clock(), 0.8)
     assert after == before
     assert {c["source"] for c in ben["competencies"]} <= {"role", "focus", "practised"}
     assert ben["goal"]["role"] == "team-lead"
@@ -109,7 +109,7 @@ async def test_the_team_report_reads_as_many_queries_for_seven_people_as_for_thr
     for manager in ("mia@example.com", "dana@example.com"):
         async with db.session() as session:
             with statements(db) as sent:
-                await team_report(session, manager, coach.clock(), 0.8)
+                await team_report(session, manager, coach.services.clock(), 0.8)
         counts[manager] = len(sent)
     assert counts["mia@example.com"] == counts["dana@example.com"], counts
 
@@ -118,8 +118,8 @@ async def test_the_team_report_and_team_agree_on_every_member(coach: Coach, db: 
     ids = await load_sample_org(db, tmp_path)
     await answer_lessons(coach, ids["ben@example.com"], 3)
     async with db.session() as session:
-        report = await team_report(session, "dana@example.com", coach.clock(), 0.8)
-        summary = await team_summary(session, ids["dana@example.com"], coach.clock(), 0.8)
+        report = await team_report(session, "dana@example.com", coach.services.clock(), 0.8)
+        summary = await team_summary(session, ids["dana@example.com"], coach.services.clock(), 0.8)
     assert summary is not None
     lines = {m.email: m for m in summary.members}
     assert set(lines) == {m["email"] for m in report["members"]}

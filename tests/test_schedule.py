@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.coach import Coach
-from bot.schedule import (
+from bot.chat.coach import Coach
+from bot.dispatch.schedule import (
     due_slot,
     local_time,
     next_slot,
@@ -21,7 +21,7 @@ from bot.schedule import (
     window_opening,
     zone_of,
 )
-from bot.usecases.preferences import SettingsError
+from bot.lessons.preferences import SettingsError
 from store.db import Database
 from store.models import LearnerSettings, PausePeriod, Person, ReviewState
 from tests.conftest import Clock

@@ -6,9 +6,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from bot.catalog_import import import_content
-from bot.coach import Coach
-from bot.replies import LessonCard, Notice
+from bot.chat.coach import Coach
+from bot.chat.replies import LessonCard, Notice
+from bot.imports.packs import import_content
 from content.packs import STARTER
 from content.search import MIN_SCORE, Hit, LessonIndex, SearchDoc, confident
 from content.search_terms import AMOUNT_TERM, words

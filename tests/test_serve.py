@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
-from bot.cli import app
+from handlers.cli import app
 from store.db import Database
 from store.models import Lesson
 
@@ -40,7 +40,8 @@ async def test_first_start_imports_the_starter_pack(tmp_path: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "COACH_"))}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "from bot.cli import main; main()", "serve", "--host", "127.0.0.1", "--port", str(port),
+        sys.executable, "-c", "from handlers.cli import main; main()", "serve", "--host", "127.0.0.1",
+        "--port", str(port),
         env={**env, "COACH_DATABASE_URL": url}, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:

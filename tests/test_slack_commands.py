@@ -21,7 +21,7 @@ async def _answer(slack: SlackServer, name: str) -> str:
 
 
 async def _settings(slack: SlackServer, email: str) -> LearnerSettings:
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         found = await session.get(LearnerSettings, slack.ids[email])
         assert found is not None
         return found
@@ -45,7 +45,7 @@ async def test_progress_pause_resume_goal_suggest_help_and_peers(slack: SlackSer
     assert (await _settings(slack, "ben@example.com")).goal_role_id == "people-manager"
 
     assert "passed your suggestion" in await _answer(slack, await ben.command("suggest negotiating with suppliers"))
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         assert [s.text for s in (await session.exec(select(Suggestion))).all()] == ["negotiating with suppliers"]
 
     assert "/learn progress" in await _answer(slack, await ben.command("help"))
@@ -54,7 +54,7 @@ async def test_progress_pause_resume_goal_suggest_help_and_peers(slack: SlackSer
 
 async def test_settings_modal_defaults_to_the_slack_time_zone_and_checks_what_is_saved(slack: SlackServer) -> None:
     gus = slack.person("UGUS")  # no Slack id in the org chart: matched by the email users.info reports
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         person = await session.get(Person, slack.ids["gus@example.com"])
         assert person is not None
         person.timezone = None
@@ -104,7 +104,7 @@ async def test_settings_modal_defaults_to_the_slack_time_zone_and_checks_what_is
     assert (settings.lessons_per_day, settings.formats, settings.goal_role_id, settings.interests) == (
         2, ["video"], "buyer", ["infosec"])
     assert settings.shoutout_opt_in and not settings.show_name_to_peers
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         identity = (await session.exec(select(ChatIdentity).where(ChatIdentity.external_id == "UGUS"))).one()
     assert identity.person_id == slack.ids["gus@example.com"] and identity.timezone == "America/Denver"
 
@@ -134,7 +134,7 @@ async def test_words_typed_in_the_dm_do_what_the_commands_do(slack: SlackServer)
 
 async def test_app_home_shows_progress_with_lesson_and_settings_buttons(slack: SlackServer) -> None:
     omar = slack.person("UOMAR")
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         settings = await session.get(LearnerSettings, slack.ids["omar@example.com"])
         assert settings is not None
         settings.next_slot_at = datetime(2026, 12, 1, 16, 30, tzinfo=UTC)
@@ -182,7 +182,7 @@ async def test_someone_not_in_the_org_chart_gets_a_kind_answer_everywhere(slack:
     [home] = await slack.fake.wait_for("views.publish", user_id=STRANGER)
     assert "couldn't find you" in home.text_of_blocks
     await slack.settle()
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         assert not (await session.exec(select(ChatIdentity).where(ChatIdentity.external_id == STRANGER))).all()
 
 

@@ -22,9 +22,9 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from bot.assembly import Platforms
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
+from handlers.assembly import Platforms
 from handlers.slack.runtime import attach_slack
 from store.db import Database
 from store.models import ProcessedEvent
@@ -195,7 +195,7 @@ async def test_an_events_api_retry_is_acted_on_once(slack: SlackServer) -> None:
     assert first.status == retry.status == late.status == 200
     await slack.settle()
     assert len(slack.fake.calls_to("chat.postMessage", channel=ben.dm)) == 1
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         row = await session.get(ProcessedEvent, "slack:event:EvRETRY1")
     assert row is not None and row.done_at is not None and row.lease_until is None
 
@@ -203,7 +203,7 @@ async def test_an_events_api_retry_is_acted_on_once(slack: SlackServer) -> None:
 async def test_a_retry_takes_over_when_the_first_attempt_died(slack: SlackServer) -> None:
     ben = slack.person("UBEN")
     now = utcnow()
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         session.add(ProcessedEvent(key="slack:event:EvDIED", created_at=now - timedelta(minutes=2),
                                    lease_until=now - timedelta(minutes=1)))
         session.add(ProcessedEvent(key="slack:event:EvBUSY", created_at=now, lease_until=now + timedelta(minutes=1)))
@@ -222,7 +222,7 @@ async def test_a_failed_attempt_leaves_the_event_to_slacks_next_retry(slack: Sla
     await slack.settle()
     [sorry] = slack.fake.calls_to("chat.postMessage", channel=ben.dm)  # Slack took posts again by then
     assert "something went wrong on my side" in sorry.text_of_blocks
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         assert await session.get(ProcessedEvent, "slack:event:EvFAILS") is None
     await slack.event({"type": "message", "channel": ben.dm, "channel_type": "im", "user": "UBEN", "text": "help",
                        "ts": "1.1"}, event_id="EvFAILS", retry=1)
@@ -320,7 +320,7 @@ async def test_coach_serve_runs_the_bot_until_sigterm(db_url: str, db: Database,
            "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake.url}
     env.pop("SLACK_APP_TOKEN", None)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "from bot.cli import main; main()", "serve", "--host", "127.0.0.1",
+        sys.executable, "-c", "from handlers.cli import main; main()", "serve", "--host", "127.0.0.1",
         "--port", str(port), "--no-scheduler", env=env, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:

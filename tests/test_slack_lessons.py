@@ -23,7 +23,7 @@ async def _lesson_via_command(slack: SlackServer, user: SlackUser, text: str = "
 
 
 async def _question(slack: SlackServer, delivery_id: int) -> Question:
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         delivery = await session.get(Delivery, delivery_id)
         assert delivery is not None and delivery.question_id is not None
         question = await session.get(Question, delivery.question_id)
@@ -32,7 +32,7 @@ async def _question(slack: SlackServer, delivery_id: int) -> Question:
 
 
 async def _answers(slack: SlackServer) -> list[Answer]:
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         return list((await session.exec(select(Answer))).all())
 
 
@@ -57,7 +57,7 @@ async def test_learn_in_a_channel_sends_the_lesson_to_the_dm_and_says_so_private
     assert [b["text"]["text"] for b in answer_buttons] == [o["text"] for o in question.options]
     assert [json.loads(b["value"]) for b in answer_buttons] == [{"d": value["d"], "o": i}
                                                                  for i in range(len(question.options))]
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         delivery = await session.get(Delivery, value["d"])
     assert delivery is not None and delivery.status == "sent" and delivery.platform == "slack"
     assert delivery.message_ref == {"channel": ben.dm, "ts": lesson.ts}
@@ -103,7 +103,7 @@ async def test_next_lesson_once_per_click_and_feedback_is_recorded(slack: SlackS
     await cara.press(button(result, "Too easy"), result)
     [thanks] = await slack.fake.wait_for("chat.postEphemeral", channel=cara.dm, user="UCARA")
     assert "harder lessons" in thanks.text_of_blocks
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         feedback = (await session.exec(select(LessonFeedback))).all()
     assert [(f.rating, f.person_id) for f in feedback] == [("too_easy", slack.ids["cara@example.com"])]
 
@@ -113,7 +113,7 @@ async def test_learn_a_topic_and_a_topic_with_no_lesson(slack: SlackServer) -> N
     counted = _topic_lessons_counted()
     lesson = await _lesson_via_command(slack, eli, "purchase order approval")
     delivery_id = json.loads(lesson.buttons()[0]["value"])["d"]
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         delivery = await session.get(Delivery, delivery_id)
     assert delivery is not None and delivery.origin == "topic"
     await slack.settle()
@@ -157,7 +157,7 @@ async def test_a_vague_topic_offers_the_closest_three_and_a_reflection_picked_is
     assert "talk first" in update.text_of_blocks and update.buttons() == []
     [_, thanks] = await slack.fake.wait_for("chat.postMessage", 2, channel=mia.dm)
     assert "reflection is saved" in thanks.text_of_blocks
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         rows = (await session.exec(select(Answer).where(col(Answer.text).is_not(None)))).all()
     assert [(r.person_id, r.text, r.correct) for r in rows] == [
         (slack.ids["mia@example.com"], "I gave it by chat; next time I'll talk first.", None)]
@@ -170,7 +170,7 @@ async def test_a_429_from_slack_is_retried_after_retry_after(slack: SlackServer)
     tries = [c for c in slack.fake.calls if c.method == "chat.postMessage" and c.args.get("channel") == fay.dm]
     assert [c.status for c in tries] == [429, 200] and tries[0].args["blocks"] == lesson.args["blocks"]
     await slack.settle()
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         delivery = (await session.exec(select(Delivery))).one()
     assert delivery.status == "sent"
 
@@ -183,7 +183,7 @@ async def test_a_lesson_slack_keeps_refusing_is_kept_for_the_dispatcher(slack: S
     await slack.settle()
     assert "couldn't post the lesson" in sorry.text_of_blocks
     assert [c.status for c in slack.fake.calls if c.method == "chat.postMessage"] == [500, 500, 500]
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         delivery = (await session.exec(select(Delivery))).one()
     assert delivery.status == "pending" and delivery.claimed_by is None and "500" in (delivery.last_error or "")
-    assert delivery.due_at > slack.coach.clock()
+    assert delivery.due_at > slack.coach.services.clock()

@@ -23,7 +23,7 @@ THREE_A_DAY = {"lessons_per_day": {"type": "static_select", "selected_option": {
 
 
 async def _person(slack: SlackServer, email: str) -> Person:
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         person = await session.get(Person, slack.ids[email])
         assert person is not None
         return person
@@ -32,12 +32,12 @@ async def _person(slack: SlackServer, email: str) -> Person:
 async def _no_org_chart_zone(slack: SlackServer, email: str) -> None:
     person = await _person(slack, email)
     person.timezone = None
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         session.add(person)
 
 
 async def _lessons_per_day(slack: SlackServer, email: str) -> int:
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         settings = await session.get(LearnerSettings, slack.ids[email])
         assert settings is not None
         return settings.lessons_per_day

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
+from bot.chat.replies import TeamSummary
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
 from bot.engine.next_lesson import plan_in, plan_next
-from bot.replies import TeamSummary
-from bot.usecases.lessons import policy_config
+from bot.lessons.lessons import policy_config
 from store.db import Database
 from store.models import Delivery, Focus, Lesson
 from tests.conftest import Clock
@@ -117,10 +117,11 @@ async def test_the_engine_plans_a_lesson_in_a_given_competency(coach: Coach, db:
     ben, mia = ids["ben@example.com"], ids["mia@example.com"]
     async with db.session() as session:
         for competency in ("privacy", "safety"):
-            session.add(Focus(person_id=ben, competency_id=competency, assigned_by=mia, created_at=coach.clock()))
+            session.add(Focus(person_id=ben, competency_id=competency, assigned_by=mia,
+                              created_at=coach.services.clock()))
     async with db.session() as session:
         ctx, model, config = await load_learner(session, ben), await load_model(session), policy_config(coach)
-        general = await plan_next(session, ctx, model, coach.clock(), config, allow_review=False)
+        general = await plan_next(session, ctx, model, coach.services.clock(), config, allow_review=False)
         safety = await plan_in(session, ctx, model, "safety", config)
         untargeted = await plan_in(session, ctx, model, "career", config)
     assert general is not None and general.competency == "privacy"

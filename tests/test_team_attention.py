@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.coach import Coach
-from bot.replies import MemberLine, TeamSummary
+from bot.chat.coach import Coach
+from bot.chat.replies import MemberLine, TeamSummary
 from store.db import Database
 from store.models import Answer
 from tests.conftest import Clock

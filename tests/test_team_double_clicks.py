@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from store.db import Database
 from store.models import Delivery, Focus
 from tests.support.org import load_sample_org

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot.coach import Coach
-from bot.digest import digest_notice
-from bot.heatmap import DPI, ROW_INCHES
-from bot.org_chart import import_org_chart
-from bot.replies import Notice, ProgressView, TeamSummary
-from bot.reports import team_report
+from bot.chat.coach import Coach
+from bot.chat.replies import Notice, ProgressView, TeamSummary
+from bot.imports.org_chart import import_org_chart
+from bot.records.learners import team_report
+from bot.team.digest import digest_notice
+from bot.team.heatmap import DPI, ROW_INCHES
 from handlers.slack.blocks import ACTIONS_ELEMENTS, BUTTON_TEXT, MAX_BLOCKS, SECTION_TEXT
 from store.db import Database
 from tests.support.fake_slack import Call
@@ -78,9 +78,9 @@ async def test_people_below_a_manager_who_left_stay_in_the_team_everywhere(coach
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert {r["email"] for r in rows} == team
     assert {r["group"] for r in rows if r["email"].startswith("p1x")} == {"Lead 1 (left)"}
-    assert "by 0 of 20 people" in digest_notice(summary, coach.clock()).text
+    assert "by 0 of 20 people" in digest_notice(summary, coach.services.clock()).text
     async with db.session() as session:
-        report = await team_report(session, "boss@example.com", coach.clock(), 0.8)
+        report = await team_report(session, "boss@example.com", coach.services.clock(), 0.8)
     assert {m["email"] for m in report["members"]} == team
 
     progress = (await coach.command(ids["p1x3@example.com"], "progress")).messages[0]
@@ -136,7 +136,7 @@ async def test_slack_sixty_people_fit_one_message_and_everyone_is_one_button_awa
     lines[0] += "slack_user_id"
     lines[1] += "UBOSS"
     (tmp_path / "big").mkdir()
-    ids = await load_sample_org(slack.coach.database, tmp_path / "big", "\n".join(lines) + "\n")
+    ids = await load_sample_org(slack.coach.services.database, tmp_path / "big", "\n".join(lines) + "\n")
     slack.fake.add_user("UBOSS", "boss@example.com", "Europe/Paris")
     everyone = {line.split(",")[1] for line in lines[2:]}
     assert len(everyone) == 60 == len(ids) - 1

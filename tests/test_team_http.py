@@ -13,12 +13,12 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from bot.coach import Coach
-from bot.replies import Choice, Engagement, HeatCell, MemberLine, TeamGroup, TeamSummary
-from bot.shoutouts import post_shoutouts
-from bot.team_text import summary_text
-from handlers.teams.cards import cards_for
-from handlers.teams.wire import BUDGET, message, wire_size
+from bot.chat.coach import Coach
+from bot.chat.replies import Choice, Engagement, HeatCell, MemberLine, TeamGroup, TeamSummary
+from bot.team.shoutouts import post_shoutouts
+from bot.team.text import summary_text
+from handlers.msteams.cards import cards_for
+from handlers.msteams.wire import BUDGET, message, wire_size
 from store.models import Badge, Delivery
 from tests.support.fake_connector import TeamsBot, connector, teams
 from tests.support.learner import answer
@@ -63,7 +63,7 @@ async def test_slack_team_summary_heatmap_actions_and_export(slack: SlackServer)
     await slack.settle()
     [done] = await slack.fake.wait_for("response_url", name="nudge")
     assert "Nudge sent — Cara gets a lesson" in done.text_of_blocks
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         [nudge] = (await session.exec(select(Delivery).where(Delivery.origin == "nudge"))).all()
     assert nudge.person_id == slack.ids["cara@example.com"] and nudge.requested_by == slack.ids["mia@example.com"]
 
@@ -137,12 +137,12 @@ def test_a_team_too_large_for_one_teams_message_continues_over_several_with_ever
 @SQLITE
 async def test_slack_posts_an_opted_in_shoutout_to_the_channel(slack: SlackServer) -> None:
     coach = slack.coach
-    coach.config = coach.config.model_copy(update={"shoutout_channel": "C0SHOUT"})
+    coach.services.config = coach.services.config.model_copy(update={"shoutout_channel": "C0SHOUT"})
     ben = slack.ids["ben@example.com"]
     await coach.save_settings(ben, {"shoutout_opt_in": True})
-    async with coach.database.session() as session:
-        session.add(Badge(person_id=ben, kind="goal_complete", key="team-lead", awarded_at=coach.clock()))
-    assert await post_shoutouts(coach, slack.platforms.couriers, coach.clock()) == 1
+    async with coach.services.database.session() as session:
+        session.add(Badge(person_id=ben, kind="goal_complete", key="team-lead", awarded_at=coach.services.clock()))
+    assert await post_shoutouts(coach.services, slack.platforms.couriers, coach.services.clock()) == 1
     [post] = await slack.fake.wait_for("chat.postMessage", channel="C0SHOUT")
     assert "Ben Buyer" in post.text_of_blocks and "Team lead" in post.text_of_blocks
-    assert await post_shoutouts(coach, slack.platforms.couriers, coach.clock()) == 0
+    assert await post_shoutouts(coach.services, slack.platforms.couriers, coach.services.clock()) == 0

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot import team_view
-from bot.catalog_import import import_content
-from bot.coach import Coach
+from bot.chat.coach import Coach
+from bot.chat.replies import Engagement, Notice, PersonDetail, TeamSummary
 from bot.engine.learner import LearnerContext
-from bot.heatmap import COLOURS, DPI, ROW_INCHES, cell_code
-from bot.replies import Engagement, Notice, PersonDetail, TeamSummary
-from bot.roster import Standing
-from bot.usecases import team
-from bot.usecases.answers import FEEDBACK
+from bot.imports.packs import import_content
+from bot.lessons.answers import FEEDBACK
+from bot.team import summary as team
+from bot.team import view as team_view
+from bot.team.heatmap import COLOURS, DPI, ROW_INCHES, cell_code
+from bot.team.roster import Standing
 from content.packs import STARTER
 from store.db import Database
 from store.models import LearnerSettings, Person
@@ -288,5 +288,5 @@ async def test_a_renamed_lesson_shows_its_current_title_in_answers_and_feedback(
     detail, _ = await team_reply(coach, ids["mia@example.com"], "ben")
     assert isinstance(detail, PersonDetail)
     assert [title for tally in detail.recent for title in tally.lessons] == ["Renamed by L&D"]
-    assert detail.feedback == [f"{dict(FEEDBACK)['useful']} — Renamed by L&D ({coach.clock():%d %b})"]
+    assert detail.feedback == [f"{dict(FEEDBACK)['useful']} — Renamed by L&D ({coach.services.clock():%d %b})"]
     assert old_title not in detail.text

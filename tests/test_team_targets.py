@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.coach import Coach
-from bot.replies import Engagement, HeatCell, MemberLine, PersonDetail, ProgressView, TeamGroup, TeamSummary
-from bot.team_text import glyph, group_line
+from bot.chat.coach import Coach
+from bot.chat.replies import Engagement, HeatCell, MemberLine, PersonDetail, ProgressView, TeamGroup, TeamSummary
+from bot.team.text import glyph, group_line
 from store.db import Database
 from tests.support.learner import answer
 from tests.support.org import load_sample_org

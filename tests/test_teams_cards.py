@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.replies import (
+from bot.chat.replies import (
     AnswerResult,
     Button,
     CompetencyRow,
@@ -22,11 +22,11 @@ from bot.replies import (
     ProgressView,
     SettingsForm,
 )
+from handlers.msteams import cards, files, lesson_cards, settings_card
+from handlers.msteams.adaptive import card, inline, registered, render, renderer, text_blocks
+from handlers.msteams.fitting import fit
+from handlers.msteams.wire import BUDGET, message, wire_size
 from handlers.slack.modals import settings_modal
-from handlers.teams import cards, files, lesson_cards, settings_card
-from handlers.teams.adaptive import card, inline, registered, render, renderer, text_blocks
-from handlers.teams.fitting import fit
-from handlers.teams.wire import BUDGET, message, wire_size
 
 
 def _lesson(**changes: object) -> LessonCard:

@@ -8,10 +8,10 @@ import json
 import pytest
 from sqlmodel import select
 
-from bot.commands import Command, parse
-from bot.usecases.team import NOT_A_MANAGER
-from handlers.teams.adaptive import inline
-from handlers.teams.turns import command_for
+from bot.chat.commands import Command, parse
+from bot.team.summary import NOT_A_MANAGER
+from handlers.msteams.adaptive import inline
+from handlers.msteams.turns import command_for
 from store.models import LearnerSettings, Suggestion
 from tests.support.fake_connector import BOT_ID, TENANT, TeamsBot, connector, teams
 from tests.support.teams_calls import Call, submits

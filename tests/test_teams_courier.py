@@ -14,9 +14,9 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from bot.couriers import Courier, DeliveryError, Recipient
-from bot.dispatch import Dispatcher
 from bot.dispatch.attempts import Attempt
-from bot.usecases.lessons import lesson_now
+from bot.dispatch.dispatcher import Dispatcher
+from bot.lessons.lessons import lesson_now
 from store.models import ChatIdentity, Delivery, LearnerSettings
 from tests.support.fake_connector import TENANT, FakeConnector, TeamsBot, TeamsUser, quick_teams, teams
 from tests.support.teams_calls import Call, submits
@@ -110,7 +110,7 @@ async def test_a_throttled_interactive_lesson_goes_back_to_the_dispatcher(teams:
         [delivery] = (await session.exec(select(Delivery).where(Delivery.person_id == teams.ids["ben@example.com"])
                                          )).all()
     assert delivery.status == "pending" and delivery.claimed_by is None
-    assert delivery.due_at == teams.coach.clock() + timedelta(seconds=30)
+    assert delivery.due_at == teams.coach.services.clock() + timedelta(seconds=30)
     assert "429" in (delivery.last_error or "")
 
 
@@ -165,7 +165,7 @@ async def test_a_gateway_error_page_is_retried_then_handed_to_the_dispatcher(qui
     async with teams.db.session() as session:
         [delivery] = (await session.exec(select(Delivery).where(Delivery.origin == "topic"))).all()
     assert delivery.status == "pending" and delivery.claimed_by is None  # not stuck in `sending` for a lease
-    assert delivery.due_at > teams.coach.clock() and "not JSON" in (delivery.last_error or "")
+    assert delivery.due_at > teams.coach.services.clock() and "not JSON" in (delivery.last_error or "")
 
 
 class ThrottledSecondPart(Attempt):
@@ -207,9 +207,9 @@ async def test_a_throttle_holds_the_whole_tenant_for_its_retry_after(teams: Team
     async with teams.db.session() as session:  # everyone's slot has passed and their window is open
         await session.exec(update(LearnerSettings).values(
             days="1234567", window_start="00:00", window_end="23:59", timezone="Etc/GMT-8",
-            next_slot_at=teams.coach.clock() - timedelta(minutes=1)))
-    config = teams.coach.config.model_copy(update={"dispatch_concurrency": 2, "sends_per_second": 4})
-    dispatcher = Dispatcher(teams.coach, teams.platforms.couriers, config)
+            next_slot_at=teams.coach.services.clock() - timedelta(minutes=1)))
+    config = teams.coach.services.config.model_copy(update={"dispatch_concurrency": 2, "sends_per_second": 4})
+    dispatcher = Dispatcher(teams.coach.services, teams.platforms.couriers, config)
     connector = teams.connector
     assert isinstance(connector, TimedConnector)
     mark = len(connector.calls)

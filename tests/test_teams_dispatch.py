@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from sqlmodel import select
 
 from bot.config import Settings
-from bot.dispatch import Dispatcher
+from bot.dispatch.dispatcher import Dispatcher
 from store.db import Database
 from store.models import Delivery
 from tests.conftest import Clock
@@ -72,7 +72,7 @@ async def test_a_dispatcher_tick_sends_through_throttling_and_defers_a_long_paus
 
     teams.connector.clear_failures()
     # another process: the tenant's hold is shared through the database; its waits pass at once (SimulatedTime)
-    later = Dispatcher(teams.coach, teams.platforms.couriers, teams.coach.config,
+    later = Dispatcher(teams.coach.services, teams.platforms.couriers, teams.coach.services.config,
                        timer=SimulatedTime(datetime.now(UTC)))
     clock.advance(minutes=1)
     assert (await later.tick()).sent == 0  # the pause Teams asked for is honoured
@@ -94,7 +94,7 @@ async def test_coach_dispatch_in_its_own_process_reaches_teams(teams: TeamsBot, 
 
     async def dispatch(at: datetime) -> tuple[dict, str]:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", "from bot.cli import main; main()", "dispatch", "--at", at.isoformat(), "--json",
+            sys.executable, "-c", "from handlers.cli import main; main()", "dispatch", "--at", at.isoformat(), "--json",
             env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         out, err = await asyncio.wait_for(process.communicate(), 180)
         assert process.returncode == 0, err.decode()

@@ -20,12 +20,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from pydantic import SecretStr
 
-from bot.assembly import attach_platforms
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
 from bot.errors import CoachError
-from bot.server import build_app
-from handlers.teams.endpoint import ROUTE
+from handlers.assembly import attach_platforms
+from handlers.msteams.endpoint import ROUTE
+from handlers.server import build_app
 from store.db import Database
 from tests.support.fake_connector import FakeConnector, TeamsBot, connector, teams, teams_bot
 

@@ -12,9 +12,9 @@ import pytest
 from sqlmodel import select
 
 from bot.config import Settings
-from handlers.teams import runtime
-from handlers.teams.members import Retry
-from handlers.teams.posting import Backoff
+from handlers.msteams import runtime
+from handlers.msteams.members import Retry
+from handlers.msteams.posting import Backoff
 from store.contacts import claim_contact, contact_tried, keep_contact
 from store.db import Database
 from store.models import ChatIdentity, PendingContact

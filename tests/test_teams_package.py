@@ -12,9 +12,9 @@ import numpy as np
 from matplotlib import image
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.commands import parse
-from handlers.teams.turns import command_for
+from bot.chat.commands import parse
+from handlers.cli import app
+from handlers.msteams.turns import command_for
 
 APP_ID = "6F0C7A52-4D1E-4C39-9A4B-2F5E8D7C1B00"
 

@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
-from bot.triggers import TriggerAPI
+from handlers.api.triggers import TriggerAPI
 from store.db import Database
 from tests.conftest import Clock
 from tests.support.dispatching import all_deliveries, loopback, serving

@@ -16,12 +16,12 @@ from pydantic import SecretStr
 from sqlalchemy import update
 from sqlmodel import col
 
-from bot.assembly import attach_platforms
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
-from bot.dispatch import Dispatcher
-from bot.server import build_app
-from bot.triggers import TriggerAPI
+from bot.dispatch.dispatcher import Dispatcher
+from handlers.api.triggers import TriggerAPI
+from handlers.assembly import attach_platforms
+from handlers.server import build_app
 from store.db import Database
 from store.models import Delivery, LearnerSettings, Lesson
 from tests.conftest import Clock

@@ -17,11 +17,11 @@ from sqlalchemy import delete
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
-from bot.exports.lrs import LrsClient, LrsError, send_new_statements
-from bot.exports.xapi import VERBS, problems
+from bot.records.lrs import LrsClient, LrsError, send_new_statements
+from bot.records.xapi import VERBS, problems
+from handlers.cli import app
 from store.db import Database
 from store.models import Answer, Badge, LrsCursor, Person
 from tests.conftest import Clock

@@ -13,15 +13,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.coach import Coach
 from bot.config import Settings
 from bot.couriers import Courier
-from bot.digest import send_due_digests
 from bot.dispatch.planner import plan_batch
 from bot.dispatch.rate import Timer
 from bot.dispatch.reminders import send_reminders
 from bot.dispatch.sender import Outcome, Outgoing, Sender
-from bot.shoutouts import post_shoutouts
+from bot.services import Services
+from bot.team.digest import send_due_digests
+from bot.team.shoutouts import post_shoutouts
 from store import dispatch as claims
 from store import events
 
@@ -56,13 +56,13 @@ class TickReport:
 class Dispatcher:
     """The process's dispatcher: `tick()` for the scheduler, `send_now()` for a trigger's lesson."""
 
-    def __init__(self, coach: Coach, couriers: Mapping[str, Courier], config: Settings | None = None, *,
+    def __init__(self, services: Services, couriers: Mapping[str, Courier], config: Settings | None = None, *,
                  timer: Timer | None = None) -> None:
-        self.coach = coach
-        self.config = config or coach.config
-        self.sender = Sender(coach, couriers, self.config, timer)
+        self.services = services
+        self.config = config or services.config
+        self.sender = Sender(services, couriers, self.config, timer)
         self.lease = timedelta(seconds=self.config.dispatch_lease_seconds)
-        self.planners = 1 if coach.database.dialect == "sqlite" else max(1, self.config.dispatch_concurrency)
+        self.planners = 1 if services.database.dialect == "sqlite" else max(1, self.config.dispatch_concurrency)
         """Learners planned at once: SQLite has one writer, PostgreSQL plans in parallel sessions."""
         self._ticking = asyncio.Lock()
 
@@ -80,9 +80,9 @@ class Dispatcher:
             if not self.sender.couriers:
                 log.warning("dispatch tick skipped: no chat platform is configured")
                 return TickReport()
-            started = self.coach.clock()
+            started = self.services.clock()
             as_of = at or started
-            return await self._tick(as_of, lambda: as_of + (self.coach.clock() - started))
+            return await self._tick(as_of, lambda: as_of + (self.services.clock() - started))
 
     async def idle(self) -> None:
         """Return once no tick is running (a graceful stop waits for the one in progress)."""
@@ -108,15 +108,15 @@ class Dispatcher:
         tasks.append(asyncio.create_task(self._keep_leases()))
         try:
             while True:
-                planned = await plan_batch(self.coach, self.sender, now, limit=batch, lease=self.lease,
+                planned = await plan_batch(self.services, self.sender, now, limit=batch, lease=self.lease,
                                            planners=self.planners)
                 report.enrolled += planned.enrolled
                 await self._enqueue(queue, planned.created, moment)
                 if planned.claimed < batch:
                     break
             while True:
-                async with self.coach.database.session() as session:
-                    ids = await claims.claim_deliveries(session, now, worker=self.coach.worker_id,
+                async with self.services.database.session() as session:
+                    ids = await claims.claim_deliveries(session, now, worker=self.services.worker_id,
                                                         lease_until=self._lease_end, limit=batch)
                 await self._enqueue(queue, ids, moment)
                 if len(ids) < batch:
@@ -124,8 +124,8 @@ class Dispatcher:
             await queue.join()
             report.reminded = await send_reminders(self.sender, now, batch=batch)
             report.digests = await send_due_digests(self.sender, now)
-            report.shoutouts = await post_shoutouts(self.coach, self.sender.couriers, now)
-            async with self.coach.database.session() as session:
+            report.shoutouts = await post_shoutouts(self.services, self.sender.couriers, now)
+            async with self.services.database.session() as session:
                 report.forgotten = await events.forget_events(session, now - EVENT_MEMORY)
         finally:
             for task in tasks:
@@ -135,7 +135,7 @@ class Dispatcher:
         return report
 
     def _lease_end(self) -> datetime:
-        return self.coach.clock() + self.lease
+        return self.services.clock() + self.lease
 
     async def _enqueue(self, queue: asyncio.Queue[Outgoing], ids: list[int], moment: Callable[[], datetime]) -> None:
         fresh = [i for i in ids if i not in self.sender.in_hand]  # never the same claim twice in one process

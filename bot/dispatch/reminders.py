@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.replies import Notice, Reply
-from bot.schedule import in_window, zone_of
+from bot.chat.replies import Notice, Reply
+from bot.dispatch.schedule import in_window, zone_of
 from store import dispatch as claims
 from store.models import LearnerSettings
 

@@ -14,9 +14,9 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from bot.coach import Coach
-from bot.replies import LessonCard, Reply, SettingsForm
-from bot.usecases.preferences import SettingsError
+from bot.chat.coach import Coach
+from bot.chat.replies import LessonCard, Reply, SettingsForm
+from bot.lessons.preferences import SettingsError
 from handlers.console.render import Keys, render
 
 VIA = "console"

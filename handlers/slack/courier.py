@@ -16,10 +16,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.chat.replies import LessonCard, Reply
 from bot.couriers import DeliveryError, Recipient, Sent
 from bot.dispatch.attempts import Attempt
 from bot.metrics import SEND_FAILURES
-from bot.replies import LessonCard, Reply
 from handlers.slack.app import retry_handlers
 from handlers.slack.blocks import SlackMessage, messages_for
 from handlers.slack.chat import SlackChat, SlackFailure, retry_after_of
@@ -85,7 +85,7 @@ class SlackCourier:
         return Sent(message_ref=refs or {"channel": channel}, learned=learned)
 
     async def post_to_channel(self, channel: str, reply: Reply) -> Sent:
-        """A message for a whole channel (opt-in shout-outs, `bot.shoutouts`); the app must be a member."""
+        """A message for a whole channel (opt-in shout-outs, `bot.team.shoutouts`); the app must be a member."""
         refs: dict[str, str] = {"channel": channel}
         try:
             for item in reply.messages:

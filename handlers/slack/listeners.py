@@ -17,11 +17,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
+from bot.chat.once import LESSON_ACTIONS, Once
+from bot.chat.replies import AnswerResult, Notice, Reply
+from bot.lessons.preferences import SettingsError
 from bot.metrics import ANSWERS
-from bot.once import LESSON_ACTIONS, Once
-from bot.replies import AnswerResult, Notice, Reply
-from bot.usecases.preferences import SettingsError
 from handlers.slack.blocks import ACTION_PREFIX, action_of
 from handlers.slack.chat import SlackChat
 from handlers.slack.home import home_view, unknown_home_view
@@ -57,7 +57,7 @@ class SlackListeners:
         self.directory = directory
         self.outbox = Outbox(coach, chat)
         self.background = background
-        self.once = Once(coach.database)
+        self.once = Once(coach.services.database)
 
     def register(self, app: AsyncApp) -> None:
         learn, team = COMMANDS

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
+from bot.chat.replies import LessonCard, Notice, Reply, SettingsForm
 from bot.metrics import LESSONS_SENT, SEND_FAILURES
-from bot.replies import LessonCard, Notice, Reply, SettingsForm
 from handlers.slack.chat import SlackChat, SlackFailure, retry_after_of
 from handlers.slack.modals import settings_modal
 
@@ -76,8 +76,8 @@ class Outbox:
             retry_after = retry_after_of(exc)
             SEND_FAILURES.labels("slack", "deferred" if retry_after else "failed").inc()
             log.warning("lesson %s not posted: %s", card.delivery_id, exc)
-            await self.coach.send_failed(card.delivery_id, str(exc),
-                                         self.coach.clock() + max(RETRY_LATER, timedelta(seconds=retry_after or 0)))
+            later = self.coach.services.clock() + max(RETRY_LATER, timedelta(seconds=retry_after or 0))
+            await self.coach.send_failed(card.delivery_id, str(exc), later)
             if origin.response_url:
                 await self.chat.respond(origin.response_url, COULD_NOT_SEND)
             return

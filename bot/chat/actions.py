@@ -1,0 +1,40 @@
+"""What a pressed button does. Buttons carry an action name and a small value (see `bot.chat.replies.Button`);
+the value comes from the platform, so every field is checked before use (ids by `bot.chat.ids.as_int`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.chat.ids import as_int
+from bot.chat.replies import Reply
+from bot.lessons import answers, lessons, preferences
+from bot.services import Services
+from bot.team import summary
+
+UNKNOWN = Reply.text("That button is no longer active. Type `/learn help` to see what I can do.", ephemeral=True)
+
+
+async def press(services: Services, person_id: int, action: str, value: dict[str, Any], *, via: str) -> Reply:
+    """Route a button press to its use case; malformed values get a polite answer, never an exception."""
+    if action == "answer":
+        delivery, option = as_int(value.get("d")), as_int(value.get("o"), low=0)
+        if delivery is None or option is None:
+            return UNKNOWN
+        return await answers.answer(services, person_id, delivery, option, via=via)
+    if action == "feedback":
+        delivery = as_int(value.get("d"))
+        if delivery is None or not isinstance(value.get("r"), str):
+            return UNKNOWN
+        return await answers.rate(services, person_id, delivery, value["r"])
+    if action == "next":
+        return await lessons.lesson_now(services, person_id)
+    if action == "lesson" and isinstance(value.get("l"), str):
+        delivery = await lessons.given_lesson(services, person_id, value["l"], origin="topic")
+        if delivery is None or delivery.id is None:
+            return UNKNOWN
+        return Reply(messages=[await lessons.card_for(services, delivery.id)])
+    if action == "settings":
+        return Reply(messages=[await preferences.settings_form(services, person_id)], ephemeral=True)
+    if action in summary.ACTIONS:
+        return await summary.press(services, person_id, action, value)
+    return UNKNOWN

@@ -1,0 +1,351 @@
+"""The platform-neutral reply model: what the coach wants shown, which each chat handler renders.
+
+Use cases return a `Reply`; `handlers/slack` turns it into Block Kit, `handlers/msteams` into Adaptive Cards,
+`handlers/console` into terminal text. Texts are Markdown (bold, italics, lists, links), which every
+renderer converts in exactly one place. Buttons carry an action name and a small value that comes back
+unchanged when pressed (`bot.chat.actions` routes it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button; `action` + `value` come back to `Coach.press` when someone presses it."""
+
+    label: str
+    action: str
+    value: dict[str, Any] = field(default_factory=dict)
+    style: str | None = None  # "primary" | "danger" | None
+
+
+@dataclass
+class Notice:
+    """A plain message, optionally with buttons."""
+
+    text: str
+    buttons: list[Button] = field(default_factory=list)
+
+
+@dataclass
+class LessonCard:
+    """A lesson, a review or a placement question, as it arrives in the learner's DM.
+
+    `options` are the answer buttons, labelled with the options' texts. Once answered, `chosen` and
+    `correct` are set and the card is re-rendered without buttons (the original message is updated).
+    """
+
+    delivery_id: int
+    kind: str  # lesson | review | placement | remediation
+    competency: str
+    level: int
+    minutes: int
+    title: str
+    format: str
+    body: str = ""
+    media: str | None = None
+    reason: str | None = None
+    question: str | None = None
+    options: list[Button] = field(default_factory=list)
+    prompt: str | None = None
+    chosen: str | None = None
+    correct: bool | None = None
+    origin: str = "scheduled"
+    """Why it was sent (the delivery's origin: scheduled | on_demand | topic | trigger | nudge | focus)."""
+
+    @property
+    def answered(self) -> bool:
+        return self.chosen is not None
+
+    @property
+    def header(self) -> str:
+        """The one-line header every platform shows: competency · level · minutes."""
+        return f"{self.competency} · level {self.level} · {self.minutes} min"
+
+
+@dataclass
+class AnswerResult:
+    """What the learner sees after answering: right or wrong, why, and what next."""
+
+    delivery_id: int
+    correct: bool
+    chosen: str
+    right_answer: str | None
+    explain: str
+    progress_line: str
+    celebrations: list[str] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
+    feedback: list[Button] = field(default_factory=list)
+
+
+@dataclass
+class CompetencyRow:
+    competency_id: str
+    name: str
+    level: int
+    target: int
+    mastery: float
+    attempts: int
+    correct: int
+    why: str  # role | goal | focus | interest
+    explanation: str = ""
+
+
+@dataclass
+class ProgressView:
+    """`/learn progress`: the learner's own picture, including what their manager sees."""
+
+    name: str
+    streak_days: int
+    rows: list[CompetencyRow]
+    next_lesson_at: datetime | None
+    timezone: str
+    paused: bool
+    manager_sees: str
+    badges: list[str] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
+
+
+@dataclass
+class Choice:
+    """One of several things a person can pick (settings choices, lessons to offer)."""
+
+    value: str
+    label: str
+
+
+@dataclass
+class SettingsForm:
+    """`/learn settings`: current values and the choices; the platform shows a modal or a card form."""
+
+    person_id: int
+    days: str
+    window_start: str
+    window_end: str
+    lessons_per_day: int
+    timezone: str
+    formats: list[str]
+    goal_role: str | None
+    interests: list[str]
+    show_name_to_peers: bool
+    shoutout_opt_in: bool
+    digest_opt_in: bool
+    is_manager: bool
+    role_choices: list[Choice]
+    competency_choices: list[Choice]
+    format_choices: list[Choice]
+    away_until: date | None = None
+    """The learner's last day away (no scheduled lessons, reviews wait); None when not away."""
+
+    @property
+    def flags(self) -> dict[str, str]:
+        """The on/off choices this person gets (the team digest only when they manage someone), worded."""
+        return {flag: label for flag, label in SETTINGS_FLAGS.items() if flag != "digest_opt_in" or self.is_manager}
+
+
+SETTINGS_FLAGS = {
+    "show_name_to_peers": "Peers may see my name in their team view",
+    "shoutout_opt_in": "Celebrate me in the shout-out channel when I complete my goal role",
+    "digest_opt_in": "Send me a weekly digest of my team (Monday morning)",
+}
+"""The settings' on/off choices, worded once for every platform (a Slack checkbox takes 75 characters).
+Shout-outs are posted only when every target of the learner's chosen goal role is met (docs/people.md)."""
+
+
+@dataclass
+class Reply:
+    """Everything one interaction produces.
+
+    `update` replaces the message the person acted on (e.g. the lesson card after an answer);
+    `messages` are new messages; `ephemeral` asks for "only visible to you" where the platform has it.
+    `attachments` are files (name, bytes, mime type) such as a CSV export or a heatmap PNG.
+    """
+
+    messages: list[Any] = field(default_factory=list)
+    update: Any | None = None
+    ephemeral: bool = False
+    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
+
+    @classmethod
+    def text(cls, text: str, *buttons: Button, ephemeral: bool = False) -> Reply:
+        return cls(messages=[Notice(text, list(buttons))], ephemeral=ephemeral)
+
+
+@dataclass
+class Engagement:
+    """How much someone has been learning lately (what a manager and the learner both see)."""
+
+    answered_7: int
+    answered_30: int
+    streak_days: int
+    last_active: datetime | None
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """One person × competency of a team heatmap: the level shown against the level their targets ask for."""
+
+    level: int
+    target: int  # 0 when nothing asks this person for the competency
+    mastery: float
+    answered: bool = True
+    """False while the person has no answer in the competency: `level` and `mastery` are then only the
+    model's prior, so views say "no answers yet" instead of a level."""
+
+    @property
+    def gap(self) -> int:
+        return max(0, self.target - self.level)
+
+    @property
+    def status(self) -> str:
+        """`none` (no target), `new` (a target, no answers yet), `met`, or `below`."""
+        if not self.target:
+            return "none"
+        if not self.answered:
+            return "new"
+        return "met" if self.level >= self.target else "below"
+
+
+@dataclass
+class MemberLine:
+    """One report in the team summary; `cells` follow `TeamSummary.competencies` (None: neither a target
+    nor practised)."""
+
+    person_id: int
+    name: str
+    email: str
+    cells: list[HeatCell | None]
+    engagement: Engagement
+    quiet: bool
+    falling: list[str]
+    focus: list[str]
+
+
+@dataclass
+class TeamGroup:
+    """A direct report and everyone below them, with totals (`below`: per competency column, how many of
+    the group are under their target).
+
+    `key` is the person the group is named after (`lead`): a direct report, or one who has left the org
+    chart (`left`: the people who reported to them stay in the team, in this group). `below_people` counts
+    people below target in at least one competency (never cells), `active_7` people who answered this week,
+    `needs_attention` the names of those quiet or falling. `show` opens the group's own summary (person by
+    person); renderers put it beside the group's line.
+    """
+
+    lead: str
+    members: list[MemberLine]
+    answered_7: int
+    answered_30: int
+    below: list[int]
+    quiet: int
+    key: int | None = None
+    title: str = ""
+    """How the group is named ("Ana Lead's group", "Reporting to Lee Left (left)"); empty: `<lead>'s group`."""
+    left: bool = False
+    below_people: int = 0
+    active_7: int = 0
+    needs_attention: list[str] = field(default_factory=list)
+    show: Button | None = None
+
+    @property
+    def people(self) -> int:
+        return len(self.members)
+
+    @property
+    def heading(self) -> str:
+        return self.title or f"{self.lead}'s group"
+
+
+@dataclass
+class TeamSummary:
+    """`/team`: every direct and indirect report on one screen.
+
+    Large teams come `grouped` by direct report. `listed` says whether each person has a row of their own
+    in this message: a grouped summary shows one line per group instead (each with its `show` button), and
+    `note` says where everyone is (the group buttons, the attached heatmap image and spreadsheet).
+    `scope` is empty for the whole team, or the group's heading when this is one group's summary (opened by
+    its `show` button). `attention` holds the first notes, `attention_more` how many more there are.
+    `text` is the whole summary as Markdown for plain-text clients and notifications.
+    """
+
+    manager: str
+    competencies: list[Choice]
+    groups: list[TeamGroup]
+    grouped: bool
+    listed: bool
+    gaps: list[str]
+    attention: list[str]
+    actions: list[Button]
+    text: str
+    note: str = ""
+    as_of: datetime | None = None
+    scope: str = ""
+    attention_more: int = 0
+
+    @property
+    def people(self) -> int:
+        return sum(group.people for group in self.groups)
+
+    @property
+    def members(self) -> list[MemberLine]:
+        return [member for group in self.groups for member in group.members]
+
+
+@dataclass
+class AnswerTally:
+    """One competency's answers over the recent weeks, for a manager's look at one report."""
+
+    competency: str
+    answered: int
+    correct: int
+    lessons: list[str]
+
+
+@dataclass
+class PersonDetail:
+    """`/team <person>` (and the learner's own "what my manager sees"): levels against targets, recent
+    answers by competency and the lesson feedback they gave — never a reflection's text."""
+
+    person_id: int
+    name: str
+    email: str
+    role: str
+    rows: list[CompetencyRow]
+    engagement: Engagement
+    recent: list[AnswerTally]
+    feedback: list[str]
+    attention: list[str]
+    actions: list[Button]
+    text: str
+
+
+@dataclass
+class PeerRow:
+    """The learner's mastery of a competency beside their team's average (None below the privacy floor)."""
+
+    competency: str
+    mine: float
+    level: int
+    target: int
+    team_average: float | None
+    people: int
+    """Teammates with answers in the competency: the average is over them only (a prior is no result)."""
+    answered: bool = True
+    """Whether the learner has answered in it (else `mine` is the model's prior: "no answers yet")."""
+
+
+@dataclass
+class PeerView:
+    """`/learn team`: the team's averages beside the learner's own, and what teammates are learning this
+    week (named only when they agreed to be)."""
+
+    team_size: int
+    rows: list[PeerRow]
+    learning: list[str]
+    buttons: list[Button]
+    text: str

@@ -1,0 +1,134 @@
+"""The team views as Markdown: what plain-text clients show, what notifications preview, and what rich
+renderers reuse for their text parts. Cells are coloured squares so a row reads at a glance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.chat.replies import Engagement, HeatCell, MemberLine, PeerView, PersonDetail, TeamGroup, TeamSummary
+
+GLYPHS = {"met": "🟩", "near": "🟨", "far": "🟥", "new": "⬛", "none": "⬜"}
+LEGEND = "🟩 target met · 🟨 one level below · 🟥 two or more below · ⬛ no answers yet · ⬜ no target"
+NAMED = 3
+"""How many of a group's people needing attention its line names (then how many more)."""
+
+
+def glyph(cell: HeatCell | None) -> str:
+    if cell is None or cell.status == "none":
+        return GLYPHS["none"]
+    if cell.status in ("met", "new"):
+        return GLYPHS[cell.status]
+    return GLYPHS["near"] if cell.gap == 1 else GLYPHS["far"]
+
+
+def people(n: int) -> str:
+    """`1 person`, `3 people`."""
+    return f"{n} {'person' if n == 1 else 'people'}"
+
+
+def last_seen(moment: datetime | None, now: datetime) -> str:
+    """'today', 'yesterday', '5 days ago', or the date for anything older than a month."""
+    if moment is None:
+        return "never"
+    days = (now.date() - moment.date()).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    return f"{days} days ago" if days <= 31 else f"{moment:%d %b %Y}"
+
+
+def engagement_line(engagement: Engagement, now: datetime) -> str:
+    return (f"{engagement.answered_7} answered this week · {engagement.answered_30} in 30 days · "
+            f"streak {engagement.streak_days} · last active {last_seen(engagement.last_active, now)}")
+
+
+def more_attention(summary: TeamSummary) -> str:
+    """The line after the first notes of "Needs attention", saying where the others are."""
+    where = ("marked 💤 (quiet) or 📉 (falling) in the list below" if summary.listed
+             else "named on their group's line" if summary.grouped else "in the attached spreadsheet")
+    return f"…and {summary.attention_more} more, {where}"
+
+
+def summary_text(summary: TeamSummary, now: datetime) -> str:
+    answered_7 = sum(g.answered_7 for g in summary.groups)
+    answered_30 = sum(g.answered_30 for g in summary.groups)
+    lines = [f"**{summary.scope or 'Your team'}: {people(summary.people)}** — "
+             f"{answered_7} lessons answered this week, {answered_30} in the last 30 days"]
+    if summary.gaps:
+        lines += ["", "**Biggest gaps** (among people with answers)", *(f"• {gap}" for gap in summary.gaps)]
+    if summary.attention:
+        lines += ["", "**Needs attention**", *(f"• {note}" for note in summary.attention)]
+        if summary.attention_more:
+            lines.append(f"• {more_attention(summary)}")
+    if summary.listed:
+        lines += ["", "**Levels against targets** — " + LEGEND,
+                  "Columns: " + " · ".join(f"{i}. {c.label}" for i, c in enumerate(summary.competencies, 1))]
+    for group in summary.groups:
+        if summary.grouped or not summary.listed:
+            lines += ["", group_line(group)]
+        if summary.listed:
+            lines += [member_row(m, now) for m in group.members]
+    if summary.note:
+        lines += ["", f"_{summary.note}_"]
+    return "\n".join(lines)
+
+
+def group_line(group: TeamGroup) -> str:
+    """`**Ana's group: 9 people** — 4 below target · 6 of 9 answered this week (21 lessons) · 💤 2 quiet ·
+    needs attention: Ben Buyer, Cara Agent`: what the group's Show button opens, in one line."""
+    heading = group.heading if group.lead else "Everyone"
+    parts = [f"{group.below_people} below target",
+             f"{group.active_7} of {group.people} answered this week ({group.answered_7} lessons)"]
+    if group.quiet:
+        parts.append(f"💤 {group.quiet} quiet")
+    if group.needs_attention:
+        named = ", ".join(group.needs_attention[:NAMED])
+        more = len(group.needs_attention) - NAMED
+        parts.append(f"needs attention: {named}" + (f" and {more} more" if more > 0 else ""))
+    return f"**{heading}: {people(group.people)}** — " + " · ".join(parts)
+
+
+def member_row(member: MemberLine, now: datetime) -> str:
+    """`🟩🟨⬜ **Ben Buyer** — 3 this week · 12 in 30 days · streak 4 · today`."""
+    e = member.engagement
+    marks = "".join(glyph(c) for c in member.cells)
+    flags = (" · 💤 quiet" if member.quiet else "") + (" · 📉 falling" if member.falling else "")
+    focus = f" · focus: {', '.join(member.focus)}" if member.focus else ""
+    return (f"{marks} **{member.name}** — {e.answered_7} this week · {e.answered_30} in 30 days · "
+            f"streak {e.streak_days} · {last_seen(e.last_active, now)}{flags}{focus}")
+
+
+def detail_text(detail: PersonDetail, heading: str, now: datetime) -> str:
+    lines = [f"**{heading}**", f"{detail.role} · {detail.email}", engagement_line(detail.engagement, now), "",
+             "**Levels against targets**"]
+    for row in detail.rows:
+        cell = HeatCell(row.level, row.target, row.mastery, answered=row.attempts > 0)
+        why = {"role": "role", "goal": "goal role", "focus": "focus set by the manager",
+               "interest": "own interest"}.get(row.why, row.why)
+        if not row.attempts:
+            lines.append(f"{glyph(cell)} {row.name}: no answers yet · target level {row.target} · {why}")
+            continue
+        target = f"level {row.level} of {row.target}" if row.target else f"level {row.level} (no target)"
+        lines.append(f"{glyph(cell)} {row.name}: {target} · mastery {row.mastery:.0%} · {why}")
+    lines += ["", "**Answers in the last 30 days**"]
+    lines += [f"• {t.competency}: {t.answered} answered, {t.correct} right — {', '.join(t.lessons[:3])}"
+              for t in detail.recent] or ["• none"]
+    if detail.feedback:
+        lines += ["", "**Lesson feedback given**", *(f"• {f}" for f in detail.feedback)]
+    if detail.attention:
+        lines += ["", "**Needs attention**", *(f"• {note}" for note in detail.attention)]
+    return "\n".join(lines)
+
+
+def peer_text(view: PeerView) -> str:
+    lines = [f"**Your team and you** — {people(view.team_size)} (your manager's direct reports)"]
+    for row in view.rows:
+        team = (f"team {row.team_average:.0%} ({people(row.people)} with answers)" if row.team_average is not None
+                else "team: too few people with answers to average")
+        target = f" · your target level {row.target}" if row.target else ""
+        mine = f"you {row.mine:.0%} (level {row.level}{target})" if row.answered else f"you: no answers yet{target}"
+        lines.append(f"• {row.competency}: {mine} · {team}")
+    lines += ["", "**What your teammates are learning this week**"]
+    lines += [f"• {line}" for line in view.learning] or ["• nothing yet this week"]
+    return "\n".join(lines)
