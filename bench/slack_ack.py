@@ -46,7 +46,7 @@ from bot.chat.coach import Coach
 from bot.chat.replies import LessonCard
 from bot.config import Settings
 from bot.imports.org_chart import import_org_chart
-from handlers.assembly import Platforms
+from handlers.platforms import Platforms
 from handlers.server import build_app
 from handlers.slack.runtime import attach_slack
 from store.db import Database

@@ -1,36 +1,20 @@
 """The composition root: builds the coach and wires in the chat platforms the configuration enables.
 
-This is the one place in `bot/` that imports `handlers/` (lazily, only for enabled platforms), so the
-rest of the coach stays platform-neutral.
+Each platform's runtime is imported only when the configuration enables it, so a process without Teams
+never loads the Bot Framework SDK.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
 from bot.chat.coach import Coach
 from bot.config import Settings
-from bot.couriers import Courier
 from bot.dispatch.dispatcher import Dispatcher
 from handlers.api.triggers import TriggerAPI
-from handlers.server import Mount
+from handlers.platforms import Platforms
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Platforms:
-    """What the enabled platforms add: HTTP routes, couriers for proactive sends, background tasks
-    (e.g. Slack Socket Mode) and clean-up to run at shutdown; and the dispatcher that sends through the
-    couriers (its ticker runs in `coach serve` and `coach worker`, the trigger API uses it too)."""
-
-    mounts: list[Mount] = field(default_factory=list)
-    couriers: dict[str, Courier] = field(default_factory=dict)
-    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    dispatcher: Dispatcher | None = None
 
 
 def attach_platforms(coach: Coach, config: Settings) -> Platforms:

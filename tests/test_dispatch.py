@@ -15,7 +15,8 @@ from sqlmodel import col
 from bot.chat.coach import Coach
 from bot.chat.replies import LessonCard
 from bot.config import Settings
-from bot.dispatch.dispatcher import Dispatcher, TickReport
+from bot.dispatch.dispatcher import Dispatcher
+from bot.dispatch.jobs import TickReport
 from bot.dispatch.ticker import run_ticker
 from handlers.assembly import attach_platforms
 from store import deliveries

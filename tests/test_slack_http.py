@@ -24,7 +24,7 @@ from pydantic import SecretStr
 
 from bot.chat.coach import Coach
 from bot.config import Settings
-from handlers.assembly import Platforms
+from handlers.platforms import Platforms
 from handlers.slack.runtime import attach_slack
 from store.db import Database
 from store.models import ProcessedEvent

@@ -7,31 +7,15 @@ reminder clears `remind_at`, and `reminded_at` is written before the send: a les
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from bot.chat.replies import Notice, Reply
 from bot.dispatch.schedule import in_window, zone_of
 from store import dispatch as claims
-from store.models import LearnerSettings
 
 if TYPE_CHECKING:
     from bot.dispatch.sender import Sender
-
-REMIND_AFTER = timedelta(hours=3)
-REMINDED_ORIGINS = ("scheduled", "trigger")
-"""Lessons the learner asked for themselves (`/learn`, a topic) get no reminder: they were there."""
-
-
-def remind_time(settings: LearnerSettings, zone: str, sent_at: datetime) -> datetime | None:
-    """When to remind, or None when that would fall outside the window or on another day."""
-    at = sent_at + REMIND_AFTER
-    tz = ZoneInfo(zone)
-    if at.astimezone(tz).date() != sent_at.astimezone(tz).date() or not in_window(settings, zone, at):
-        return None
-    return at
-
 
 def reminder(title: str) -> Reply:
     return Reply(messages=[Notice(

@@ -33,9 +33,8 @@ from bot.couriers import Courier, DeliveryError, Recipient, Sent
 from bot.dispatch.attempts import Attempt, PartwiseCourier, ResolvingCourier
 from bot.dispatch.profiles import learn_zone, remember
 from bot.dispatch.rate import SendBudget, Timer
-from bot.dispatch.reminders import REMINDED_ORIGINS, remind_time
 from bot.dispatch.schedule import own_zone, window_opening, zone_of
-from bot.dispatch.windows import NEVER_EXPIRE, current_slot, keeps_to_window, retry_time
+from bot.dispatch.windows import NEVER_EXPIRE, REMINDED_ORIGINS, current_slot, keeps_to_window, remind_time, retry_time
 from bot.lessons.lessons import card_from
 from bot.lessons.welcome import welcome_notice
 from bot.metrics import LESSONS_SENT, SEND_FAILURES

@@ -13,12 +13,14 @@ import typer
 
 from bot.chat.coach import Coach
 from bot.config import Settings
-from bot.dispatch.dispatcher import Dispatcher, TickReport
+from bot.dispatch.dispatcher import Dispatcher
+from bot.dispatch.jobs import TickReport
 from bot.dispatch.ticker import run_ticker
 from bot.errors import CoachError
 from bot.logs import configure_logging
-from handlers.assembly import Platforms, attach_platforms
+from handlers.assembly import attach_platforms
 from handlers.cli.common import console, run
+from handlers.platforms import Platforms
 from store.db import Database
 
 NO_PLATFORM = ("no chat platform is configured, so nothing can be sent: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, "

@@ -18,8 +18,9 @@ from bot.dispatch.ticker import run_ticker
 from bot.errors import CoachError
 from bot.imports.packs import ensure_starter_content
 from bot.logs import configure_logging
-from handlers.assembly import Platforms, attach_platforms
+from handlers.assembly import attach_platforms
 from handlers.cli.common import console, run
+from handlers.platforms import Platforms
 from handlers.server import build_app
 from store.db import Database
 

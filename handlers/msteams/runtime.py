@@ -11,12 +11,12 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from bot.chat.coach import Coach
 from bot.config import Settings
 from bot.errors import CoachError
-from handlers.assembly import Platforms
 from handlers.msteams.courier import TeamsCourier
 from handlers.msteams.endpoint import ROUTE, messages_handler
 from handlers.msteams.members import Retry
 from handlers.msteams.posting import Backoff
 from handlers.msteams.turns import CoachBot
+from handlers.platforms import Platforms
 
 log = logging.getLogger(__name__)
 

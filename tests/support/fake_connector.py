@@ -33,10 +33,11 @@ from aiohttp.test_utils import TestServer
 
 from bot.chat.coach import Coach
 from bot.config import Settings
-from handlers.assembly import Platforms, attach_platforms
+from handlers.assembly import attach_platforms
 from handlers.msteams import runtime
 from handlers.msteams.members import Retry
 from handlers.msteams.posting import Backoff
+from handlers.platforms import Platforms
 from handlers.server import build_app
 from store.db import Database
 from tests.support.org import SAMPLE_ORG, load_sample_org

@@ -26,7 +26,7 @@ from pydantic import SecretStr
 from bot.chat.coach import Coach
 from bot.config import Settings
 from bot.couriers import Courier
-from handlers.assembly import Platforms
+from handlers.platforms import Platforms
 from handlers.server import build_app
 from handlers.slack.listeners import SlackListeners
 from handlers.slack.runtime import attach_slack
