@@ -28,7 +28,7 @@ async def send_reminders(sender: Sender, now: datetime, *, batch: int) -> int:
     """Claim the reminders that are due and send them; returns how many were sent."""
     sent = 0
     while True:
-        async with sender.coach.database.session() as session:
+        async with sender.services.database.session() as session:
             due = await claims.claim_reminders(session, now, limit=batch)
             chosen = [d for d in due if d.still_open and not d.settings.paused
                       and in_window(d.settings, zone_of(d.settings, d.person, sender.default_zone), now)]

@@ -72,32 +72,32 @@ def digest_notice(summary: TeamSummary, now: datetime) -> Notice:
 async def send_due_digests(sender: Sender, now: datetime) -> int:
     """Send every digest due at `now` through the dispatcher's sender (its rate limits and any 429 hold are the
     workspace's, shared with the lessons); returns how many were sent."""
-    coach = sender.coach
+    services = sender.services
     if not sender.couriers or not maybe_monday_somewhere(now):
         return 0
-    async with coach.database.session() as session:
+    async with services.database.session() as session:
         subscribers = await outgoing.digest_subscribers(session)
     sent = 0
     for person, settings in subscribers:
         week = digest_week(now, zone_of(settings, person))
         if week is None or person.id is None:
             continue
-        async with coach.database.session() as session:
-            if not await outgoing.claim_digest(session, person.id, week, coach.worker_id, now, now - CLAIM_LEASE):
+        async with services.database.session() as session:
+            if not await outgoing.claim_digest(session, person.id, week, services.worker_id, now, now - CLAIM_LEASE):
                 continue
         summary: TeamSummary | None = None
         try:
-            async with coach.database.session() as session:
-                summary = await team_summary(session, person.id, now, coach.config.mastery_threshold)
+            async with services.database.session() as session:
+                summary = await team_summary(session, person.id, now, services.config.mastery_threshold)
             delivered = summary is None or await sender.send_notice(
                 person, Reply(messages=[digest_notice(summary, now)]))
         except Exception:
             log.exception("weekly digest for person %s failed; the next tick tries again", person.id)
             delivered = False
-        async with coach.database.session() as session:
+        async with services.database.session() as session:
             if delivered:
-                await outgoing.digest_sent(session, person.id, week, coach.worker_id, now)
+                await outgoing.digest_sent(session, person.id, week, services.worker_id, now)
             else:
-                await outgoing.release_digest(session, person.id, week, coach.worker_id)
+                await outgoing.release_digest(session, person.id, week, services.worker_id)
         sent += int(delivered and summary is not None)
     return sent

@@ -87,7 +87,7 @@ class TriggerAPI:
         except RecursionError:
             return _error(422, "the body is nested too deeply")
         try:
-            done = await trigger(self.coach, email=wanted.email, reason=wanted.reason, defer=wanted.defer,
+            done = await trigger(self.coach.services, email=wanted.email, reason=wanted.reason, defer=wanted.defer,
                                  **{wanted.target: wanted.value})
         except TriggerNotFound as exc:
             body: dict[str, Any] = {"error": str(exc)}

@@ -70,9 +70,9 @@ async def test_commands_settings_and_reflection(coach: Coach, db: Database, tmp_
     assert settings is not None
     assert (settings.days, settings.window_start, settings.window_end) == ("13", "09:00", "12:00")
     assert settings.lessons_per_day == 2 and settings.formats == ["scenario"] and settings.show_name_to_peers
-    delivery = await given_lesson(coach, ben, "procurement-fix-the-friction", origin="topic")
+    delivery = await given_lesson(coach.services, ben, "procurement-fix-the-friction", origin="topic")
     assert delivery is not None and delivery.id is not None
-    await chat.show(Reply(messages=[await card_for(coach, delivery.id)]))
+    await chat.show(Reply(messages=[await card_for(coach.services, delivery.id)]))
     assert "type your answer" in terminal.read()
     await chat.handle("Fewer approvers for small orders.")
     assert "reflection is saved" in terminal.read()

@@ -24,7 +24,7 @@ from handlers.cli import app
 from store.db import alembic_config
 from tests.support.databases import PG_ADMIN, pg_url
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 

@@ -120,7 +120,7 @@ async def test_the_engine_plans_a_lesson_in_a_given_competency(coach: Coach, db:
             session.add(Focus(person_id=ben, competency_id=competency, assigned_by=mia,
                               created_at=coach.services.clock()))
     async with db.session() as session:
-        ctx, model, config = await load_learner(session, ben), await load_model(session), policy_config(coach)
+        ctx, model, config = await load_learner(session, ben), await load_model(session), policy_config(coach.services)
         general = await plan_next(session, ctx, model, coach.services.clock(), config, allow_review=False)
         safety = await plan_in(session, ctx, model, "safety", config)
         untargeted = await plan_in(session, ctx, model, "career", config)

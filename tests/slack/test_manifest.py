@@ -10,7 +10,7 @@ import yaml
 
 from handlers.slack.listeners import COMMANDS, EVENTS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCOPES = {
     "conversations_open": {"im:write"},
     "chat_postMessage": {"chat:write"},

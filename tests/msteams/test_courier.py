@@ -61,7 +61,7 @@ async def test_a_lesson_reaches_the_learner_proactively_and_can_be_answered(team
     assert courier.rate_key(recipient) == TENANT
 
     mark = len(teams.connector.calls)
-    reply = await lesson_now(teams.coach, recipient.person_id, origin="scheduled")
+    reply = await lesson_now(teams.coach.services, recipient.person_id, origin="scheduled")
     sent = await courier.send(recipient, reply)
     [lesson] = teams.connector.sent(ben.conversation, after=mark)
     assert sent.message_ref == {"activity_id": lesson.answer_id, "conversation_id": ben.conversation}
@@ -80,7 +80,7 @@ async def test_a_lesson_reaches_the_learner_proactively_and_can_be_answered(team
 
 async def test_throttling_is_retried_briefly_then_handed_to_the_dispatcher(teams: TeamsBot) -> None:
     ben, recipient, courier = await _installed(teams, "29:ben", "ben@example.com")
-    reply = await lesson_now(teams.coach, recipient.person_id, origin="scheduled")
+    reply = await lesson_now(teams.coach.services, recipient.person_id, origin="scheduled")
 
     mark = len(teams.connector.calls)
     teams.connector.fail(429, times=1, retry_after="0")
@@ -116,7 +116,7 @@ async def test_a_throttled_interactive_lesson_goes_back_to_the_dispatcher(teams:
 
 async def test_a_lesson_sent_in_parts_is_recorded_by_its_question(teams: TeamsBot) -> None:
     ben, recipient, courier = await _installed(teams, "29:ben", "ben@example.com")
-    reply = await lesson_now(teams.coach, recipient.person_id, origin="scheduled")
+    reply = await lesson_now(teams.coach.services, recipient.person_id, origin="scheduled")
     reply.messages[0] = dataclasses.replace(reply.messages[0], body="\n".join(f"- step {n}" for n in range(300)))
     mark = len(teams.connector.calls)
     sent = await courier.send(recipient, reply)
@@ -128,7 +128,7 @@ async def test_a_lesson_sent_in_parts_is_recorded_by_its_question(teams: TeamsBo
 @pytest.mark.parametrize("status", [412, 504])
 async def test_412_and_504_are_retried_like_throttling(teams: TeamsBot, status: int) -> None:
     ben, recipient, courier = await _installed(teams, "29:ben", "ben@example.com")
-    reply = await lesson_now(teams.coach, recipient.person_id, origin="scheduled")
+    reply = await lesson_now(teams.coach.services, recipient.person_id, origin="scheduled")
     mark = len(teams.connector.calls)
     teams.connector.fail(status, times=2, retry_after="0")
     sent = await courier.send(recipient, reply)
@@ -142,7 +142,7 @@ async def test_a_gateway_error_page_is_retried_then_handed_to_the_dispatcher(qui
     like a 502 in JSON: retried, then handed back with a delay — proactive and interactive alike."""
     teams = quick_teams
     ben, recipient, courier = await _installed(teams, "29:ben", "ben@example.com")
-    reply = await lesson_now(teams.coach, recipient.person_id, origin="scheduled")
+    reply = await lesson_now(teams.coach.services, recipient.person_id, origin="scheduled")
     mark = len(teams.connector.calls)
     teams.connector.fail(502, times=1, html=True)
     await courier.send(recipient, reply)
@@ -185,7 +185,7 @@ class ThrottledSecondPart(Attempt):
 
 async def test_a_long_lesson_throttled_half_way_is_resumed_at_the_throttled_part(teams: TeamsBot) -> None:
     ben, recipient, courier = await _installed(teams, "29:ben", "ben@example.com")
-    reply = await lesson_now(teams.coach, recipient.person_id, origin="scheduled")
+    reply = await lesson_now(teams.coach.services, recipient.person_id, origin="scheduled")
     reply.messages[0] = dataclasses.replace(reply.messages[0], body="\n".join(f"- step {n}" for n in range(300)))
     attempt = ThrottledSecondPart(courier.rate_key(recipient), teams.connector)
     mark = len(teams.connector.calls)

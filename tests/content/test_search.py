@@ -15,7 +15,7 @@ from content.search_terms import AMOUNT_TERM, words
 from store import search
 from store.db import Database
 from store.models import Delivery
-from tests.search_queries import AUDIT, EMPLOYEE_QUERIES, FRESH, HELD_OUT, OFF_TOPIC
+from tests.content.search_queries import AUDIT, EMPLOYEE_QUERIES, FRESH, HELD_OUT, OFF_TOPIC
 from tests.support.org import load_sample_org
 
 # What people type, and the lesson an L&D author would want them to get.
@@ -82,7 +82,7 @@ async def test_top_result_is_the_right_lesson_for_most_realistic_queries(db: Dat
 
 
 async def test_queries_written_before_tuning_rank_well_too(db: Database) -> None:
-    """The employee queries of tests/search_queries.py: half was tuned on, half only measured (see there)."""
+    """The employee queries of tests/content/search_queries.py: half was tuned on, half only measured (see there)."""
     index = await starter_index(db)
     assert len(EMPLOYEE_QUERIES) >= 60 and top1(index, EMPLOYEE_QUERIES) >= 0.8
     assert top1(index, HELD_OUT) >= 0.7 and top1(index, FRESH) >= 0.6

@@ -18,9 +18,9 @@ from tests.support.org import load_sample_org
 async def test_a_reflection_is_stored_once(coach: Coach, db: Database, tmp_path: Path) -> None:
     ids = await load_sample_org(db, tmp_path)
     ben = ids["ben@example.com"]
-    delivery = await given_lesson(coach, ben, "procurement-fix-the-friction", origin="topic")
+    delivery = await given_lesson(coach.services, ben, "procurement-fix-the-friction", origin="topic")
     assert delivery is not None and delivery.id is not None
-    card = await card_for(coach, delivery.id)
+    card = await card_for(coach.services, delivery.id)
     assert card.prompt and not card.options and card.body
     first, second = await asyncio.gather(
         coach.reflect(ben, delivery.id, "Approvals wait on one person; I'd add a deputy.", via="test"),

@@ -52,9 +52,9 @@ class SlowWorld(LoopbackCourier):
         sent = await super().send(recipient, reply)
         self.clock.advance(seconds=self.step.total_seconds())
         assert self.dispatcher is not None
-        async with self.dispatcher.coach.services.database.session() as session:
+        async with self.dispatcher.services.database.session() as session:
             self.exposed.update((await session.exec(select(Delivery.id).where(
-                Delivery.status == "sending", Delivery.claimed_by == self.dispatcher.coach.services.worker_id,
+                Delivery.status == "sending", Delivery.claimed_by == self.dispatcher.services.worker_id,
                 col(Delivery.lease_until) < self.clock()))).all())
         await self.dispatcher.sender.renew_leases()
         return sent

@@ -23,7 +23,7 @@ __all__ = ["slack"]  # fixture
 
 
 async def _scheduled(slack: SlackServer, email: str) -> Reply:
-    reply = await lesson_now(slack.coach, slack.ids[email], origin="scheduled")
+    reply = await lesson_now(slack.coach.services, slack.ids[email], origin="scheduled")
     assert isinstance(reply.messages[0], LessonCard)
     return Reply(messages=[Notice("👋 Hi, I'm your learning coach."), *reply.messages])
 
@@ -78,7 +78,7 @@ async def test_a_long_lesson_whose_second_part_was_refused_is_resumed_at_that_pa
     courier = slack.courier
     ben = Recipient(person_id=slack.ids["ben@example.com"], email="ben@example.com", name="Ben", external_id="UBEN",
                     address={"channel": "DUBEN"})
-    reply = await lesson_now(slack.coach, ben.person_id, origin="scheduled")
+    reply = await lesson_now(slack.coach.services, ben.person_id, origin="scheduled")
     card = dataclasses.replace(reply.messages[0], kind="lesson",
                                body="\n\n".join(f"Step {n}. " + "Read this carefully. " * 140 for n in range(60)))
     slack.fake.fail("chat.postMessage", 429, every=2, retry_after=30)  # the second part is refused

@@ -9,7 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from handlers.cli.evaluate import eval_command
-from tests.test_mastery_fit import simulate
+from tests.engine.test_mastery_fit import simulate
 
 app = typer.Typer()
 app.command("eval")(eval_command)

@@ -48,6 +48,6 @@ async def test_a_chain_deeper_than_the_bound_is_cut_where_the_subtree_is(db: Dat
 async def test_the_settings_form_offers_the_digest_to_managers_only(coach: Coach, db: Database,
                                                                    tmp_path: Path) -> None:
     ids = await load_sample_org(db, tmp_path)
-    manager_form = await settings_form(coach, ids["mia@example.com"])
-    report_form = await settings_form(coach, ids["ben@example.com"])
+    manager_form = await settings_form(coach.services, ids["mia@example.com"])
+    report_form = await settings_form(coach.services, ids["ben@example.com"])
     assert isinstance(manager_form, SettingsForm) and manager_form.is_manager and not report_form.is_manager
