@@ -43,9 +43,9 @@ from sqlmodel import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.chat.coach import Coach
-from bot.chat.replies import LessonCard
 from bot.config import Settings
 from bot.imports.org_chart import import_org_chart
+from bot.replies import LessonCard
 from handlers.platforms import Platforms
 from handlers.server import build_app
 from handlers.slack.runtime import attach_slack

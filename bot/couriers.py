@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.chat.replies import Reply
+from bot.replies import Reply
 
 
 @dataclass(frozen=True)

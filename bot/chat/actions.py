@@ -1,13 +1,13 @@
-"""What a pressed button does. Buttons carry an action name and a small value (see `bot.chat.replies.Button`);
-the value comes from the platform, so every field is checked before use (ids by `bot.chat.ids.as_int`)."""
+"""What a pressed button does. Buttons carry an action name and a small value (see `bot.replies.Button`);
+the value comes from the platform, so every field is checked before use (ids by `bot.ids.as_int`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.chat.ids import as_int
-from bot.chat.replies import Reply
+from bot.ids import as_int
 from bot.lessons import answers, lessons, preferences
+from bot.replies import Reply
 from bot.services import Services
 from bot.team import summary
 

@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from bot.chat import actions, commands
-from bot.chat.ids import as_int
-from bot.chat.replies import Button, Reply, SettingsForm
 from bot.config import Settings
-from bot.dispatch.schedule import known_zone, zone_of
+from bot.ids import as_int
 from bot.lessons import answers, preferences
+from bot.lessons.schedule import known_zone, zone_of
 from bot.lessons.welcome import welcome_notice
+from bot.replies import Button, Reply, SettingsForm
 from bot.services import Services, new_worker_id
 from store import deliveries, dispatch, learning, people
 from store.db import Database

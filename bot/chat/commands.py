@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.chat.replies import Reply
 from bot.lessons import away, lessons, preferences, progress, topics
+from bot.replies import Reply
 from bot.services import Services
 from bot.team import peers, summary
 

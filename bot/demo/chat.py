@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.chat.replies import LessonCard, Reply
 from bot.couriers import Recipient, Sent
+from bot.replies import LessonCard, Reply
 
 PLATFORM = "demo"
 

@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from bot.chat.coach import Coach
-from bot.chat.replies import AnswerResult, LessonCard, Reply
 from bot.config import Settings
 from bot.demo.chat import PLATFORM, SimulatedChat
 from bot.demo.learners import Question, SimulatedLearner
 from bot.dispatch.dispatcher import Dispatcher
-from bot.dispatch.schedule import zone_of
+from bot.lessons.schedule import zone_of
+from bot.replies import AnswerResult, LessonCard, Reply
 from store.db import Database
 from store.models import Delivery, LearnerSettings, Lesson, Person
 from store.models import Question as QuestionRow

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from bot.chat.replies import Reply
 from bot.couriers import Recipient, Sent
+from bot.replies import Reply
 
 if TYPE_CHECKING:
     from bot.dispatch.rate import SendBudget

@@ -11,11 +11,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.dispatch.digest import send_due_digests
 from bot.dispatch.planner import plan_batch
 from bot.dispatch.reminders import send_reminders
 from bot.dispatch.sender import Outcome, Sender
 from bot.services import Services
-from bot.team.digest import send_due_digests
 from bot.team.shoutouts import post_shoutouts
 from store import dispatch as claims
 from store import events

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.dispatch.schedule import away_on, window_opening, zone_of
 from bot.engine.fitted import load_model
 from bot.engine.learner import LearnerContext, load_learner
 from bot.engine.next_lesson import Plan, plan_lesson, plan_next
 from bot.engine.targets import PRIORITY, Target
 from bot.lessons.lessons import create_from_plan, policy_config
+from bot.lessons.schedule import away_on, window_opening, zone_of
 from bot.lessons.topics import find_lessons
 from bot.services import Services
 from content.search import confident

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.dispatch.schedule import due_slot, next_slot_for, own_zone, zone_of
 from bot.dispatch.sender import Sender
 from bot.engine.learner import load_learner
 from bot.lessons.lessons import create_from_plan, next_plan
+from bot.lessons.schedule import due_slot, next_slot_for, own_zone, zone_of
 from bot.services import Services
 from store import dispatch as claims
 from store.models import LearnerSettings, Person

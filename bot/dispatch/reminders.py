@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.chat.replies import Notice, Reply
-from bot.dispatch.schedule import in_window, zone_of
+from bot.lessons.schedule import in_window, zone_of
+from bot.replies import Notice, Reply
 from store import dispatch as claims
 
 if TYPE_CHECKING:

@@ -27,17 +27,17 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.replies import Reply
 from bot.config import Settings
 from bot.couriers import Courier, DeliveryError, Recipient, Sent
 from bot.dispatch.attempts import Attempt, PartwiseCourier, ResolvingCourier
 from bot.dispatch.profiles import learn_zone, remember
 from bot.dispatch.rate import SendBudget, Timer
-from bot.dispatch.schedule import own_zone, window_opening, zone_of
 from bot.dispatch.windows import NEVER_EXPIRE, REMINDED_ORIGINS, current_slot, keeps_to_window, remind_time, retry_time
 from bot.lessons.lessons import card_from
+from bot.lessons.schedule import own_zone, window_opening, zone_of
 from bot.lessons.welcome import welcome_notice
 from bot.metrics import LESSONS_SENT, SEND_FAILURES
+from bot.replies import Reply
 from bot.services import Services
 from store import deliveries, people
 from store import dispatch as claims

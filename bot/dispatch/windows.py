@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dispatch.schedule import Slot, in_window, slot_day, slots_from, window_opening
+from bot.lessons.schedule import Slot, in_window, slot_day, slots_from, window_opening
 from store import dispatch as claims
 from store.db import Database
 from store.models import LearnerSettings

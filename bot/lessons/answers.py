@@ -13,13 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.replies import AnswerResult, Button, Notice, Reply
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
 from bot.engine.next_lesson import MIN_EVIDENCE
 from bot.engine.reviews import review
 from bot.lessons.lessons import lesson_card
 from bot.lessons.rewards import award_badges
+from bot.replies import AnswerResult, Button, Notice, Reply
 from store import deliveries
 from store.models import (
     Answer,

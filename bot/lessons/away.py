@@ -12,9 +12,9 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.replies import Reply
-from bot.dispatch.schedule import next_slot_for, zone_of
 from bot.engine.reviews import postpone
+from bot.lessons.schedule import next_slot_for, zone_of
+from bot.replies import Reply
 from bot.services import Services
 from store.models import LearnerSettings, PausePeriod, Person, ReviewState
 

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.replies import Button, LessonCard, Notice, Reply
 from bot.engine.fitted import load_model
 from bot.engine.learner import LearnerContext, load_learner
 from bot.engine.next_lesson import Plan, PolicyConfig, plan_lesson, plan_next
+from bot.replies import Button, LessonCard, Notice, Reply
 from bot.services import Services
 from store import deliveries, learning
 from store.deliveries import Claim

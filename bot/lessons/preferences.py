@@ -9,8 +9,6 @@ from zoneinfo import ZoneInfo, available_timezones
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.replies import Button, Choice, Notice, Reply, SettingsForm
-from bot.dispatch.schedule import next_slot_for, parse_clock, zone_of
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
 from bot.engine.mastery import SkillState
@@ -18,6 +16,8 @@ from bot.engine.next_lesson import plan_next, working_gaps
 from bot.lessons import away
 from bot.lessons.lessons import policy_config
 from bot.lessons.progress import competency_names
+from bot.lessons.schedule import next_slot_for, parse_clock, zone_of
+from bot.replies import Button, Choice, Notice, Reply, SettingsForm
 from bot.services import Services
 from content.limits import FORMATS
 from store import learning, people

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.replies import Button, CompetencyRow, ProgressView, Reply
-from bot.dispatch.schedule import upcoming_lesson, zone_of
 from bot.engine.fitted import load_model
 from bot.engine.learner import LearnerContext, load_learner
 from bot.engine.mastery import MasteryModel, SkillState
+from bot.lessons.schedule import upcoming_lesson, zone_of
 from bot.lessons.streaks import learner_streak
+from bot.replies import Button, CompetencyRow, ProgressView, Reply
 from bot.services import Services
 from store.models import Badge, Competency, Person
 from store.people import MAX_DEPTH

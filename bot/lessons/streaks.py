@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.dispatch.schedule import zone_of
 from bot.engine.learner import LearnerContext
+from bot.lessons.schedule import zone_of
 from store import groups
 from store.models import PausePeriod
 

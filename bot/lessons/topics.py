@@ -10,11 +10,11 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.replies import Reply
 from bot.engine.fitted import load_model
 from bot.engine.learner import LearnerContext, load_learner
 from bot.engine.mastery import SkillState
 from bot.lessons.lessons import card_for, given_lesson, no_lesson_found
+from bot.replies import Reply
 from bot.services import Services
 from content.search import Hit, LessonIndex, SearchDoc, confident
 from store import search

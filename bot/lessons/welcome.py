@@ -4,8 +4,8 @@ answer when they open the chat with the coach first)."""
 
 from __future__ import annotations
 
-from bot.chat.replies import Button, Notice
 from bot.lessons.preferences import schedule_sentence
+from bot.replies import Button, Notice
 from store.models import LearnerSettings, Person
 
 

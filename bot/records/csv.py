@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import IO
 
-from bot.chat.replies import TeamSummary
+from bot.replies import TeamSummary
 from store.records import AnswerRecord
 
 RECORD_COLUMNS = ("answered_at", "email", "name", "manager_email", "role", "competency", "competency_name",

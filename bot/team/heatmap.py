@@ -12,7 +12,7 @@ import io
 
 from PIL import Image
 
-from bot.chat.replies import HeatCell, TeamSummary
+from bot.replies import HeatCell, TeamSummary
 from bot.team.text import people
 
 COLOURS = ["#e6e6e6", "#2e9e5b", "#f2c94c", "#d64545", "#8fa8c8"]

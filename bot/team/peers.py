@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.chat.replies import Button, PeerRow, PeerView, Reply
 from bot.engine.fitted import load_model
 from bot.lessons.progress import competency_names
+from bot.replies import Button, PeerRow, PeerView, Reply
 from bot.services import Services
 from bot.team.roster import Standing, load_standings
 from bot.team.text import peer_text

@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.replies import CompetencyRow, Engagement
-from bot.dispatch.schedule import away_on, zone_of
 from bot.engine.learner import LearnerContext
 from bot.engine.mastery import MasteryModel
 from bot.engine.targets import learner_targets
 from bot.lessons.progress import competency_rows
+from bot.lessons.schedule import away_on, zone_of
 from bot.lessons.streaks import LOOKBACK_DAYS, group_streaks
+from bot.replies import CompetencyRow, Engagement
 from store import groups, people
 from store.groups import AnswerMark
 from store.learning import DEFAULT_ROLE

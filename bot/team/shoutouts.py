@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from bot.chat.replies import Notice, Reply
 from bot.couriers import Courier, DeliveryError, Sent
+from bot.replies import Notice, Reply
 from bot.services import Services
 from store import outgoing
 

@@ -13,13 +13,13 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.ids import as_int
-from bot.chat.replies import Notice, PersonDetail, Reply, TeamSummary
 from bot.engine.fitted import load_model
-from bot.lessons import coaching
+from bot.ids import as_int
 from bot.lessons.progress import competency_names, managers_above
 from bot.records.csv import team_csv
+from bot.replies import Notice, PersonDetail, Reply, TeamSummary
 from bot.services import Services
+from bot.team import coaching
 from bot.team.heatmap import heatmap_png
 from bot.team.mentions import find_report
 from bot.team.roster import Standing, load_standings

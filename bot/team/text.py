@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.chat.replies import Engagement, HeatCell, MemberLine, PeerView, PersonDetail, TeamGroup, TeamSummary
+from bot.replies import Engagement, HeatCell, MemberLine, PeerView, PersonDetail, TeamGroup, TeamSummary
 
 GLYPHS = {"met": "🟩", "near": "🟨", "far": "🟥", "new": "⬛", "none": "⬜"}
 LEGEND = "🟩 target met · 🟨 one level below · 🟥 two or more below · ⬛ no answers yet · ⬜ no target"

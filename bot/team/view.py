@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
-from bot.chat.replies import (
+from bot.lessons.answers import FEEDBACK
+from bot.replies import (
     AnswerTally,
     Button,
     Choice,
@@ -20,7 +21,6 @@ from bot.chat.replies import (
     TeamGroup,
     TeamSummary,
 )
-from bot.lessons.answers import FEEDBACK
 from bot.team.roster import Standing
 from bot.team.text import detail_text, last_seen, summary_text
 from store.groups import GivenFeedback, RecentAnswer

@@ -10,8 +10,8 @@ from rich.table import Table
 
 from bot.errors import CoachError
 from bot.lessons.streaks import streak_length
-from bot.records import learners
 from bot.records.feedback import feedback_report
+from bot.team import reports
 from handlers.cli.common import console, run
 from store.types import utcnow
 
@@ -23,7 +23,7 @@ JSON = typer.Option(False, "--json", help="Print one JSON object (the CONTRACTS.
 @app.command("learner")
 def learner(email: str = typer.Argument(..., help="The learner's email."), as_json: bool = JSON) -> None:
     """One learner: levels against targets, mastery, attempts, streak and every lesson sent."""
-    data = run(lambda db, config: _in_session(db, learners.learner_report, email, config))
+    data = run(lambda db, config: _in_session(db, reports.learner_report, email, config))
     if as_json:
         print(json.dumps(data, indent=2))
         return
@@ -44,7 +44,7 @@ def team(email: str = typer.Argument(..., help="The manager's email."), as_json:
     """A manager's direct and indirect reports: average mastery per competency and who is below target."""
 
     async def body(database: Any, config: Any) -> dict[str, Any]:
-        found = await _in_session(database, learners.team_report, email, config)
+        found = await _in_session(database, reports.team_report, email, config)
         if not found["members"]:
             raise CoachError(f"{email} manages nobody (no one in the org chart reports to them)")
         return found

@@ -18,9 +18,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.chat.replies import AnswerResult, Button, LessonCard, Notice, ProgressView, SettingsForm
-from bot.dispatch.schedule import local_time
+from bot.lessons.schedule import local_time
 from bot.lessons.streaks import streak_length
+from bot.replies import AnswerResult, Button, LessonCard, Notice, ProgressView, SettingsForm
 
 Renderer = Callable[[Any, "Keys"], RenderableType]
 RENDERERS: dict[type, Renderer] = {}

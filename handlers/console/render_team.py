@@ -7,7 +7,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from bot.chat.replies import Engagement, HeatCell, PeerView, PersonDetail, TeamSummary
+from bot.replies import Engagement, HeatCell, PeerView, PersonDetail, TeamSummary
 from bot.team.text import more_attention, people
 from handlers.console.render import Keys, markdown, renders
 

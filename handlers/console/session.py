@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.chat.coach import Coach
-from bot.chat.replies import LessonCard, Reply, SettingsForm
 from bot.lessons.preferences import SettingsError
+from bot.replies import LessonCard, Reply, SettingsForm
 from handlers.console.render import Keys, render
 
 VIA = "console"

@@ -1,6 +1,6 @@
 """Adaptive Card building blocks, and the registry that maps each reply type to its card.
 
-A renderer turns one reply item (a `bot.chat.replies` object, or a new type another module defines) into an
+A renderer turns one reply item (a `bot.replies` object, or a new type another module defines) into an
 Adaptive Card. Register one with `@renderer(ThatType)` in its own module and import that module from
 `handlers/msteams/cards.py`; `render` finds it by the item's type (or a base class).
 """
@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from bot.chat.replies import Button
+from bot.replies import Button
 
 CARD_VERSION = "1.4"  # every Teams client renders 1.4; nothing here needs newer elements
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -54,7 +54,7 @@ def render(item: Any) -> Card:
 
 
 def registered() -> frozenset[type]:
-    """The reply types Teams can show (tests check every type in bot.chat.replies is here)."""
+    """The reply types Teams can show (tests check every type in bot.replies is here)."""
     return frozenset(_RENDERERS)
 
 

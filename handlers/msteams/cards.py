@@ -1,4 +1,4 @@
-"""The coach's replies as Adaptive Cards: one renderer per `bot.chat.replies` type, registered by type, and
+"""The coach's replies as Adaptive Cards: one renderer per `bot.replies` type, registered by type, and
 the messages (activities) that carry them.
 
 Every card is measured as it will go on the wire: one too large for a Teams message is spread over
@@ -15,9 +15,9 @@ from typing import Any
 from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity, Attachment
 
-from bot.chat.replies import AnswerResult, LessonCard, Notice, ProgressView, Reply
-from bot.dispatch.schedule import local_time
+from bot.lessons.schedule import local_time
 from bot.lessons.streaks import streak_length
+from bot.replies import AnswerResult, LessonCard, Notice, ProgressView, Reply
 from handlers.msteams.adaptive import (
     Card,
     action_set,

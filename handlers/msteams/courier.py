@@ -16,9 +16,9 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import ConversationReference, ResourceResponse
 from msrest.exceptions import DeserializationError
 
-from bot.chat.replies import LessonCard, Reply
 from bot.couriers import DeliveryError, Recipient, Sent
 from bot.dispatch.attempts import Attempt
+from bot.replies import LessonCard, Reply
 from handlers.msteams.cards import all_messages
 from handlers.msteams.posting import Backoff, call_once, with_backoff
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from bot.chat.replies import LessonCard
+from bot.replies import LessonCard
 from handlers.msteams.adaptive import SUBMIT, Card, card, heading, inline, renderer, submit, subtle, text_blocks
 from handlers.msteams.fitting import pack, weight
 from handlers.msteams.wire import BUDGET, message, wire_size

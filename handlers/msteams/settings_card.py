@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.chat.replies import SETTINGS_FLAGS, Choice, SettingsForm
+from bot.replies import SETTINGS_FLAGS, Choice, SettingsForm
 from handlers.msteams.adaptive import SUBMIT, Card, card, heading, renderer, subtle
 
 SAVE = "settings.save"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.chat.replies import Button, PeerView, PersonDetail, TeamSummary
+from bot.replies import Button, PeerView, PersonDetail, TeamSummary
 from handlers.msteams.adaptive import Card, action_set, card, heading, renderer, submit, text_blocks
 
 GROUP_BUTTONS_PER_ROW = 5

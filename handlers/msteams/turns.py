@@ -24,10 +24,10 @@ from botbuilder.schema import Activity, ChannelAccount
 
 from bot.chat.coach import Coach
 from bot.chat.once import LESSON_ACTIONS, Once
-from bot.chat.replies import AnswerResult, LessonCard, Notice, Reply
 from bot.couriers import DeliveryError
 from bot.lessons.preferences import SettingsError
 from bot.metrics import ANSWERS, LESSONS_SENT, SEND_FAILURES
+from bot.replies import AnswerResult, LessonCard, Notice, Reply
 from handlers.msteams import PLATFORM
 from handlers.msteams.cards import activity_for, all_messages, update_for
 from handlers.msteams.files import CONSENT, ConsentAnswer, answer_consent, consent_answer

@@ -1,6 +1,6 @@
 """Block Kit for the coach's replies: a registry of one renderer per reply type, and the building blocks.
 
-Each type in `bot.chat.replies` (and any type another module adds) has exactly one renderer, registered with
+Each type in `bot.replies` (and any type another module adds) has exactly one renderer, registered with
 `@renderer(TheType)` in a module of `handlers/slack/renderers/`; every module there is imported the first
 time something is rendered, so a new reply type needs only a new module in that folder (until it has one,
 a type with a Markdown `text` and optional `buttons` is shown as that text). Renderers return
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from bot.chat.replies import Button
+from bot.replies import Button
 from handlers.slack.mrkdwn import clip, split_text, to_mrkdwn
 
 MAX_BLOCKS = 50

@@ -16,10 +16,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat.replies import LessonCard, Reply
 from bot.couriers import DeliveryError, Recipient, Sent
 from bot.dispatch.attempts import Attempt
 from bot.metrics import SEND_FAILURES
+from bot.replies import LessonCard, Reply
 from handlers.slack.app import retry_handlers
 from handlers.slack.blocks import SlackMessage, messages_for
 from handlers.slack.chat import SlackChat, SlackFailure, retry_after_of

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.chat.replies import Reply
+from bot.replies import Reply
 from handlers.slack.blocks import Block, blocks_for, context, sections
 
 HOME_BLOCKS = 100

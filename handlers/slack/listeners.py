@@ -19,9 +19,9 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.chat.coach import Coach
 from bot.chat.once import LESSON_ACTIONS, Once
-from bot.chat.replies import AnswerResult, Notice, Reply
 from bot.lessons.preferences import SettingsError
 from bot.metrics import ANSWERS
+from bot.replies import AnswerResult, Notice, Reply
 from handlers.slack.blocks import ACTION_PREFIX, action_of
 from handlers.slack.chat import SlackChat
 from handlers.slack.home import home_view, unknown_home_view

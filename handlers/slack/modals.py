@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.chat.replies import SETTINGS_FLAGS, Choice, SettingsForm
+from bot.replies import SETTINGS_FLAGS, Choice, SettingsForm
 from handlers.slack.blocks import Block, plain, sections
 
 SETTINGS_CALLBACK = "coach.settings"

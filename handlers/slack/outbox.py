@@ -16,8 +16,8 @@ from datetime import timedelta
 from typing import Any
 
 from bot.chat.coach import Coach
-from bot.chat.replies import LessonCard, Notice, Reply, SettingsForm
 from bot.metrics import LESSONS_SENT, SEND_FAILURES
+from bot.replies import LessonCard, Notice, Reply, SettingsForm
 from handlers.slack.chat import SlackChat, SlackFailure, retry_after_of
 from handlers.slack.modals import settings_modal
 

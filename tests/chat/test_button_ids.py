@@ -13,8 +13,8 @@ import pytest
 
 from bot.chat.actions import UNKNOWN
 from bot.chat.coach import Coach
-from bot.chat.ids import MAX_ID, as_int
-from bot.chat.replies import AnswerResult, LessonCard
+from bot.ids import MAX_ID, as_int
+from bot.replies import AnswerResult, LessonCard
 from handlers.slack.modals import REFLECTION_BLOCK, REFLECTION_CALLBACK
 from store.db import Database
 from tests.support.fake_slack import TEAM

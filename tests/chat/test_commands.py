@@ -8,7 +8,7 @@ import pytest
 
 from bot.chat.coach import Coach
 from bot.chat.commands import Command, parse
-from bot.chat.replies import LessonCard, PeerView, ProgressView, SettingsForm
+from bot.replies import LessonCard, PeerView, ProgressView, SettingsForm
 from store.db import Database
 from store.models import LearnerSettings, Person
 from tests.support.org import load_sample_org

@@ -9,8 +9,8 @@ from rich.console import Console
 from sqlmodel import select
 
 from bot.chat.coach import Coach
-from bot.chat.replies import Reply
 from bot.lessons.lessons import card_for, given_lesson
+from bot.replies import Reply
 from handlers.console.session import ConsoleChat
 from store.db import Database
 from store.models import Answer, LearnerSettings, LessonFeedback

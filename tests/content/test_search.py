@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 from bot.chat.coach import Coach
-from bot.chat.replies import LessonCard, Notice
 from bot.imports.packs import import_content
+from bot.replies import LessonCard, Notice
 from content.packs import STARTER
 from content.search import MIN_SCORE, Hit, LessonIndex, SearchDoc, confident
 from content.search_terms import AMOUNT_TERM, words

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.chat.replies import AnswerResult, LessonCard, Notice
 from bot.demo.run import DemoOptions, run_demo
+from bot.replies import AnswerResult, LessonCard, Notice
 from handlers.cli import app
 
 

@@ -13,10 +13,10 @@ from sqlalchemy import event, update
 from sqlmodel import col, select
 
 from bot.chat.coach import Coach
-from bot.chat.replies import LessonCard, Reply
 from bot.couriers import Recipient, Sent
 from bot.dispatch.dispatcher import Dispatcher
 from bot.dispatch.just_in_time import trigger
+from bot.replies import LessonCard, Reply
 from store.db import Database
 from store.models import Delivery, LearnerSettings
 from tests.conftest import Clock

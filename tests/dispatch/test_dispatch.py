@@ -13,11 +13,11 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from bot.chat.coach import Coach
-from bot.chat.replies import LessonCard
 from bot.config import Settings
 from bot.dispatch.dispatcher import Dispatcher
 from bot.dispatch.jobs import TickReport
 from bot.dispatch.ticker import run_ticker
+from bot.replies import LessonCard
 from handlers.assembly import attach_platforms
 from store import deliveries
 from store.db import Database

@@ -12,10 +12,10 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bot.chat.coach import Coach
-from bot.chat.replies import Reply
 from bot.config import Settings
 from bot.couriers import DeliveryError, Recipient, Sent
 from bot.dispatch.dispatcher import Dispatcher
+from bot.replies import Reply
 from handlers.assembly import attach_platforms
 from store.db import Database
 from tests.conftest import Clock

@@ -11,7 +11,8 @@ import pytest
 from sqlmodel import select
 
 from bot.chat.coach import Coach
-from bot.dispatch.schedule import (
+from bot.lessons.preferences import SettingsError
+from bot.lessons.schedule import (
     due_slot,
     local_time,
     next_slot,
@@ -21,7 +22,6 @@ from bot.dispatch.schedule import (
     window_opening,
     zone_of,
 )
-from bot.lessons.preferences import SettingsError
 from store.db import Database
 from store.models import LearnerSettings, PausePeriod, Person, ReviewState
 from tests.conftest import Clock

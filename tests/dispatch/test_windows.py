@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 
 from bot.chat.coach import Coach
-from bot.chat.replies import Reply
 from bot.couriers import Recipient, Sent
 from bot.dispatch.dispatcher import Dispatcher
 from bot.dispatch.just_in_time import trigger
 from bot.metrics import SEND_FAILURES
+from bot.replies import Reply
 from store.db import Database
 from store.models import Delivery, LearnerSettings
 from tests.conftest import Clock

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlmodel import func, select
 
 from bot.chat.coach import Coach
-from bot.chat.replies import AnswerResult, LessonCard
+from bot.replies import AnswerResult, LessonCard
 from store.db import Database
 from store.models import Answer, Focus, LearnerSettings, Lesson, MasteryState, ReviewState
 from tests.support.learner import all_deliveries, answer, delivery_facts, next_card

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.chat.coach import Coach
-from bot.chat.replies import LessonCard, Notice
 from bot.lessons.lessons import card_for, given_lesson
+from bot.replies import LessonCard, Notice
 from store.db import Database
 from store.models import Answer
 from tests.support.org import load_sample_org

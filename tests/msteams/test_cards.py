@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.chat.replies import (
+from bot.replies import (
     AnswerResult,
     Button,
     CompetencyRow,

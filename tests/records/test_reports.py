@@ -13,7 +13,7 @@ from sqlalchemy import event
 from typer.testing import CliRunner
 
 from bot.chat.coach import Coach
-from bot.records.learners import learner_report, team_report
+from bot.team.reports import learner_report, team_report
 from bot.team.summary import team_summary
 from handlers.cli import app
 from store.db import Database

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.chat.replies import AnswerResult, Button, Choice, LessonCard, Notice, SettingsForm
+from bot.replies import AnswerResult, Button, Choice, LessonCard, Notice, SettingsForm
 from handlers.slack.blocks import (
     BUTTON_TEXT,
     BUTTON_VALUE,

@@ -10,11 +10,11 @@ import json
 import pytest
 from pydantic import SecretStr
 
-from bot.chat.replies import LessonCard, Notice, Reply
 from bot.config import Settings
 from bot.couriers import DeliveryError, Recipient
 from bot.dispatch.attempts import Attempt
 from bot.lessons.lessons import lesson_now
+from bot.replies import LessonCard, Notice, Reply
 from handlers.slack.app import web_client
 from tests.support.fake_slack import DROP, TEAM, FakeSlack
 from tests.support.slack_session import SlackServer, slack

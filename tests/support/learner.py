@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.chat.coach import Coach
-from bot.chat.replies import LessonCard, Reply
+from bot.replies import LessonCard, Reply
 from store.models import Delivery, Lesson, Question
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import aiohttp
 
-from bot.chat.replies import LessonCard, Notice, Reply
 from bot.couriers import DeliveryError, Recipient, Sent
 from bot.dispatch.attempts import Attempt
+from bot.replies import LessonCard, Notice, Reply
 
 
 class LoopbackCourier:

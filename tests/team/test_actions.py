@@ -9,11 +9,11 @@ import pytest
 from sqlmodel import col, select
 
 from bot.chat.coach import Coach
-from bot.chat.replies import TeamSummary
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
 from bot.engine.next_lesson import plan_in, plan_next
 from bot.lessons.lessons import policy_config
+from bot.replies import TeamSummary
 from store.db import Database
 from store.models import Delivery, Focus, Lesson
 from tests.conftest import Clock

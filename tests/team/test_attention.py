@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.chat.coach import Coach
-from bot.chat.replies import MemberLine, TeamSummary
+from bot.replies import MemberLine, TeamSummary
 from store.db import Database
 from store.models import Answer
 from tests.conftest import Clock

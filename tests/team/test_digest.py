@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.chat.coach import Coach
-from bot.chat.replies import LessonCard
+from bot.dispatch.digest import digest_week, maybe_monday_somewhere, send_due_digests
 from bot.dispatch.sender import Outcome
-from bot.team.digest import digest_week, maybe_monday_somewhere, send_due_digests
+from bot.replies import LessonCard
 from store.db import Database
 from tests.conftest import Clock
 from tests.support.dispatching import loopback

@@ -14,11 +14,11 @@ import pytest
 from PIL import Image
 
 from bot.chat.coach import Coach
-from bot.chat.replies import Notice, ProgressView, TeamSummary
+from bot.dispatch.digest import digest_notice
 from bot.imports.org_chart import import_org_chart
-from bot.records.learners import team_report
-from bot.team.digest import digest_notice
+from bot.replies import Notice, ProgressView, TeamSummary
 from bot.team.heatmap import DPI, ROW_INCHES
+from bot.team.reports import team_report
 from handlers.slack.blocks import ACTIONS_ELEMENTS, BUTTON_TEXT, MAX_BLOCKS, SECTION_TEXT
 from store.db import Database
 from tests.support.fake_slack import Call

@@ -14,7 +14,7 @@ from PIL import Image
 from sqlmodel import select
 
 from bot.chat.coach import Coach
-from bot.chat.replies import Choice, Engagement, HeatCell, MemberLine, TeamGroup, TeamSummary
+from bot.replies import Choice, Engagement, HeatCell, MemberLine, TeamGroup, TeamSummary
 from bot.team.shoutouts import post_shoutouts
 from bot.team.text import summary_text
 from handlers.msteams.cards import cards_for

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.chat.coach import Coach
-from bot.chat.replies import PeerView, ProgressView
+from bot.replies import PeerView, ProgressView
 from store.db import Database
 from tests.support.learner import answer, next_card
 from tests.support.org import load_sample_org

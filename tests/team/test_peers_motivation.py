@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import select
 
 from bot.chat.coach import Coach
-from bot.chat.replies import ProgressView, Reply, TeamSummary
 from bot.couriers import Sent
 from bot.lessons.preferences import SettingsError, settings_form
+from bot.replies import ProgressView, Reply, TeamSummary
 from bot.team.shoutouts import ChannelPoster, post_shoutouts
 from store.db import Database
 from store.models import Badge, LearnerSettings, MasteryState

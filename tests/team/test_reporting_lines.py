@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.chat.coach import Coach
-from bot.chat.replies import SettingsForm
 from bot.lessons.preferences import settings_form
+from bot.replies import SettingsForm
 from store.db import Database
 from store.people import is_below, manages_anyone, report_ids
 from tests.support.org import load_sample_org

@@ -13,10 +13,10 @@ import pytest
 from PIL import Image
 
 from bot.chat.coach import Coach
-from bot.chat.replies import Engagement, Notice, PersonDetail, TeamSummary
 from bot.engine.learner import LearnerContext
 from bot.imports.packs import import_content
 from bot.lessons.answers import FEEDBACK
+from bot.replies import Engagement, Notice, PersonDetail, TeamSummary
 from bot.team import summary as team
 from bot.team import view as team_view
 from bot.team.heatmap import COLOURS, DPI, ROW_INCHES, cell_code

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.chat.coach import Coach
-from bot.chat.replies import Engagement, HeatCell, MemberLine, PersonDetail, ProgressView, TeamGroup, TeamSummary
+from bot.replies import Engagement, HeatCell, MemberLine, PersonDetail, ProgressView, TeamGroup, TeamSummary
 from bot.team.text import glyph, group_line
 from store.db import Database
 from tests.support.learner import answer

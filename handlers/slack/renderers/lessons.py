@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.chat.replies import AnswerResult, LessonCard
+from bot.replies import AnswerResult, LessonCard
 from handlers.slack.blocks import (
     BUTTON_VALUE,
     Block,

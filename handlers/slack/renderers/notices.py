@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.chat.replies import Button, Notice, SettingsForm
+from bot.replies import Button, Notice, SettingsForm
 from handlers.slack.blocks import Block, button_rows, renderer, sections
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -7,7 +7,7 @@ splits a reply past Slack's 50 blocks into several messages, so nobody on a larg
 
 from __future__ import annotations
 
-from bot.chat.replies import Button, PeerView, PersonDetail, TeamSummary
+from bot.replies import Button, PeerView, PersonDetail, TeamSummary
 from bot.team.text import group_line
 from handlers.slack.blocks import Block, actions, button_rows, coach_button, context, divider, renderer, sections
 

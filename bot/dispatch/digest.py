@@ -14,8 +14,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.chat.replies import Button, Notice, Reply, TeamSummary
-from bot.dispatch.schedule import zone_of
+from bot.lessons.schedule import zone_of
+from bot.replies import Button, Notice, Reply, TeamSummary
 from bot.team.summary import team_summary
 from bot.team.text import people
 from store import outgoing

@@ -13,11 +13,11 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.replies import CompetencyRow
 from bot.engine.fitted import load_model
 from bot.engine.mastery import MasteryModel, SkillState
 from bot.errors import UnknownPerson
 from bot.lessons.progress import competency_names
+from bot.replies import CompetencyRow
 from bot.team.roster import Standing, load_standings
 from store import people
 from store.models import Answer, Delivery, Person

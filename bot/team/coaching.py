@@ -14,8 +14,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.replies import Reply
-from bot.dispatch.schedule import window_opening, zone_of
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
 from bot.engine.mastery import SkillState
@@ -23,6 +21,8 @@ from bot.engine.next_lesson import Plan, plan_in, plan_next
 from bot.engine.targets import FOCUS_DEFAULT_LEVEL
 from bot.lessons.lessons import create_from_plan, policy_config
 from bot.lessons.progress import competency_names
+from bot.lessons.schedule import window_opening, zone_of
+from bot.replies import Reply
 from bot.services import Services
 from bot.team.mentions import find_report
 from bot.team.view import first_name
