@@ -94,7 +94,7 @@ async def test_lessons_created_by_handlers_and_triggers_hold_the_configured_leas
     card = (await fifteen_minutes.command(ids["ben@example.com"], "")).messages[0]
     assert isinstance(card, LessonCard)
     clock.advance(minutes=1)
-    triggered = await trigger(fifteen_minutes, email="cara@example.com", lesson="infosec-tailgating")
+    triggered = await trigger(fifteen_minutes.services, email="cara@example.com", lesson="infosec-tailgating")
     assert triggered.status == "sending"
     async with db.session() as session:
         by_handler = await session.get(Delivery, card.delivery_id)
