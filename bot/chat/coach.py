@@ -11,11 +11,12 @@ from bot.chat import actions, commands
 from bot.config import Settings
 from bot.ids import as_int
 from bot.lessons import answers, preferences
+from bot.lessons.ledger import Ledger
 from bot.lessons.schedule import known_zone, zone_of
 from bot.lessons.welcome import welcome_notice
 from bot.replies import Button, Reply, SettingsForm
 from bot.services import Services, new_worker_id
-from store import deliveries, dispatch, learning, people
+from store import dispatch, learning, people
 from store.db import Database
 from store.models import Person
 from store.types import utcnow
@@ -27,6 +28,7 @@ class Coach:
     def __init__(self, database: Database, config: Settings, *, clock: Callable[[], datetime] = utcnow,
                  worker_id: str | None = None) -> None:
         self.services = Services(database, config, clock, worker_id or new_worker_id())
+        self.ledger = Ledger(self.services)
 
     async def identify(self, platform: str, external_id: str, *,
                        email: Callable[[], Awaitable[str | None]] | None = None, alt_id: str | None = None,
@@ -88,14 +90,8 @@ class Coach:
         """Raises `preferences.SettingsError` (with the field) when a value must be corrected."""
         return await preferences.save_settings(self.services, person_id, values)
 
-    async def sent(self, delivery_id: int, *, platform: str, message_ref: dict[str, Any] | None) -> bool:
-        """A handler posted this lesson; False if another process had taken the send over meanwhile."""
-        async with self.services.database.session() as session:
-            return await deliveries.mark_sent(session, delivery_id, self.services.worker_id, platform=platform,
-                                              message_ref=message_ref, now=self.services.clock())
-
-    async def send_failed(self, delivery_id: int, error: str, retry_at: datetime) -> None:
-        """A handler could not post this lesson: the dispatcher will try again from `retry_at`."""
-        async with self.services.database.session() as session:
-            await deliveries.release_for_retry(session, delivery_id, self.services.worker_id, error=error,
-                                               retry_at=retry_at)
+    async def sent(self, delivery_id: int, *, platform: str, message_ref: dict[str, Any] | None,
+                   origin: str = "on_demand") -> bool:
+        """A lesson posted outside the request pipeline (the demo's simulated chat, a test's); False if
+        another process had taken the send over meanwhile."""
+        return await self.ledger.sent(delivery_id, platform=platform, origin=origin, message_ref=message_ref)

@@ -117,7 +117,7 @@ async def _catch_up_one(database: Database, url: str, learner: Learner, start: d
         card = next((m for m in reply.messages if isinstance(m, LessonCard)), None)
         if card is None:
             return
-        await coach.sent(card.delivery_id, platform=PLATFORM, message_ref=None)
+        await coach.sent(card.delivery_id, platform=PLATFORM, message_ref=None, origin=card.origin)
         if card.options:
             await _answer(coach, chat, learner, card, result)
         else:
@@ -157,7 +157,7 @@ async def _react(coach: Coach, chat: SimulatedChat, learner: Learner, reply: Rep
             for message in more.messages:
                 chat.record(learner.person_id, "coach", message)
                 if isinstance(message, LessonCard):
-                    await coach.sent(message.delivery_id, platform="demo", message_ref=None)
+                    await coach.sent(message.delivery_id, platform="demo", message_ref=None, origin=message.origin)
             await _react(coach, chat, learner, more, result, extra=False)
 
 

@@ -33,10 +33,10 @@ from bot.dispatch.attempts import Attempt, PartwiseCourier, ResolvingCourier
 from bot.dispatch.profiles import learn_zone, remember
 from bot.dispatch.rate import SendBudget, Timer
 from bot.dispatch.windows import NEVER_EXPIRE, REMINDED_ORIGINS, current_slot, keeps_to_window, remind_time, retry_time
+from bot.lessons.ledger import Ledger
 from bot.lessons.lessons import card_from
 from bot.lessons.schedule import own_zone, window_opening, zone_of
 from bot.lessons.welcome import welcome_notice
-from bot.metrics import LESSONS_SENT, SEND_FAILURES
 from bot.replies import Reply
 from bot.services import Services
 from store import deliveries, people
@@ -110,6 +110,7 @@ class Sender:
     def __init__(self, services: Services, couriers: Mapping[str, Courier], config: Settings,
                  timer: Timer | None = None) -> None:
         self.services = services
+        self.ledger = Ledger(services)
         self.couriers = dict(couriers)
         self.budget = SendBudget(services.database, config.sends_per_second, timer=timer)
         self.default_zone = config.default_timezone
@@ -304,19 +305,15 @@ class Sender:
         out.settings.welcomed_at = now
 
     async def _record(self, out: Outgoing, courier: Courier, recipient: Recipient, sent: Sent) -> None:
-        async with self.services.database.session() as session:
-            ours = await deliveries.mark_sent(session, out.delivery_id, self.services.worker_id,
-                                              platform=courier.platform, message_ref=sent.message_ref,
-                                              now=self.services.clock())
-            if not ours:
-                log.warning("delivery %s was taken over while it was being sent; the learner may see it twice",
-                            out.delivery_id)
-            elif out.origin in REMINDED_ORIGINS:
+        async def also(session: AsyncSession, ours: bool) -> None:
+            if ours and out.origin in REMINDED_ORIGINS:
                 remind_at = remind_time(out.settings, out.zone, out.clock())
                 if remind_at is not None:
                     await claims.set_reminder(session, out.delivery_id, remind_at)
             await remember(session, out.person, courier.platform, recipient, sent.learned)
-        LESSONS_SENT.labels(courier.platform, out.origin).inc()
+
+        await self.ledger.sent(out.delivery_id, platform=courier.platform, origin=out.origin,
+                               message_ref=sent.message_ref, also=also)
 
     async def _release(self, out: Outgoing, error: str, wait: float | None, attempt: Attempt | None,
                        platform: str = "none") -> Outcome:
@@ -333,12 +330,10 @@ class Sender:
             retry_at = retry_time(out.origin, out.created_at, out.settings, out.zone, moment + delay)
         progress = {"platform": platform, "posted": attempt.posted} if attempt and attempt.posted else out.progress
         status = {Outcome.FAILED: "failed", Outcome.EXPIRED: "expired"}.get(outcome, "pending")
-        async with self.services.database.session() as session:
-            await deliveries.release_for_retry(session, out.delivery_id, self.services.worker_id, error=error,
-                                               retry_at=retry_at, status=status, progress=progress)
         if outcome is not Outcome.DEFERRED:
             log.warning("delivery %s to person %s %s: %s", out.delivery_id, out.person.id, outcome.value, error)
         # The couriers count each failed call; this counts lessons handed back for later, given up or expired.
         label = {Outcome.FAILED: "given_up", Outcome.EXPIRED: "expired"}.get(outcome, "handed_back")
-        SEND_FAILURES.labels(platform, label).inc()
+        await self.ledger.handed_back(out.delivery_id, platform=platform, error=error, retry_at=retry_at,
+                                      status=status, progress=progress, counted_as=label)
         return outcome

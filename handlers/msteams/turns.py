@@ -1,4 +1,5 @@
-"""What the bot does with each Teams activity: find the person, call the coach, show the reply.
+"""What the bot does with each Teams activity: find the person, call the coach, show the reply — through the
+request pipeline (`bot.chat.pipeline`), with `surface.TurnSurface` as Teams' side of it.
 
 Typed words go to `Coach.command`, card submits (an Action.Submit arrives as a message with `value`) to
 `Coach.press`, `Coach.reflect` or `Coach.save_settings`; a button that creates a lesson acts once per card
@@ -14,7 +15,6 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -23,23 +23,23 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount
 
 from bot.chat.coach import Coach
-from bot.chat.once import LESSON_ACTIONS, Once
+from bot.chat.once import LESSON_ACTIONS
+from bot.chat.pipeline import Pipeline
 from bot.couriers import DeliveryError
 from bot.lessons.preferences import SettingsError
-from bot.metrics import ANSWERS, LESSONS_SENT, SEND_FAILURES
-from bot.replies import AnswerResult, LessonCard, Notice, Reply
+from bot.replies import Notice, Reply
 from handlers.msteams import PLATFORM
-from handlers.msteams.cards import activity_for, all_messages, update_for
+from handlers.msteams.cards import activity_for
 from handlers.msteams.files import CONSENT, ConsentAnswer, answer_consent, consent_answer
 from handlers.msteams.lesson_cards import REFLECT
 from handlers.msteams.members import Contacts, LookupUnavailable, Retry, member_email
 from handlers.msteams.posting import Backoff, with_backoff
 from handlers.msteams.settings_card import LABELS, SAVE, submitted_settings
+from handlers.msteams.surface import TurnSurface
 from store.models import Person
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RETRY = 60.0
 TAGS = re.compile(r"<[^>]+>")
 
 NOT_IN_ORG = ("Hi! I couldn't find you in the org chart your L&D team gave me, so I can't send you lessons yet. "
@@ -100,7 +100,7 @@ class CoachBot(ActivityHandler):
     def __init__(self, coach: Coach, backoff: Backoff, adapter: CloudAdapter, app_id: str, retry: Retry) -> None:
         self.coach = coach
         self.backoff = backoff
-        self.once = Once(coach.services.database)
+        self.pipeline = Pipeline(coach.services)
         self.contacts = Contacts(coach.services.database, adapter, app_id, self._resume, retry)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -155,29 +155,29 @@ class CoachBot(ActivityHandler):
         if not _one_to_one(activity):
             await self._show(turn_context, Reply.text(ONE_TO_ONE))
             return
-        person = await self._known(turn_context, welcome=False)
-        if person is None or person.id is None:
-            return
+        surface = self._surface(turn_context)
         if isinstance(activity.value, dict) and activity.value.get("action"):
-            data, person_id = activity.value, person.id
-
-            async def press() -> None:
-                await self._show(turn_context, await self._submitted(person_id, data))
-
-            await self._once(press_key(activity), press)
+            data = activity.value
+            await self.pipeline.handle(surface, lambda person_id: self._submitted(person_id, data),
+                                       once=press_key(activity))
             return
         text = spoken_text(activity)
-        if not text:
-            return
         name, args = command_for(text)
-        await self._show(turn_context, await self.coach.command(person.id, f"{name} {args}".strip(), default=name))
+
+        async def command(person_id: int) -> Reply:
+            if not text:
+                return Reply()  # an empty message still tells where to reach the person
+            return await self.coach.command(person_id, f"{name} {args}".strip(), default=name)
+
+        await self.pipeline.handle(surface, command)
 
     async def _welcome(self, turn_context: TurnContext) -> None:
         if not _one_to_one(turn_context.activity):
             return
-        person = await self._known(turn_context, welcome=True)
-        if person is not None and person.id is not None:
-            await self._show(turn_context, await self.coach.welcome(person.id))
+        await self.pipeline.handle(self._surface(turn_context, welcome=True), self.coach.welcome)
+
+    def _surface(self, turn_context: TurnContext, *, welcome: bool = False) -> TurnSurface:
+        return TurnSurface(turn_context, self.backoff, lambda: self._known(turn_context, welcome=welcome))
 
     async def _known(self, turn_context: TurnContext, *, welcome: bool, quiet: bool = False) -> Person | None:
         """The person behind the activity, or None once they have been told why not (unless `quiet`): not
@@ -228,7 +228,7 @@ class CoachBot(ActivityHandler):
         if key is None:
             await work()
         else:
-            await self.once.run(key, work)
+            await self.pipeline.once.run(key, work)
 
     async def _answer_file(self, turn_context: TurnContext, person_id: int, answer: ConsentAnswer) -> None:
         shown = await answer_consent(self.coach, person_id, answer, self.backoff)
@@ -257,40 +257,7 @@ class CoachBot(ActivityHandler):
         return await self.coach.press(person_id, action, value, via=PLATFORM)
 
     async def _show(self, turn_context: TurnContext, reply: Reply) -> None:
-        """Update the card that was acted on, then post the new messages. A lesson that could not be
-        posted (any of its messages) is handed back to the dispatcher (`send_failed`), so it is retried
-        rather than lost; the message recorded for it is its last, which holds the question."""
-        messages = list(reply.messages)
-        replied_to = turn_context.activity.reply_to_id
-        if reply.update is not None and replied_to:
-            update = update_for(reply.update, replied_to)
-            try:
-                await with_backoff(lambda: turn_context.update_activity(update), self.backoff)
-            except DeliveryError as error:
-                log.warning("could not update the answered card: %s", error)
-        elif reply.update is not None:
-            messages.insert(0, reply.update)
-        for item, activities in all_messages(Reply(messages=messages, attachments=reply.attachments)):
-            try:
-                for activity in activities:
-                    response = await with_backoff(lambda a=activity: turn_context.send_activity(a), self.backoff)
-            except DeliveryError as error:
-                log.warning("could not post a %s to Teams: %s", type(item).__name__, error)
-                handed_back = isinstance(item, LessonCard) and not item.answered
-                SEND_FAILURES.labels(PLATFORM, "handed_back" if handed_back else "failed").inc()
-                if handed_back:
-                    retry_at = self.coach.services.clock() + timedelta(seconds=error.retry_after or DEFAULT_RETRY)
-                    await self.coach.send_failed(item.delivery_id, str(error), retry_at)
-                continue
-            await self._posted(turn_context, item, response.id if response else None)
-
-    async def _posted(self, turn_context: TurnContext, item: Any, activity_id: str | None) -> None:
-        if isinstance(item, LessonCard) and not item.answered:
-            ref = {"activity_id": activity_id, "conversation_id": turn_context.activity.conversation.id}
-            if await self.coach.sent(item.delivery_id, platform=PLATFORM, message_ref=ref):
-                LESSONS_SENT.labels(PLATFORM, item.origin).inc()
-        elif isinstance(item, AnswerResult):
-            ANSWERS.labels(PLATFORM, str(item.correct).lower()).inc()
+        await self.pipeline.show(self._surface(turn_context), reply)
 
 
 def press_key(activity: Activity) -> str | None:

@@ -33,7 +33,8 @@ async def handed_back(coach: Coach, person_id: int) -> int:
     """A lesson a handler created and then could not post (its post timed out): pending, due now."""
     card = (await coach.command(person_id, "")).messages[0]
     assert isinstance(card, LessonCard)
-    await coach.send_failed(card.delivery_id, "slack: timed out", coach.services.clock())
+    await coach.ledger.handed_back(card.delivery_id, platform="slack", error="slack: timed out",
+                                   retry_at=coach.services.clock())
     return card.delivery_id
 
 

@@ -145,7 +145,8 @@ async def test_what_people_asked_for_expires_after_the_configured_days_and_sched
         clock.now = TUESDAY
         await dispatcher.tick()
         clock.now = TUESDAY + timedelta(hours=11)  # noon in Berlin: Ben's slot has passed
-        triggered = await trigger(asking.services, email="ben@example.com", lesson="infosec-tailgating", reason="Door held")
+        triggered = await trigger(asking.services, email="ben@example.com", lesson="infosec-tailgating",
+                                  reason="Door held")
         assert await dispatcher.send_now(triggered.delivery_id) == "deferred"
         reports = []
         for moment in every(clock.now, TUESDAY + timedelta(days=2, hours=12), timedelta(hours=1)):
