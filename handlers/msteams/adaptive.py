@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any
 
-from bot.replies import Button
+from bot.replies import Button, Renderers
 
 CARD_VERSION = "1.4"  # every Teams client renders 1.4; nothing here needs newer elements
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -19,9 +19,10 @@ SUBMIT = "Action.Submit"
 
 Card = dict[str, Any]
 Renderer = Callable[[Any], Card]
-T = TypeVar("T")
 
-_RENDERERS: dict[type, Renderer] = {}
+RENDERERS: Renderers[Renderer] = Renderers("Teams")
+renderer = RENDERERS.register
+"""Register the card for one reply type (use as a decorator). One per type."""
 
 _CODE = re.compile(r"`/?([^`]+)`")
 _BULLET = re.compile(r"^\s*[•*+-]\s+")
@@ -29,23 +30,13 @@ _NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
 _HEADING = re.compile(r"^\s*#{1,6}\s+(.+?)\s*#*\s*$")
 
 
-def renderer(kind: type[T]) -> Callable[[Callable[[T], Card]], Callable[[T], Card]]:
-    """Register the card for one reply type (a later registration for the same type replaces it)."""
-
-    def register(function: Callable[[T], Card]) -> Callable[[T], Card]:
-        _RENDERERS[kind] = function
-        return function
-
-    return register
-
-
 def render(item: Any) -> Card:
     """The Adaptive Card for a reply item. A type without its own renderer that carries its content as
     Markdown `text` (as the team views do) is shown as that text with its buttons; anything else is a
     programming error, said plainly."""
-    for kind in type(item).__mro__:
-        if kind in _RENDERERS:
-            return _RENDERERS[kind](item)
+    found = RENDERERS.find(item)
+    if found is not None:
+        return found(item)
     if isinstance(getattr(item, "text", None), str):
         buttons = getattr(item, "buttons", None) or getattr(item, "actions", None) or []
         return card(text_blocks(item.text), [submit(b) for b in buttons if isinstance(b, Button)], wide=True)
@@ -55,7 +46,7 @@ def render(item: Any) -> Card:
 
 def registered() -> frozenset[type]:
     """The reply types Teams can show (tests check every type in bot.replies is here)."""
-    return frozenset(_RENDERERS)
+    return RENDERERS.kinds()
 
 
 def card(body: list[dict[str, Any]], actions: Iterable[dict[str, Any]] = (), *, wide: bool = False) -> Card:

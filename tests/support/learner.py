@@ -7,13 +7,13 @@ from sqlmodel import select
 from bot.chat.coach import Coach
 from bot.replies import LessonCard, Reply
 from store.models import Delivery, Lesson, Question
+from tests.support.testbot import TestPlatform
 
 
 async def next_card(coach: Coach, person_id: int) -> LessonCard:
-    reply = await coach.command(person_id, "")
-    card = reply.messages[0]
+    """`/learn` through the in-process test platform: the lesson is shown and recorded as sent."""
+    card = (await TestPlatform(coach).person(person_id).say(""))[0]
     assert isinstance(card, LessonCard), f"expected a lesson, got {card!r}"
-    await coach.sent(card.delivery_id, platform="test", message_ref=None)
     return card
 
 
