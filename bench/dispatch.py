@@ -46,12 +46,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import insert
 from sqlmodel import col, select
 
-from bot.assembly import attach_platforms
-from bot.catalog_import import import_content
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
-from bot.usecases.lessons import lesson_card
+from bot.imports.packs import import_content
+from bot.lessons.lessons import lesson_card
 from content.packs import STARTER
+from handlers.assembly import attach_platforms
 from handlers.slack.blocks import messages_for
 from store.db import Database
 from store.models import ChatIdentity, Delivery, LearnerSettings, Person
@@ -242,7 +242,7 @@ def tick_env(url: str, slack_url: str, concurrency: int) -> dict[str, str]:
 
 async def dispatch_process(env: dict[str, str], at: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "from bot.cli import main; main()", "dispatch", "--at", at, "--json", env=env,
+        sys.executable, "-c", "from handlers.cli import main; main()", "dispatch", "--at", at, "--json", env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 

@@ -1,0 +1,118 @@
+"""`coach serve` as an attacker and a stuck database see it, over real HTTP: a signed Slack button whose value
+is nested too deeply, a forged Teams activity that tries to move a person's address to another host (dev mode
+and production), and /healthz while another process holds SQLite's write lock."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy.engine import make_url
+from sqlmodel import select
+
+from bot.dispatch import Dispatcher
+from bot.dispatch.just_in_time import trigger
+from bot.dispatch.sender import Outcome
+from store.db import Database
+from store.models import ChatIdentity
+from tests.msteams.test_http import _token, secured, signing_key
+from tests.slack.test_http import DEEP, _press_payload
+from tests.support.dispatching import serving
+from tests.support.fake_connector import FakeConnector, TeamsBot, TeamsUser, connector, teams
+from tests.support.slack_session import SlackServer, slack
+
+__all__ = ["connector", "secured", "signing_key", "slack", "teams"]  # fixtures
+
+SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+@SQLITE
+async def test_a_signed_button_with_a_deeply_nested_value_is_answered_without_a_500(slack: SlackServer) -> None:
+    press = _press_payload(slack.fake.response_url("deep"))
+    for value in ('{"d": ' + "[" * DEEP + "]" * DEEP + "}", "[" * DEEP, '{"r": ' + "{\"x\": " * DEEP):
+        press["actions"][0]["value"] = value
+        answered = await slack.post_payload(press)
+        assert answered.status in (200, 400), answered
+    await slack.settle()
+    async with slack.http.get(slack.url + "/healthz") as health:
+        assert health.status == 200
+
+
+@SQLITE
+async def test_healthz_answers_503_within_two_seconds_while_the_write_lock_is_held(
+        db: Database, db_url: str) -> None:
+    async with serving(db, []) as url, aiohttp.ClientSession() as http:
+        holder = sqlite3.connect(make_url(db_url).database, isolation_level=None)  # another process, as it were
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            started = time.monotonic()
+            async with http.get(url + "/healthz") as health:
+                answer = (health.status, await health.json())
+            took = time.monotonic() - started
+            async with http.get(url + "/healthz") as again:  # a second check does not queue behind the first
+                second = (again.status, time.monotonic() - started - took)
+            assert second[0] == 503 and second[1] < 2.0, (took, second)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert answer[0] == 503 and "did not answer within" in answer[1]["reason"] and took < 2.0, (answer, took)
+        for _ in range(100):  # the lock is free again: healthy as soon as the late check is through
+            async with http.get(url + "/healthz") as health:
+                if health.status == 200:
+                    break
+            await asyncio.sleep(0.1)
+        assert health.status == 200
+
+
+async def test_a_forged_activity_never_moves_a_stored_teams_address(teams: TeamsBot) -> None:
+    """Dev mode (no app id): Ben's address is learned from his first message; a forged activity in his name
+    from another host changes nothing, and his next lesson still goes to his own Teams."""
+    ben = teams.user("29:ben")
+    await ben.say("hi")
+    attacker = FakeConnector().start()
+    try:
+        forger = TeamsUser(teams.http, teams.url, attacker, "29:ben")
+        assert await forger.post(forger.activity("message", text="progress")) == 200
+        async with teams.db.session() as session:
+            [identity] = (await session.exec(select(ChatIdentity).where(ChatIdentity.platform == "teams",
+                                                                        ChatIdentity.external_id == "29:ben"))).all()
+        assert identity.address is not None and identity.address["serviceUrl"] == teams.connector.url
+        done = await trigger(teams.coach.services, email="ben@example.com", lesson="infosec-spot-phishing")
+        mark = len(teams.connector.calls)
+        forged_calls = len(attacker.calls)
+        outcome = await Dispatcher(teams.coach.services, teams.platforms.couriers).send_now(done.delivery_id)
+    finally:
+        attacker.stop()
+    assert outcome is Outcome.SENT
+    assert teams.connector.sent(ben.conversation, after=mark) and len(attacker.calls) == forged_calls
+
+
+async def test_dev_mode_is_loud_on_healthz(teams: TeamsBot) -> None:
+    async with teams.http.get(teams.url + "/healthz") as health:
+        body = await health.json()
+    assert health.status == 200 and "UNAUTHENTICATED" in body["teams"]
+
+
+@SQLITE
+async def test_with_an_app_id_only_allowed_service_hosts_are_accepted_and_dev_addresses_are_never_used(
+        secured: TeamsBot, signing_key: rsa.RSAPrivateKey, tmp_path: Path) -> None:
+    async with secured.http.get(secured.url + "/healthz") as health:
+        assert "teams" not in await health.json()
+    elsewhere = "https://bots.attacker.example/"
+    eve = TeamsUser(secured.http, secured.url, secured.connector, "29:eve", token=_token(signing_key, elsewhere))
+    forged = eve.activity("message", text="hi", serviceUrl=elsewhere)
+    assert await eve.post(forged) == 403  # a valid token for that serviceUrl, but not a Bot Framework host
+    async with secured.db.session() as session:  # an address learned in dev mode, before the app id was set
+        session.add(ChatIdentity(person_id=secured.ids["cara@example.com"], platform="teams", external_id="29:cara",
+                                 address={"serviceUrl": secured.connector.url, "coachUnverified": True,
+                                          "conversation": {"id": "a:personal-cara"}}))
+    done = await trigger(secured.coach.services, email="cara@example.com", lesson="infosec-spot-phishing")
+    mark = len(secured.connector.calls)
+    dispatcher = Dispatcher(secured.coach.services, secured.platforms.couriers)
+    assert await dispatcher.send_now(done.delivery_id) is Outcome.FAILED
+    assert secured.connector.calls[mark:] == []
