@@ -19,7 +19,6 @@ from bot.services import Services
 from bot.team.shoutouts import post_shoutouts
 from store import dispatch as claims
 from store import events
-from store.types import utcnow
 
 EVENT_MEMORY = timedelta(days=7)
 """How long handled platform events are remembered (Slack retries within minutes; a week is generous)."""
@@ -101,10 +100,10 @@ async def shoutouts(tick: Tick) -> None:
 
 
 async def forget_old_events(tick: Tick) -> None:
-    # Event keys are written on the wall clock (bot.chat.once), so they are aged on it too: a tick --at next
-    # week must not forget the keys that stop a Slack retry from acting twice.
+    # Event keys are written on the wall clock (bot.chat.once), as the services' clock is: aged on it, a tick
+    # --at next week never forgets the keys that stop a Slack retry from acting twice.
     async with tick.services.database.session() as session:
-        tick.report.forgotten = await events.forget_events(session, utcnow() - EVENT_MEMORY)
+        tick.report.forgotten = await events.forget_events(session, tick.services.clock() - EVENT_MEMORY)
 
 
 SENDING: dict[str, Job] = {"lessons": plan_lessons, "due": send_due}
