@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlmodel import select
 
 from bot.config import Settings
@@ -18,10 +19,11 @@ from handlers.msteams.posting import Backoff
 from store.contacts import claim_contact, contact_tried, keep_contact
 from store.db import Database
 from store.models import ChatIdentity, PendingContact
+from tests.msteams.test_http import _token, secured, signing_key
 from tests.support.fake_connector import FakeConnector, TeamsBot, connector, quick_teams, teams, teams_bot
 from tests.support.teams_calls import Call
 
-__all__ = ["connector", "quick_teams", "teams"]  # fixtures
+__all__ = ["connector", "quick_teams", "secured", "signing_key", "teams"]  # fixtures
 
 GUS = {"id": "29:gus", "name": "Gus", "email": "gus@example.com"}  # in the org chart by email only
 
@@ -87,17 +89,35 @@ async def test_people_the_org_chart_lists_by_teams_id_need_no_lookup(teams: Team
     assert "Here's what I can do" in reply.text and _lookups(teams, mark) == []
 
 
-async def test_an_upgrade_refreshes_the_reference_and_greets_nobody(teams: TeamsBot) -> None:
+MOVED = {"id": "a:personal-ben-upgraded", "conversationType": "personal", "tenantId": "tenant-0001"}
+
+
+async def test_an_unauthenticated_upgrade_greets_nobody_and_moves_no_reference(teams: TeamsBot) -> None:
+    """Dev mode (no app id): nothing is authenticated, so a stored reference is never replaced (issue 14)."""
     ben = teams.user("29:ben", "Ben Buyer")
     [welcome] = await ben.install()
     assert "Hi Ben," in welcome.text
-    moved = {"id": "a:personal-ben-upgraded", "conversationType": "personal", "tenantId": "tenant-0001"}
     mark = len(teams.connector.calls)
-    assert await ben.post(ben.activity("installationUpdate", action="add-upgrade", conversation=moved)) == 200
-    assert teams.connector.sent(moved["id"], after=mark) == []
+    assert await ben.post(ben.activity("installationUpdate", action="add-upgrade", conversation=MOVED)) == 200
+    assert teams.connector.sent(MOVED["id"], after=mark) == []
     assert teams.connector.sent(ben.conversation, after=mark) == []
     identity = await _identity(teams, "ben@example.com")
-    assert identity is not None and identity.address["conversation"]["id"] == moved["id"]
+    assert identity is not None and identity.address["conversation"]["id"] == ben.conversation
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_an_authenticated_upgrade_refreshes_the_reference_and_greets_nobody(
+        secured: TeamsBot, signing_key: rsa.RSAPrivateKey) -> None:
+    ben = secured.user("29:ben", "Ben Buyer")
+    ben.token = _token(signing_key, secured.connector.url)
+    for conversation in ({"id": ben.conversation, "conversationType": "personal", "tenantId": "tenant-0001"}, MOVED):
+        mark = len(secured.connector.calls)
+        assert await ben.post(ben.activity("installationUpdate", action="add-upgrade",
+                                           conversation=conversation)) == 200
+        assert secured.connector.calls[mark:] == []
+        identity = await _identity(secured, "ben@example.com")
+        assert identity is not None and identity.address["conversation"]["id"] == conversation["id"]
+        assert "coachUnverified" not in identity.address
 
 
 async def _kept(db: Database) -> list[tuple[str, bool]]:
