@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
-from bot.dispatch import Dispatcher
+from bot.dispatch.dispatcher import Dispatcher
 from bot.dispatch.just_in_time import trigger
 from bot.dispatch.sender import Outcome
 from store.db import Database
