@@ -24,14 +24,31 @@ def accepted(text: str) -> str:
 
 
 def accepted_json(value: Any) -> Any:
-    """A parsed JSON document with `accepted` applied to every string in it, keys included."""
+    """A parsed JSON document with `accepted` applied to every string in it, keys included — in place, and
+    without recursion, so a document as deep as the JSON parser reads is cleaned too."""
     if isinstance(value, str):
         return accepted(value)
-    if isinstance(value, dict):
-        return {accepted(k) if isinstance(k, str) else k: accepted_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [accepted_json(item) for item in value]
+    stack = [value] if isinstance(value, dict | list) else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            items = list(node.items())
+            node.clear()
+            for key, item in items:
+                node[accepted(key) if isinstance(key, str) else key] = _cleaned(item, stack)
+        else:
+            for index, item in enumerate(node):
+                node[index] = _cleaned(item, stack)
     return value
+
+
+def _cleaned(item: Any, stack: list[Any]) -> Any:
+    """A string cleaned; a container put on `stack` to be cleaned in turn; anything else as it is."""
+    if isinstance(item, str):
+        return accepted(item)
+    if isinstance(item, dict | list):
+        stack.append(item)
+    return item
 
 
 def control_lines(text: str) -> list[tuple[int, str]]:
