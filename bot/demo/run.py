@@ -22,8 +22,8 @@ from sqlmodel import select
 from bot.catalog_import import ensure_starter_content
 from bot.coach import Coach
 from bot.config import Settings
-from bot.demo.learners import Question, SimulatedLearner, mastered_ability
 from bot.demo.org import MANAGERS, sample_org
+from bot.demo.population import make_learner
 from bot.demo.simulation import ArmResult, Learner, SimClock, catch_up, fixed_course, graded_catalogue, run_arm
 from bot.org_chart import import_org_chart
 from bot.replies import Reply
@@ -32,7 +32,6 @@ from store.models import RoleRequirement
 from store.people import people_by_email
 
 AFTER = timedelta(days=30)
-PRIOR_KNOWLEDGE_RATE = 0.35
 DEFAULT_REVIEW_SHARE = 0.34
 CATCH_UP_CAP = 90
 
@@ -103,14 +102,14 @@ async def run_demo(options: DemoOptions) -> DemoResult:
         chart = Path(folder) / "org.csv"
         chart.write_text(csv_text)
         await import_org_chart(database, chart)
-        roster = await _roster(database, employees)
+        roster = await roster_of(database, employees)
         course = await graded_catalogue(database)
         await database.dispose()
         baseline = Path(folder) / "before.db"
         shutil.copyfile(options.path, baseline)
 
         def learners() -> list[Learner]:
-            return [_learner(person_id, email, role, targets, options.seed, course)
+            return [make_learner(person_id, email, role, targets, options.seed, course)
                     for person_id, email, role, targets in roster]
 
         featured = _featured(learners())
@@ -152,7 +151,8 @@ def _run_in_process(job: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any)
     return asyncio.run(job(*args, **kwargs))  # type: ignore[arg-type]
 
 
-async def _roster(database: Database, employees: list[tuple[str, str, str]]) -> list[RosterEntry]:
+async def roster_of(database: Database, employees: list[tuple[str, str, str]]) -> list[RosterEntry]:
+    """Each employee's person id and email, role, and the role's targets."""
     async with database.session() as session:
         found = await people_by_email(session, [email for email, _, _ in employees])
         requirements = (await session.exec(select(RoleRequirement))).all()
@@ -165,18 +165,6 @@ async def _roster(database: Database, employees: list[tuple[str, str, str]]) -> 
         assert person_id is not None
         roster.append((person_id, email, role, needs.get(role, {})))
     return roster
-
-
-def _learner(person_id: int, email: str, role: str, targets: dict[str, int], seed: int,
-             questions: list[Question]) -> Learner:
-    """The same learner every time for one seed: what they already know is part of who they are."""
-    rng = random.Random(f"{seed}:{email}")
-    sim = SimulatedLearner(email=email, rng=random.Random(f"{seed}:{email}:answers"))
-    for competency in sorted(targets):
-        if rng.random() < PRIOR_KNOWLEDGE_RATE:
-            sim.knows(competency, mastered_ability(rng.randint(1, 3)) + 0.3)
-    return Learner(person_id=person_id, email=email, role=role, targets=targets, sim=sim,
-                   rng=random.Random(f"{seed}:{email}:choices"), questions=questions)
 
 
 def _featured(learners: list[Learner]) -> Learner:
