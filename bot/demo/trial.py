@@ -1,9 +1,10 @@
 """One simulated learner through the live coach, the way a person uses it: `/learn` once a working day.
 
 Phase one counts the graded lessons (placement, lessons, reviews, every question) until the learner's
-hidden skill meets every target of their role, or the cap. Phase two keeps them with the coach for 90 days
-more, answering whatever it sends (the maintenance it judges due), to measure retention with it against the
-same learner left alone at the moment of the count.
+hidden skill meets every target of their role, or the cap; when the coach has nothing to send (it judges the
+targets met), the learner comes back the day a review falls due, as scheduled lessons would. Phase two keeps
+them with the coach for 90 days more, answering whatever it sends (the maintenance it judges due), to measure
+retention with it against the same learner left alone at the moment of the count.
 """
 
 from __future__ import annotations
@@ -54,8 +55,10 @@ async def coach_trial(coach: Coach, clock: SimClock, learner: Learner, cap: int)
     kinds: Counter[str] = Counter()
     while learner.lessons_to_targets is None and learner.graded < cap:
         kind = await _one(coach, learner, chat, result)
-        if kind is None:
-            break
+        if kind is None:  # nothing now (the coach judges the targets met): back when a review is due
+            if not await _wait_for_review(coach, clock, learner.person_id):
+                break
+            continue
         kinds[kind] += 1
         if learner.lessons_to_targets is None:
             clock.now = next_working_day(clock.now)
@@ -70,14 +73,23 @@ async def coach_trial(coach: Coach, clock: SimClock, learner: Learner, cap: int)
         if kind is not None:
             trial.after[kind] += 1
             clock.now = next_working_day(clock.now)
-            continue
-        due = await _next_due(coach, learner.person_id)
-        if due is None:
+        elif not await _wait_for_review(coach, clock, learner.person_id):
             break
-        while clock.now < due:
-            clock.now = next_working_day(clock.now)
     _measure(trial, learner, marks, end + timedelta(days=1))
     return trial
+
+
+async def _wait_for_review(coach: Coach, clock: SimClock, person_id: int) -> bool:
+    """Move the clock to the working day the learner's next review falls due; False if none ever will."""
+    async with coach.database.session() as session:
+        due = (await session.exec(select(func.min(ReviewState.due_at))
+                                  .where(ReviewState.person_id == person_id,
+                                         ReviewState.due_at > clock.now))).first()
+    if due is None:
+        return False
+    while clock.now < due:
+        clock.now = next_working_day(clock.now)
+    return True
 
 
 def _measure(trial: Trial, learner: Learner, marks: dict[int, datetime], now: datetime) -> None:
@@ -99,10 +111,3 @@ async def _one(coach: Coach, learner: Learner, chat: SimulatedChat, result: ArmR
         return "reflection"
     await answer_card(coach, chat, learner, card, result)
     return card.kind
-
-
-async def _next_due(coach: Coach, person_id: int) -> datetime | None:
-    async with coach.database.session() as session:
-        return (await session.exec(select(func.min(ReviewState.due_at))
-                                   .where(ReviewState.person_id == person_id,
-                                          ReviewState.due_at > coach.clock()))).first()
