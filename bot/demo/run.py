@@ -22,6 +22,7 @@ from sqlmodel import select
 from bot.catalog_import import ensure_starter_content
 from bot.coach import Coach
 from bot.config import Settings
+from bot.demo.courses import role_course, sit
 from bot.demo.org import MANAGERS, sample_org
 from bot.demo.population import make_learner
 from bot.demo.simulation import ArmResult, Learner, SimClock, catch_up, fixed_course, graded_catalogue, run_arm
@@ -69,6 +70,8 @@ class LearnerOutcome:
     name: str
     role: str
     adaptive_needed: int | None
+    role_needed: int | None
+    """Lessons the role course needed (bot.demo.courses): the fair baseline."""
     fixed_needed: int | None
     lessons_sent: int
     mastery_review: float
@@ -140,7 +143,7 @@ async def run_demo(options: DemoOptions) -> DemoResult:
         after = {learner.person_id: learner for half in caught for learner in half}
         with_review.learners = [after[learner.person_id] for learner in with_review.learners]
     names = {email: name for email, name, _ in employees}
-    outcomes = _outcomes(with_review, at_end, without_review, untouched, names, start)
+    outcomes = _outcomes(with_review, at_end, without_review, untouched, names, start, options.catch_up_cap)
     return DemoResult(options=options, featured=featured.email, transcript=with_review.chat.transcript,
                       manager=MANAGERS[0], team=team, outcomes=outcomes, course_length=len({q.lesson for q in course}),
                       lessons_sent=with_review.lessons_sent, answers=with_review.answers,
@@ -185,17 +188,19 @@ async def _team_summary(url: str, end: datetime) -> Reply:
 
 
 def _outcomes(with_review: ArmResult, at_end: list[Learner], without_review: ArmResult, untouched: list[Learner],
-              names: dict[str, str], start: datetime) -> list[LearnerOutcome]:
-    """Per learner: lessons to targets (adaptive, counted on after the run, vs fixed), and true mastery 30
-    days after the scheduled weeks (`at_end`: the learners as they were then)."""
+              names: dict[str, str], start: datetime, cap: int) -> list[LearnerOutcome]:
+    """Per learner: lessons to targets (adaptive, counted on after the run, vs the role course and the whole
+    catalogue), and true mastery 30 days after the scheduled weeks (`at_end`: the learners as they were then)."""
     later = with_review.end + AFTER
     outcomes = []
     for learner, snapshot, twin, fresh in zip(with_review.learners, at_end, without_review.learners, untouched,
                                               strict=True):
         fixed_needed, fixed_state = fixed_course(fresh, start, with_review.end, max(1, snapshot.graded))
+        role = sit(fresh, role_course(learner.questions, learner.targets), start, cap)
         outcomes.append(LearnerOutcome(
             email=learner.email, name=names[learner.email], role=learner.role,
-            adaptive_needed=learner.lessons_to_targets, fixed_needed=fixed_needed, lessons_sent=learner.graded,
+            adaptive_needed=learner.lessons_to_targets, role_needed=role.lessons, fixed_needed=fixed_needed,
+            lessons_sent=learner.graded,
             mastery_review=snapshot.sim.target_mastery(learner.targets, learner.questions, later),
             mastery_no_review=twin.sim.target_mastery(twin.targets, learner.questions, later),
             mastery_fixed=fixed_state.target_mastery(learner.targets, learner.questions, later),

@@ -83,7 +83,7 @@ async def plan_next(session: AsyncSession, ctx: LearnerContext, model: MasteryMo
         plan = await _review(session, ctx, now, last_item, [target.competency for target, _ in gaps])
         if plan is not None:
             return plan
-    for target, level in _finish_placement_first(gaps, ctx, recent):
+    for target, level in gaps:
         plan = await _plan_for(session, ctx, model, target, level, recent, last_item, now)
         if plan is not None:
             return plan
@@ -101,17 +101,6 @@ async def plan_in(session: AsyncSession, ctx: LearnerContext, model: MasteryMode
     last_item = next((d.item_key for d in recent if d.item_key), None)
     level = min(ctx.state(competency).level, target.level)
     return await _plan_for(session, ctx, model, target, level, recent, last_item, now)
-
-
-def _finish_placement_first(gaps: list[tuple[Target, int]], ctx: LearnerContext,
-                            recent: list[PastDelivery]) -> list[tuple[Target, int]]:
-    """A placement under way (the last answer was a placement answer and it goes on) continues before the
-    other competencies of its priority, so a learner who knows a competency gets through it in a few
-    questions in a row — but a manager's focus or a goal still comes first."""
-    last = next((d for d in recent if d.answered), None)
-    if last is None or last.kind != "placement" or ctx.state(last.competency).placed:
-        return gaps
-    return sorted(gaps, key=lambda tl: (-tl[0].priority, tl[0].competency != last.competency))
 
 
 async def plan_lesson(session: AsyncSession, ctx: LearnerContext, lesson: Lesson, recent: list[PastDelivery],
