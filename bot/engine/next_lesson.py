@@ -152,7 +152,7 @@ async def _plan_for(session: AsyncSession, ctx: LearnerContext, model: MasteryMo
         if plan is not None:
             return plan
     if evidence.misses >= 2:
-        plan = await _simpler(session, ctx, competency, recent, last_item)
+        plan = await _simpler(session, ctx, competency, recent, last_item, shown=max(level, state.floor))
         if plan is not None:
             return plan
     today = _start_of_day(ctx, now)
@@ -200,12 +200,12 @@ async def _placement(session: AsyncSession, ctx: LearnerContext, target: Target,
 
 
 async def _simpler(session: AsyncSession, ctx: LearnerContext, competency: str, recent: list[PastDelivery],
-                   last_item: str | None) -> Plan | None:
+                   last_item: str | None, *, shown: int) -> Plan | None:
     """After two misses in a row: an unseen lesson one level below the last one missed."""
     missed = next((d for d in recent if d.competency == competency and d.answered and d.correct is False), None)
     if missed is None or missed.level <= 1:
         return None
-    plan = await _unseen_at(session, ctx, competency, missed.level - 1, last_item, shown=0)
+    plan = await _unseen_at(session, ctx, competency, missed.level - 1, last_item, shown=shown)
     return Plan(plan.lesson, plan.question, "remediation", competency) if plan is not None else None
 
 
