@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.catalog_import import ensure_starter_content
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
 from bot.demo.courses import lessons_of, role_course, sit
 from bot.demo.org import sample_org
@@ -23,7 +22,8 @@ from bot.demo.population import make_learner
 from bot.demo.run import roster_of
 from bot.demo.simulation import SimClock, graded_catalogue
 from bot.demo.trial import coach_trial, retention
-from bot.org_chart import import_org_chart
+from bot.imports.org_chart import import_org_chart
+from bot.imports.packs import ensure_starter_content
 from store.db import Database
 
 START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)

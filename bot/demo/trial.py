@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.demo.chat import PLATFORM, SimulatedChat
 from bot.demo.courses import next_working_day
 from bot.demo.learners import SimulatedLearner
@@ -81,7 +81,7 @@ async def coach_trial(coach: Coach, clock: SimClock, learner: Learner, cap: int)
 
 async def _wait_for_review(coach: Coach, clock: SimClock, person_id: int) -> bool:
     """Move the clock to the working day the learner's next review falls due; False if none ever will."""
-    async with coach.database.session() as session:
+    async with coach.services.database.session() as session:
         due = (await session.exec(select(func.min(ReviewState.due_at))
                                   .where(ReviewState.person_id == person_id,
                                          ReviewState.due_at > clock.now))).first()

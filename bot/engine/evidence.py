@@ -14,14 +14,15 @@ engine acts on, and the evidence that a target level lasts.
   level shown once may be luck. A placement that tests the learner out with high confidence
   (bot.engine.placement) needs no such answer: nothing was read.
 
-Both are kept in the competency's stored state (`MasteryState.state`, under "evidence"), next to the mastery
+Days are UTC calendar days (the engine does not depend on the schedule's time zones). Both are kept in the
+competency's stored state (`MasteryState.state`, under "evidence"), next to the mastery
 model's own record, so no new table is needed.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.engine.mastery import MasteryModel, SkillState
@@ -99,6 +100,11 @@ class Evidence:
             if sum(last) >= WINDOW_RIGHT:
                 return level
         return 0
+
+
+def day_of(now: datetime) -> date:
+    """The UTC calendar day of `now`: what "a later day" is counted in."""
+    return now.astimezone(UTC).date()
 
 
 def decided_level(model: MasteryModel, skill: SkillState, previous: int, evidence: Evidence,

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine.mastery import SkillState
 from bot.engine.targets import Target, learner_targets
-from bot.schedule import zone_of
 from store import learning
 from store.models import LearnerSettings, MasteryState, Person
 
@@ -36,11 +33,6 @@ class LearnerContext:
     def state(self, competency: str) -> MasteryState:
         """The stored state for a competency, or a fresh one (not yet saved) if never answered."""
         return self.states.get(competency) or MasteryState(person_id=self.id, competency_id=competency)
-
-
-def learner_day(ctx: LearnerContext, now: datetime) -> date:
-    """The learner's calendar day at `now`, in their zone ("a later day" is theirs, not the server's)."""
-    return now.astimezone(ZoneInfo(zone_of(ctx.settings, ctx.person))).date()
 
 
 async def load_learner(session: AsyncSession, person_id: int, *, lock: bool = False) -> LearnerContext:

@@ -20,17 +20,15 @@ Never the exact same question twice in a row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, time
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.engine.evidence import Evidence, target_met
+from bot.engine.evidence import Evidence, day_of, target_met
 from bot.engine.learner import LearnerContext
 from bot.engine.mastery import MasteryModel
 from bot.engine.placement import staircase, worth_placing
 from bot.engine.targets import Target
-from bot.schedule import zone_of
 from store import learning
 from store.learning import PastDelivery
 from store.models import Lesson, Question
@@ -155,7 +153,7 @@ async def _plan_for(session: AsyncSession, ctx: LearnerContext, model: MasteryMo
         plan = await _simpler(session, ctx, competency, recent, last_item, shown=max(level, state.floor))
         if plan is not None:
             return plan
-    today = _start_of_day(ctx, now)
+    today = _start_of_day(now)
     if (level >= target.level and evidence.confirmed < target.level
             and evidence.shown_before(target.level, today.date())):
         plan = await _confirmation(session, ctx, competency, target.level, today, last_item)
@@ -244,10 +242,9 @@ async def _retrieval(session: AsyncSession, ctx: LearnerContext, competency: str
     return Plan(lesson, question, "review", competency)
 
 
-def _start_of_day(ctx: LearnerContext, now: datetime) -> datetime:
-    """Midnight of the learner's today, in their zone."""
-    local = now.astimezone(ZoneInfo(zone_of(ctx.settings, ctx.person)))
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+def _start_of_day(now: datetime) -> datetime:
+    """Midnight (UTC) of the day of `now` (bot.engine.evidence counts days in UTC)."""
+    return datetime.combine(day_of(now), time(0), tzinfo=UTC)
 
 
 async def _unseen_at(session: AsyncSession, ctx: LearnerContext, competency: str, level: int,
