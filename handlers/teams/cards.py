@@ -115,6 +115,7 @@ def file_activity(name: str, data: bytes, mime: str) -> Activity:
     if mime.startswith("image/"):
         url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
         shown = MessageFactory.attachment(Attachment(content_type=mime, content_url=url, name=name))
+        shown.summary = f"A picture: {name}"
         if wire_size(shown) <= BUDGET:
             return shown
     return offer(name, data, mime)
