@@ -9,11 +9,16 @@ text — so every card has them without each renderer spelling them out, in plai
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 SUMMARY_CHARS = 150
 """Teams shows about a line of it; longer is cut at a word with an ellipsis."""
+SUMMARY_BYTES = 300
+"""At most this many bytes on the wire (an emoji takes twelve), so that a card split to fit a message can
+keep room for its headline twice (`HEADLINE_ROOM`) whatever the headline turns out to be."""
+HEADLINE_ROOM = 2 * SUMMARY_BYTES + len('"summary": , "fallbackText": , ')
 DEFAULT = "A message from your learning coach"
 
 _MARKS = re.compile(r"\*\*(.+?)\*\*|(?<!\w)_(.+?)_(?!\w)|`([^`]+)`")
@@ -33,10 +38,11 @@ def plain_line(markdown: str) -> str:
     line = next((part for part in markdown.splitlines() if part.strip()), "")
     line = _LINK.sub(r"\1", line)
     line = " ".join(_MARKS.sub(lambda m: m.group(1) or m.group(2) or m.group(3), line).split())
-    if len(line) <= SUMMARY_CHARS:
-        return line
-    cut = line[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0]
-    return cut.rstrip() + "…"
+    limit = SUMMARY_CHARS
+    while len(line) > limit or len(json.dumps(line)) > SUMMARY_BYTES:
+        line = line[: limit - 1].rsplit(" ", 1)[0].rstrip() + "…"
+        limit = len(line) - 1
+    return line
 
 
 def _text_blocks(nodes: list[Any]) -> Any:
