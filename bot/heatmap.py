@@ -1,5 +1,5 @@
 """The team summary's heatmap as a PNG: one row per person, one column per competency, each cell coloured by
-the level shown against that person's target and labelled `level/target`.
+the level shown against that person's target and labelled as the chat text writes it (`3/3✓`, `1/3↓↓`).
 
 Drawn with matplotlib's object API on the Agg canvas (no pyplot, no display, no global state), so it is
 safe to render in a worker thread while the server keeps answering. The image is saved with a small
@@ -13,7 +13,7 @@ import io
 from PIL import Image
 
 from bot.replies import HeatCell, TeamSummary
-from bot.team_text import people
+from bot.team_text import cell_text, people, standing
 
 COLOURS = ["#e6e6e6", "#2e9e5b", "#f2c94c", "#d64545", "#8fa8c8"]
 """No target, met, one below, two or more below, no answers yet."""
@@ -24,26 +24,23 @@ CHAR_INCHES = 0.07
 """About the width of one character of 8-point text: margins are sized from the longest names."""
 DPI = 72
 PALETTE = 16
-LEGEND = ("green: target met · amber: one level below · red: two or more below · blue: no answers yet · "
-          "grey: no target")
+LEGEND = ("✓ green: target met · ↓ amber: one level below · ↓↓ red: two or more below · –/n blue: no answers "
+          "yet · grey: no target")
+
+
+CODES = {"none": NONE, "met": MET, "near": NEAR, "far": FAR, "new": NEW}
 
 
 def cell_code(cell: HeatCell | None) -> int:
-    if cell is None or cell.status == "none":
-        return NONE
-    if cell.status == "met":
-        return MET
-    if cell.status == "new":
-        return NEW
-    return NEAR if cell.gap == 1 else FAR
+    return CODES[standing(cell)]
 
 
 def cell_label(cell: HeatCell | None) -> str:
-    """`level/target` where the person has a target (`–/target` before their first answer: no level yet);
-    nothing on grey cells (fewer labels, a faster drawing)."""
+    """The cell as the chat text writes it (`3/3✓`, `2/3↓`, `0/3↓↓`, `–/2`), so no cell is told apart by its
+    colour alone; nothing on grey cells (fewer labels, a faster drawing)."""
     if cell is None or not cell.target:
         return ""
-    return f"{cell.level if cell.answered else '–'}/{cell.target}"
+    return cell_text(cell)
 
 
 def heatmap_png(summary: TeamSummary) -> bytes:

@@ -17,7 +17,8 @@ from typing import Any
 
 from bot.coach import Coach
 from bot.metrics import LESSONS_SENT, SEND_FAILURES
-from bot.replies import LessonCard, Notice, Reply, SettingsForm
+from bot.replies import LessonCard, Notice, Reply, SettingsForm, TeamSummary
+from bot.team_text import heatmap_alt_text
 from handlers.slack.chat import SlackChat, SlackFailure, retry_after_of
 from handlers.slack.modals import settings_modal
 
@@ -65,7 +66,9 @@ class Outbox:
             else:
                 await self.say(item, origin, ephemeral=reply.ephemeral)
         if reply.attachments:
-            await self.chat.upload(await self.chat.open_dm(origin.user_id), reply.attachments)
+            summary = next((item for item in reply.messages if isinstance(item, TeamSummary)), None)
+            await self.chat.upload(await self.chat.open_dm(origin.user_id), reply.attachments,
+                                   alt_text=heatmap_alt_text(summary) if summary else None)
 
     async def lesson(self, card: LessonCard, origin: Origin) -> None:
         """Post a lesson to the DM and record it; if Slack refuses, the dispatcher retries it later."""
