@@ -5,6 +5,7 @@ uploads to the session Teams opened (served here by the fake connector) and show
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from collections.abc import AsyncIterator, Callable
@@ -149,3 +150,21 @@ async def test_a_consent_invoke_that_is_not_an_answer_to_an_offer_is_refused(tea
     mark = len(teams.connector.calls)
     status, _ = await mia.exchange(mia.activity("invoke", name="fileConsent/invoke", value=value))
     assert status == 400 and teams.connector.calls[mark:] == []
+
+
+@pytest.mark.parametrize("large", [(30, 0)], ids=["thirty-flat"], indirect=True)
+async def test_a_thirty_person_heatmap_is_shown_in_the_chat(large: tuple[TeamsBot, str]) -> None:
+    """Before, every heatmap of 20 or more people became a file to allow; now a team of thirty sees it inline."""
+    teams, org = large
+    boss = teams.user("29:boss", "Борис Босс")
+    mark = len(teams.connector.calls)
+    posted = await boss.say("team")
+    assert teams.connector.too_large(after=mark) == []
+    [picture] = [c for c in posted if c.attachments("image/png")]
+    assert not [c for c in posted if c.attachments(FILE_CONSENT)], "no file to allow"
+    [attachment] = picture.attachments("image/png")
+    header, _, data = attachment["contentUrl"].partition(",")
+    png = base64.b64decode(data)
+    image = Image.open(io.BytesIO(png))
+    assert header == "data:image/png;base64" and image.height > 20 * len(_people(org))  # a row per person
+    assert picture.body is not None and picture.body["summary"].startswith("A picture: team-heatmap-")
