@@ -39,10 +39,11 @@ def plain_line(markdown: str) -> str:
     line = _LINK.sub(r"\1", line)
     line = " ".join(_MARKS.sub(lambda m: m.group(1) or m.group(2) or m.group(3), line).split())
     limit = SUMMARY_CHARS
-    while len(line) > limit or len(json.dumps(line)) > SUMMARY_BYTES:
-        line = line[: limit - 1].rsplit(" ", 1)[0].rstrip() + "…"
-        limit = len(line) - 1
-    return line
+    shown = line
+    while len(shown) > SUMMARY_CHARS or len(json.dumps(shown)) > SUMMARY_BYTES:
+        shown = line[: limit - 1].rsplit(" ", 1)[0].rstrip() + "…"
+        limit -= 1
+    return shown
 
 
 def _text_blocks(nodes: list[Any]) -> Any:
