@@ -70,14 +70,21 @@ async def _allowed(boss: TeamsUser, offer: Call) -> tuple[bytes, Call]:
     return boss.connector.uploads[session], shown
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("large", [(5, 11), (120, 0)], ids=["sixty-grouped", "hundred-twenty-flat"], indirect=True)
-async def test_a_large_team_is_listed_in_full_and_its_heatmap_saved_as_a_file(large: tuple[TeamsBot, str]) -> None:
-    teams, org = large
+async def _boss_asks_for_the_team(teams: TeamsBot) -> tuple[TeamsUser, int, list[Call]]:
+    """Boss types `team`: returns him, where the connector's calls stood before, and what was posted —
+    none of it refused for its size."""
     boss = teams.user("29:boss", "Борис Босс")
     mark = len(teams.connector.calls)
     posted = await boss.say("team")
     assert teams.connector.too_large(after=mark) == []
+    return boss, mark, posted
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("large", [(5, 11), (120, 0)], ids=["sixty-grouped", "hundred-twenty-flat"], indirect=True)
+async def test_a_large_team_is_listed_in_full_and_its_heatmap_saved_as_a_file(large: tuple[TeamsBot, str]) -> None:
+    teams, org = large
+    boss, mark, posted = await _boss_asks_for_the_team(teams)
     summary = [c for c in posted if c.cards]
     shown = "\n".join(c.text for c in summary)
     shows = [s for c in summary for s in submits(c) if s["data"]["action"] == "team_group"]
@@ -156,10 +163,7 @@ async def test_a_consent_invoke_that_is_not_an_answer_to_an_offer_is_refused(tea
 async def test_a_thirty_person_heatmap_is_shown_in_the_chat(large: tuple[TeamsBot, str]) -> None:
     """Before, every heatmap of 20 or more people became a file to allow; now a team of thirty sees it inline."""
     teams, org = large
-    boss = teams.user("29:boss", "Борис Босс")
-    mark = len(teams.connector.calls)
-    posted = await boss.say("team")
-    assert teams.connector.too_large(after=mark) == []
+    _, _, posted = await _boss_asks_for_the_team(teams)
     [picture] = [c for c in posted if c.attachments("image/png")]
     assert not [c for c in posted if c.attachments(FILE_CONSENT)], "no file to allow"
     [attachment] = picture.attachments("image/png")

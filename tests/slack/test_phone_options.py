@@ -26,7 +26,7 @@ SIX = [
 
 async def _six_long_options_everywhere(slack: SlackServer) -> None:
     """Every question in the catalog becomes one with the six options above (the third is right)."""
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         for question in (await session.exec(select(Question))).all():
             question.options = [{"text": text, "correct": n == 2} for n, text in enumerate(SIX)]
             session.add(question)
@@ -56,6 +56,6 @@ async def test_six_long_options_are_shown_in_full_and_one_numbered_press_records
     await slack.settle()
     assert f"Your answer: *{SIX[2]}* — ✅ right" in update.text_of_blocks and update.buttons() == []
     delivery_id = json.loads(answers[2]["value"])["d"]
-    async with slack.coach.database.session() as session:
+    async with slack.coach.services.database.session() as session:
         [answer] = (await session.exec(select(Answer))).all()
     assert (answer.delivery_id, answer.choice, answer.correct) == (delivery_id, 2, True)

@@ -51,7 +51,7 @@ async def test_a_sixty_person_heatmap_stays_readable(slack: SlackServer, tmp_pat
     lines[0] += "slack_user_id"
     lines[1] += "UBOSS"
     (tmp_path / "big").mkdir()
-    await load_sample_org(slack.coach.database, tmp_path / "big", "\n".join(lines) + "\n")
+    await load_sample_org(slack.coach.services.database, tmp_path / "big", "\n".join(lines) + "\n")
     slack.fake.add_user("UBOSS", "boss@example.com", "Europe/Paris")
     boss = slack.person("UBOSS")
     await boss.command("", command="/team")
