@@ -81,8 +81,12 @@ async def _boss_asks_for_the_team(teams: TeamsBot) -> tuple[TeamsUser, int, list
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("large", [(5, 11), (120, 0)], ids=["sixty-grouped", "hundred-twenty-flat"], indirect=True)
-async def test_a_large_team_is_listed_in_full_and_its_heatmap_saved_as_a_file(large: tuple[TeamsBot, str]) -> None:
+@pytest.mark.parametrize(("large", "inline"), [((5, 11), True), ((120, 0), False)],
+                         ids=["sixty-grouped", "hundred-twenty-flat"], indirect=["large"])
+async def test_a_large_team_is_listed_in_full_and_its_heatmap_shown_or_saved_as_a_file(
+        large: tuple[TeamsBot, str], inline: bool) -> None:
+    """Sixty people in five groups (few competencies each) still fit their heatmap in a message; a hundred
+    and twenty do not, and get it as a file."""
     teams, org = large
     boss, mark, posted = await _boss_asks_for_the_team(teams)
     summary = [c for c in posted if c.cards]
@@ -98,9 +102,14 @@ async def test_a_large_team_is_listed_in_full_and_its_heatmap_saved_as_a_file(la
     if len(summary) > 1:  # continued over several messages: each says so, the buttons come with the last
         assert all("(continued)" in part.texts[0] for part in summary[1:])
         assert all("actions" not in part.cards[0] for part in summary[:-1])
-    assert "image has everyone" not in shown and not [c for c in posted if c.attachments("image/png")]
-
-    png, _ = await _allowed(boss, _offer(posted, ".png"))
+    assert "image has everyone" not in shown
+    pictures = [a for c in posted for a in c.attachments("image/png")]
+    assert len(pictures) == int(inline) and bool(inline) != any(
+        a["name"].endswith(".png") for c in posted for a in c.attachments(FILE_CONSENT))
+    if inline:
+        png = base64.b64decode(pictures[0]["contentUrl"].partition(",")[2])
+    else:
+        png, _ = await _allowed(boss, _offer(posted, ".png"))
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and image.height > 20 * len(_people(org))  # a row per person
 
