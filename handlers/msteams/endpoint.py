@@ -1,10 +1,12 @@
-"""`POST /api/messages`: check the request, authenticate it, then let the adapter run the turn.
+"""`POST /api/messages`: check the request, authenticate it, then answer and run the turn afterwards
+(`later`), or — for an invoke, whose answer is the response — let the adapter run it now.
 
 The stock `CloudAdapter.process` answers 500 to malformed JSON or an activity without `from`, and 500 to
 a token signed by a key it doesn't know; it also serialises invoke bodies twice (botbuilder 4.17.1).
 So the request is validated here (415 for anything but UTF-8 JSON, 400 for a body that is not an activity
 with a sender and a conversation), authenticated through the SDK here (401, or 503 when the signing keys
-can't be fetched), and only then handed to `process_activity`; its result is written back as is.
+can't be fetched), and only then handed on: a message or an install to `later.LaterTurns` (answered 200
+at once), anything else to `process_activity`, whose result is written back as is.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from msrest.exceptions import DeserializationError
 
 from bot.metrics import HANDLER_SECONDS, REQUESTS
 from content.accepted_text import accepted_json
+from handlers.msteams.later import LaterTurns, deferred
 from handlers.msteams.service_urls import allowed_service_url
 
 log = logging.getLogger(__name__)
@@ -50,13 +53,14 @@ def problem(body: Any) -> str | None:
     return None
 
 
-def messages_handler(adapter: CloudAdapter, bot: Bot, service_hosts: tuple[str, ...] | None = None) -> Any:
+def messages_handler(adapter: CloudAdapter, bot: Bot, later: LaterTurns,
+                     service_hosts: tuple[str, ...] | None = None) -> Any:
     """The aiohttp handler for Bot Framework activities; with an app id, only those whose serviceUrl is on
     one of `service_hosts` (`service_urls`)."""
 
     async def handle(request: web.Request) -> web.Response:
         started = time.perf_counter()
-        response = await _answer(request, adapter, bot, service_hosts)
+        response = await _answer(request, adapter, bot, later, service_hosts)
         REQUESTS.labels(ROUTE, str(response.status)).inc()
         HANDLER_SECONDS.labels("teams").observe(time.perf_counter() - started)
         return response
@@ -64,7 +68,7 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, service_hosts: tuple[str, 
     return handle
 
 
-async def _answer(request: web.Request, adapter: CloudAdapter, bot: Bot,
+async def _answer(request: web.Request, adapter: CloudAdapter, bot: Bot, later: LaterTurns,
                   service_hosts: tuple[str, ...] | None) -> web.Response:
     if request.content_type != JSON or (request.charset or "utf-8").lower() not in UTF8:
         return _refuse(415, "send the activity as application/json in UTF-8")
@@ -99,6 +103,9 @@ async def _answer(request: web.Request, adapter: CloudAdapter, bot: Bot,
         log.warning("refused a Teams activity whose serviceUrl is not a Bot Framework service host: %.200s",
                     activity.service_url)
         return _refuse(403, "the serviceUrl is not a Bot Framework service (COACH_TEAMS_SERVICE_HOSTS)")
+    if deferred(activity):
+        later.start(authenticated, activity, bot.on_turn)
+        return web.Response(status=200)
     result = await adapter.process_activity(authenticated, activity, bot.on_turn)
     if result is None:
         return web.Response(status=200)
