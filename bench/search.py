@@ -17,6 +17,7 @@ ranking is right on these queries against this pack; they say nothing about anot
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 import tempfile
@@ -25,12 +26,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.catalog_import import import_content  # noqa: E402
-from content.packs import STARTER  # noqa: E402
-from content.search import Hit, LessonIndex, confident  # noqa: E402
-from store import search  # noqa: E402
-from store.db import Database  # noqa: E402
-from tests import search_queries as sets  # noqa: E402
+from bot.catalog_import import import_content
+from content.packs import STARTER
+from content.search import Hit, LessonIndex, confident
+from store import search
+from store.db import Database
+from tests import search_queries as sets
 
 Queries = Sequence[tuple[str, frozenset[str]]]
 Search = Callable[[str], list[Hit]]
@@ -43,7 +44,8 @@ async def starter_index() -> LessonIndex:
         await database.ensure_schema()
         await import_content(database, [STARTER])
         async with database.session() as session:
-            index = LessonIndex(await search.lesson_documents(session), await search.synonym_groups(session))
+            index = LessonIndex(await search.lesson_documents(session), await search.synonym_groups(session),
+                                await search.pack_phrasing(session))
         await database.dispose()
     return index
 
@@ -68,6 +70,9 @@ def line(name: str, result: dict[str, float]) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tuning", action="store_true", help="only the sets that may be looked at while tuning")
+    tuning_only = parser.parse_args().tuning
     index = asyncio.run(starter_index())
 
     def find(query: str) -> list[Hit]:
@@ -77,10 +82,11 @@ def main() -> None:
     if hasattr(sets, "NEW"):
         blind.append(("NEW", sets.NEW))
     tuned = [("TUNING", sets.TUNING), ("AUDIT", sets.AUDIT)]
-    print("blind sets (never tuned on)")
-    for name, queries in blind:
-        print(line(name, figures(find, queries)))
-    print(line("all blind", figures(find, [q for _, queries in blind for q in queries])))
+    if not tuning_only:
+        print("blind sets (never tuned on)")
+        for name, queries in blind:
+            print(line(name, figures(find, queries)))
+        print(line("all blind", figures(find, [q for _, queries in blind for q in queries])))
     print("sets looked at while tuning")
     for name, queries in tuned:
         print(line(name, figures(find, queries)))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.ids import as_int
 from bot.replies import Reply
-from bot.usecases import answers, lessons, preferences, team
+from bot.usecases import answers, lessons, preferences, team, topics
 
 if TYPE_CHECKING:
     from bot.coach import Coach
@@ -30,10 +30,8 @@ async def press(coach: Coach, person_id: int, action: str, value: dict[str, Any]
     if action == "next":
         return await lessons.lesson_now(coach, person_id)
     if action == "lesson" and isinstance(value.get("l"), str):
-        delivery = await lessons.given_lesson(coach, person_id, value["l"], origin="topic")
-        if delivery is None or delivery.id is None:
-            return UNKNOWN
-        return Reply(messages=[await lessons.card_for(coach, delivery.id)])
+        picked = await topics.picked_lesson(coach, person_id, value["l"], as_int(value.get("s")))
+        return picked or UNKNOWN
     if action == "settings":
         return Reply(messages=[await preferences.settings_form(coach, person_id)], ephemeral=True)
     if action in team.ACTIONS:

@@ -12,11 +12,13 @@ from typing import Any
 
 from bot import actions, commands
 from bot.config import Settings
+from bot.errors import CoachError
 from bot.ids import as_int
 from bot.replies import Button, Reply, SettingsForm
 from bot.schedule import known_zone, zone_of
 from bot.usecases import answers, preferences
 from bot.usecases.welcome import welcome_notice
+from content.semantic import ModelUnavailable, load_reranker
 from store import deliveries, dispatch, learning, people
 from store.db import Database
 from store.models import Person
@@ -32,6 +34,11 @@ class Coach:
         self.config = config
         self.clock = clock
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        try:
+            self.reranker = load_reranker(config.search_model) if config.search_model else None
+        except ModelUnavailable as exc:
+            raise CoachError(str(exc)) from exc
+        """Semantic re-ranking of topic search, when COACH_SEARCH_MODEL names a model (loaded once per process)."""
 
     async def identify(self, platform: str, external_id: str, *,
                        email: Callable[[], Awaitable[str | None]] | None = None, alt_id: str | None = None,

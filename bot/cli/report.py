@@ -64,7 +64,8 @@ def team(email: str = typer.Argument(..., help="The manager's email."), as_json:
 
 @app.command("feedback")
 def feedback(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
-    """For L&D: lessons rated too hard, too easy or not relevant, the least useful lessons, suggested topics."""
+    """For L&D: lessons rated too hard, too easy or not relevant, the least useful lessons, suggested topics, and
+    content gaps (searches no lesson answered well)."""
 
     async def body(database: Any, _config: Any) -> dict[str, Any]:
         async with database.session() as session:
@@ -91,12 +92,14 @@ def feedback(as_json: bool = typer.Option(False, "--json", help="Print one JSON 
     for row in data["least_useful"]:
         table.add_row(f"{row['title']} ({row['lesson']})", str(row["ratings"]), f"{row['useful_share']:.0%}")
     console.print(table)
-    table = Table(title="Suggested topics")
-    for column in ("topic", "people", "suggestions"):
-        table.add_column(column)
-    for row in data["suggested_topics"]:
-        table.add_row(row["topic"], str(row["people"]), str(row["suggestions"]))
-    console.print(table)
+    for key, title, count in (("suggested_topics", "Suggested topics", "suggestions"),
+                              ("content_gaps", "Content gaps: searches no lesson answered well", "searches")):
+        table = Table(title=title)
+        for column in ("topic", "people", count, "examples"):
+            table.add_column(column)
+        for row in data[key]:
+            table.add_row(row["topic"], str(row["people"]), str(row["suggestions"]), " · ".join(row["examples"]))
+        console.print(table)
 
 
 async def _in_session(database: Any, build: Any, email: str, config: Any) -> dict[str, Any]:

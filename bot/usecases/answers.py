@@ -20,7 +20,7 @@ from bot.engine.reviews import review
 from bot.replies import AnswerResult, Button, Notice, Reply
 from bot.usecases.lessons import lesson_card
 from bot.usecases.rewards import award_badges
-from store import deliveries
+from store import deliveries, search_log
 from store.models import (
     Answer,
     Competency,
@@ -147,6 +147,7 @@ async def _store_rating(session: AsyncSession, person_id: int, delivery_id: int,
                                    created_at=now))
     _apply_rating(state, rating)
     session.add(state)
+    await search_log.rated(session, delivery_id, rating, now)  # a lesson a search sent: evidence for its words
     await session.flush()
     return True
 
