@@ -78,9 +78,7 @@ def main() -> None:
     def find(query: str) -> list[Hit]:
         return index.search(query)
 
-    blind = [("HELD_OUT", sets.HELD_OUT), ("FRESH", sets.FRESH)]
-    if hasattr(sets, "NEW"):
-        blind.append(("NEW", sets.NEW))
+    blind = [("HELD_OUT", sets.HELD_OUT), ("FRESH", sets.FRESH), ("NEW", sets.NEW)]
     tuned = [("TUNING", sets.TUNING), ("AUDIT", sets.AUDIT)]
     if not tuning_only:
         print("blind sets (never tuned on)")
@@ -90,8 +88,9 @@ def main() -> None:
     print("sets looked at while tuning")
     for name, queries in tuned:
         print(line(name, figures(find, queries)))
-    sure = [query for query in sets.OFF_TOPIC if confident(find(query))]
-    print(f"off-topic answered confidently: {len(sure)} of {len(sets.OFF_TOPIC)}" + (f" {sure}" if sure else ""))
+    off_topic = sets.OFF_TOPIC + sets.NEW_OFF_TOPIC
+    sure = [query for query in off_topic if confident(find(query))]
+    print(f"off-topic answered confidently: {len(sure)} of {len(off_topic)}" + (f" {sure}" if sure else ""))
 
 
 if __name__ == "__main__":
