@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -67,14 +68,19 @@ class SemanticReranker:
 
 @cache
 def load_reranker(name: str) -> SemanticReranker:
-    """The re-ranker for the model `name` (a folder or a model id), loaded once per process."""
+    """The re-ranker for the model `name`, loaded once per process: a folder (a path that starts with '/', './',
+    '../' or '~' is never looked up on the model hub), or a model id that model2vec fetches and caches."""
     try:
         from model2vec import StaticModel
     except ImportError as exc:
         raise ModelUnavailable("COACH_SEARCH_MODEL is set, but model2vec is not installed: "
                                "pip install -e '.[search]', or unset COACH_SEARCH_MODEL") from exc
+    folder = Path(name).expanduser()
+    if name.startswith(("/", "./", "../", "~")) and not folder.is_dir():
+        raise ModelUnavailable(f"COACH_SEARCH_MODEL={name!r} could not be loaded: there is no such folder")
     try:
-        return SemanticReranker(StaticModel.from_pretrained(name, force_download=False))
+        return SemanticReranker(StaticModel.from_pretrained(str(folder) if folder.is_dir() else name,
+                                                            force_download=False))
     except Exception as exc:  # a missing folder, a broken file, a hub that cannot be reached: one clear error
         raise ModelUnavailable(f"COACH_SEARCH_MODEL={name!r} could not be loaded ({exc.__class__.__name__}: "
                                f"{exc}); give a model2vec folder or model id, or unset it") from exc
