@@ -13,14 +13,24 @@ runs every query set of tests/search_queries.py. For each set it prints:
 The blind sets (HELD_OUT, FRESH, NEW) were written by people who did not see the ranking code, and nothing was
 tuned on them; TUNING and AUDIT were looked at while tuning, so they show less. The figures say how often the
 ranking is right on these queries against this pack; they say nothing about another company's pack or words.
+
+    python bench/search.py --model PATH_OR_ID      # also with semantic re-ranking by that model2vec model
+    python bench/search.py --model synthetic       # the cost of a model shaped like potion-base-8M
+
+With a model it also prints what re-ranking costs: the memory the loaded model takes (resident set growth) and
+the median time per query with and without it, measured in the same run over every query, as a ratio. The
+synthetic model has random vectors of potion-base-8M's shape (29,528 tokens x 256 dimensions, float32) and a
+word-level tokenizer: its cost is representative, its quality figures are meaningless and are not printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -29,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.catalog_import import import_content
 from content.packs import STARTER
 from content.search import Hit, LessonIndex, confident
+from content.semantic import load_reranker
 from store import search
 from store.db import Database
 from tests import search_queries as sets
@@ -64,6 +75,53 @@ def figures(find: Search, queries: Queries) -> dict[str, float]:
             "right_when_sent": right / sent if sent else 1.0}
 
 
+def resident_mb() -> float:
+    """This process's resident memory, in MB (Linux)."""
+    for row in Path("/proc/self/status").read_text().splitlines():
+        if row.startswith("VmRSS:"):
+            return int(row.split()[1]) / 1024
+    return float("nan")
+
+
+def synthetic_model(folder: Path, vocabulary: list[str]) -> str:
+    """A model2vec model shaped like potion-base-8M with random vectors, saved in `folder`."""
+    import numpy as np
+    from model2vec import StaticModel
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+
+    words = ["[UNK]", "[PAD]", *sorted(set(vocabulary))]
+    words += [f"token{i}" for i in range(SYNTHETIC_VOCABULARY - len(words))]
+    tokenizer = Tokenizer(models.WordLevel({word: i for i, word in enumerate(words)}, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.Lowercase()
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    vectors = np.random.default_rng(7).standard_normal((len(words), 256)).astype(np.float32)
+    StaticModel(vectors, tokenizer).save_pretrained(str(folder))
+    return str(folder)
+
+
+SYNTHETIC_VOCABULARY = 29_528
+
+
+def cost(index: LessonIndex, model: str, queries: list[str], rounds: int = 5) -> tuple[float, float, float]:
+    """(MB the loaded model adds, median ms per query lexical, median ms per query re-ranked)."""
+    before = resident_mb()
+    reranker = load_reranker(model)
+    for doc in index.docs:  # the lesson vectors are part of what the model costs
+        reranker.rerank(doc.title, [Hit(doc, 1.0, 1.0)])
+    grown = resident_mb() - before
+    lexical: list[float] = []
+    reranked: list[float] = []
+    for _ in range(rounds):  # alternate, so that noise hits both alike
+        for query in queries:
+            start = time.perf_counter()
+            hits = index.search(query, limit=10)
+            middle = time.perf_counter()
+            reranker.rerank(query, hits)
+            lexical.append(middle - start)
+            reranked.append(time.perf_counter() - start)
+    return grown, statistics.median(lexical) * 1000, statistics.median(reranked) * 1000
+
+
 def line(name: str, result: dict[str, float]) -> str:
     return (f"{name:<22} {int(result['n']):>4}   top-1 {result['top1']:6.1%}   sent {result['sent']:6.1%}   "
             f"right when sent {result['right_when_sent']:6.1%}")
@@ -72,11 +130,29 @@ def line(name: str, result: dict[str, float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tuning", action="store_true", help="only the sets that may be looked at while tuning")
-    tuning_only = parser.parse_args().tuning
+    parser.add_argument("--model", help="a model2vec folder or id, or 'synthetic': measure semantic re-ranking")
+    arguments = parser.parse_args()
+    tuning_only = arguments.tuning
     index = asyncio.run(starter_index())
+    reranker = None
+    if arguments.model:
+        everything = [q for q, _ in sets.EMPLOYEE_QUERIES + sets.AUDIT + sets.FRESH + sets.NEW]
+        everything += sets.OFF_TOPIC + sets.NEW_OFF_TOPIC
+        with tempfile.TemporaryDirectory() as folder:
+            model = arguments.model
+            if model == "synthetic":
+                model = synthetic_model(Path(folder) / "synthetic", list(index.speller.counts))
+            grown, lexical, reranked = cost(index, model, everything)
+            reranker = load_reranker(model)
+        print(f"semantic re-ranking ({arguments.model}): model in memory {grown:.0f} MB; per query "
+              f"{lexical:.2f} ms lexical, {reranked:.2f} ms re-ranked = {reranked / lexical:.2f}x, "
+              f"median of {len(everything)} queries x 5")
+        if arguments.model == "synthetic":
+            return
 
     def find(query: str) -> list[Hit]:
-        return index.search(query)
+        hits = index.search(query, limit=10 if reranker else 3)
+        return (reranker.rerank(query, hits) if reranker else hits)[:3]
 
     blind = [("HELD_OUT", sets.HELD_OUT), ("FRESH", sets.FRESH), ("NEW", sets.NEW)]
     tuned = [("TUNING", sets.TUNING), ("AUDIT", sets.AUDIT)]
