@@ -7,8 +7,14 @@ packs' synonyms (`content.synonyms`) let "goggles" find "safety glasses", a litt
 words typed. The index is built in memory from the lessons it is given — about a tenth of a second for the
 starter pack, a second or two for a couple of thousand lessons — and rebuilt only after an import.
 
-Relevance to the words decides. A learner's level and competencies may only reorder near-ties (`prefer`),
-and `confident` tells whether the best match is good enough to send without asking.
+Lessons' example questions (`asks:`, what employees type when they need the lesson) are a field of their own,
+weighted like the title, and a query that one example question says on its own counts up to twice. The way a
+question is phrased ("what do I do if", "someone keeps": `content.phrasing`) is dropped before matching.
+
+Relevance to the words decides. A learner's level and competencies may only reorder near-ties (`prefer`), an
+organisation's evidence (`learned`, from `store.search_log`) lifts or drops the lessons its people confirmed or
+rejected for these words, and `judge` tells whether to send the best match, offer the close ones, or say that
+nothing fits.
 """
 
 from __future__ import annotations
