@@ -38,7 +38,8 @@ class Coach:
             self.reranker = load_reranker(config.search_model) if config.search_model else None
         except ModelUnavailable as exc:
             raise CoachError(str(exc)) from exc
-        """Semantic re-ranking of topic search, when COACH_SEARCH_MODEL names a model (loaded once per process)."""
+        """Semantic re-ranking of topic search, when COACH_SEARCH_MODEL names a model: loaded here, once per
+        process (`load_reranker` keeps it), so that a model that cannot load stops the start in words."""
 
     async def identify(self, platform: str, external_id: str, *,
                        email: Callable[[], Awaitable[str | None]] | None = None, alt_id: str | None = None,

@@ -20,6 +20,7 @@ from bot.engine.mastery import SkillState
 from bot.replies import Reply
 from bot.usecases.lessons import card_for, given_lesson, no_lesson_found
 from content.search import Hit, LessonIndex, SearchDoc, Verdict, choices, judge
+from content.semantic import load_reranker
 from store import search, search_log
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ async def find_lessons(coach: Coach, session: AsyncSession, ctx: LearnerContext,
                                                index.query(words).key, coach.clock())
     ranked = index.search(words, limit=RERANKED, prefer=await learner_preference(coach, session, ctx),
                           learned=learned)
-    return (coach.reranker.rerank(words, ranked) if coach.reranker else ranked)[:3]
+    model = coach.config.search_model
+    return (load_reranker(model).rerank(words, ranked) if model else ranked)[:3]  # loaded once per process
 
 
 async def learner_preference(coach: Coach, session: AsyncSession,
