@@ -23,7 +23,7 @@ title: Keep the loading bay clear
 competency: facilities
 level: 1
 format: text
-tags: [loading bay, deliveries]
+tags: [loading bay, loading bay doors, deliveries]
 asks:
   - a car is blocking the loading bay again
   - who do I tell when the delivery area is blocked
@@ -84,12 +84,12 @@ async def test_a_pick_among_choices_over_slack_is_evidence_for_the_workspace(
         slack: SlackServer, tmp_path: Path) -> None:
     await _facilities_pack(slack, tmp_path)
     mia = slack.person("UMIA")
-    name = await mia.command("doors", channel=mia.dm)  # the loading bay doors, or the fire doors?
+    name = await mia.command("blocked doors", channel=mia.dm)  # the loading bay doors, or the fire doors?
     [offer] = await slack.fake.wait_for("response_url", name=name)
-    assert "not sure which lesson fits “doors”" in offer.text_of_blocks
+    assert "not sure which lesson fits “blocked doors”" in offer.text_of_blocks
     await mia.press(button(offer, "Fire doors stay shut"), ephemeral_url=slack.fake.response_url("doors"))
     [card] = await slack.fake.wait_for("chat.postMessage", channel=mia.dm)
     assert "Fire doors stay shut" in card.text_of_blocks
     async with slack.coach.database.session() as session:
         [evidence] = (await session.exec(select(SearchEvidence))).all()
-    assert (evidence.org, evidence.key, evidence.lesson_id) == (TEAM, "door", "facilities-fire-doors")
+    assert (evidence.org, evidence.key, evidence.lesson_id) == (TEAM, "block door", "facilities-fire-doors")
