@@ -3,7 +3,7 @@
     python bench/search.py
 
 Loads the bundled starter pack into a throwaway SQLite database, builds the search index the bot uses, and
-runs every query set of tests/search_queries.py. For each set it prints:
+runs every query set of tests/content/search_queries.py. For each set it prints:
 
 - top-1: share of queries whose first hit is a lesson an L&D author would accept;
 - sent: share of queries answered directly (confident: the lesson is sent without asking);
@@ -36,13 +36,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.catalog_import import import_content
+from bot.imports.packs import import_content
 from content.packs import STARTER
 from content.search import Hit, LessonIndex, confident
 from content.semantic import load_reranker
 from store import search
 from store.db import Database
-from tests import search_queries as sets
+from tests.content import search_queries as sets
 
 Queries = Sequence[tuple[str, frozenset[str]]]
 Search = Callable[[str], list[Hit]]

@@ -1,0 +1,107 @@
+"""`coach report …`: one learner's state, a manager's team, or learners' feedback for L&D, as JSON or tables."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from bot.errors import CoachError
+from bot.lessons.streaks import streak_length
+from bot.records.feedback import feedback_report
+from bot.team import reports
+from handlers.cli.common import console, run
+from store.types import utcnow
+
+app = typer.Typer(help="Reports on learners and teams.", no_args_is_help=True)
+
+JSON = typer.Option(False, "--json", help="Print one JSON object (the CONTRACTS.md schema).")
+
+
+@app.command("learner")
+def learner(email: str = typer.Argument(..., help="The learner's email."), as_json: bool = JSON) -> None:
+    """One learner: levels against targets, mastery, attempts, streak and every lesson sent."""
+    data = run(lambda db, config: _in_session(db, reports.learner_report, email, config))
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    table = Table(title=f"{data['name']} <{data['email']}> · role {data['role'] or '—'} · "
+                        f"streak {streak_length(data['streak_days'])}")
+    for column in ("competency", "level", "target", "mastery", "answers", "right"):
+        table.add_column(column)
+    for c in data["competencies"]:
+        table.add_row(c["name"], str(c["level"]), str(c["target_level"]), f"{c['mastery']:.0%}",
+                      str(c["attempts"]), str(c["correct"]))
+    console.print(table)
+    console.print(f"{len(data['deliveries'])} lesson(s) sent, "
+                  f"{sum(d['answered'] for d in data['deliveries'])} answered")
+
+
+@app.command("team")
+def team(email: str = typer.Argument(..., help="The manager's email."), as_json: bool = JSON) -> None:
+    """A manager's direct and indirect reports: average mastery per competency and who is below target."""
+
+    async def body(database: Any, config: Any) -> dict[str, Any]:
+        found = await _in_session(database, reports.team_report, email, config)
+        if not found["members"]:
+            raise CoachError(f"{email} manages nobody (no one in the org chart reports to them)")
+        return found
+
+    data = run(body)
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    table = Table(title=f"Team of {data['manager']} · {len(data['members'])} people")
+    for column in ("competency", "average mastery", "below target"):
+        table.add_column(column)
+    for c in data["competencies"]:
+        average = "no answers yet" if c["average_mastery"] is None else f"{c['average_mastery']:.0%}"
+        table.add_row(c["name"], average, ", ".join(c["below_target"]) or "—")
+    console.print(table)
+
+
+@app.command("feedback")
+def feedback(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+    """For L&D: lessons rated too hard, too easy or not relevant, the least useful lessons, suggested topics, and
+    content gaps (searches no lesson answered well)."""
+
+    async def body(database: Any, _config: Any) -> dict[str, Any]:
+        async with database.session() as session:
+            return await feedback_report(session)
+
+    data = run(body)
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    totals = " · ".join(f"{k.replace('_', ' ')} {v}" for k, v in data["ratings"].items())
+    console.print(f"{data['lessons_rated']} lesson(s) rated: {totals}")
+    for key, title in (("too_hard", "Rated too hard"), ("too_easy", "Rated too easy"),
+                       ("not_relevant", "Rated not relevant")):
+        table = Table(title=title)
+        for column in ("lesson", "competency", "level", "times", "share of its ratings"):
+            table.add_column(column)
+        for row in data[key]:
+            table.add_row(f"{row['title']} ({row['lesson']})", row["competency"], str(row["level"]),
+                          str(row["count"]), f"{row['share']:.0%}")
+        console.print(table)
+    table = Table(title="Least useful lessons")
+    for column in ("lesson", "ratings", "useful"):
+        table.add_column(column)
+    for row in data["least_useful"]:
+        table.add_row(f"{row['title']} ({row['lesson']})", str(row["ratings"]), f"{row['useful_share']:.0%}")
+    console.print(table)
+    for key, title, count in (("suggested_topics", "Suggested topics", "suggestions"),
+                              ("content_gaps", "Content gaps: searches no lesson answered well", "searches")):
+        table = Table(title=title)
+        for column in ("topic", "people", count, "examples"):
+            table.add_column(column)
+        for row in data[key]:
+            table.add_row(row["topic"], str(row["people"]), str(row["suggestions"]), " · ".join(row["examples"]))
+        console.print(table)
+
+
+async def _in_session(database: Any, build: Any, email: str, config: Any) -> dict[str, Any]:
+    async with database.session() as session:
+        return await build(session, email, utcnow(), config.mastery_threshold)
