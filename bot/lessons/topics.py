@@ -75,9 +75,10 @@ async def lesson_on_topic(services: Services, person_id: int, words: str, *,
     async with services.database.session() as session:
         ctx = await load_learner(session, person_id)
         hits = await find_lessons(services, session, ctx, words)
-        verdict = judge(hits)
-        if verdict is not Verdict.SURE and otherwise is not None:
-            return await otherwise()
+    verdict = judge(hits)
+    if verdict is not Verdict.SURE and otherwise is not None:
+        return await otherwise()  # outside the session: it may write (SQLite has one writer)
+    async with services.database.session() as session:
         offered = hits[:1] if verdict is Verdict.SURE else choices(hits) if verdict is Verdict.CHOOSE else []
         index = await lesson_index(services, session)
         logged = await search_log.record_search(
