@@ -8,18 +8,18 @@ import json
 import signal
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import typer
 
-from bot.assembly import Platforms, attach_platforms
 from bot.cli.common import console, run
-from bot.coach import Coach
-from bot.config import Settings
-from bot.dispatch import Dispatcher, TickReport
-from bot.dispatch.ticker import run_ticker
-from bot.errors import CoachError
-from bot.logs import configure_logging
-from store.db import Database
+
+if TYPE_CHECKING:
+    from bot.assembly import Platforms
+    from bot.coach import Coach
+    from bot.config import Settings
+    from bot.dispatch import Dispatcher, TickReport
+    from store.db import Database
 
 NO_PLATFORM = ("no chat platform is configured, so nothing can be sent: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, "
                "or COACH_TEAMS=1 / MICROSOFT_APP_ID, as for `coach serve`")
@@ -42,6 +42,8 @@ def dispatch(
     """One scheduling tick: plan what is due, send it and any retries, then reminders. Prints how many lessons
     were sent, failed, deferred (to be retried), expired, and held for the learners' windows. Safe to run twice
     or in several processes at once."""
+    from bot.coach import Coach
+
     moment = parse_moment(at) if at else None
 
     async def body(database: Database, config: Settings) -> TickReport:
@@ -66,6 +68,8 @@ def dispatch(
 def worker() -> None:
     """The scheduler and dispatcher alone, ticking every COACH_TICK_SECONDS until SIGINT or SIGTERM (the tick in
     progress finishes first). Run as many as you like against one PostgreSQL database."""
+    from bot.coach import Coach
+    from bot.logs import configure_logging
 
     async def body(database: Database, config: Settings) -> None:
         configure_logging(config, "INFO")
@@ -84,6 +88,9 @@ def worker() -> None:
 
 
 async def _tick_until_stopped(dispatcher: Dispatcher, every: float) -> None:
+    from bot.dispatch.ticker import run_ticker
+    from bot.errors import CoachError
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -100,6 +107,9 @@ async def _tick_until_stopped(dispatcher: Dispatcher, every: float) -> None:
 
 
 def _platforms(coach: Coach, config: Settings) -> Platforms:
+    from bot.assembly import attach_platforms
+    from bot.errors import CoachError
+
     platforms = attach_platforms(coach, config)
     if not platforms.couriers:
         raise CoachError(NO_PLATFORM)

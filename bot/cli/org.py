@@ -6,9 +6,7 @@ from pathlib import Path
 
 import typer
 
-from bot.catalog_import import ensure_starter_content
 from bot.cli.common import console, err, run
-from bot.org_chart import OrgChartError, import_org_chart
 
 app = typer.Typer(help="The org chart: who reports to whom, roles, time zones.", no_args_is_help=True)
 
@@ -21,6 +19,9 @@ def import_(
                                             "not shown to managers); listing them again brings them back."),
 ) -> None:
     """Load or update people (idempotent). All-or-nothing: bad lines are listed and nothing is loaded."""
+
+    from bot.catalog_import import ensure_starter_content
+    from bot.org_chart import OrgChartError, import_org_chart
 
     async def body(database, _config):  # type: ignore[no-untyped-def]
         await ensure_starter_content(database)

@@ -6,14 +6,8 @@ import json
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from bot import reports
 from bot.cli.common import console, run
-from bot.errors import CoachError
-from bot.feedback_report import feedback_report
-from bot.streaks import streak_length
-from store.types import utcnow
 
 app = typer.Typer(help="Reports on learners and teams.", no_args_is_help=True)
 
@@ -23,6 +17,11 @@ JSON = typer.Option(False, "--json", help="Print one JSON object (the CONTRACTS.
 @app.command("learner")
 def learner(email: str = typer.Argument(..., help="The learner's email."), as_json: bool = JSON) -> None:
     """One learner: levels against targets, mastery, attempts, streak and every lesson sent."""
+    from rich.table import Table
+
+    from bot import reports
+    from bot.streaks import streak_length
+
     data = run(lambda db, config: _in_session(db, reports.learner_report, email, config))
     if as_json:
         print(json.dumps(data, indent=2))
@@ -42,6 +41,10 @@ def learner(email: str = typer.Argument(..., help="The learner's email."), as_js
 @app.command("team")
 def team(email: str = typer.Argument(..., help="The manager's email."), as_json: bool = JSON) -> None:
     """A manager's direct and indirect reports: average mastery per competency and who is below target."""
+    from rich.table import Table
+
+    from bot import reports
+    from bot.errors import CoachError
 
     async def body(database: Any, config: Any) -> dict[str, Any]:
         found = await _in_session(database, reports.team_report, email, config)
@@ -65,6 +68,9 @@ def team(email: str = typer.Argument(..., help="The manager's email."), as_json:
 @app.command("feedback")
 def feedback(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """For L&D: lessons rated too hard, too easy or not relevant, the least useful lessons, suggested topics."""
+    from rich.table import Table
+
+    from bot.feedback_report import feedback_report
 
     async def body(database: Any, _config: Any) -> dict[str, Any]:
         async with database.session() as session:
@@ -100,5 +106,7 @@ def feedback(as_json: bool = typer.Option(False, "--json", help="Print one JSON 
 
 
 async def _in_session(database: Any, build: Any, email: str, config: Any) -> dict[str, Any]:
+    from store.types import utcnow
+
     async with database.session() as session:
         return await build(session, email, utcnow(), config.mastery_threshold)
