@@ -21,7 +21,7 @@ from bot.mentions import find_report
 from bot.replies import Notice, PersonDetail, Reply, TeamSummary
 from bot.roster import Standing, load_standings
 from bot.team_text import people as people_count
-from bot.team_view import LIST_LIMIT, Org, detail, group_summary, summary
+from bot.team_view import LIST_LIMIT, Org, detail, flat_group_summary, group_summary, summary
 from bot.usecases import coaching
 from bot.usecases.progress import competency_names, managers_above
 from store import learning, people, teams
@@ -47,6 +47,7 @@ class Team:
     standings: list[Standing]
     org: Org
     names: dict[str, str]
+    roles: dict[str, str]
 
 
 async def run(coach: Coach, person_id: int, verb: str, args: str) -> Reply:
@@ -70,7 +71,7 @@ async def press(coach: Coach, person_id: int, action: str, value: dict[str, Any]
     if action == "manager_view":
         return await manager_view(coach, person_id)
     if action == "team_group":
-        return await group_reply(coach, person_id, as_int(value.get("g")))
+        return await group_reply(coach, person_id, value)
     if target is None:
         return Reply.text("That button is no longer active.", ephemeral=True)
     if action == "team_nudge":
@@ -93,7 +94,8 @@ async def load_team(session: AsyncSession, manager_id: int, now: datetime, thres
     standings = await load_standings(session, ids, model, names, now, threshold)
     manager_of = {s.id: s.person.manager_id for s in standings}
     links, left = await _leavers(session, manager_id, manager_of)
-    return Team(manager, standings, Org(root=manager_id, manager_of={**links, **manager_of}, left=left), names)
+    return Team(manager, standings, Org(root=manager_id, manager_of={**links, **manager_of}, left=left), names,
+                await learning.role_names(session))
 
 
 async def _leavers(session: AsyncSession, root: int, manager_of: dict[int, int | None]) -> tuple[
@@ -120,7 +122,7 @@ async def team_summary(session: AsyncSession, manager_id: int, now: datetime, th
     team = await load_team(session, manager_id, now, threshold)
     if team is None:
         return None
-    return summary(team.manager.name, team.standings, team.org, team.names, now)
+    return summary(team.manager.name, team.standings, team.org, team.names, now, roles=team.roles)
 
 
 async def summary_reply(coach: Coach, person_id: int) -> Reply:
@@ -140,15 +142,21 @@ async def summary_reply(coach: Coach, person_id: int) -> Reply:
     return Reply(messages=[view], ephemeral=True, attachments=attachments)
 
 
-async def group_reply(coach: Coach, manager_id: int, head: int | None) -> Reply:
-    """A group's Show button: that group of the manager's own summary, person by person. A group that is
-    not theirs answers exactly like one that does not exist."""
+async def group_reply(coach: Coach, manager_id: int, value: dict[str, Any]) -> Reply:
+    """A group's Show button: that group of the manager's own summary, person by person (`g`: a direct
+    report's group; `f`: a group of a flat team). A group that is not theirs answers exactly like one that
+    does not exist."""
     async with coach.database.session() as session:
         team = await load_team(session, manager_id, coach.clock(), coach.config.mastery_threshold)
     if team is None:
         return Reply.text(NOT_A_MANAGER, ephemeral=True)
-    view = None if head is None else group_summary(team.manager.name, team.standings, team.org, head, team.names,
-                                                   coach.clock())
+    head, flat = as_int(value.get("g")), value.get("f")
+    view = None
+    if head is not None:
+        view = group_summary(team.manager.name, team.standings, team.org, head, team.names, coach.clock())
+    elif isinstance(flat, str):
+        view = flat_group_summary(team.manager.name, team.standings, team.org, flat, team.names, team.roles,
+                                  coach.clock())
     if view is None:
         return Reply.text(NOT_FOUND.format(typed="that group"), ephemeral=True)
     return Reply(messages=[view], ephemeral=True)
