@@ -43,10 +43,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-import psycopg
+from dispatch import drop_database, new_database  # bench/dispatch.py: a fresh SQLite file or PostgreSQL database
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN = os.environ.get("COACH_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 ROLES = ("buyer", "call-centre-agent", "shop-floor-operator", "new-hire")
 FAN_OUT = 8
 SECRET = "bench-signing-secret"
@@ -77,21 +76,6 @@ def chain_rows(size: int) -> list[tuple[str, ...]]:
 def write_csv(path: Path, rows: list[tuple[str, ...]]) -> Path:
     path.write_text(HEADER + "".join(",".join(r) + "\n" for r in rows))
     return path
-
-
-def new_database(kind: str, folder: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{folder / f'org_{uuid.uuid4().hex[:8]}.db'}"
-    name = f"coach_org_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_database(url: str) -> None:
-    if url.startswith("postgresql"):
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 def coach(*args: str) -> list[str]:
