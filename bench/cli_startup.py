@@ -5,9 +5,9 @@ against importing every command module up front (what `coach` did before its com
 
 Each case is a fresh process, run round-robin so background load hits every case alike; printed are the
 medians and their ratios. `python -c pass` is the floor no command can go under; "the old import set" imports,
-in one process, every module the `bot.cli` command modules imported up front before: what every command paid. The
-`report team` case runs against an empty SQLite database (the person is unknown, so it exits 1 after opening
-the database): its time is start-up plus one connection, not the report's work (bench/org_scale.py times that).
+in one process, every module the `handlers.cli` command modules imported up front before: what every command
+paid. The `report team` case runs against an empty SQLite database (the person is unknown, so it exits 1 after
+opening the database): its time is start-up plus one connection, not the report's work (bench/org_scale.py times that).
 `coach --help` needs no database.
 """
 
@@ -23,12 +23,12 @@ import time
 from pathlib import Path
 
 OLD_IMPORTS = ("aiohttp", "rich.console", "rich.markup", "rich.progress", "rich.rule", "rich.table", "rich.text",
-               "typer", "bot.assembly", "bot.catalog_import", "bot.coach", "bot.config", "bot.demo.run",
-               "bot.dispatch", "bot.dispatch.ticker", "bot.errors", "bot.exports.csv", "bot.exports.lrs",
-               "bot.exports.xapi", "bot.feedback_report", "bot.logs", "bot.org_chart", "bot.refit", "bot.reports",
-               "bot.server", "bot.streaks", "content.model", "content.packs", "handlers.console.render",
-               "handlers.console.session", "handlers.teams.package", "store.db", "store.people", "store.records",
-               "store.types")
+               "typer", "handlers.assembly", "bot.imports.packs", "bot.chat.coach", "bot.config", "bot.demo.run",
+               "bot.dispatch", "bot.dispatch.ticker", "bot.errors", "bot.records.csv", "bot.records.lrs",
+               "bot.records.xapi", "bot.records.feedback", "bot.logs", "bot.imports.org_chart", "bot.engine.refit",
+               "bot.team.reports", "handlers.server", "bot.lessons.streaks", "content.model", "content.packs",
+               "handlers.console.render", "handlers.console.session", "handlers.msteams.package", "store.db",
+               "store.people", "store.records", "store.types")
 """What the `coach` command modules imported up front before they imported lazily (every command paid for all)."""
 EAGER = "; ".join(f"import {name}" for name in OLD_IMPORTS)
 

@@ -39,12 +39,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import insert
 from sqlmodel import col, select
 
-from bot.assembly import attach_platforms
-from bot.catalog_import import import_content
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
-from bot.usecases.lessons import lesson_card
+from bot.imports.packs import import_content
+from bot.lessons.lessons import lesson_card
 from content.packs import STARTER
+from handlers.assembly import attach_platforms
 from handlers.slack.blocks import messages_for
 from store.db import Database
 from store.models import ChatIdentity, Delivery, LearnerSettings, Person

@@ -116,7 +116,7 @@ def import_child(url: str, path: str) -> None:
     """In a fresh process: import the file, print its time and the process's peak RSS."""
     import resource
 
-    from bot.org_chart import import_org_chart
+    from bot.imports.org_chart import import_org_chart
     from store.db import Database
 
     async def body() -> dict[str, Any]:

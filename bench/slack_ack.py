@@ -42,12 +42,12 @@ from sqlmodel import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.assembly import Platforms
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
-from bot.org_chart import import_org_chart
+from bot.imports.org_chart import import_org_chart
 from bot.replies import LessonCard
-from bot.server import build_app
+from handlers.platforms import Platforms
+from handlers.server import build_app
 from handlers.slack.runtime import attach_slack
 from store.db import Database
 from store.models import Answer

@@ -27,11 +27,11 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import text
 
-from bot.catalog_import import import_content
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
-from bot.org_chart import import_org_chart
-from bot.usecases.team import team_summary
+from bot.imports.org_chart import import_org_chart
+from bot.imports.packs import import_content
+from bot.team.summary import team_summary
 from content.packs import STARTER
 from store.db import Database
 from store.people import person_by_email
@@ -127,8 +127,8 @@ async def whole_reply(coach: Coach, manager: int) -> float:
 
 async def data_only(coach: Coach, manager: int) -> float:
     started = time.perf_counter()
-    async with coach.database.session() as session:
-        summary = await team_summary(session, manager, NOW, coach.config.mastery_threshold)
+    async with coach.services.database.session() as session:
+        summary = await team_summary(session, manager, NOW, coach.services.config.mastery_threshold)
     assert summary is not None and summary.people == 20
     return time.perf_counter() - started
 
@@ -146,7 +146,7 @@ async def measure(cases: list[tuple[str, int]], repeat: int) -> dict[str, list[f
                 samples[index].append(await timed(coach, manager))
         medians[name] = [statistics.median(s) for s in samples]
     for coach in coaches:
-        await coach.database.dispose()
+        await coach.services.database.dispose()
     return medians
 
 

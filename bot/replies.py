@@ -1,16 +1,45 @@
 """The platform-neutral reply model: what the coach wants shown, which each chat handler renders.
 
-Use cases return a `Reply`; `handlers/slack` turns it into Block Kit, `handlers/teams` into Adaptive Cards,
+Use cases return a `Reply`; `handlers/slack` turns it into Block Kit, `handlers/msteams` into Adaptive Cards,
 `handlers/console` into terminal text. Texts are Markdown (bold, italics, lists, links), which every
 renderer converts in exactly one place. Buttons carry an action name and a small value that comes back
-unchanged when pressed (`bot.actions` routes it).
+unchanged when pressed (`bot.chat.actions` routes it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Renderers(Generic[F]):
+    """One platform's renderers of the reply types, one per type: Slack's Block Kit, Teams' cards, the
+    terminal's text each keep one. A type without a renderer of its own is shown by its base type's."""
+
+    def __init__(self, platform: str) -> None:
+        self.platform = platform
+        self._by_type: dict[type, F] = {}
+
+    def register(self, kind: type) -> Callable[[F], F]:
+        """Use as a decorator. A second, different renderer for a type is a programming error."""
+
+        def register(function: F) -> F:
+            if self._by_type.get(kind, function) is not function:
+                raise ValueError(f"{kind.__name__} already has a {self.platform} renderer")
+            self._by_type[kind] = function
+            return function
+
+        return register
+
+    def find(self, item: Any) -> F | None:
+        return next((self._by_type[kind] for kind in type(item).__mro__ if kind in self._by_type), None)
+
+    def kinds(self) -> frozenset[type]:
+        return frozenset(self._by_type)
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
 from store.db import Database
 from tests.support.databases import Templates, pg_available
+from tests.support.testbot import TestPlatform
 
 PG_REQUIRED = os.environ.get("COACH_TEST_REQUIRE_PG") == "1"
 _PG_UP = pg_available()
@@ -106,3 +107,9 @@ def settings(db_url: str) -> Settings:
 @pytest.fixture
 async def coach(db: Database, settings: Settings, clock: Clock) -> Coach:
     return Coach(db, settings, clock=clock, worker_id="test-worker")
+
+
+@pytest.fixture
+def testbot(coach: Coach) -> TestPlatform:
+    """The coach behind the in-process test platform: `testbot.person(id).say("learn")`."""
+    return TestPlatform(coach)

@@ -19,13 +19,13 @@ from typing import Any, TypeVar
 
 from sqlmodel import select
 
-from bot.catalog_import import ensure_starter_content
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
 from bot.demo.learners import Question, SimulatedLearner, mastered_ability
 from bot.demo.org import MANAGERS, sample_org
 from bot.demo.simulation import ArmResult, Learner, SimClock, catch_up, fixed_course, graded_catalogue, run_arm
-from bot.org_chart import import_org_chart
+from bot.imports.org_chart import import_org_chart
+from bot.imports.packs import ensure_starter_content
 from bot.replies import Reply
 from store.db import Database
 from store.models import RoleRequirement

@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
 from bot.demo.chat import PLATFORM, SimulatedChat
 from bot.demo.learners import Question, SimulatedLearner
 from bot.dispatch.dispatcher import Dispatcher
+from bot.lessons.schedule import zone_of
 from bot.replies import AnswerResult, LessonCard, Reply
-from bot.schedule import zone_of
 from store.db import Database
 from store.models import Delivery, LearnerSettings, Lesson, Person
 from store.models import Question as QuestionRow
@@ -79,7 +79,7 @@ async def run_arm(url: str, learners: list[Learner], start: datetime, weeks: int
     database = Database(url)
     coach = Coach(database, config, clock=clock, worker_id="demo")
     chat = SimulatedChat(featured=featured)
-    dispatcher = Dispatcher(coach, {chat.platform: chat}, config)
+    dispatcher = Dispatcher(coach.services, {chat.platform: chat}, config)
     by_id = {learner.person_id: learner for learner in learners}
     result = ArmResult(learners=learners, end=start + timedelta(weeks=weeks), chat=chat)
     zones = await _zones(database)
@@ -117,7 +117,7 @@ async def _catch_up_one(database: Database, url: str, learner: Learner, start: d
         card = next((m for m in reply.messages if isinstance(m, LessonCard)), None)
         if card is None:
             return
-        await coach.sent(card.delivery_id, platform=PLATFORM, message_ref=None)
+        await coach.sent(card.delivery_id, platform=PLATFORM, message_ref=None, origin=card.origin)
         if card.options:
             await _answer(coach, chat, learner, card, result)
         else:
@@ -157,12 +157,12 @@ async def _react(coach: Coach, chat: SimulatedChat, learner: Learner, reply: Rep
             for message in more.messages:
                 chat.record(learner.person_id, "coach", message)
                 if isinstance(message, LessonCard):
-                    await coach.sent(message.delivery_id, platform="demo", message_ref=None)
+                    await coach.sent(message.delivery_id, platform="demo", message_ref=None, origin=message.origin)
             await _react(coach, chat, learner, more, result, extra=False)
 
 
 async def _answer(coach: Coach, chat: SimulatedChat, learner: Learner, card: LessonCard, result: ArmResult) -> None:
-    now = coach.clock()
+    now = coach.services.clock()
     question, options = await _question_of(coach, card.delivery_id)
     if card.kind in ("lesson", "remediation"):
         learner.sim.study(question.competency, question.lesson, question.level, now)
@@ -194,7 +194,7 @@ def _rating(p_right: float, rng: random.Random) -> str | None:
 
 
 async def _question_of(coach: Coach, delivery_id: int) -> tuple[Question, list[dict[str, Any]]]:
-    async with coach.database.session() as session:
+    async with coach.services.database.session() as session:
         delivery = await session.get(Delivery, delivery_id)
         assert delivery is not None and delivery.question_id is not None
         lesson = await session.get(Lesson, delivery.lesson_id)

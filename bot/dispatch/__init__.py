@@ -3,7 +3,3 @@
 APScheduler is only each process's ticker (`bot.dispatch.ticker`); `Dispatcher.tick` does the work and is
 safe to run in any number of processes at once (see `store.dispatch` for the claims).
 """
-
-from bot.dispatch.dispatcher import Dispatcher, TickReport
-
-__all__ = ["Dispatcher", "TickReport"]

@@ -1,4 +1,4 @@
-"""One scheduling tick: plan the lessons that are due, send them and any retries, then the reminders.
+"""One scheduling tick: the jobs of `bot.dispatch.jobs` in order, sharing one bounded send queue.
 
 Planning and sending overlap: the planner feeds a bounded queue that `dispatch_concurrency` senders drain,
 so memory stays flat however many learners are due, and the database work of one batch runs while the
@@ -9,64 +9,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 
-from bot.coach import Coach
 from bot.config import Settings
 from bot.couriers import Courier
-from bot.digest import send_due_digests
-from bot.dispatch.planner import plan_batch
+from bot.dispatch.jobs import AFTER_SENDING, JOBS, SENDING, Tick, TickReport
 from bot.dispatch.rate import Timer
-from bot.dispatch.reminders import send_reminders
 from bot.dispatch.sender import Outcome, Outgoing, Sender
-from bot.shoutouts import post_shoutouts
-from store import dispatch as claims
-from store import events
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-EVENT_MEMORY = timedelta(days=7)
-"""How long handled platform events are remembered (Slack retries within minutes; a week is generous)."""
 RENEW_EVERY = 30.0
 """Seconds between lease renewals of the deliveries in hand (at most a third of the lease)."""
-
-
-@dataclass
-class TickReport:
-    sent: int = 0
-    failed: int = 0
-    deferred: int = 0
-    """Handed back after the platform failed for now: retried after a backoff."""
-    held: int = 0
-    """Claimed but not the moment: outside the learner's window, or its slot is on a later day."""
-    expired: int = 0
-    reminded: int = 0
-    digests: int = 0
-    shoutouts: int = 0
-    enrolled: int = 0
-    forgotten: int = 0
-    """Old keys of handled platform events dropped (see store.events.forget_events)."""
-
-    def count(self, outcome: Outcome) -> None:
-        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
 
 
 class Dispatcher:
     """The process's dispatcher: `tick()` for the scheduler, `send_now()` for a trigger's lesson."""
 
-    def __init__(self, coach: Coach, couriers: Mapping[str, Courier], config: Settings | None = None, *,
+    def __init__(self, services: Services, couriers: Mapping[str, Courier], config: Settings | None = None, *,
                  timer: Timer | None = None) -> None:
-        self.coach = coach
-        self.config = config or coach.config
-        self.sender = Sender(coach, couriers, self.config, timer)
+        self.services = services
+        self.config = config or services.config
+        self.sender = Sender(services, couriers, self.config, timer)
         self.lease = timedelta(seconds=self.config.dispatch_lease_seconds)
-        self.planners = 1 if coach.database.dialect == "sqlite" else max(1, self.config.dispatch_concurrency)
+        self.planners = 1 if services.database.dialect == "sqlite" else max(1, self.config.dispatch_concurrency)
         """Learners planned at once: SQLite has one writer, PostgreSQL plans in parallel sessions."""
         self._ticking = asyncio.Lock()
 
-    async def tick(self, at: datetime | None = None) -> TickReport:
+    async def tick(self, at: datetime | None = None, *, only: Collection[str] = JOBS) -> TickReport:
         """Everything due now — or, for a rehearsal or a catch-up (`coach dispatch --at`), at `at`; ticks of one
         process never overlap.
 
@@ -74,15 +46,19 @@ class Dispatcher:
         goes on (`at` plus the time the tick has taken). Leases and sent times always come from the coach's
         clock — the wall clock — so that a tick `--at` another time never makes other processes take its
         claims for dead ones. Each lease runs from the moment its claim is made, because a tick lasts until
-        everything due has been sent, which can take longer than a lease.
+        everything due has been sent, which can take longer than a lease. `only` names the jobs to run
+        (`bot.dispatch.jobs.JOBS`, all by default).
         """
+        unknown = set(only) - set(JOBS)
+        if unknown:
+            raise ValueError(f"no such dispatch job: {', '.join(sorted(unknown))}")
         async with self._ticking:
             if not self.sender.couriers:
                 log.warning("dispatch tick skipped: no chat platform is configured")
                 return TickReport()
-            started = self.coach.clock()
+            started = self.services.clock()
             as_of = at or started
-            return await self._tick(as_of, lambda: as_of + (self.coach.clock() - started))
+            return await self._tick(as_of, lambda: as_of + (self.services.clock() - started), only)
 
     async def idle(self) -> None:
         """Return once no tick is running (a graceful stop waits for the one in progress)."""
@@ -99,34 +75,23 @@ class Dispatcher:
         finally:
             self.sender.in_hand.discard(delivery_id)
 
-    async def _tick(self, now: datetime, moment: Callable[[], datetime]) -> TickReport:
+    async def _tick(self, now: datetime, moment: Callable[[], datetime], only: Collection[str]) -> TickReport:
         report = TickReport()
         batch = max(1, self.config.dispatch_batch)
         queue: asyncio.Queue[Outgoing] = asyncio.Queue(maxsize=batch)
         tasks = [asyncio.create_task(self._send_from(queue, report))
                  for _ in range(max(1, self.config.dispatch_concurrency))]
         tasks.append(asyncio.create_task(self._keep_leases()))
+        tick = Tick(now, self.services, self.sender, report, batch, self.planners, self.lease, self._lease_end,
+                    lambda ids: self._enqueue(queue, ids, moment))
         try:
-            while True:
-                planned = await plan_batch(self.coach, self.sender, now, limit=batch, lease=self.lease,
-                                           planners=self.planners)
-                report.enrolled += planned.enrolled
-                await self._enqueue(queue, planned.created, moment)
-                if planned.claimed < batch:
-                    break
-            while True:
-                async with self.coach.database.session() as session:
-                    ids = await claims.claim_deliveries(session, now, worker=self.coach.worker_id,
-                                                        lease_until=self._lease_end, limit=batch)
-                await self._enqueue(queue, ids, moment)
-                if len(ids) < batch:
-                    break
+            for name, job in SENDING.items():
+                if name in only:
+                    await job(tick)
             await queue.join()
-            report.reminded = await send_reminders(self.sender, now, batch=batch)
-            report.digests = await send_due_digests(self.sender, now)
-            report.shoutouts = await post_shoutouts(self.coach, self.sender.couriers, now)
-            async with self.coach.database.session() as session:
-                report.forgotten = await events.forget_events(session, now - EVENT_MEMORY)
+            for name, job in AFTER_SENDING.items():
+                if name in only:
+                    await job(tick)
         finally:
             for task in tasks:
                 task.cancel()
@@ -135,7 +100,7 @@ class Dispatcher:
         return report
 
     def _lease_end(self) -> datetime:
-        return self.coach.clock() + self.lease
+        return self.services.clock() + self.lease
 
     async def _enqueue(self, queue: asyncio.Queue[Outgoing], ids: list[int], moment: Callable[[], datetime]) -> None:
         fresh = [i for i in ids if i not in self.sender.in_hand]  # never the same claim twice in one process

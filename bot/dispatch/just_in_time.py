@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.coach import Coach
 from bot.engine.fitted import load_model
 from bot.engine.learner import LearnerContext, load_learner
 from bot.engine.next_lesson import Plan, plan_lesson, plan_next
 from bot.engine.targets import PRIORITY, Target
-from bot.schedule import away_on, window_opening, zone_of
-from bot.usecases.lessons import create_from_plan, policy_config
-from bot.usecases.topics import find_lessons
+from bot.lessons.lessons import create_from_plan, policy_config
+from bot.lessons.schedule import away_on, window_opening, zone_of
+from bot.lessons.topics import find_lessons
+from bot.services import Services
 from content.search import confident
 from store import learning, people
 from store.models import Competency, Lesson
@@ -45,30 +45,30 @@ class Triggered:
     due_at: datetime
 
 
-async def trigger(coach: Coach, *, email: str, lesson: str | None = None, competency: str | None = None,
+async def trigger(services: Services, *, email: str, lesson: str | None = None, competency: str | None = None,
                   topic: str | None = None, reason: str | None = None, defer: bool = False) -> Triggered:
     """Record the lesson for the learner; the caller sends it when the status is `sending`."""
-    async with coach.database.session() as session:
+    async with services.database.session() as session:
         person = await people.person_by_email(session, email)
         if person is None or not person.active or person.id is None:
             raise TriggerNotFound(f"no one with the email {email} is in the org chart")
         ctx = await load_learner(session, person.id)
-        plan = await _plan(coach, session, ctx, lesson=lesson, competency=competency, topic=topic)
-        now = coach.clock()
-        zone = zone_of(ctx.settings, person, coach.config.default_timezone)
+        plan = await _plan(services, session, ctx, lesson=lesson, competency=competency, topic=topic)
+        now = services.clock()
+        zone = zone_of(ctx.settings, person, services.config.default_timezone)
         if ctx.settings.paused:
             status, due = "held", now
         else:
             away = away_on(ctx.settings, now.astimezone(ZoneInfo(zone)).date())
             due = window_opening(ctx.settings, zone, now) if defer or away else now
             status = "deferred" if due > now else "sending"
-        delivery = await create_from_plan(coach, session, person.id, plan, origin="trigger", reason=reason,
+        delivery = await create_from_plan(services, session, person.id, plan, origin="trigger", reason=reason,
                                           pending_from=None if status == "sending" else due)
         assert delivery.id is not None
         return Triggered(delivery.id, status, due)
 
 
-async def _plan(coach: Coach, session: AsyncSession, ctx: LearnerContext, *, lesson: str | None,
+async def _plan(services: Services, session: AsyncSession, ctx: LearnerContext, *, lesson: str | None,
                 competency: str | None, topic: str | None) -> Plan:
     recent = await learning.recent_deliveries(session, ctx.id)
     if lesson is not None:
@@ -77,9 +77,9 @@ async def _plan(coach: Coach, session: AsyncSession, ctx: LearnerContext, *, les
             raise TriggerNotFound(f"there is no active lesson with the id {lesson}")
         return await plan_lesson(session, ctx, found, recent)
     if competency is not None:
-        return await _competency_plan(coach, session, ctx, competency, recent)
+        return await _competency_plan(services, session, ctx, competency, recent)
     assert topic is not None
-    hits = await find_lessons(coach, session, ctx, topic)
+    hits = await find_lessons(services, session, ctx, topic)
     if not confident(hits):
         raise TriggerNotFound(f"no lesson matches the topic “{topic}” well enough",
                               [hit.doc.lesson_id for hit in hits])
@@ -88,14 +88,14 @@ async def _plan(coach: Coach, session: AsyncSession, ctx: LearnerContext, *, les
     return await plan_lesson(session, ctx, found, recent)
 
 
-async def _competency_plan(coach: Coach, session: AsyncSession, ctx: LearnerContext, competency: str,
+async def _competency_plan(services: Services, session: AsyncSession, ctx: LearnerContext, competency: str,
                            recent: list[learning.PastDelivery]) -> Plan:
     """The engine's next step in that competency alone (placement, remediation or the working level's lesson);
     for someone who has mastered it all, its most advanced lesson again."""
     if await session.get(Competency, competency) is None:
         raise TriggerNotFound(f"there is no competency with the id {competency}")
     focused = replace(ctx, targets={competency: Target(competency, TOP_LEVEL, "focus", PRIORITY["focus"])})
-    plan = await plan_next(session, focused, await load_model(session), coach.clock(), policy_config(coach),
+    plan = await plan_next(session, focused, await load_model(session), services.clock(), policy_config(services),
                            allow_review=False)
     if plan is not None:
         return plan

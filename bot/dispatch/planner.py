@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.coach import Coach
 from bot.dispatch.sender import Sender
 from bot.engine.learner import load_learner
-from bot.schedule import due_slot, next_slot_for, own_zone, zone_of
-from bot.usecases.lessons import create_from_plan, next_plan
+from bot.lessons.lessons import create_from_plan, next_plan
+from bot.lessons.schedule import due_slot, next_slot_for, own_zone, zone_of
+from bot.services import Services
 from store import dispatch as claims
 from store.models import LearnerSettings, Person
 
@@ -54,7 +54,7 @@ def _first_slot(settings: LearnerSettings, zone: str, now: datetime) -> datetime
         return now + RETRY_UNSCHEDULABLE
 
 
-async def plan_batch(coach: Coach, sender: Sender, now: datetime, *, limit: int, lease: timedelta,
+async def plan_batch(services: Services, sender: Sender, now: datetime, *, limit: int, lease: timedelta,
                      planners: int = 1) -> PlannedBatch:
     """Claim up to `limit` due learners and create their slot's delivery: one transaction per learner, up to
     `planners` at once (PostgreSQL; SQLite's single writer takes them one by one anyway).
@@ -66,9 +66,9 @@ async def plan_batch(coach: Coach, sender: Sender, now: datetime, *, limit: int,
     batch = PlannedBatch()
     due: list[tuple[Person, bool]] = []
     newcomers: list[tuple[LearnerSettings, Person]] = []
-    default = coach.config.default_timezone
+    default = services.config.default_timezone
     unknown = sender.can_learn_zones()
-    async with coach.database.session() as session:
+    async with services.database.session() as session:
         rows = await claims.claim_learners(session, now, limit=limit)
         for settings, person in rows:
             assert person.id is not None
@@ -77,11 +77,11 @@ async def plan_batch(coach: Coach, sender: Sender, now: datetime, *, limit: int,
                 batch.enrolled += 1
                 if ask:
                     newcomers.append((settings, person))
-                    settings.next_slot_at = coach.clock() + lease
+                    settings.next_slot_at = services.clock() + lease
                 else:
                     settings.next_slot_at = _first_slot(settings, zone_of(settings, person, default), now)
             else:
-                settings.next_slot_at = coach.clock() + lease
+                settings.next_slot_at = services.clock() + lease
                 due.append((person, ask))
             session.add(settings)
         batch.claimed = len(rows)
@@ -91,7 +91,7 @@ async def plan_batch(coach: Coach, sender: Sender, now: datetime, *, limit: int,
         async with gate:
             await sender.learn_zone(person)
             first = _first_slot(settings, zone_of(settings, person, default), now)
-            async with coach.database.session() as session:
+            async with services.database.session() as session:
                 await claims.set_next_slot(session, settings.person_id, first)
 
     async def plan(person: Person, ask: bool) -> int | None:
@@ -99,21 +99,21 @@ async def plan_batch(coach: Coach, sender: Sender, now: datetime, *, limit: int,
             if ask:
                 await sender.learn_zone(person)
             assert person.id is not None
-            return await plan_learner(coach, sender, person.id, now)
+            return await plan_learner(services, sender, person.id, now)
 
     await asyncio.gather(*(enrol(settings, person) for settings, person in newcomers))
     batch.created = [d for d in await asyncio.gather(*(plan(p, ask) for p, ask in due)) if d is not None]
     return batch
 
 
-async def plan_learner(coach: Coach, sender: Sender, person_id: int, now: datetime) -> int | None:
+async def plan_learner(services: Services, sender: Sender, person_id: int, now: datetime) -> int | None:
     """The delivery for the learner's slot that is due now, if any; always sets their next slot.
 
     Never raises: one learner whose lesson cannot be chosen (bad data, a bug) must not stop the tick for
     everyone else. Their next slot then stays at the claim's lease, so they are looked at again after it.
     """
     try:
-        return await _plan_learner(coach, sender, person_id, now)
+        return await _plan_learner(services, sender, person_id, now)
     except IntegrityError:
         # Another process planned this slot in the meantime (and the slot is found taken next time).
         return None
@@ -122,10 +122,10 @@ async def plan_learner(coach: Coach, sender: Sender, person_id: int, now: dateti
         return None
 
 
-async def _plan_learner(coach: Coach, sender: Sender, person_id: int, now: datetime) -> int | None:
-    async with coach.database.session() as session:
+async def _plan_learner(services: Services, sender: Sender, person_id: int, now: datetime) -> int | None:
+    async with services.database.session() as session:
         ctx = await load_learner(session, person_id)
-        zone = zone_of(ctx.settings, ctx.person, coach.config.default_timezone)
+        zone = zone_of(ctx.settings, ctx.person, services.config.default_timezone)
         slot = due_slot(ctx.settings, zone, now)
         ctx.settings.next_slot_at = next_at(ctx.settings, zone, now)
         session.add(ctx.settings)
@@ -137,8 +137,8 @@ async def _plan_learner(coach: Coach, sender: Sender, person_id: int, now: datet
             return None
         if not await sender.reachable(session, ctx.person):
             return None
-        plan = await next_plan(coach, session, ctx)
+        plan = await next_plan(services, session, ctx)
         if plan is None:
             return None
-        delivery = await create_from_plan(coach, session, person_id, plan, origin="scheduled", slot=slot.key)
+        delivery = await create_from_plan(services, session, person_id, plan, origin="scheduled", slot=slot.key)
         return delivery.id

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.couriers import Courier, DeliveryError, Recipient
 from bot.dispatch.attempts import ResolvingCourier
-from bot.schedule import known_zone
+from bot.lessons.schedule import known_zone
 from store import people
 from store.db import Database
 from store.models import Person

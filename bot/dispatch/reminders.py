@@ -7,31 +7,15 @@ reminder clears `remind_at`, and `reminded_at` is written before the send: a les
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
+from bot.lessons.schedule import in_window, zone_of
 from bot.replies import Notice, Reply
-from bot.schedule import in_window, zone_of
 from store import dispatch as claims
-from store.models import LearnerSettings
 
 if TYPE_CHECKING:
     from bot.dispatch.sender import Sender
-
-REMIND_AFTER = timedelta(hours=3)
-REMINDED_ORIGINS = ("scheduled", "trigger")
-"""Lessons the learner asked for themselves (`/learn`, a topic) get no reminder: they were there."""
-
-
-def remind_time(settings: LearnerSettings, zone: str, sent_at: datetime) -> datetime | None:
-    """When to remind, or None when that would fall outside the window or on another day."""
-    at = sent_at + REMIND_AFTER
-    tz = ZoneInfo(zone)
-    if at.astimezone(tz).date() != sent_at.astimezone(tz).date() or not in_window(settings, zone, at):
-        return None
-    return at
-
 
 def reminder(title: str) -> Reply:
     return Reply(messages=[Notice(
@@ -44,7 +28,7 @@ async def send_reminders(sender: Sender, now: datetime, *, batch: int) -> int:
     """Claim the reminders that are due and send them; returns how many were sent."""
     sent = 0
     while True:
-        async with sender.coach.database.session() as session:
+        async with sender.services.database.session() as session:
             due = await claims.claim_reminders(session, now, limit=batch)
             chosen = [d for d in due if d.still_open and not d.settings.paused
                       and in_window(d.settings, zone_of(d.settings, d.person, sender.default_zone), now)]

@@ -27,19 +27,18 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.coach import Coach
 from bot.config import Settings
 from bot.couriers import Courier, DeliveryError, Recipient, Sent
 from bot.dispatch.attempts import Attempt, PartwiseCourier, ResolvingCourier
 from bot.dispatch.profiles import learn_zone, remember
 from bot.dispatch.rate import SendBudget, Timer
-from bot.dispatch.reminders import REMINDED_ORIGINS, remind_time
-from bot.dispatch.windows import NEVER_EXPIRE, current_slot, keeps_to_window, retry_time
-from bot.metrics import LESSONS_SENT, SEND_FAILURES
+from bot.dispatch.windows import NEVER_EXPIRE, REMINDED_ORIGINS, current_slot, keeps_to_window, remind_time, retry_time
+from bot.lessons.ledger import Ledger
+from bot.lessons.lessons import card_from
+from bot.lessons.schedule import own_zone, window_opening, zone_of
+from bot.lessons.welcome import welcome_notice
 from bot.replies import Reply
-from bot.schedule import own_zone, window_opening, zone_of
-from bot.usecases.lessons import card_from
-from bot.usecases.welcome import welcome_notice
+from bot.services import Services
 from store import deliveries, people
 from store import dispatch as claims
 from store.models import ChatIdentity, LearnerSettings, Person
@@ -108,11 +107,12 @@ def backoff(attempt: int) -> timedelta:
 class Sender:
     """Posts claimed deliveries for one process; holds no state that matters beyond the current tick."""
 
-    def __init__(self, coach: Coach, couriers: Mapping[str, Courier], config: Settings,
+    def __init__(self, services: Services, couriers: Mapping[str, Courier], config: Settings,
                  timer: Timer | None = None) -> None:
-        self.coach = coach
+        self.services = services
+        self.ledger = Ledger(services)
         self.couriers = dict(couriers)
-        self.budget = SendBudget(coach.database, config.sends_per_second, timer=timer)
+        self.budget = SendBudget(services.database, config.sends_per_second, timer=timer)
         self.default_zone = config.default_timezone
         self.expire_after = timedelta(days=config.expire_after_days)
         self.lease = timedelta(seconds=config.dispatch_lease_seconds)
@@ -151,10 +151,10 @@ class Sender:
     async def learn_zone(self, person: Person) -> None:
         """Before planning the first slot of someone whose zone nobody gave: ask their chat profile. A platform
         that fails now only means the zone is asked again before the send."""
-        async with self.coach.database.session() as session:
+        async with self.services.database.session() as session:
             identities = await people.identities_of(session, [person.id or 0])
         try:
-            await learn_zone(self.coach.database, person, self.routes(person, identities))
+            await learn_zone(self.services.database, person, self.routes(person, identities))
         except DeliveryError as exc:
             log.info("time zone of person %s not learned yet: %s", person.id, exc)
         except Exception:  # like planning, one person's lookup never stops the tick
@@ -164,7 +164,7 @@ class Sender:
         """Load what the claimed deliveries need (cards, people, identities) in a fixed number of queries."""
         if not ids:
             return []
-        async with self.coach.database.session() as session:
+        async with self.services.database.session() as session:
             found = await claims.addressees(session, ids)
         prepared = []
         for item in found:
@@ -176,7 +176,7 @@ class Sender:
                 delivery_id=delivery.id, origin=delivery.origin, attempts=delivery.attempts, person=item.person,
                 settings=item.settings, zone=zone_of(item.settings, item.person, self.default_zone),
                 reply=Reply(messages=[card]), routes=self.routes(item.person, item.identities),
-                created_at=delivery.created_at, slot=delivery.slot, clock=clock or self.coach.clock,
+                created_at=delivery.created_at, slot=delivery.slot, clock=clock or self.services.clock,
                 progress=progress))
         return prepared
 
@@ -211,7 +211,7 @@ class Sender:
 
     async def send_notice(self, person: Person, reply: Reply, *, prefer: str | None = None) -> bool:
         """A message that is not a delivery (a reminder): one try per courier, no retry later."""
-        async with self.coach.database.session() as session:
+        async with self.services.database.session() as session:
             identities = await people.identities_of(session, [person.id or 0])
         for courier, recipient in self.routes(person, identities, prefer):
             try:
@@ -224,9 +224,9 @@ class Sender:
     async def renew_leases(self) -> None:
         """Extend the claims still in hand, so a long wait never lets another process take them over."""
         if self.in_hand:
-            async with self.coach.database.session() as session:
-                await claims.renew_leases(session, sorted(self.in_hand), worker=self.coach.worker_id,
-                                          lease_until=self.coach.clock() + self.lease)
+            async with self.services.database.session() as session:
+                await claims.renew_leases(session, sorted(self.in_hand), worker=self.services.worker_id,
+                                          lease_until=self.services.clock() + self.lease)
 
     async def _when(self, out: Outgoing) -> Outcome | None:
         """None when the delivery may be posted now; HELD (and postponed) when it must wait for the learner's
@@ -235,13 +235,13 @@ class Sender:
         if not keeps_to_window(out.origin, out.created_at, moment):
             return None
         if own_zone(out.settings, out.person) is None:
-            out.routes = await learn_zone(self.coach.database, out.person, out.routes)
+            out.routes = await learn_zone(self.services.database, out.person, out.routes)
             out.zone = zone_of(out.settings, out.person, self.default_zone)
         opening = window_opening(out.settings, out.zone, moment)
         if opening > moment:
             return await self._hold(out, opening)
         if out.origin == "scheduled":
-            moved = await current_slot(self.coach.database, out.delivery_id, out.slot, out.settings, out.zone,
+            moved = await current_slot(self.services.database, out.delivery_id, out.slot, out.settings, out.zone,
                                        moment)
             if moved is not None:
                 log.info("delivery %s of an earlier day now takes slot %s", out.delivery_id, moved.key)
@@ -251,8 +251,8 @@ class Sender:
         return None
 
     async def _hold(self, out: Outgoing, until: datetime) -> Outcome:
-        async with self.coach.database.session() as session:
-            await deliveries.postpone(session, out.delivery_id, self.coach.worker_id, until=until)
+        async with self.services.database.session() as session:
+            await deliveries.postpone(session, out.delivery_id, self.services.worker_id, until=until)
         return Outcome.HELD
 
     def _key(self, courier: Courier, recipient: Recipient) -> str:
@@ -291,33 +291,29 @@ class Sender:
         """Greet a learner reached for the first time (once, even with two sends to them at once)."""
         if out.settings.welcomed_at is not None or out.person.id is None:
             return
-        now = self.coach.clock()
-        async with self.coach.database.session() as session:
+        now = self.services.clock()
+        async with self.services.database.session() as session:
             if not await claims.claim_welcome(session, out.person.id, now):
                 return
         try:
             await self._post(courier, recipient, Reply(messages=[welcome_notice(out.person, out.settings, out.zone)]),
                              Attempt(self._key(courier, recipient), self.budget))
         except BaseException:
-            async with self.coach.database.session() as session:
+            async with self.services.database.session() as session:
                 await claims.unclaim_welcome(session, out.person.id, now)
             raise
         out.settings.welcomed_at = now
 
     async def _record(self, out: Outgoing, courier: Courier, recipient: Recipient, sent: Sent) -> None:
-        async with self.coach.database.session() as session:
-            ours = await deliveries.mark_sent(session, out.delivery_id, self.coach.worker_id,
-                                              platform=courier.platform, message_ref=sent.message_ref,
-                                              now=self.coach.clock())
-            if not ours:
-                log.warning("delivery %s was taken over while it was being sent; the learner may see it twice",
-                            out.delivery_id)
-            elif out.origin in REMINDED_ORIGINS:
+        async def also(session: AsyncSession, ours: bool) -> None:
+            if ours and out.origin in REMINDED_ORIGINS:
                 remind_at = remind_time(out.settings, out.zone, out.clock())
                 if remind_at is not None:
                     await claims.set_reminder(session, out.delivery_id, remind_at)
             await remember(session, out.person, courier.platform, recipient, sent.learned)
-        LESSONS_SENT.labels(courier.platform, out.origin).inc()
+
+        await self.ledger.sent(out.delivery_id, platform=courier.platform, origin=out.origin,
+                               message_ref=sent.message_ref, also=also)
 
     async def _release(self, out: Outgoing, error: str, wait: float | None, attempt: Attempt | None,
                        platform: str = "none") -> Outcome:
@@ -334,12 +330,10 @@ class Sender:
             retry_at = retry_time(out.origin, out.created_at, out.settings, out.zone, moment + delay)
         progress = {"platform": platform, "posted": attempt.posted} if attempt and attempt.posted else out.progress
         status = {Outcome.FAILED: "failed", Outcome.EXPIRED: "expired"}.get(outcome, "pending")
-        async with self.coach.database.session() as session:
-            await deliveries.release_for_retry(session, out.delivery_id, self.coach.worker_id, error=error,
-                                               retry_at=retry_at, status=status, progress=progress)
         if outcome is not Outcome.DEFERRED:
             log.warning("delivery %s to person %s %s: %s", out.delivery_id, out.person.id, outcome.value, error)
         # The couriers count each failed call; this counts lessons handed back for later, given up or expired.
         label = {Outcome.FAILED: "given_up", Outcome.EXPIRED: "expired"}.get(outcome, "handed_back")
-        SEND_FAILURES.labels(platform, label).inc()
+        await self.ledger.handed_back(out.delivery_id, platform=platform, error=error, retry_at=retry_at,
+                                      status=status, progress=progress, counted_as=label)
         return outcome

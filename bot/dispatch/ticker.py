@@ -27,7 +27,7 @@ async def run_ticker(dispatcher: Dispatcher, every: float) -> None:
     scheduler.add_job(_tick, "interval", args=[dispatcher], seconds=every, id="dispatch", coalesce=True,
                       max_instances=1, misfire_grace_time=max(1, int(every)), next_run_time=datetime.now(UTC))
     scheduler.start()
-    log.info("dispatcher ticking every %.0f s as %s", every, dispatcher.coach.worker_id)
+    log.info("dispatcher ticking every %.0f s as %s", every, dispatcher.services.worker_id)
     try:
         await asyncio.Event().wait()
     finally:

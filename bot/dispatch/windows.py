@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.schedule import Slot, slot_day, slots_from, window_opening
+from bot.lessons.schedule import Slot, in_window, slot_day, slots_from, window_opening
 from store import dispatch as claims
 from store.db import Database
 from store.models import LearnerSettings
@@ -51,3 +51,17 @@ async def current_slot(database: Database, delivery_id: int, slot: str | None, s
             if await claims.move_to_slot(session, delivery_id, candidate.key):
                 return candidate
     return None
+
+
+REMIND_AFTER = timedelta(hours=3)
+REMINDED_ORIGINS = ("scheduled", "trigger")
+"""Lessons the learner asked for themselves (`/learn`, a topic) get no reminder: they were there."""
+
+
+def remind_time(settings: LearnerSettings, zone: str, sent_at: datetime) -> datetime | None:
+    """When to remind, or None when that would fall outside the window or on another day."""
+    at = sent_at + REMIND_AFTER
+    tz = ZoneInfo(zone)
+    if at.astimezone(tz).date() != sent_at.astimezone(tz).date() or not in_window(settings, zone, at):
+        return None
+    return at

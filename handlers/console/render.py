@@ -18,12 +18,14 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.replies import AnswerResult, Button, LessonCard, Notice, ProgressView, SettingsForm
-from bot.schedule import local_time
-from bot.streaks import streak_length
+from bot.lessons.schedule import local_time
+from bot.lessons.streaks import streak_length
+from bot.replies import AnswerResult, Button, LessonCard, Notice, ProgressView, Renderers, SettingsForm
 
 Renderer = Callable[[Any, "Keys"], RenderableType]
-RENDERERS: dict[type, Renderer] = {}
+RENDERERS: Renderers[Renderer] = Renderers("terminal")
+renders = RENDERERS.register
+"""Register the terminal renderer of one reply type (use as a decorator)."""
 
 
 @dataclass
@@ -50,18 +52,8 @@ class Keys:
         return text
 
 
-def renders(kind: type) -> Callable[[Renderer], Renderer]:
-    """Register the terminal renderer of one reply type."""
-
-    def register(function: Renderer) -> Renderer:
-        RENDERERS[kind] = function
-        return function
-
-    return register
-
-
 def render(message: Any, keys: Keys) -> RenderableType:
-    renderer = RENDERERS.get(type(message))
+    renderer = RENDERERS.find(message)
     if renderer is None:
         return Markdown(str(getattr(message, "text", message)))
     return renderer(message, keys)

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.replies import Engagement, HeatCell, PeerView, PersonDetail, TeamSummary
-from bot.team_text import more_attention, people
+from bot.team.text import more_attention, people
 from handlers.console.render import Keys, markdown, renders
 
 CELL_STYLE = {"met": "black on green", "below": "black on yellow", "far": "white on red", "new": "white on blue",

@@ -14,10 +14,12 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
+from bot.chat.pipeline import Pipeline
+from bot.lessons.preferences import SettingsError
 from bot.replies import LessonCard, Reply, SettingsForm
-from bot.usecases.preferences import SettingsError
 from handlers.console.render import Keys, render
+from store.models import Person
 
 VIA = "console"
 QUIT = {"quit", "exit", "bye", ":q"}
@@ -25,10 +27,14 @@ DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class ConsoleChat:
-    """Reads a line, turns it into a command, a button press or a reflection, and prints the reply."""
+    """Reads a line, turns it into a command, a button press or a reflection, and prints the reply: the
+    terminal's side of the request pipeline (`bot.chat.pipeline.Surface`) for one known person."""
+
+    platform = VIA
 
     def __init__(self, coach: Coach, person_id: int, console: Console, ask: Callable[[str], str]) -> None:
         self.coach = coach
+        self.pipeline = Pipeline(coach.services)
         self.person_id = person_id
         self.console = console
         self.ask = ask
@@ -57,18 +63,31 @@ class ConsoleChat:
 
     async def show(self, reply: Reply) -> None:
         self.keys = Keys()
-        if reply.update is not None:
-            self.console.print(Text("(updated)", style="dim"), render(reply.update, Keys()))
-        for message in reply.messages:
-            self.console.print(render(message, self.keys))
-            if isinstance(message, LessonCard):
-                await self.coach.sent(message.delivery_id, platform=VIA, message_ref=None)
-                self.reflection = message if message.prompt and not message.answered else None
-            if isinstance(message, SettingsForm):
-                self.form = message
-        for name, data, _mime in reply.attachments:
+        await self.pipeline.show(self, reply)
+
+    async def identify(self) -> Person | None:
+        async with self.coach.services.database.session() as session:
+            return await session.get(Person, self.person_id)
+
+    async def replace(self, item: Any) -> bool:
+        self.console.print(Text("(updated)", style="dim"), render(item, Keys()))
+        return True
+
+    async def post(self, item: Any, *, ephemeral: bool) -> dict[str, Any] | None:
+        self.console.print(render(item, self.keys))
+        if isinstance(item, LessonCard):
+            self.reflection = item if item.prompt and not item.answered else None
+        if isinstance(item, SettingsForm):
+            self.form = item
+        return None
+
+    async def attach(self, files: list[tuple[str, bytes, str]]) -> None:
+        for name, data, _mime in files:
             await asyncio.to_thread(Path(name).write_bytes, data)
             self.console.print(Text(f"📎 saved {name}", style="dim"))
+
+    async def lesson_deferred(self, card: LessonCard) -> None:
+        """The terminal never refuses a message."""
 
     async def edit_settings(self) -> None:
         """The settings modal, as questions with the current values as defaults."""

@@ -15,9 +15,9 @@ import json
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from bot.replies import Button
+from bot.replies import Button, Renderers
 from handlers.slack.mrkdwn import clip, split_text, to_mrkdwn
 
 MAX_BLOCKS = 50
@@ -33,9 +33,10 @@ ACTION_PREFIX = "coach."
 
 Block = dict[str, Any]
 Renderer = Callable[[Any], list[Block]]
-R = TypeVar("R", bound=Renderer)
 
-_RENDERERS: dict[type, Renderer] = {}
+RENDERERS: Renderers[Renderer] = Renderers("Slack")
+renderer = RENDERERS.register
+"""Register the Block Kit renderer of a reply type (use as a decorator). One per type."""
 _loaded = False
 
 
@@ -47,24 +48,12 @@ class SlackMessage:
     blocks: list[Block]
 
 
-def renderer(kind: type) -> Callable[[R], R]:
-    """Register the Block Kit renderer of a reply type (use as a decorator). One per type."""
-
-    def register(function: R) -> R:
-        if kind in _RENDERERS and _RENDERERS[kind] is not function:
-            raise ValueError(f"{kind.__name__} already has a Slack renderer")
-        _RENDERERS[kind] = function
-        return function
-
-    return register
-
-
 def blocks_for(item: Any) -> list[Block]:
     """The blocks of one reply item, by the renderer registered for its type (or a base type)."""
     _load_renderers()
-    for kind in type(item).__mro__:
-        if kind in _RENDERERS:
-            return _RENDERERS[kind](item)
+    found = RENDERERS.find(item)
+    if found is not None:
+        return found(item)
     if isinstance(getattr(item, "text", None), str):
         buttons = [b for b in getattr(item, "buttons", None) or [] if isinstance(b, Button)]
         return [*sections(item.text), *button_rows(buttons)]

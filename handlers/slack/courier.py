@@ -85,7 +85,7 @@ class SlackCourier:
         return Sent(message_ref=refs or {"channel": channel}, learned=learned)
 
     async def post_to_channel(self, channel: str, reply: Reply) -> Sent:
-        """A message for a whole channel (opt-in shout-outs, `bot.shoutouts`); the app must be a member."""
+        """A message for a whole channel (opt-in shout-outs, `bot.team.shoutouts`); the app must be a member."""
         refs: dict[str, str] = {"channel": channel}
         try:
             for item in reply.messages:

@@ -1,7 +1,7 @@
-"""Bolt listeners: each acknowledges at once, then turns the Slack payload into a use-case call in the
-background and hands the reply to the outbox.
+"""Bolt listeners: each acknowledges at once, then turns the Slack payload into a use-case call that runs in
+the background through the request pipeline (`bot.chat.pipeline`), with `Outbox` as Slack's side of it.
 
-Commands, buttons, modals and events all identify the person first (`Directory.person`); someone the
+Commands, buttons, modals and events all identify the person first (`Outbox.identify`); someone the
 org chart does not list hears so, kindly. Events API callbacks are handled once per `event_id`, and a
 button that creates a lesson ("Next lesson", a topic pick) once per message it sits on, so a retry or a
 double click sends one lesson; answers are idempotent in the use case itself.
@@ -17,11 +17,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.coach import Coach
-from bot.metrics import ANSWERS
-from bot.once import LESSON_ACTIONS, Once
-from bot.replies import AnswerResult, Notice, Reply
-from bot.usecases.preferences import SettingsError
+from bot.chat.coach import Coach
+from bot.chat.once import LESSON_ACTIONS
+from bot.chat.pipeline import Pipeline, UseCase
+from bot.lessons.preferences import SettingsError
+from bot.replies import Notice, Reply
 from handlers.slack.blocks import ACTION_PREFIX, action_of
 from handlers.slack.chat import SlackChat
 from handlers.slack.home import home_view, unknown_home_view
@@ -55,9 +55,8 @@ class SlackListeners:
         self.coach = coach
         self.chat = chat
         self.directory = directory
-        self.outbox = Outbox(coach, chat)
         self.background = background
-        self.once = Once(coach.database)
+        self.pipeline = Pipeline(coach.services)
 
     def register(self, app: AsyncApp) -> None:
         learn, team = COMMANDS
@@ -89,14 +88,11 @@ class SlackListeners:
         # The command's own name goes first: `/learn team` (peers) must not read as `/team` (managers).
         self._spawn(self._words(origin, f"{default} {body.get('text') or ''}", default), origin)
 
-    async def _words(self, origin: Origin, text: str, default: str) -> None:
-        address = {"channel": origin.channel_id} if origin.via == "dm" else None
-        person = await self.directory.person(origin.user_id, origin.team_id, address=address)
-        if person is None or person.id is None:
-            await self._unknown(origin)
-            return
-        words = await self.directory.plain_words(text)
-        await self.outbox.deliver(await self.coach.command(person.id, words, default=default), origin)
+    async def _words(self, origin: Origin, text: str, default: str, *, once: str | None = None) -> None:
+        async def command(person_id: int) -> Reply:
+            return await self.coach.command(person_id, await self.directory.plain_words(text), default=default)
+
+        await self._handle(origin, command, once=once)
 
     # Buttons ----------------------------------------------------------------------------------------------
 
@@ -109,20 +105,13 @@ class SlackListeners:
             view = body.get("view") if isinstance(body.get("view"), dict) else {}
             where = origin.message_ts or view.get("hash") or body.get("trigger_id")
             key = f"slack:press:{origin.user_id}:{origin.channel_id}:{where}:{action['action_id']}"
-            self._spawn(self.once.run(key, lambda: self._press(origin, name, value)), origin)
+            self._spawn(self._press(origin, name, value, once=key), origin)
         else:
             self._spawn(self._press(origin, name, value), origin)
 
-    async def _press(self, origin: Origin, name: str, value: dict[str, Any]) -> None:
-        person = await self.directory.person(origin.user_id, origin.team_id)
-        if person is None or person.id is None:
-            await self._unknown(origin)
-            return
-        reply = await self.coach.press(person.id, name, value, via="slack")
-        for item in reply.messages:
-            if isinstance(item, AnswerResult):
-                ANSWERS.labels("slack", str(item.correct).lower()).inc()
-        await self.outbox.deliver(reply, origin)
+    async def _press(self, origin: Origin, name: str, value: dict[str, Any], *, once: str | None = None) -> None:
+        await self._handle(origin, lambda person_id: self.coach.press(person_id, name, value, via="slack"),
+                           once=once)
         if origin.via == "home":
             await self._publish_home(origin)
 
@@ -166,7 +155,7 @@ class SlackListeners:
         self._spawn(self._after_settings(reply, origin), origin)
 
     async def _after_settings(self, reply: Reply, origin: Origin) -> None:
-        await self.outbox.deliver(reply, origin)
+        await self.pipeline.show(self._outbox(origin), reply)
         await self._publish_home(origin)
 
     async def on_reflection(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -183,11 +172,7 @@ class SlackListeners:
         self._spawn(self._reflect(origin, delivery, text), origin)
 
     async def _reflect(self, origin: Origin, delivery: int, text: str) -> None:
-        person = await self.directory.person(origin.user_id, origin.team_id)
-        if person is None or person.id is None:
-            await self._unknown(origin)
-            return
-        await self.outbox.deliver(await self.coach.reflect(person.id, delivery, text, via="slack"), origin)
+        await self._handle(origin, lambda person_id: self.coach.reflect(person_id, delivery, text, via="slack"))
 
     # Events -----------------------------------------------------------------------------------------------
 
@@ -196,7 +181,7 @@ class SlackListeners:
             return
         origin = Origin(user_id=event["user"], team_id=_team_id(body), via="home",
                         channel_id=_str(event.get("channel")))
-        self._spawn(self.once.run(_event_key(body), lambda: self._publish_home(origin)), origin)
+        self._spawn(self.pipeline.once.run(_event_key(body), lambda: self._publish_home(origin)), origin)
 
     async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """Words typed in the DM with the bot; edits, bots' messages and other channels are not commands."""
@@ -205,7 +190,7 @@ class SlackListeners:
                 or not isinstance(event.get("user"), str) or not isinstance(text, str) or not text.strip()):
             return
         origin = Origin(user_id=event["user"], team_id=_team_id(body), via="dm", channel_id=_str(event.get("channel")))
-        self._spawn(self.once.run(_event_key(body), lambda: self._words(origin, text, "learn")), origin)
+        self._spawn(self._words(origin, text, "learn", once=_event_key(body)), origin)
 
     # Shared -----------------------------------------------------------------------------------------------
 
@@ -218,13 +203,16 @@ class SlackListeners:
             return
         await self.chat.publish_home(origin.user_id, home_view(await self.coach.command(person.id, "progress")))
 
-    async def _unknown(self, origin: Origin) -> None:
-        profile = await self.directory.profile(origin.user_id)
-        await self.outbox.say(Notice(self.directory.unknown_text(profile)), origin, ephemeral=True)
+    def _outbox(self, origin: Origin) -> Outbox:
+        return Outbox(self.chat, self.directory, origin)
+
+    async def _handle(self, origin: Origin, use_case: UseCase, *, once: str | None = None) -> None:
+        await self.pipeline.handle(self._outbox(origin), use_case, once=once)
 
     def _spawn(self, work: Any, origin: Origin) -> None:
         async def sorry(error: Exception) -> None:
-            await self.outbox.say(BUSY if isinstance(error, ProfileUnavailable) else SORRY, origin, ephemeral=True)
+            notice = BUSY if isinstance(error, ProfileUnavailable) else SORRY
+            await self._outbox(origin).say(notice, ephemeral=True)
 
         self.background.spawn(work, on_error=sorry)
 

@@ -1,7 +1,8 @@
-"""Where each part of a reply goes in Slack, given where the person acted.
+"""Slack's side of a request (`bot.chat.pipeline.Surface`): who is asking, and where each part of a reply
+goes in Slack, given where the person acted.
 
-- Lessons always go to the learner's DM with the bot (never a channel); the delivery is then recorded as
-  sent (or released for the dispatcher to retry if Slack refused it).
+- Lessons always go to the learner's DM with the bot (never a channel); the pipeline then records them as
+  sent, or hands them back to the dispatcher when Slack refused them.
 - Everything else answers a slash command privately (`response_url`, ephemeral), answers a typed DM or a
   button in the DM in that DM, and goes to the DM when it came from the App Home or a modal.
 - `Reply.update` replaces the message the person acted on (the answered lesson card).
@@ -12,18 +13,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from bot.coach import Coach
-from bot.metrics import LESSONS_SENT, SEND_FAILURES
-from bot.replies import LessonCard, Notice, Reply, SettingsForm
+from bot.couriers import DeliveryError
+from bot.replies import LessonCard, Notice, SettingsForm
 from handlers.slack.chat import SlackChat, SlackFailure, retry_after_of
 from handlers.slack.modals import settings_modal
+from handlers.slack.people import Directory
+from store.models import Person
 
 log = logging.getLogger(__name__)
 
-RETRY_LATER = timedelta(minutes=1)
 SENT_TO_DM = Notice("📬 Sent to your DM with me.")
 COULD_NOT_SEND = Notice("I couldn't post the lesson to your DM just now (Slack is busy). It's saved, and I'll "
                         "send it there as soon as Slack lets me.")
@@ -49,47 +49,58 @@ class Origin:
 
 
 class Outbox:
-    def __init__(self, coach: Coach, chat: SlackChat) -> None:
-        self.coach = coach
+    """One request's replies in Slack."""
+
+    platform = "slack"
+
+    def __init__(self, chat: SlackChat, directory: Directory, origin: Origin) -> None:
         self.chat = chat
+        self.directory = directory
+        self.origin = origin
 
-    async def deliver(self, reply: Reply, origin: Origin) -> None:
-        """Show every part of the reply in the right place."""
-        if reply.update is not None:
-            await self._replace(reply.update, origin)
-        for item in reply.messages:
-            if isinstance(item, LessonCard):
-                await self.lesson(item, origin)
-            elif isinstance(item, SettingsForm) and origin.trigger_id:
-                await self.chat.open_modal(origin.trigger_id, settings_modal(item))
-            else:
-                await self.say(item, origin, ephemeral=reply.ephemeral)
-        if reply.attachments:
-            await self.chat.upload(await self.chat.open_dm(origin.user_id), reply.attachments)
+    async def identify(self) -> Person | None:
+        """The person in the org chart; someone it does not list hears so, kindly. A typed DM also tells
+        where to reach them."""
+        origin = self.origin
+        address = {"channel": origin.channel_id} if origin.via == "dm" else None
+        person = await self.directory.person(origin.user_id, origin.team_id, address=address)
+        if person is None or person.id is None:
+            profile = await self.directory.profile(origin.user_id)
+            await self.say(Notice(self.directory.unknown_text(profile)), ephemeral=True)
+            return None
+        return person
 
-    async def lesson(self, card: LessonCard, origin: Origin) -> None:
-        """Post a lesson to the DM and record it; if Slack refuses, the dispatcher retries it later."""
-        try:
-            channel = await self.chat.open_dm(origin.user_id)
-            ts = await self.chat.post(channel, card)
-        except SlackFailure as exc:
-            retry_after = retry_after_of(exc)
-            SEND_FAILURES.labels("slack", "deferred" if retry_after else "failed").inc()
-            log.warning("lesson %s not posted: %s", card.delivery_id, exc)
-            await self.coach.send_failed(card.delivery_id, str(exc),
-                                         self.coach.clock() + max(RETRY_LATER, timedelta(seconds=retry_after or 0)))
-            if origin.response_url:
-                await self.chat.respond(origin.response_url, COULD_NOT_SEND)
-            return
-        if await self.coach.sent(card.delivery_id, platform="slack", message_ref={"channel": channel, "ts": ts}):
-            LESSONS_SENT.labels("slack", card.origin).inc()
+    async def post(self, item: Any, *, ephemeral: bool) -> dict[str, Any] | None:
+        if isinstance(item, LessonCard):
+            return await self._lesson(item)
+        if isinstance(item, SettingsForm) and self.origin.trigger_id:
+            await self.chat.open_modal(self.origin.trigger_id, settings_modal(item))
         else:
-            log.warning("lesson %s was posted after another process took its send over", card.delivery_id)
-        if origin.via == "command" and origin.channel_id != channel and origin.response_url:
-            await self.chat.respond(origin.response_url, SENT_TO_DM)
+            await self.say(item, ephemeral=ephemeral)
+        return None
 
-    async def say(self, item: Any, origin: Origin, *, ephemeral: bool) -> None:
+    async def replace(self, item: Any) -> bool:
+        """The message acted on is replaced where Slack lets the bot, and otherwise left as it is (a new copy
+        of an answered card would only clutter the DM)."""
+        origin = self.origin
+        if origin.ephemeral and origin.response_url:
+            await self.chat.respond(origin.response_url, item, replace_original=True)
+        elif origin.channel_id and origin.message_ts:
+            await self.chat.update(origin.channel_id, origin.message_ts, item)
+        else:
+            log.debug("nothing to update for a reply via %s", origin.via)
+        return True
+
+    async def attach(self, files: list[tuple[str, bytes, str]]) -> None:
+        await self.chat.upload(await self.chat.open_dm(self.origin.user_id), files)
+
+    async def lesson_deferred(self, card: LessonCard) -> None:
+        if self.origin.response_url:
+            await self.chat.respond(self.origin.response_url, COULD_NOT_SEND)
+
+    async def say(self, item: Any, *, ephemeral: bool) -> None:
         """A non-lesson message, privately where it has to be."""
+        origin = self.origin
         if (origin.via == "command" or origin.ephemeral) and origin.response_url:
             await self.chat.respond(origin.response_url, item)
         elif origin.via in ("dm", "button") and origin.in_dm:
@@ -103,11 +114,14 @@ class Outbox:
         else:
             await self.chat.post(await self.chat.open_dm(origin.user_id), item)
 
-    async def _replace(self, item: Any, origin: Origin) -> None:
-        if origin.ephemeral and origin.response_url:
-            await self.chat.respond(origin.response_url, item, replace_original=True)
-        elif origin.channel_id and origin.message_ts:
-            await self.chat.update(origin.channel_id, origin.message_ts, item)
-        else:
-            log.debug("nothing to update for a reply via %s", origin.via)
-
+    async def _lesson(self, card: LessonCard) -> dict[str, Any]:
+        """A lesson to the DM; a refusal is the pipeline's to hand back to the dispatcher."""
+        origin = self.origin
+        try:
+            channel = await self.chat.open_dm(origin.user_id)
+            ts = await self.chat.post(channel, card)
+        except SlackFailure as exc:
+            raise DeliveryError(str(exc), retry_after=retry_after_of(exc)) from exc
+        if origin.via == "command" and origin.channel_id != channel and origin.response_url:
+            await self.chat.respond(origin.response_url, SENT_TO_DM)
+        return {"channel": channel, "ts": ts}

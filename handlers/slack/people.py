@@ -20,7 +20,7 @@ from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from handlers.slack.retries import no_retries
 from handlers.slack.work import Background
 from store.models import Person

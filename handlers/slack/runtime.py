@@ -8,9 +8,9 @@ import logging
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from bot.assembly import Platforms
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
+from handlers.platforms import Platforms
 from handlers.slack.app import bolt_app, web_client
 from handlers.slack.chat import SlackChat
 from handlers.slack.courier import SlackCourier

@@ -2,7 +2,7 @@
 
 Slack wants an HTTP answer within 3 seconds, so listeners acknowledge first and `spawn` the rest. The
 tasks are kept (not fire-and-forget) so that shutdown can let them finish and tests can wait for them.
-Events and lesson-creating button presses are acted on once with `bot.once.Once`.
+Events and lesson-creating button presses are acted on once with `bot.chat.once.Once`.
 
 A task that only waits — for the `Retry-After` of a 429, say — gives its slot back while it waits
 (`waiting`), so a burst of rate-limited calls does not stall everyone else's follow-ups behind it.

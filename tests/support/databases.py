@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from bot.catalog_import import import_content
+from bot.imports.packs import import_content
 from content.packs import STARTER
 from store.db import Database
 

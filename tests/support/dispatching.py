@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 from sqlmodel import col, select
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
-from bot.dispatch import Dispatcher
+from bot.dispatch.dispatcher import Dispatcher
 from bot.dispatch.rate import Timer
-from bot.server import Mount, build_app
+from handlers.server import Mount, build_app
 from store.db import Database
 from store.models import Delivery
 from tests.support.loopback_courier import LoopbackCourier
@@ -47,7 +47,7 @@ async def loopback(coach: Coach, config: Settings | None = None, *, timer: Timer
     await fake.start()
     courier = LoopbackCourier(fake.url)
     try:
-        yield fake, Dispatcher(coach, {"slack": courier}, config, timer=timer)
+        yield fake, Dispatcher(coach.services, {"slack": courier}, config, timer=timer)
     finally:
         await courier.close()
         await fake.stop()

@@ -31,13 +31,14 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.assembly import Platforms, attach_platforms
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
-from bot.server import build_app
-from handlers.teams import runtime
-from handlers.teams.members import Retry
-from handlers.teams.posting import Backoff
+from handlers.assembly import attach_platforms
+from handlers.msteams import runtime
+from handlers.msteams.members import Retry
+from handlers.msteams.posting import Backoff
+from handlers.platforms import Platforms
+from handlers.server import build_app
 from store.db import Database
 from tests.support.org import SAMPLE_ORG, load_sample_org
 from tests.support.teams_calls import FILE_CONSENT, Call

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.replies import LessonCard, Reply
 from store.models import Delivery, Lesson, Question
+from tests.support.testbot import TestPlatform
 
 
 async def next_card(coach: Coach, person_id: int) -> LessonCard:
-    reply = await coach.command(person_id, "")
-    card = reply.messages[0]
+    """`/learn` through the in-process test platform: the lesson is shown and recorded as sent."""
+    card = (await TestPlatform(coach).person(person_id).say(""))[0]
     assert isinstance(card, LessonCard), f"expected a lesson, got {card!r}"
-    await coach.sent(card.delivery_id, platform="test", message_ref=None)
     return card
 
 
 async def option_for(coach: Coach, card: LessonCard, correct: bool) -> int:
-    async with coach.database.session() as session:
+    async with coach.services.database.session() as session:
         delivery = await session.get(Delivery, card.delivery_id)
         assert delivery is not None and delivery.question_id is not None
         question = await session.get(Question, delivery.question_id)
@@ -35,7 +35,7 @@ async def answer(coach: Coach, person_id: int, card: LessonCard, correct: bool) 
 
 
 async def delivery_facts(coach: Coach, delivery_id: int) -> tuple[Delivery, Lesson, Question | None]:
-    async with coach.database.session() as session:
+    async with coach.services.database.session() as session:
         delivery = await session.get(Delivery, delivery_id)
         assert delivery is not None
         lesson = await session.get(Lesson, delivery.lesson_id)
@@ -45,6 +45,6 @@ async def delivery_facts(coach: Coach, delivery_id: int) -> tuple[Delivery, Less
 
 
 async def all_deliveries(coach: Coach, person_id: int) -> list[Delivery]:
-    async with coach.database.session() as session:
+    async with coach.services.database.session() as session:
         rows = await session.exec(select(Delivery).where(Delivery.person_id == person_id).order_by(Delivery.id))
         return list(rows.all())

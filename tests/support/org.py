@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.org_chart import import_org_chart
+from bot.imports.org_chart import import_org_chart
 from store.db import Database
 from store.people import person_by_email
 

@@ -23,11 +23,11 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.assembly import Platforms
-from bot.coach import Coach
+from bot.chat.coach import Coach
 from bot.config import Settings
 from bot.couriers import Courier
-from bot.server import build_app
+from handlers.platforms import Platforms
+from handlers.server import build_app
 from handlers.slack.listeners import SlackListeners
 from handlers.slack.runtime import attach_slack
 from store.db import Database
@@ -205,7 +205,7 @@ def button(call: Call, label: str) -> dict[str, Any]:
 
 @pytest.fixture
 async def slack(db: Database, settings: Settings, clock: Clock, tmp_path: Path) -> AsyncIterator[SlackServer]:
-    """The real server (bot.server + Slack's mount) on loopback, talking to a fake Slack Web API."""
+    """The real server (handlers.server + Slack's mount) on loopback, talking to a fake Slack Web API."""
     ids = await load_sample_org(db, tmp_path)
     fake = await FakeSlack().start()
     workspace_users(fake)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.lessons.streaks import streak_length
 from bot.replies import CompetencyRow, ProgressView
-from bot.streaks import streak_length
 from handlers.slack.blocks import Block, button_rows, context, header, renderer, section_mrkdwn, sections
 
 BAR_CELLS = 10

@@ -1,5 +1,5 @@
 """The people views in Block Kit: the manager's team summary and one report in detail (`/team`), and the
-learner's team view (`/learn team`). Their wording comes from `bot.team_text` (the same on every
+learner's team view (`/learn team`). Their wording comes from `bot.team.text` (the same on every
 platform); here each paragraph becomes its own section — with a divider before each group of a large
 team and notes as context — and the suggested actions become buttons. A grouped summary shows one section
 per group with its Show button beside it. A long paragraph becomes several sections, and `messages_for`
@@ -8,7 +8,7 @@ splits a reply past Slack's 50 blocks into several messages, so nobody on a larg
 from __future__ import annotations
 
 from bot.replies import Button, PeerView, PersonDetail, TeamSummary
-from bot.team_text import group_line
+from bot.team.text import group_line
 from handlers.slack.blocks import Block, actions, button_rows, coach_button, context, divider, renderer, sections
 
 

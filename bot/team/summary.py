@@ -1,0 +1,220 @@
+"""Use case: `/team` — a manager's view of their reports (direct and indirect), and nothing more.
+
+Every path starts from the reports of the person asking, so a refusal never reveals whether anyone else
+exists or what they did: `/team someone-not-mine` answers exactly like `/team someone-who-does-not-exist`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.engine.fitted import load_model
+from bot.ids import as_int
+from bot.lessons.progress import competency_names, managers_above
+from bot.records.csv import team_csv
+from bot.replies import Notice, PersonDetail, Reply, TeamSummary
+from bot.services import Services
+from bot.team import coaching
+from bot.team.heatmap import heatmap_png
+from bot.team.mentions import find_report
+from bot.team.roster import Standing, load_standings
+from bot.team.text import people as people_count
+from bot.team.view import LIST_LIMIT, Org, detail, flat_group_summary, group_summary, summary
+from store import groups, learning, people
+from store.models import Person
+
+ACTIONS: tuple[str, ...] = ("team_summary", "team_group", "team_focus", "team_nudge", "manager_view")
+NOT_A_MANAGER = coaching.NOT_A_MANAGER
+NOT_FOUND = coaching.NOT_FOUND
+RECENT_DAYS = 30
+TEAM_HELP = """**Your team** — what you can do with `/team` (in Teams, type the same without the slash):
+• `/team` — everyone who reports to you, directly or not: levels against targets, engagement, gaps
+• `/team <name, @mention or email>` — one person in detail
+• `/team assign <person> <competency>` — make a competency their focus (add `because …` to tell them why)
+• `/team export` — the summary as a CSV file"""
+
+
+@dataclass
+class Team:
+    manager: Person
+    standings: list[Standing]
+    org: Org
+    names: dict[str, str]
+    roles: dict[str, str]
+
+
+async def run(services: Services, person_id: int, verb: str, args: str) -> Reply:
+    if verb == "help":
+        return Reply.text(TEAM_HELP, ephemeral=True)
+    if verb == "assign":
+        return await coaching.assign(services, person_id, args)
+    if verb == "person":
+        return await person_reply(services, person_id, args)
+    if verb == "export":
+        return await export_reply(services, person_id)
+    return await summary_reply(services, person_id)
+
+
+async def press(services: Services, person_id: int, action: str, value: dict[str, Any]) -> Reply:
+    """The buttons of the team views; the person (or group) a button names is checked against the presser's
+    reports."""
+    target = as_int(value.get("p"))
+    if action == "team_summary":
+        return await summary_reply(services, person_id)
+    if action == "manager_view":
+        return await manager_view(services, person_id)
+    if action == "team_group":
+        return await group_reply(services, person_id, value)
+    if target is None:
+        return Reply.text("That button is no longer active.", ephemeral=True)
+    if action == "team_nudge":
+        return await coaching.nudge(services, person_id, target)
+    competency = value.get("c")
+    if action == "team_focus" and isinstance(competency, str):
+        return await coaching.focus(services, person_id, target, competency, reason=None)
+    return Reply.text("That button is no longer active.", ephemeral=True)
+
+
+async def load_team(session: AsyncSession, manager_id: int, now: datetime, threshold: float) -> Team | None:
+    """The manager and everyone below them, or None for someone who manages nobody. Targets are the role's
+    and the manager's focus only: a learner's goal role and interests are their own business."""
+    ids = await people.report_ids(session, manager_id)
+    manager = await session.get(Person, manager_id)
+    if not ids or manager is None:
+        return None
+    model = await load_model(session)
+    names = await competency_names(session)
+    standings = await load_standings(session, ids, model, names, now, threshold)
+    manager_of = {s.id: s.person.manager_id for s in standings}
+    links, left = await _leavers(session, manager_id, manager_of)
+    return Team(manager, standings, Org(root=manager_id, manager_of={**links, **manager_of}, left=left), names,
+                await learning.role_names(session))
+
+
+async def _leavers(session: AsyncSession, root: int, manager_of: dict[int, int | None]) -> tuple[
+        dict[int, int | None], dict[int, str]]:
+    """Whoever stands between a member and the root but has left the org chart (not in the team): their
+    managers and names, so that the people who reported to them are still placed under the right direct
+    report. One query per level of leavers, none at all when nobody above a member has left."""
+    links: dict[int, int | None] = {}
+    left: dict[int, str] = {}
+    missing = {m for m in manager_of.values() if m is not None and m != root and m not in manager_of}
+    for _level in range(people.MAX_DEPTH):
+        if not missing:
+            break
+        found = await people.people(session, missing)
+        for person in found:
+            assert person.id is not None
+            links[person.id], left[person.id] = person.manager_id, person.name
+        missing = {p.manager_id for p in found if p.manager_id is not None and p.manager_id != root
+                   and p.manager_id not in manager_of and p.manager_id not in links}
+    return links, left
+
+
+async def team_summary(session: AsyncSession, manager_id: int, now: datetime, threshold: float) -> TeamSummary | None:
+    team = await load_team(session, manager_id, now, threshold)
+    if team is None:
+        return None
+    return summary(team.manager.name, team.standings, team.org, team.names, now, roles=team.roles)
+
+
+async def summary_reply(services: Services, person_id: int) -> Reply:
+    """The summary with its heatmap as a PNG, for everyone; a summary that shows groups rather than people
+    also brings the CSV, and past the drawing limit the CSV alone (a picture of hundreds of rows helps
+    nobody)."""
+    async with services.database.session() as session:
+        view = await team_summary(session, person_id, services.clock(), services.config.mastery_threshold)
+    if view is None:
+        return Reply.text(NOT_A_MANAGER, ephemeral=True)
+    day = f"{services.clock():%Y-%m-%d}"
+    attachments = []
+    if view.people <= LIST_LIMIT:
+        attachments.append((f"team-heatmap-{day}.png", await asyncio.to_thread(heatmap_png, view), "image/png"))
+    if not view.listed:
+        attachments.append((f"team-{day}.csv", team_csv(view), "text/csv"))
+    return Reply(messages=[view], ephemeral=True, attachments=attachments)
+
+
+async def group_reply(services: Services, manager_id: int, value: dict[str, Any]) -> Reply:
+    """A group's Show button: that group of the manager's own summary, person by person (`g`: a direct
+    report's group; `f`: a group of a flat team). A group that is not theirs answers exactly like one that
+    does not exist."""
+    async with services.database.session() as session:
+        team = await load_team(session, manager_id, services.clock(), services.config.mastery_threshold)
+    if team is None:
+        return Reply.text(NOT_A_MANAGER, ephemeral=True)
+    head, flat = as_int(value.get("g")), value.get("f")
+    view = None
+    if head is not None:
+        view = group_summary(team.manager.name, team.standings, team.org, head, team.names, services.clock())
+    elif isinstance(flat, str):
+        view = flat_group_summary(team.manager.name, team.standings, team.org, flat, team.names, team.roles,
+                                  services.clock())
+    if view is None:
+        return Reply.text(NOT_FOUND.format(typed="that group"), ephemeral=True)
+    return Reply(messages=[view], ephemeral=True)
+
+
+async def export_reply(services: Services, person_id: int) -> Reply:
+    async with services.database.session() as session:
+        view = await team_summary(session, person_id, services.clock(), services.config.mastery_threshold)
+    if view is None:
+        return Reply.text(NOT_A_MANAGER, ephemeral=True)
+    note = Notice(f"Your team summary as a spreadsheet: {people_count(view.people)}, {len(view.competencies)} "
+                  "competencies (level, target and mastery for each; level and mastery are empty where someone has "
+                  "no answers yet).")
+    return Reply(messages=[note], ephemeral=True,
+                 attachments=[(f"team-{services.clock():%Y-%m-%d}.csv", team_csv(view), "text/csv")])
+
+
+async def person_reply(services: Services, manager_id: int, typed: str) -> Reply:
+    """`/team <person>`: found only among the manager's own reports."""
+    async with services.database.session() as session:
+        ids = await people.report_ids(session, manager_id)
+        if not ids:
+            return Reply.text(NOT_A_MANAGER, ephemeral=True)
+        if not typed.strip():
+            return Reply.text("Whom should I show? `/team <name, @mention or email>`.", ephemeral=True)
+        found = find_report(typed, await people.people(session, ids), await people.identities_of(session, ids))
+        if found.candidates:
+            listed = ", ".join(f"{p.name} ({p.email})" for p in found.candidates[:10])
+            return Reply.text(f"Several of your reports match “{typed.strip()}”: {listed}. Which one?",
+                              ephemeral=True)
+        report_id = found.person.id if found.person else None
+        if report_id is None or report_id not in ids:
+            return Reply.text(NOT_FOUND.format(typed=typed.strip()), ephemeral=True)
+        view = await person_detail(services, session, report_id, heading=None, with_actions=True)
+    return Reply(messages=[view], ephemeral=True)
+
+
+async def manager_view(services: Services, person_id: int) -> Reply:
+    """The learner's own page exactly as their manager sees it with `/team <them>`."""
+    async with services.database.session() as session:
+        me = await session.get(Person, person_id)
+        managers = await managers_above(session, me) if me else []
+        manager = managers[0] if managers else None
+        if manager is None:
+            return Reply.text("No manager is set for you in the org chart, so no one sees a summary of you.",
+                              ephemeral=True)
+        view = await person_detail(services, session, person_id, heading=f"What {manager.name} sees about you",
+                                   with_actions=False)
+    return Reply(messages=[view], ephemeral=True)
+
+
+async def person_detail(services: Services, session: AsyncSession, person_id: int, *, heading: str | None,
+                        with_actions: bool) -> PersonDetail:
+    now = services.clock()
+    model = await load_model(session)
+    names = await competency_names(session)
+    standing = (await load_standings(session, [person_id], model, names, now, services.config.mastery_threshold))[0]
+    roles = await learning.role_names(session)
+    role = roles.get(standing.person.role_id or "", "no role set")
+    answers = await groups.recent_answers(session, person_id, now - timedelta(days=RECENT_DAYS))
+    feedback = await groups.feedback_given(session, person_id)
+    return detail(standing, role, answers, feedback, names, now, heading=heading or standing.person.name,
+                  with_actions=with_actions)

@@ -1,0 +1,137 @@
+"""`coach report …`: one learner's state, a manager's team, or learners' feedback for L&D, as JSON or tables."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+
+from handlers.cli.common import console, run
+
+app = typer.Typer(help="Reports on learners and teams.", no_args_is_help=True)
+
+JSON = typer.Option(False, "--json", help="Print one JSON object (the CONTRACTS.md schema).")
+MEMBERS = typer.Option(False, "--members", help="List everyone person by person, even in a team that is shown in "
+                       "groups (more than 15 people).")
+
+
+@app.command("learner")
+def learner(email: str = typer.Argument(..., help="The learner's email."), as_json: bool = JSON) -> None:
+    """One learner: levels against targets, mastery, attempts, streak and every lesson sent."""
+    from rich.table import Table
+
+    from bot.lessons.streaks import streak_length
+    from bot.team import reports
+
+    data = run(lambda db, config: _in_session(db, reports.learner_report, email, config))
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    table = Table(title=f"{data['name']} <{data['email']}> · role {data['role'] or '—'} · "
+                        f"streak {streak_length(data['streak_days'])}")
+    for column in ("competency", "level", "target", "mastery", "answers", "right"):
+        table.add_column(column)
+    for c in data["competencies"]:
+        table.add_row(c["name"], str(c["level"]), str(c["target_level"]), f"{c['mastery']:.0%}",
+                      str(c["attempts"]), str(c["correct"]))
+    console.print(table)
+    console.print(f"{len(data['deliveries'])} lesson(s) sent, "
+                  f"{sum(d['answered'] for d in data['deliveries'])} answered")
+
+
+@app.command("team")
+def team(email: str = typer.Argument(..., help="The manager's email."), as_json: bool = JSON,
+         members: bool = MEMBERS) -> None:
+    """A manager's direct and indirect reports: average mastery per competency and who is below target; a team
+    of more than 15 in groups, as `/team` shows it."""
+    from rich.table import Table
+
+    from bot.errors import CoachError
+    from bot.team import reports
+
+    async def body(database: Any, config: Any) -> dict[str, Any]:
+        async with database.session() as session:
+            found = await reports.team_report(session, email, _now(), config.mastery_threshold, members=members)
+        if not found["people"]:
+            raise CoachError(f"{email} manages nobody (no one in the org chart reports to them)")
+        return found
+
+    data = run(body)
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    _groups(data.get("groups", []))
+    table = Table(title=f"Team of {data['manager']} · {data['people']} people")
+    for column in ("competency", "average mastery", "below target"):
+        table.add_column(column)
+    for c in data["competencies"]:
+        average = "no answers yet" if c["average_mastery"] is None else f"{c['average_mastery']:.0%}"
+        table.add_row(c["name"], average, ", ".join(c["below_target"]) or "—")
+    console.print(table)
+
+
+@app.command("feedback")
+def feedback(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+    """For L&D: lessons rated too hard, too easy or not relevant, the least useful lessons, suggested topics."""
+    from rich.table import Table
+
+    from bot.records.feedback import feedback_report
+
+    async def body(database: Any, _config: Any) -> dict[str, Any]:
+        async with database.session() as session:
+            return await feedback_report(session)
+
+    data = run(body)
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    totals = " · ".join(f"{k.replace('_', ' ')} {v}" for k, v in data["ratings"].items())
+    console.print(f"{data['lessons_rated']} lesson(s) rated: {totals}")
+    for key, title in (("too_hard", "Rated too hard"), ("too_easy", "Rated too easy"),
+                       ("not_relevant", "Rated not relevant")):
+        table = Table(title=title)
+        for column in ("lesson", "competency", "level", "times", "share of its ratings"):
+            table.add_column(column)
+        for row in data[key]:
+            table.add_row(f"{row['title']} ({row['lesson']})", row["competency"], str(row["level"]),
+                          str(row["count"]), f"{row['share']:.0%}")
+        console.print(table)
+    table = Table(title="Least useful lessons")
+    for column in ("lesson", "ratings", "useful"):
+        table.add_column(column)
+    for row in data["least_useful"]:
+        table.add_row(f"{row['title']} ({row['lesson']})", str(row["ratings"]), f"{row['useful_share']:.0%}")
+    console.print(table)
+    table = Table(title="Suggested topics")
+    for column in ("topic", "people", "suggestions"):
+        table.add_column(column)
+    for row in data["suggested_topics"]:
+        table.add_row(row["topic"], str(row["people"]), str(row["suggestions"]))
+    console.print(table)
+
+
+def _groups(groups: list[dict[str, Any]]) -> None:
+    """A large team's groups, one row each (the JSON's `groups`; `--members` lists everyone)."""
+    from rich.table import Table
+
+    if not groups:
+        return
+    table = Table(title="Groups (one row each; --members lists everyone)")
+    for column in ("group", "people", "below target", "answered this week", "quiet", "needs attention"):
+        table.add_column(column)
+    for group in groups:
+        table.add_row(group["title"], str(group["people"]), str(group["below_target_people"]),
+                      str(group["active_7"]), str(group["quiet"]), ", ".join(group["needs_attention"][:5]) or "—")
+    console.print(table)
+
+
+def _now() -> Any:
+    from store.types import utcnow
+
+    return utcnow()
+
+
+async def _in_session(database: Any, build: Any, email: str, config: Any) -> dict[str, Any]:
+    async with database.session() as session:
+        return await build(session, email, _now(), config.mastery_threshold)

@@ -1,0 +1,24 @@
+"""What the enabled chat platforms plug into the process, gathered by the composition root
+(`handlers.assembly`) and filled in by each platform's `runtime` module."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from bot.couriers import Courier
+from bot.dispatch.dispatcher import Dispatcher
+from handlers.server import Mount
+
+
+@dataclass
+class Platforms:
+    """What the enabled platforms add: HTTP routes, couriers for proactive sends, background tasks
+    (e.g. Slack Socket Mode) and clean-up to run at shutdown; and the dispatcher that sends through the
+    couriers (its ticker runs in `coach serve` and `coach worker`, the trigger API uses it too)."""
+
+    mounts: list[Mount] = field(default_factory=list)
+    couriers: dict[str, Courier] = field(default_factory=dict)
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    dispatcher: Dispatcher | None = None

@@ -1,0 +1,202 @@
+"""Topic search: ranking quality on the starter pack, the confidence threshold, near-tie preferences and
+an index that follows content imports."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from bot.chat.coach import Coach
+from bot.imports.packs import import_content
+from bot.replies import LessonCard, Notice
+from content.packs import STARTER
+from content.search import MIN_SCORE, Hit, LessonIndex, SearchDoc, confident
+from content.search_terms import AMOUNT_TERM, words
+from store import search
+from store.db import Database
+from store.models import Delivery
+from tests.content.search_queries import AUDIT, EMPLOYEE_QUERIES, FRESH, HELD_OUT, OFF_TOPIC
+from tests.support.org import load_sample_org
+
+# What people type, and the lesson an L&D author would want them to get.
+QUERIES = [
+    ("who needs to approve a $3000 laptop purchase", "procurement-approval-thresholds"),
+    ("I clicked a link in a weird email and typed my password", "infosec-clicked-a-phishing-link"),
+    ("how do I tell if an email is a scam", "infosec-spot-phishing"),
+    ("supplier wants us to pay into a new bank account", "procurement-bank-details-change"),
+    ("customer is shouting at me on the phone", "customer-calm-an-upset-customer"),
+    ("I left my laptop on the train", "infosec-lost-device"),
+    ("someone without a badge followed me through the door", "infosec-tailgating"),
+    ("how do I make my feedback more specific", "feedback-specific-sbi"),
+    ("accidentally emailed a spreadsheet with customer data to the wrong person", "privacy-report-a-mistake"),
+    ("customer asked for a copy of all the data we hold about them", "privacy-data-subject-requests"),
+    ("got a bottle of wine from a vendor for christmas", "procurement-supplier-gifts"),
+    ("what protective equipment do I need to wear", "safety-ppe-area-sign"),
+    ("machine jammed, how do I clear it safely", "safety-lockout-tagout-basics"),
+    ("forklift reversing near the walkway", "safety-forklifts-and-pedestrians"),
+    ("running a meeting when half the people are remote", "inclusion-hybrid-meetings"),
+    ("add subtitles to my training video", "inclusion-captions"),
+    ("make my slides work with a screen reader", "inclusion-accessible-documents"),
+    ("prepare for a career talk with my manager", "career-prepare-conversation"),
+    ("how do I find a mentor", "career-find-a-mentor"),
+    ("I keep getting login approval notifications I didn't request", "infosec-unexpected-mfa-prompts"),
+    ("email from our CEO asking for an urgent confidential wire transfer", "infosec-ceo-fraud"),
+    ("our software subscription renews automatically next month", "procurement-contract-renewals"),
+    ("can I split an order in two to stay under the limit", "procurement-no-splitting"),
+    ("a box fell off a shelf and nearly hit someone", "safety-report-near-miss"),
+    ("how long should we keep old CVs", "privacy-retention-clean-up"),
+    ("pick a strong password I can remember", "infosec-three-random-words"),
+    ("writing performance reviews without bias", "feedback-fair-reviews"),
+    ("what does the pictogram on this chemical drum mean", "safety-chemical-labels"),
+    ("colleagues keep mispronouncing my name", "inclusion-names-and-pronouns"),
+    ("customer wants a refund I can't give", "customer-saying-no"),
+    ("caller asks about his wife's account", "customer-verify-the-caller"),
+    ("need to set up a new vendor in the system", "procurement-supplier-onboarding"),
+]
+UNRELATED = ["quarterly VAT return filing", "kubernetes pod autoscaling", "parental leave policy",
+             "expense claim for a taxi", "office wifi password reset"]
+
+
+async def starter_index(db: Database) -> LessonIndex:
+    async with db.session() as session:
+        return LessonIndex(await search.lesson_documents(session), await search.synonym_groups(session))
+
+
+def top1(index: LessonIndex, queries: list[tuple[str, frozenset[str]]]) -> float:
+    """Share of queries whose first hit is one of the lessons wanted."""
+    return sum(bool(h := index.search(q)) and h[0].doc.lesson_id in wanted for q, wanted in queries) / len(queries)
+
+
+def sure_and_right(index: LessonIndex, queries: list[tuple[str, frozenset[str]]]) -> tuple[int, int]:
+    """How many queries search would answer without asking, and how many of those it answers right."""
+    sure = [(q, wanted) for q, wanted in queries if confident(index.search(q))]
+    return len(sure), sum(index.search(q)[0].doc.lesson_id in wanted for q, wanted in sure)
+
+
+async def test_top_result_is_the_right_lesson_for_most_realistic_queries(db: Database) -> None:
+    index = await starter_index(db)
+    fixed = [(q, frozenset([wanted])) for q, wanted in QUERIES] + AUDIT
+    assert len(fixed) >= 50 and top1(index, fixed) >= 0.8  # the issue's bar
+    sure, right = sure_and_right(index, fixed)
+    assert sure >= len(fixed) * 0.6 and right / sure >= 0.9  # when it does not ask, it is right
+
+
+async def test_queries_written_before_tuning_rank_well_too(db: Database) -> None:
+    """The employee queries of tests/content/search_queries.py: half was tuned on, half only measured (see there)."""
+    index = await starter_index(db)
+    assert len(EMPLOYEE_QUERIES) >= 60 and top1(index, EMPLOYEE_QUERIES) >= 0.8
+    assert top1(index, HELD_OUT) >= 0.7 and top1(index, FRESH) >= 0.6
+    sure, right = sure_and_right(index, EMPLOYEE_QUERIES)
+    assert right / sure >= 0.85
+
+
+async def test_nothing_confident_for_topics_the_pack_does_not_teach(db: Database) -> None:
+    index = await starter_index(db)
+    assert [q for q in OFF_TOPIC + UNRELATED if confident(index.search(q))] == []
+
+
+def test_amounts_are_one_term_however_they_are_written() -> None:
+    for written in ("5000", "$5,000", "5k", "€5.000", "5.000 EUR", "USD 5,000.00", "£5\u00a0000", "5 thousand"):
+        assert "5000" in words(f"spend {written}"), written
+    assert AMOUNT_TERM in words("spend $5,000") and AMOUNT_TERM not in words("spend 5000")
+    assert words("set up 2fa for office 365") == ["set", "up", "2fa", "office", "365"]
+    index = LessonIndex([
+        SearchDoc("thresholds", "Who approves?", "procurement", 1, text="Over $5,000 Finance approves"),
+        SearchDoc("errors", "Error codes", "it", 1, text="Error 000 means the 5 servers are down"),
+    ])
+    for query in ("expense over 5000", "a 5k purchase", "€5.000"):
+        assert [hit.doc.lesson_id for hit in index.search(query)][:1] == ["thresholds"], query
+
+
+def test_synonyms_find_lessons_in_other_words() -> None:
+    docs = [SearchDoc("ppe", "Wear the PPE the sign asks for", "safety", 1, ("safety glasses", "gloves")),
+            SearchDoc("privacy", "Share only what is needed", "privacy", 1, ("need to know",))]
+    synonyms = [["goggles", "safety glasses", "eye protection"]]
+    assert [hit.doc.lesson_id for hit in LessonIndex(docs).search("do I need goggles")] != ["ppe"]
+    assert LessonIndex(docs, synonyms).search("do I need goggles")[0].doc.lesson_id == "ppe"
+    assert LessonIndex(docs, synonyms).search("eye protection")[0].coverage == 1.0
+
+
+def test_typos_are_mended_into_words_the_lessons_use() -> None:
+    index = LessonIndex([SearchDoc("phishing", "Spot a phishing email", "infosec", 1, ("scam email",)),
+                         SearchDoc("tax", "Tax on expenses", "finance", 1, ("tax",))])
+    assert index.search("phising emial")[0].doc.lesson_id == "phishing"
+    assert index.speller.mend("emial") == "email" and index.speller.mend("taxi") is None  # too short to guess
+
+
+def test_confidence_is_judged_on_the_most_relevant_hit() -> None:
+    """The learner's preference may put a near-tie first; whether to ask depends on the best match."""
+    best, preferred = SearchDoc("best", "B", "c", 1), SearchDoc("preferred", "P", "c", 2)
+    assert confident([Hit(preferred, MIN_SCORE * 1.05, 0.3), Hit(best, MIN_SCORE * 1.1, 0.9)])
+    assert not confident([Hit(preferred, MIN_SCORE * 1.05, 0.9), Hit(best, MIN_SCORE * 1.1, 0.3)])
+
+
+def test_stemming_matches_other_forms_of_a_word() -> None:
+    index = LessonIndex([
+        SearchDoc("a", "Who approves a purchase?", "procurement", 1, ("spending limit",)),
+        SearchDoc("b", "Lock your screen", "privacy", 1, ("clear desk",)),
+    ])
+    assert [hit.doc.lesson_id for hit in index.search("approving purchases")] == ["a"]
+    assert index.search("locking screens")[0].doc.lesson_id == "b"
+
+
+def test_the_learners_preferences_only_break_near_ties() -> None:
+    docs = [SearchDoc("feedback-1", "Giving feedback", "feedback", 1),
+            SearchDoc("feedback-3", "Giving feedback", "feedback", 3),
+            SearchDoc("sales-1", "Giving feedback on sales calls to your team", "sales", 1)]
+    index = LessonIndex(docs)
+
+    def prefers_level_3(doc: SearchDoc) -> tuple[float, ...]:
+        return (float(abs(doc.level - 3)),)
+
+    def prefers_sales(doc: SearchDoc) -> tuple[float, ...]:
+        return (0.0 if doc.competency == "sales" else 1.0,)
+
+    assert index.search("giving feedback", prefer=prefers_level_3)[0].doc.lesson_id == "feedback-3"
+    assert index.search("giving feedback")[0].doc.lesson_id == "feedback-1"
+    # The sales lesson matches less well (a longer title), so preferring its competency cannot lift it.
+    assert index.search("giving feedback", prefer=prefers_sales)[0].doc.competency == "feedback"
+
+
+async def test_learn_words_sends_a_clear_match_and_offers_three_when_unsure(
+        coach: Coach, db: Database, tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    ben = ids["ben@example.com"]
+    reply = await coach.command(ben, "/learn who approves my purchase")
+    card = reply.messages[0]
+    assert isinstance(card, LessonCard) and card.title.startswith("Who approves a purchase?")
+    async with db.session() as session:
+        delivery = await session.get(Delivery, card.delivery_id)
+    assert delivery is not None and delivery.origin == "topic"
+    assert delivery.lesson_id == "procurement-approval-thresholds"
+
+    unsure = (await coach.command(ben, "/learn a box fell off a shelf and nearly hit someone")).messages[0]
+    assert isinstance(unsure, Notice) and "closest" in unsure.text
+    assert [b.value["l"] for b in unsure.buttons[:1]] == ["safety-report-near-miss"] and len(unsure.buttons) == 3
+    nothing = (await coach.command(ben, "/learn kubernetes pod autoscaling")).messages[0]
+    assert isinstance(nothing, Notice) and "/learn suggest" in nothing.text and not nothing.buttons
+    for elsewhere in ("/learn how do I book a meeting room", "/learn lunch menu"):
+        assert not isinstance((await coach.command(ben, elsewhere)).messages[0], LessonCard), elsewhere
+
+
+async def test_the_index_follows_content_imports(coach: Coach, db: Database, tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)
+    words = "tune the xylophone before the concert"
+    assert isinstance((await coach.command(ids["ben@example.com"], words)).messages[0], Notice)
+    pack = tmp_path / "starter"
+    shutil.copytree(STARTER, pack)
+    (pack / "safety" / "1-xylophone.md").write_text(
+        "---\nid: safety-xylophone\ntitle: Tune a xylophone safely before a concert\ncompetency: safety\n"
+        "level: 1\nformat: text\nminutes: 2\ntags: [xylophone, concert]\nquestions:\n"
+        "  - ask: What do you do first?\n    options:\n      - {text: Check the mallets, correct: true}\n"
+        "      - Play loudly\n    explain: Mallets first.\n---\nCheck the mallets, then tune.\n")
+    await import_content(db, [pack])
+    card = (await coach.command(ids["ben@example.com"], words)).messages[0]
+    assert isinstance(card, LessonCard) and "xylophone" in card.title.lower()
+    other_words = "/learn tune the glockenspiel before the concert"
+    assert not isinstance((await coach.command(ids["ben@example.com"], other_words)).messages[0], LessonCard)
+    with (pack / "synonyms.yaml").open("a") as synonyms:
+        synonyms.write("- [glockenspiel, xylophone]\n")
+    await import_content(db, [pack])  # only the synonyms changed
+    card = (await coach.command(ids["ben@example.com"], other_words)).messages[0]
+    assert isinstance(card, LessonCard) and "xylophone" in card.title.lower()

@@ -1,0 +1,153 @@
+"""Who someone is when Teams can't say: a throttled or failing member lookup is never "you are not in the org
+chart", and the install it spoiled is completed in the background once Teams answers — on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.config import Settings
+from handlers.msteams import runtime
+from handlers.msteams.members import Retry
+from handlers.msteams.posting import Backoff
+from store.contacts import claim_contact, contact_tried, keep_contact
+from store.db import Database
+from store.models import ChatIdentity, PendingContact
+from tests.support.fake_connector import FakeConnector, TeamsBot, connector, quick_teams, teams, teams_bot
+from tests.support.teams_calls import Call
+
+__all__ = ["connector", "quick_teams", "teams"]  # fixtures
+
+GUS = {"id": "29:gus", "name": "Gus", "email": "gus@example.com"}  # in the org chart by email only
+
+
+async def _identity(teams: TeamsBot, email: str) -> ChatIdentity | None:
+    async with teams.db.session() as session:
+        return (await session.exec(select(ChatIdentity).where(ChatIdentity.person_id == teams.ids[email],
+                                                              ChatIdentity.platform == "teams"))).first()
+
+
+async def _eventually(check: Callable[[], bool]) -> None:
+    for _ in range(250):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("it never happened")
+
+
+def _lookups(teams: TeamsBot, after: int) -> list[Call]:
+    return [c for c in teams.connector.calls[after:] if c.method == "GET" and "/members/" in c.path]
+
+
+@pytest.mark.parametrize(("status", "html"), [(429, False), (502, True)])  # throttled; a gateway's error page
+async def test_a_failed_lookup_asks_to_try_again_and_the_install_completes_once_teams_answers(
+        quick_teams: TeamsBot, status: int, html: bool) -> None:
+    teams = quick_teams
+    teams.connector.members["29:gus"] = GUS
+    gus = teams.user("29:gus", "Gus Agent")
+    teams.connector.fail(status, times=1000, method="GET", route="members", html=html)
+    mark = len(teams.connector.calls)
+    [reply] = await gus.install()
+    assert "try again in a minute" in reply.text and "couldn't find you" not in reply.text
+    assert await _identity(teams, "gus@example.com") is None
+
+    teams.connector.clear_failures()  # Teams answers again
+
+    await _eventually(lambda: any("Hi Gus," in c.text for c in teams.connector.sent(gus.conversation, after=mark)))
+    # the background retry found him: the welcome the install owed him
+    identity = await _identity(teams, "gus@example.com")
+    assert identity is not None and identity.external_id == "29:gus"
+    assert identity.address["serviceUrl"] == teams.connector.url
+    assert identity.address["conversation"]["id"] == gus.conversation  # proactive lessons can reach him
+
+    mark = len(teams.connector.calls)
+    [again] = await gus.say("help")  # known by his Teams id now: no lookup, however Teams is doing
+    assert "Here's what I can do" in again.text and _lookups(teams, mark) == []
+
+
+async def test_only_teams_saying_no_such_member_makes_someone_unknown(quick_teams: TeamsBot) -> None:
+    teams = quick_teams
+    stranger = teams.user("29:stranger", "Sam Stranger")
+    mark = len(teams.connector.calls)
+    [reply] = await stranger.say("learn")
+    assert "couldn't find you in the org chart" in reply.text
+    await asyncio.sleep(0.2)  # ten times the retry's first wait: a real answer is not asked again
+    assert [c.status for c in _lookups(teams, mark)] == [404]
+
+
+async def test_people_the_org_chart_lists_by_teams_id_need_no_lookup(teams: TeamsBot) -> None:
+    teams.connector.fail(429, times=50, retry_after="0", method="GET", route="members")
+    mark = len(teams.connector.calls)
+    [reply] = await teams.user("29:ben", "Ben Buyer").say("help")
+    assert "Here's what I can do" in reply.text and _lookups(teams, mark) == []
+
+
+async def test_an_upgrade_refreshes_the_reference_and_greets_nobody(teams: TeamsBot) -> None:
+    ben = teams.user("29:ben", "Ben Buyer")
+    [welcome] = await ben.install()
+    assert "Hi Ben," in welcome.text
+    moved = {"id": "a:personal-ben-upgraded", "conversationType": "personal", "tenantId": "tenant-0001"}
+    mark = len(teams.connector.calls)
+    assert await ben.post(ben.activity("installationUpdate", action="add-upgrade", conversation=moved)) == 200
+    assert teams.connector.sent(moved["id"], after=mark) == []
+    assert teams.connector.sent(ben.conversation, after=mark) == []
+    identity = await _identity(teams, "ben@example.com")
+    assert identity is not None and identity.address["conversation"]["id"] == moved["id"]
+
+
+async def _kept(db: Database) -> list[tuple[str, bool]]:
+    async with db.session() as session:
+        return [(c.external_id, c.welcome) for c in (await session.exec(select(PendingContact))).all()]
+
+
+async def test_a_restart_carries_on_with_the_people_teams_could_not_name(
+        db: Database, settings: Settings, clock: Callable[[], datetime], connector: FakeConnector, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The install Teams could not name anyone for outlives the process that took it: the next process
+    (here, after a restart) finds Gus and gives him the welcome he is owed, without him writing again."""
+    monkeypatch.setattr(runtime, "BACKOFF", Backoff(first=0.001))
+    monkeypatch.setattr(runtime, "RETRY", Retry(first=0.02, longest=0.05, attempts=50))
+    connector.members["29:gus"] = GUS
+    async with teams_bot(db, settings, clock, connector, tmp_path) as first:
+        first.connector.fail(502, times=10_000, method="GET", route="members", html=True)
+        gus = first.user("29:gus", "Gus Agent")
+        [reply] = await gus.install()
+        assert "try again in a minute" in reply.text
+    assert await _kept(db) == [("29:gus", True)]  # the process is gone; what it owed Gus is not
+
+    mark = len(connector.calls)
+    async with teams_bot(db, settings, clock, connector, tmp_path) as second:  # Teams answers again
+        await _eventually(lambda: any("Hi Gus," in c.text for c in connector.sent(gus.conversation, after=mark)))
+        assert await _identity(second, "gus@example.com") is not None
+        for _ in range(50):
+            if not await _kept(db):
+                break
+            await asyncio.sleep(0.02)
+        assert await _kept(db) == []
+    assert sum("Hi Gus," in c.text for c in connector.sent(gus.conversation, after=mark)) == 1
+
+
+async def test_a_contact_is_tried_by_one_process_at_a_time_and_a_newer_one_wins(db: Database) -> None:
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    lease = timedelta(minutes=5)
+    async with db.session() as session:
+        await keep_contact(session, "teams", "29:gus", {"n": 1}, welcome=True, due_at=now)
+    async with db.session() as session:
+        claimed = await claim_contact(session, "teams", now, lease)
+    async with db.session() as session:
+        assert claimed is not None and await claim_contact(session, "teams", now, lease) is None  # leased
+    async with db.session() as session:  # Gus installs again while the first try is under way
+        await keep_contact(session, "teams", "29:gus", {"n": 2}, welcome=False, due_at=now)
+    async with db.session() as session:
+        await contact_tried(session, claimed, again_at=None)  # the older try's outcome does not drop him
+    assert await _kept(db) == [("29:gus", True)]  # and the welcome is still owed
+    async with db.session() as session:
+        newer = await claim_contact(session, "teams", now, lease)
+        assert newer is not None and newer.address == {"n": 2}
+    async with db.session() as session:
+        assert await claim_contact(session, "teams", now + lease + timedelta(seconds=1), lease) is not None
