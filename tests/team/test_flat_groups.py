@@ -65,7 +65,7 @@ async def test_a_flat_team_comes_in_role_and_name_range_groups_each_one_button_a
 @SQLITE
 async def test_slack_a_flat_team_of_sixty_fits_one_message(slack: SlackServer, tmp_path: Path) -> None:
     (tmp_path / "flat").mkdir()
-    await load_sample_org(slack.coach.database, tmp_path / "flat", "\n".join(flat_sixty()) + "\n")
+    await load_sample_org(slack.coach.services.database, tmp_path / "flat", "\n".join(flat_sixty()) + "\n")
     slack.fake.add_user("UBOSS", "boss@example.com", "Europe/Paris")
     boss = slack.person("UBOSS")
     name = await boss.command("", command="/team")
@@ -98,4 +98,4 @@ def test_report_team_json_groups_a_large_team_and_lists_everyone_on_request(tmp_
                                                    "--members"]).output)
     assert len(everyone["members"]) == 60 and everyone["groups"] == grouped["groups"]
     table = CliRunner().invoke(app, ["report", "team", "boss@example.com"])
-    assert table.exit_code == 0 and "Buyer: Flat 12 – Flat 23" in table.output
+    assert table.exit_code == 0 and "Groups (one row each" in table.output and "Shop-floor" in table.output
