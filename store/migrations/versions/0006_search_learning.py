@@ -1,7 +1,7 @@
 """topic search learns: lessons' example questions, packs' phrasing, searches and query -> lesson evidence
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 from collections.abc import Sequence
 
@@ -12,7 +12,7 @@ from alembic import op
 import store.types
 
 revision: str = '0006'
-down_revision: str | None = '0004'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
