@@ -87,7 +87,7 @@ async def seed(url: str, enrolled: int, due: int) -> None:
                                 next_slot_at=NOW - timedelta(minutes=1) if i <= due else NOW + timedelta(days=1),
                                 ).model_dump() for i in ids])
             await connection.execute(insert(ChatIdentity), [
-                ChatIdentity(person_id=i, platform="slack", external_id=f"U{i:07d}", workspace="T0FAKE",
+                ChatIdentity(person_id=i, platform="slack", external_id=f"U{i:07d}", workspace="T0001",
                              address={"channel": f"D{i:07d}"}, updated_at=NOW).model_dump(exclude={"id"})
                 for i in ids])
     await database.dispose()
@@ -154,7 +154,7 @@ async def stats(slack_url: str) -> dict[str, int]:
 @contextmanager
 def fake_slack() -> Iterator[str]:
     """The fake Slack Web API in its own process; yields its base URL."""
-    process = subprocess.Popen([sys.executable, "-m", "tests.support.loopback_slack"], stdin=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-m", "tests.support.fake_slack"], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
     assert process.stdout is not None and process.stdin is not None
     try:
