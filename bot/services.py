@@ -23,10 +23,11 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Services:
     """The database (the only truth), the configuration, the clock (injectable so the demo and tests can move
-    time; leases never follow it) and this process's worker id."""
+    time; leases never follow it) and this process's worker id. One object per process, shared by reference,
+    so a configuration swapped in (as tests do) reaches every part at once."""
 
     database: Database
     config: Settings

@@ -102,17 +102,60 @@ async def recent_deliveries(session: AsyncSession, person_id: int, limit: int = 
 
 
 async def due_reviews(session: AsyncSession, person_id: int, now: datetime, *, avoid: str | None = None,
-                      limit: int = 5) -> list[tuple[Lesson, Question]]:
+                      limit: int = 5, competencies: list[str] | None = None) -> list[tuple[Lesson, Question]]:
     """The learner's most overdue reviews that can still be asked: the lesson is active and its current
-    version still has that question (a retired lesson or a removed question never blocks real reviews)."""
-    rows = await session.exec(
+    version still has that question (a retired lesson or a removed question never blocks real reviews);
+    `competencies`, if given, limits them to those."""
+    query = (
         select(Lesson, Question)
         .join(ReviewState, col(ReviewState.lesson_id) == Lesson.id)
         .join(Question, (col(Question.lesson_version_id) == Lesson.current_version_id)
               & (col(Question.item_key) == ReviewState.item_key))
         .where(ReviewState.person_id == person_id, ReviewState.due_at <= now, col(Lesson.active),
                col(ReviewState.item_key) != (avoid or ""))
-        .order_by(col(ReviewState.due_at)).limit(limit)
+    )
+    if competencies is not None:
+        query = query.where(col(ReviewState.competency_id).in_(competencies))
+    rows = await session.exec(query.order_by(col(ReviewState.due_at)).limit(limit))
+    return list(rows.all())
+
+
+async def recent_results(session: AsyncSession, person_id: int, item_keys: list[str],
+                         per_item: int = 2) -> dict[str, list[bool]]:
+    """The last answers (right or wrong, newest first, at most `per_item`) to each of these questions, in any
+    version: one index probe per question version, bounded by how often each was asked."""
+    if not item_keys:
+        return {}
+    versions = dict((await session.exec(
+        select(Question.id, Question.item_key).where(col(Question.item_key).in_(item_keys)))).all())
+    if not versions:
+        return {}
+    rows = await session.exec(
+        select(Delivery.question_id, Answer.correct)
+        .join(Answer, col(Answer.delivery_id) == Delivery.id)
+        .where(Delivery.person_id == person_id, col(Delivery.question_id).in_(list(versions)),
+               col(Answer.correct).is_not(None))
+        .order_by(col(Delivery.created_at).desc(), col(Delivery.id).desc())
+    )
+    results: dict[str, list[bool]] = {}
+    for question_id, correct in rows.all():
+        answers = results.setdefault(versions[question_id], [])
+        if len(answers) < per_item:
+            answers.append(bool(correct))
+    return results
+
+
+async def taught_questions(session: AsyncSession, person_id: int, competency: str, level: int,
+                           before: datetime, limit: int = 40) -> list[tuple[Lesson, Question]]:
+    """Questions of the current versions of lessons at this level that the learner was taught before
+    `before` (their text shown), in catalogue order: what a retrieval can ask without the lesson in view."""
+    taught = select(Delivery.id).where(Delivery.person_id == person_id, Delivery.lesson_id == Lesson.id,
+                                       col(Delivery.kind).in_(TAUGHT), Delivery.created_at < before)
+    rows = await session.exec(
+        select(Lesson, Question)
+        .join(Question, col(Question.lesson_version_id) == Lesson.current_version_id)
+        .where(Lesson.competency_id == competency, Lesson.level == level, col(Lesson.active), taught.exists())
+        .order_by(col(Lesson.id), col(Question.position)).limit(limit)
     )
     return list(rows.all())
 

@@ -25,7 +25,8 @@ from store.models import Person
 log = logging.getLogger(__name__)
 
 RETRY_LATER = timedelta(minutes=1)
-"""The least wait before the dispatcher retries a lesson a platform refused while the person was there."""
+"""When the dispatcher retries a lesson a platform refused while the person was there, unless the platform
+said when (`Retry-After`)."""
 
 UseCase = Callable[[int], Awaitable[Reply]]
 """What the person asked for, given who they are (their org-chart id): usually a `Coach` call."""
@@ -121,7 +122,7 @@ class Pipeline:
 
     async def _hand_back(self, surface: Surface, card: LessonCard, error: DeliveryError) -> None:
         log.warning("lesson %s not posted to %s: %s", card.delivery_id, surface.platform, error)
-        wait = max(RETRY_LATER, timedelta(seconds=error.retry_after or 0))
+        wait = timedelta(seconds=error.retry_after) if error.retry_after else RETRY_LATER
         await self.ledger.handed_back(card.delivery_id, platform=surface.platform, error=str(error),
                                       retry_at=self.services.clock() + wait)
         await surface.lesson_deferred(card)

@@ -21,8 +21,9 @@ from sqlmodel import select
 
 from bot.chat.coach import Coach
 from bot.config import Settings
-from bot.demo.learners import Question, SimulatedLearner, mastered_ability
+from bot.demo.courses import role_course, sit
 from bot.demo.org import MANAGERS, sample_org
+from bot.demo.population import make_learner
 from bot.demo.simulation import ArmResult, Learner, SimClock, catch_up, fixed_course, graded_catalogue, run_arm
 from bot.imports.org_chart import import_org_chart
 from bot.imports.packs import ensure_starter_content
@@ -32,7 +33,6 @@ from store.models import RoleRequirement
 from store.people import people_by_email
 
 AFTER = timedelta(days=30)
-PRIOR_KNOWLEDGE_RATE = 0.35
 DEFAULT_REVIEW_SHARE = 0.34
 CATCH_UP_CAP = 90
 
@@ -70,6 +70,8 @@ class LearnerOutcome:
     name: str
     role: str
     adaptive_needed: int | None
+    role_needed: int | None
+    """Lessons the role course needed (bot.demo.courses): the fair baseline."""
     fixed_needed: int | None
     lessons_sent: int
     mastery_review: float
@@ -103,14 +105,14 @@ async def run_demo(options: DemoOptions) -> DemoResult:
         chart = Path(folder) / "org.csv"
         chart.write_text(csv_text)
         await import_org_chart(database, chart)
-        roster = await _roster(database, employees)
+        roster = await roster_of(database, employees)
         course = await graded_catalogue(database)
         await database.dispose()
         baseline = Path(folder) / "before.db"
         shutil.copyfile(options.path, baseline)
 
         def learners() -> list[Learner]:
-            return [_learner(person_id, email, role, targets, options.seed, course)
+            return [make_learner(person_id, email, role, targets, options.seed, course)
                     for person_id, email, role, targets in roster]
 
         featured = _featured(learners())
@@ -141,7 +143,7 @@ async def run_demo(options: DemoOptions) -> DemoResult:
         after = {learner.person_id: learner for half in caught for learner in half}
         with_review.learners = [after[learner.person_id] for learner in with_review.learners]
     names = {email: name for email, name, _ in employees}
-    outcomes = _outcomes(with_review, at_end, without_review, untouched, names, start)
+    outcomes = _outcomes(with_review, at_end, without_review, untouched, names, start, options.catch_up_cap)
     return DemoResult(options=options, featured=featured.email, transcript=with_review.chat.transcript,
                       manager=MANAGERS[0], team=team, outcomes=outcomes, course_length=len({q.lesson for q in course}),
                       lessons_sent=with_review.lessons_sent, answers=with_review.answers,
@@ -152,7 +154,8 @@ def _run_in_process(job: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any)
     return asyncio.run(job(*args, **kwargs))  # type: ignore[arg-type]
 
 
-async def _roster(database: Database, employees: list[tuple[str, str, str]]) -> list[RosterEntry]:
+async def roster_of(database: Database, employees: list[tuple[str, str, str]]) -> list[RosterEntry]:
+    """Each employee's person id and email, role, and the role's targets."""
     async with database.session() as session:
         found = await people_by_email(session, [email for email, _, _ in employees])
         requirements = (await session.exec(select(RoleRequirement))).all()
@@ -165,18 +168,6 @@ async def _roster(database: Database, employees: list[tuple[str, str, str]]) -> 
         assert person_id is not None
         roster.append((person_id, email, role, needs.get(role, {})))
     return roster
-
-
-def _learner(person_id: int, email: str, role: str, targets: dict[str, int], seed: int,
-             questions: list[Question]) -> Learner:
-    """The same learner every time for one seed: what they already know is part of who they are."""
-    rng = random.Random(f"{seed}:{email}")
-    sim = SimulatedLearner(email=email, rng=random.Random(f"{seed}:{email}:answers"))
-    for competency in sorted(targets):
-        if rng.random() < PRIOR_KNOWLEDGE_RATE:
-            sim.knows(competency, mastered_ability(rng.randint(1, 3)) + 0.3)
-    return Learner(person_id=person_id, email=email, role=role, targets=targets, sim=sim,
-                   rng=random.Random(f"{seed}:{email}:choices"), questions=questions)
 
 
 def _featured(learners: list[Learner]) -> Learner:
@@ -197,17 +188,19 @@ async def _team_summary(url: str, end: datetime) -> Reply:
 
 
 def _outcomes(with_review: ArmResult, at_end: list[Learner], without_review: ArmResult, untouched: list[Learner],
-              names: dict[str, str], start: datetime) -> list[LearnerOutcome]:
-    """Per learner: lessons to targets (adaptive, counted on after the run, vs fixed), and true mastery 30
-    days after the scheduled weeks (`at_end`: the learners as they were then)."""
+              names: dict[str, str], start: datetime, cap: int) -> list[LearnerOutcome]:
+    """Per learner: lessons to targets (adaptive, counted on after the run, vs the role course and the whole
+    catalogue), and true mastery 30 days after the scheduled weeks (`at_end`: the learners as they were then)."""
     later = with_review.end + AFTER
     outcomes = []
     for learner, snapshot, twin, fresh in zip(with_review.learners, at_end, without_review.learners, untouched,
                                               strict=True):
         fixed_needed, fixed_state = fixed_course(fresh, start, with_review.end, max(1, snapshot.graded))
+        role = sit(fresh, role_course(learner.questions, learner.targets), start, cap)
         outcomes.append(LearnerOutcome(
             email=learner.email, name=names[learner.email], role=learner.role,
-            adaptive_needed=learner.lessons_to_targets, fixed_needed=fixed_needed, lessons_sent=learner.graded,
+            adaptive_needed=learner.lessons_to_targets, role_needed=role.lessons, fixed_needed=fixed_needed,
+            lessons_sent=learner.graded,
             mastery_review=snapshot.sim.target_mastery(learner.targets, learner.questions, later),
             mastery_no_review=twin.sim.target_mastery(twin.targets, learner.questions, later),
             mastery_fixed=fixed_state.target_mastery(learner.targets, learner.questions, later),

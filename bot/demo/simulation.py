@@ -35,6 +35,7 @@ TICK = timedelta(hours=2)
 """The simulated dispatcher ticks every two hours of working time (a deployment ticks every minute): slots
 sit in the first half of each learner's window, so every one is still sent inside it."""
 EXTRA_LESSON_RATE = 0.3
+RATING_NOISE = 0.15
 REFLECTION_TEXT = "I'll try this with my team this week and see what changes."
 
 
@@ -119,7 +120,7 @@ async def _catch_up_one(database: Database, url: str, learner: Learner, start: d
             return
         await coach.sent(card.delivery_id, platform=PLATFORM, message_ref=None, origin=card.origin)
         if card.options:
-            await _answer(coach, chat, learner, card, result)
+            await answer_card(coach, chat, learner, card, result)
         else:
             await coach.reflect(learner.person_id, card.delivery_id, REFLECTION_TEXT, via=PLATFORM)
         clock.now += timedelta(days=1 if clock.now.isoweekday() < 5 else 3)
@@ -150,7 +151,7 @@ async def _react(coach: Coach, chat: SimulatedChat, learner: Learner, reply: Rep
             chat.record(learner.person_id, "learner", REFLECTION_TEXT)
             chat.record(learner.person_id, "coach", answered.messages[0] if answered.messages else None)
             continue
-        await _answer(coach, chat, learner, card, result)
+        await answer_card(coach, chat, learner, card, result)
         if extra and learner.rng.random() < EXTRA_LESSON_RATE:
             chat.record(learner.person_id, "learner", "(presses Next lesson)")
             more = await coach.press(learner.person_id, "next", {}, via="demo")
@@ -161,7 +162,9 @@ async def _react(coach: Coach, chat: SimulatedChat, learner: Learner, reply: Rep
             await _react(coach, chat, learner, more, result, extra=False)
 
 
-async def _answer(coach: Coach, chat: SimulatedChat, learner: Learner, card: LessonCard, result: ArmResult) -> None:
+async def answer_card(coach: Coach, chat: SimulatedChat, learner: Learner, card: LessonCard, result: ArmResult) -> None:
+    """The learner reads the lesson (if the card teaches one), answers by their hidden skill, presses the option
+    like a button, and sometimes rates the lesson."""
     now = coach.services.clock()
     question, options = await _question_of(coach, card.delivery_id)
     if card.kind in ("lesson", "remediation"):
@@ -185,10 +188,12 @@ async def _answer(coach: Coach, chat: SimulatedChat, learner: Learner, card: Les
 
 
 def _rating(p_right: float, rng: random.Random) -> str | None:
-    """People say "too easy" when it was trivial for them, "too hard" when it was far out of reach."""
-    if p_right > 0.97 and rng.random() < 0.3:
+    """People say "too easy" when it felt trivial, "too hard" when it felt out of reach. How it felt is their
+    true chance blurred by noise: judgements of learning track performance only loosely (Koriat 1997)."""
+    felt = p_right + rng.gauss(0.0, RATING_NOISE)
+    if felt > 0.97 and rng.random() < 0.3:
         return "too_easy"
-    if p_right < 0.3 and rng.random() < 0.3:
+    if felt < 0.3 and rng.random() < 0.3:
         return "too_hard"
     return "useful" if rng.random() < 0.08 else None
 
@@ -207,12 +212,12 @@ async def graded_catalogue(database: Database) -> list[Question]:
     """Every question of every graded lesson, in catalogue order (the order of the one-size-fits-all course)."""
     async with database.session() as session:
         rows = await session.exec(
-            select(Lesson.competency_id, Lesson.level, Lesson.id, QuestionRow.item_key)
+            select(Lesson.competency_id, Lesson.level, Lesson.id, QuestionRow.item_key, QuestionRow.options)
             .join(QuestionRow, QuestionRow.lesson_version_id == Lesson.current_version_id)  # type: ignore[arg-type]
             .where(Lesson.format != "reflection", col(Lesson.active))
             .order_by(Lesson.pack_id, Lesson.competency_id, Lesson.level, Lesson.id, QuestionRow.position)
         )
-        return [Question(*row) for row in rows.all()]
+        return [Question(*row[:4], options=len(row[4])) for row in rows.all()]
 
 
 def fixed_course(learner: Learner, start: datetime, end: datetime, lessons: int) -> tuple[int | None, SimulatedLearner]:

@@ -2,8 +2,9 @@
 and — for a learner whose time zone nobody gave — their profile's zone, asked for before their first
 scheduled lesson so that it arrives in their own working hours, not in UTC's (or the organisation default's).
 
-Slack profiles carry a zone (`users.lookupByEmail`, `users.info`); Teams' member API has none, so a Teams-only
-learner keeps the organisation's default (`COACH_DEFAULT_TIMEZONE`) until they set one.
+Slack profiles carry a zone (`users.lookupByEmail`, `users.info`); Teams' member API has none, but every message
+from a Teams client carries its `localTimezone`, which the Teams handler keeps the same way — so a Teams-only
+learner keeps the organisation's default (`COACH_DEFAULT_TIMEZONE`) only until they first write to the coach.
 """
 
 from __future__ import annotations

@@ -1,35 +1,42 @@
 """The next-lesson policy: which lesson and question is most worth this learner's two minutes now.
 
 In order:
-1. a spaced review that is due, if reviews are below their share of recent deliveries;
-2. the most urgent competency below its target (priority of its source x relevance, then the gap):
-   - the first time, placement questions at the most informative level, climbing while right;
-   - after a wrong answer, the same concept again with another question, then a simpler lesson;
-   - otherwise an unseen lesson at the working level (preferred formats first, `requires` met),
-     or practice of a seen one with a question not asked recently;
-3. when every target is met, any due review.
+1. while any target is unmet, a review only if it is due — FSRS predicts recall below the desired
+   retention — for a question at the level of an unmet target, not retired (two right answers in a row),
+   within the review share of recent deliveries;
+2. the most urgent unmet target (priority of its source x relevance, then the gap):
+   - the first time, adaptive placement from the target level down (bot.engine.placement), unless the
+     model already predicts a miss even at level 1;
+   - after two misses in a row, a simpler lesson;
+   - once the target level is shown but not yet confirmed on a later day, a question alone at that level
+     (bot.engine.evidence);
+   - otherwise the next unseen lesson at the working level, then above it up to the target (preferred
+     formats first, `requires` met) — never a lesson taught again while an unseen one is left;
+   - when every lesson up to the target is taught, retrieval practice: a question alone of a taught lesson;
+3. when every target is met, any due review (maintenance).
 Never the exact same question twice in a row.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.engine.evidence import Evidence, day_of, target_met
 from bot.engine.learner import LearnerContext
-from bot.engine.mastery import MasteryModel, SkillState
+from bot.engine.mastery import MasteryModel
+from bot.engine.placement import staircase, worth_placing
 from bot.engine.targets import Target
 from store import learning
 from store.learning import PastDelivery
 from store.models import Lesson, Question
 
-PLACEMENT_MAX = 3
-MIN_EVIDENCE = 2
-"""Answers needed before a competency counts as met: one right answer to a multiple-choice question can be
-a lucky guess."""
 REVIEW_WINDOW = 6
+RETIRE_AFTER = 2
+"""A question answered right this many times in a row is retired while targets are open (Qstream's rule;
+Kerfoot et al. 2007, 2009)."""
 
 
 @dataclass
@@ -46,14 +53,20 @@ class PolicyConfig:
     review_share: float = 0.34
 
 
-def working_gaps(ctx: LearnerContext, model: MasteryModel, threshold: float) -> list[tuple[Target, int]]:
-    """Targets not yet met with the learner's level, most urgent first (priority, then size of the gap)."""
+async def working_gaps(session: AsyncSession, ctx: LearnerContext) -> list[tuple[Target, int]]:
+    """Targets not yet met with the learner's level, most urgent first (priority, then size of the gap).
+
+    Met: shown and confirmed (bot.engine.evidence), and — unless placement tested the learner out — every
+    lesson at the target level taught: the coach skips the levels below that a learner shows, never the
+    content their target asks for."""
     gaps = []
-    states = ctx.skill_states()
     for target in ctx.targets.values():
-        level = model.level(states.get(target.competency) or SkillState.from_json(None), threshold)
-        if level < target.level or ctx.state(target.competency).attempts < MIN_EVIDENCE:
-            gaps.append((target, min(level, target.level - 1)))
+        state = ctx.state(target.competency)
+        evidence = Evidence.of(state.state)
+        if (not target_met(evidence, target.level)
+                or (evidence.tested < target.level
+                    and await learning.fresh_lessons(session, ctx.id, target.competency, target.level, limit=1))):
+            gaps.append((target, min(state.level, target.level)))
     gaps.sort(key=lambda tl: (-tl[0].priority, -(tl[0].level - tl[1]), tl[0].competency))
     return gaps
 
@@ -63,39 +76,29 @@ async def plan_next(session: AsyncSession, ctx: LearnerContext, model: MasteryMo
     """The next delivery for this learner, or None when there is nothing left to learn or review."""
     recent = await learning.recent_deliveries(session, ctx.id)
     last_item = next((d.item_key for d in recent if d.item_key), None)
-    if allow_review and _review_allowed(recent, config.review_share):
-        plan = await _review(session, ctx, now, last_item)
+    gaps = await working_gaps(session, ctx)
+    if allow_review and gaps and _review_allowed(recent, config.review_share):
+        plan = await _review(session, ctx, now, last_item, [target.competency for target, _ in gaps])
         if plan is not None:
             return plan
-    for target, level in _finish_placement_first(working_gaps(ctx, model, config.mastery_threshold), ctx, recent):
-        plan = await _plan_for(session, ctx, model, target, level, recent, last_item)
+    for target, level in gaps:
+        plan = await _plan_for(session, ctx, model, target, level, recent, last_item, now)
         if plan is not None:
             return plan
     return await _review(session, ctx, now, last_item) if allow_review else None
 
 
 async def plan_in(session: AsyncSession, ctx: LearnerContext, model: MasteryModel, competency: str,
-                  config: PolicyConfig) -> Plan | None:
+                  config: PolicyConfig, now: datetime) -> Plan | None:
     """The next lesson in one of the learner's targets, whatever its rank among the others (a focus just set
     comes after an older one in `plan_next`); None when the competency has no lesson for their level."""
     target = ctx.targets.get(competency)
     if target is None:
         return None
-    level = model.level(ctx.skill_states().get(competency) or SkillState.from_json(None), config.mastery_threshold)
     recent = await learning.recent_deliveries(session, ctx.id)
     last_item = next((d.item_key for d in recent if d.item_key), None)
-    return await _plan_for(session, ctx, model, target, min(level, target.level - 1), recent, last_item)
-
-
-def _finish_placement_first(gaps: list[tuple[Target, int]], ctx: LearnerContext,
-                            recent: list[PastDelivery]) -> list[tuple[Target, int]]:
-    """A placement that is climbing (the last answer was a right placement answer) continues before the other
-    competencies of its priority, so a learner who knows a competency gets through it in a few questions in a
-    row — but a manager's focus or a goal still comes first."""
-    last = next((d for d in recent if d.answered), None)
-    if last is None or last.kind != "placement" or not last.correct or ctx.state(last.competency).placed:
-        return gaps
-    return sorted(gaps, key=lambda tl: (-tl[0].priority, tl[0].competency != last.competency))
+    level = min(ctx.state(competency).level, target.level)
+    return await _plan_for(session, ctx, model, target, level, recent, last_item, now)
 
 
 async def plan_lesson(session: AsyncSession, ctx: LearnerContext, lesson: Lesson, recent: list[PastDelivery],
@@ -116,49 +119,76 @@ def _review_allowed(recent: list[PastDelivery], share: float) -> bool:
     return (sum(d.kind == "review" for d in window) + 1) / REVIEW_WINDOW <= share
 
 
-async def _review(session: AsyncSession, ctx: LearnerContext, now: datetime, last_item: str | None) -> Plan | None:
-    for lesson, question in await learning.due_reviews(session, ctx.id, now, avoid=last_item, limit=1):
+async def _review(session: AsyncSession, ctx: LearnerContext, now: datetime, last_item: str | None,
+                  competencies: list[str] | None = None) -> Plan | None:
+    """The most overdue review: of any question once every target is met (maintenance); while targets are
+    open, only of questions at the level of an open target (what the target asks for), never a retired one."""
+    due = await learning.due_reviews(session, ctx.id, now, avoid=last_item, limit=10, competencies=competencies)
+    if competencies is not None:
+        retired = await _retired(session, ctx.id, [question.item_key for _, question in due])
+        due = [(lesson, question) for lesson, question in due if question.item_key not in retired
+               and lesson.level >= ctx.targets[lesson.competency_id].level]
+    for lesson, question in due[:1]:
         return Plan(lesson, question, "review", lesson.competency_id)
     return None
 
 
+async def _retired(session: AsyncSession, person_id: int, item_keys: list[str]) -> set[str]:
+    """The questions answered right the last RETIRE_AFTER times they were asked."""
+    results = await learning.recent_results(session, person_id, item_keys, per_item=RETIRE_AFTER)
+    return {key for key, answers in results.items() if len(answers) == RETIRE_AFTER and all(answers)}
+
+
 async def _plan_for(session: AsyncSession, ctx: LearnerContext, model: MasteryModel, target: Target, level: int,
-                    recent: list[PastDelivery], last_item: str | None) -> Plan | None:
-    state = ctx.state(target.competency)
-    mine = [d for d in recent if d.competency == target.competency]
-    if not state.placed and state.attempts < PLACEMENT_MAX:
-        plan = await _placement(session, ctx, model, target, mine)
+                    recent: list[PastDelivery], last_item: str | None, now: datetime) -> Plan | None:
+    competency = target.competency
+    state = ctx.state(competency)
+    evidence = Evidence.of(state.state)
+    if (not state.placed and not evidence.answers
+            and (evidence.placement or worth_placing(model, ctx.skill_states(), competency))):
+        plan = await _placement(session, ctx, target, evidence)
         if plan is not None:
             return plan
-    last_answered = next((d for d in mine if d.answered and d.correct is not None), None)
-    if last_answered is not None and last_answered.correct is False and last_answered.kind != "placement":
-        plan = await _remediate(session, ctx, last_answered, last_item)
+    if evidence.misses >= 2:
+        plan = await _simpler(session, ctx, competency, recent, last_item, shown=max(level, state.floor))
+        if plan is not None:
+            return plan
+    today = _start_of_day(now)
+    if (level >= target.level and evidence.confirmed < target.level
+            and evidence.shown_before(target.level, today.date())):
+        plan = await _confirmation(session, ctx, competency, target.level, today, last_item)
         if plan is not None:
             return plan
     working = min(max(level + 1, state.floor, 1) + state.level_offset, target.level)
     shown = max(level, state.floor)
-    for candidate_level in _nearby(max(working, 1), target.level):
-        plan = await _lesson_at(session, ctx, target.competency, candidate_level, last_item, shown=shown)
+    upward = list(range(max(working, 1), target.level + 1))
+    for candidate in upward:
+        plan = await _unseen_at(session, ctx, competency, candidate, last_item, shown=shown)
+        if plan is not None:
+            return plan
+    for candidate in reversed(upward):
+        plan = await _retrieval(session, ctx, competency, candidate, today, last_item)
+        if plan is not None:
+            return plan
+    for candidate in range(max(working, 1) - 1, 0, -1):  # a gap in the content: the levels below
+        plan = await _unseen_at(session, ctx, competency, candidate, last_item, shown=shown)
+        if plan is not None:
+            return plan
+    for candidate in _nearby(max(working, 1), target.level):  # everything taught and retired: practise again
+        plan = await _taught_again_at(session, ctx, competency, candidate, last_item)
         if plan is not None:
             return plan
     return None
 
 
-async def _placement(session: AsyncSession, ctx: LearnerContext, model: MasteryModel, target: Target,
-                     mine: list[PastDelivery]) -> Plan | None:
-    """Placement: the most informative level first, then one level up after each right answer — and a
-    second question at the target level when the first right answer there is all the evidence."""
-    answered = [d for d in mine if d.kind == "placement" and d.answered]
-    if answered:
-        last = answered[0]
-        if not last.correct:
-            return None
-        levels = [min(last.level + 1, target.level)]
-    else:
-        states = ctx.skill_states()
-        levels = sorted(range(1, target.level + 1), key=lambda lv: -_information(model, states, target, lv))
-    for level in levels:
-        ref = await learning.placement_question(session, ctx.id, target.competency, level)
+async def _placement(session: AsyncSession, ctx: LearnerContext, target: Target, evidence: Evidence) -> Plan | None:
+    """The next placement question: an unasked one at the staircase's level (bot.engine.placement), or the
+    nearest level that still has one."""
+    level, _ = staircase(evidence.placement, target.level)
+    if level is None:
+        return None
+    for candidate in _nearby(level, target.level):
+        ref = await learning.placement_question(session, ctx.id, target.competency, candidate)
         if ref is not None:
             lesson = await session.get(Lesson, ref.lesson_id)
             question = await session.get(Question, ref.question_id)
@@ -167,39 +197,72 @@ async def _placement(session: AsyncSession, ctx: LearnerContext, model: MasteryM
     return None
 
 
-def _information(model: MasteryModel, states: dict[str, SkillState], target: Target, level: int) -> float:
-    """Fisher information of a question at this level for this learner: p(1-p), largest near p = 0.5."""
-    p = model.predict(states, target.competency, level=level)
-    return p * (1.0 - p)
-
-
-async def _remediate(session: AsyncSession, ctx: LearnerContext, missed: PastDelivery,
-                     last_item: str | None) -> Plan | None:
-    """After a miss: the same lesson with another question once; after a second miss, a simpler lesson."""
-    lesson = await session.get(Lesson, missed.lesson_id)
-    if lesson is None:
+async def _simpler(session: AsyncSession, ctx: LearnerContext, competency: str, recent: list[PastDelivery],
+                   last_item: str | None, *, shown: int) -> Plan | None:
+    """After two misses in a row: an unseen lesson one level below the last one missed."""
+    missed = next((d for d in recent if d.competency == competency and d.answered and d.correct is False), None)
+    if missed is None or missed.level <= 1:
         return None
-    if missed.kind != "remediation":
-        question = await _fresh_question(session, ctx.id, lesson, missed.item_key)
-        if question is not None and question.item_key != missed.item_key:
-            return Plan(lesson, question, "remediation", lesson.competency_id)
-    simpler = max(1, missed.level - 1)
-    return await _lesson_at(session, ctx, lesson.competency_id, simpler, last_item, exclude=lesson.id, shown=0)
+    plan = await _unseen_at(session, ctx, competency, missed.level - 1, last_item, shown=shown)
+    return Plan(plan.lesson, plan.question, "remediation", competency) if plan is not None else None
 
 
-async def _lesson_at(session: AsyncSession, ctx: LearnerContext, competency: str, level: int,
-                     last_item: str | None, *, shown: int, exclude: str | None = None) -> Plan | None:
-    """A lesson at this level: unseen ones first (preferred formats, `requires` met), else practice."""
-    fresh = [lesson for lesson in await learning.fresh_lessons(session, ctx.id, competency, level)
-             if lesson.id != exclude]
+async def _confirmation(session: AsyncSession, ctx: LearnerContext, competency: str, level: int,
+                        today: datetime, last_item: str | None) -> Plan | None:
+    """The level was shown on an earlier day: a question alone at that level — of a lesson taught before
+    today, else of one never taught (a quick check, as in placement) — whose right answer confirms it."""
+    plan = await _retrieval(session, ctx, competency, level, today, last_item)
+    if plan is not None:
+        return plan
+    ref = await learning.placement_question(session, ctx.id, competency, level)
+    if ref is None:
+        return None
+    lesson = await session.get(Lesson, ref.lesson_id)
+    question = await session.get(Question, ref.question_id)
+    if lesson is None or question is None:
+        return None
+    return Plan(lesson, question, "placement", competency)
+
+
+async def _retrieval(session: AsyncSession, ctx: LearnerContext, competency: str, level: int, today: datetime,
+                     last_item: str | None) -> Plan | None:
+    """A question alone of a lesson at this level taught before today, not retired: never asked first, else
+    the one asked longest ago (retrieval practice; the testing effect)."""
+    candidates = [(lesson, question) for lesson, question
+                  in await learning.taught_questions(session, ctx.id, competency, level, today)
+                  if question.item_key != last_item]
+    keys = [question.item_key for _, question in candidates]
+    retired = await _retired(session, ctx.id, keys)
+    asked = await learning.asked_items(session, ctx.id, keys)
+    open_ones = [(lesson, question) for lesson, question in candidates if question.item_key not in retired]
+    if not open_ones:
+        return None
+    lesson, question = min(open_ones, key=lambda lq: (lq[1].item_key in asked,
+                                                     asked.get(lq[1].item_key) or today))
+    return Plan(lesson, question, "review", competency)
+
+
+def _start_of_day(now: datetime) -> datetime:
+    """Midnight (UTC) of the day of `now` (bot.engine.evidence counts days in UTC)."""
+    return datetime.combine(day_of(now), time(0), tzinfo=UTC)
+
+
+async def _unseen_at(session: AsyncSession, ctx: LearnerContext, competency: str, level: int,
+                     last_item: str | None, *, shown: int) -> Plan | None:
+    """An unseen lesson at this level: preferred formats first, `requires` met."""
+    fresh = await learning.fresh_lessons(session, ctx.id, competency, level)
     ready = await _requirements_met(session, ctx.id, fresh, shown)
     for lesson in _by_preference(ready, ctx.settings.formats or []):
         question = await _fresh_question(session, ctx.id, lesson, last_item)
         if question is not None or not _graded(lesson):
             return Plan(lesson, question, "lesson", competency)
+    return None
+
+
+async def _taught_again_at(session: AsyncSession, ctx: LearnerContext, competency: str, level: int,
+                           last_item: str | None) -> Plan | None:
+    """A lesson taught before, sent again with its question asked longest ago: the last resort."""
     for lesson in await learning.practised_lessons(session, ctx.id, competency, level):
-        if lesson.id == exclude:
-            continue
         question = await _fresh_question(session, ctx.id, lesson, last_item)
         if question is not None:
             return Plan(lesson, question, "lesson", competency)

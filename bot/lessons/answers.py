@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.engine.evidence import Evidence, day_of, decided_level
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
-from bot.engine.next_lesson import MIN_EVIDENCE
+from bot.engine.placement import placement_result
 from bot.engine.reviews import review
 from bot.lessons.lessons import lesson_card
 from bot.lessons.rewards import award_badges
@@ -177,13 +178,24 @@ async def _grade(services: Services, session: AsyncSession, delivery: Delivery, 
     goal = ctx.targets.get(lesson.competency_id)
     target = goal.level if goal else lesson.level
     skill = states[lesson.competency_id]
-    state.state = skill.to_json()
+    day = day_of(now)
+    placing = delivery.kind == "placement" and not state.placed
+    evidence = Evidence.of(state.state).after(delivery.kind, lesson.level, correct, day, placing=placing)
     state.attempts, state.correct = state.attempts + 1, state.correct + int(correct)
-    previous, state.level = state.level, model.level(skill, services.config.mastery_threshold)
+    threshold = services.config.mastery_threshold
+    previous, state.level = state.level, decided_level(model, skill, state.level, evidence, threshold)
     if state.level != previous:
         state.level_offset = 0  # "too easy"/"too hard" was about the level the learner has now left
-    if delivery.kind == "placement":
-        _advance_placement(state, lesson.level, correct, target)
+    if placing:
+        over, placed_at = placement_result(model, skill, evidence.placement, target)
+        if over:  # where they stand is known: teaching starts above it, or they tested out
+            state.placed, state.floor = True, max(state.floor, placed_at)
+            state.level = max(state.level, placed_at)
+            if placed_at >= target:  # nothing was read, so nothing to confirm on a later day
+                evidence.tested = evidence.confirmed = target
+    if state.placed or delivery.kind != "placement":  # a level is shown once placement is over
+        evidence.shown(state.level, day)
+    state.state = evidence.stored_with(skill)
     state.updated_at = now
     session.add(state)
     row = Answer(delivery_id=delivery.id, person_id=delivery.person_id, competency_id=lesson.competency_id,
@@ -192,18 +204,10 @@ async def _grade(services: Services, session: AsyncSession, delivery: Delivery, 
                  mastery_after=model.mastery(skill, target), level_after=state.level, via=via, answered_at=now)
     session.add(row)
     await session.flush()
-    await _schedule_review(session, delivery.person_id, question, lesson, correct, now,
-                           known_before=delivery.kind == "placement")
-    return row, await award_badges(services, session, ctx, model, state, now), goal.level if goal else None
-
-
-def _advance_placement(state: MasteryState, level: int, correct: bool, target: int) -> None:
-    """Right at level L skips everything below L; a miss ends placement, and so does the target level
-    answered right with enough evidence (one lucky guess is not enough)."""
-    if correct:
-        state.floor = max(state.floor, level)
-    if not correct or (level >= target and state.attempts >= MIN_EVIDENCE):
-        state.placed = True
+    if correct or delivery.kind != "placement":  # a placement miss is about what was never taught yet
+        await _schedule_review(session, delivery.person_id, question, lesson, correct, now,
+                               known_before=delivery.kind == "placement")
+    return row, await award_badges(session, ctx, state, now), goal.level if goal else None
 
 
 async def _schedule_review(session: AsyncSession, person_id: int, question: Question, lesson: Lesson,

@@ -211,6 +211,7 @@ async def set_goal(services: Services, person_id: int, words: str) -> Reply:
         names = await competency_names(session)
         needs = (await session.exec(select(RoleRequirement).where(RoleRequirement.role_id == role_id))).all()
         first = await plan_next(session, ctx, model, services.clock(), policy_config(services), allow_review=False)
+        gaps_now = await working_gaps(session, ctx)
     states = ctx.skill_states()
     lines = []
     for need in sorted(needs, key=lambda n: names.get(n.competency_id, n.competency_id)):
@@ -222,7 +223,7 @@ async def set_goal(services: Services, person_id: int, words: str) -> Reply:
     if not gaps:
         return Reply(messages=[_goal_notice(roles[role_id], lines, "You already meet every target of this role!")])
     path = [f"{n}. {names.get(t.competency, t.competency)} — level {level} → {t.level} ({SOURCES[t.source]})"
-            for n, (t, level) in enumerate(working_gaps(ctx, model, services.config.mastery_threshold)[:PATH_SHOWN], 1)]
+            for n, (t, level) in enumerate(gaps_now[:PATH_SHOWN], 1)]
     summary = (f"{gaps} competenc{'y' if gaps == 1 else 'ies'} to grow. **Your path**, in the order your lessons "
                "work on it:\n" + "\n".join(path))
     if first is not None:

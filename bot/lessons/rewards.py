@@ -9,15 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.engine.evidence import Evidence, target_met
 from bot.engine.learner import LearnerContext
-from bot.engine.mastery import MasteryModel, SkillState
-from bot.engine.next_lesson import MIN_EVIDENCE
-from bot.services import Services
 from store.models import Badge, Competency, Focus, MasteryState, Person, Role
 
 
-async def award_badges(services: Services, session: AsyncSession, ctx: LearnerContext, model: MasteryModel,
-                       state: MasteryState, now: datetime) -> list[str]:
+async def award_badges(session: AsyncSession, ctx: LearnerContext, state: MasteryState, now: datetime) -> list[str]:
     """Award what this answer earned (unique rows: never twice) and say it in one line each."""
     said: list[str] = []
     if state.level > state.best_level:
@@ -32,7 +29,7 @@ async def award_badges(services: Services, session: AsyncSession, ctx: LearnerCo
     goal = ctx.settings.goal_role_id if ctx.settings.goal_role_id != ctx.person.role_id else None  # voluntary only
     for kind, role_id, needed in (("role_complete", ctx.person.role_id, ctx.role_needs),
                                   ("goal_complete", goal, ctx.goal_needs)):
-        met = bool(role_id and needed) and _all_met(ctx, model, needed, services.config.mastery_threshold, state)
+        met = bool(role_id and needed) and _all_met(ctx, needed, state)
         if met and role_id and await _award(session, ctx.id, kind, role_id, now):
             role = await session.get(Role, role_id)
             said.append(f"🎉 You meet every target of {role.name if role else role_id}!")
@@ -44,7 +41,7 @@ async def _complete_focuses(session: AsyncSession, ctx: LearnerContext, state: M
     """A manager's focus ends when its level is reached: the engine stops putting it first, the team view
     stops showing it, and the learner hears that they did it."""
     target = ctx.targets.get(state.competency_id)
-    if target is None or state.level < target.level or state.attempts < MIN_EVIDENCE:
+    if target is None or not target_met(Evidence.of(state.state), target.level):
         return []
     focuses = (await session.exec(select(Focus).where(Focus.person_id == ctx.id,
                                                       Focus.competency_id == state.competency_id,
@@ -60,15 +57,10 @@ async def _complete_focuses(session: AsyncSession, ctx: LearnerContext, state: M
     return said
 
 
-def _all_met(ctx: LearnerContext, model: MasteryModel, needed: dict[str, int], threshold: float,
-             updated: MasteryState) -> bool:
-    """Every needed level reached, each on enough answers (the engine's own test of "met")."""
+def _all_met(ctx: LearnerContext, needed: dict[str, int], updated: MasteryState) -> bool:
+    """Every needed level met by the engine's own test (bot.engine.evidence)."""
     rows = {**ctx.states, updated.competency_id: updated}
-    return all(
-        c in rows and rows[c].attempts >= MIN_EVIDENCE
-        and model.level(SkillState.from_json(rows[c].state or None), threshold) >= lv
-        for c, lv in needed.items()
-    )
+    return all(c in rows and target_met(Evidence.of(rows[c].state), lv) for c, lv in needed.items())
 
 
 async def _award(session: AsyncSession, person_id: int, kind: str, key: str, now: datetime) -> bool:

@@ -95,7 +95,7 @@ async def focus(services: Services, manager_id: int, report_id: int, competency:
         except IntegrityError:
             return already
         ctx = await load_learner(session, report.id)
-        plan = await plan_in(session, ctx, model, competency, policy_config(services))
+        plan = await plan_in(session, ctx, model, competency, policy_config(services), now)
         if plan is None:
             return Reply.text(f"Done — {name} is now {who}'s focus. There is no lesson for their level in it yet, "
                               f"so they'll see it in `/learn progress` and get lessons as soon as L&D adds some.",

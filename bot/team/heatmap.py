@@ -1,9 +1,11 @@
 """The team summary's heatmap as a PNG: one row per person, one column per competency, each cell coloured by
-the level shown against that person's target and labelled `level/target`.
+the level shown against that person's target and labelled as the chat text writes it (`3/3✓`, `1/3↓↓`).
 
 Drawn with matplotlib's object API on the Agg canvas (no pyplot, no display, no global state), so it is
-safe to render in a worker thread while the server keeps answering. The image is saved with a small
-palette (Pillow, which matplotlib itself depends on): a fifth of the size, so it fits in a Teams message.
+safe to render in a worker thread while the server keeps answering. Text is drawn without anti-aliasing
+(crisp at 8 points, and no fringe of greys to compress) and the image is saved with a 16-colour, 4-bit
+palette (Pillow, which matplotlib itself depends on): about half the size of the anti-aliased 8-bit image,
+so the heatmap of a team of up to about 35 people fits inline in a Teams message.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import io
 from PIL import Image
 
 from bot.replies import HeatCell, TeamSummary
-from bot.team.text import people
+from bot.team.text import cell_text, people, standing
 
 COLOURS = ["#e6e6e6", "#2e9e5b", "#f2c94c", "#d64545", "#8fa8c8"]
 """No target, met, one below, two or more below, no answers yet."""
@@ -24,26 +26,23 @@ CHAR_INCHES = 0.07
 """About the width of one character of 8-point text: margins are sized from the longest names."""
 DPI = 72
 PALETTE = 16
-LEGEND = ("green: target met · amber: one level below · red: two or more below · blue: no answers yet · "
-          "grey: no target")
+LEGEND = ("✓ green: target met · ↓ amber: one level below · ↓↓ red: two or more below\n"
+          "–/n blue: no answers yet · grey: no target")
+
+
+CODES = {"none": NONE, "met": MET, "near": NEAR, "far": FAR, "new": NEW}
 
 
 def cell_code(cell: HeatCell | None) -> int:
-    if cell is None or cell.status == "none":
-        return NONE
-    if cell.status == "met":
-        return MET
-    if cell.status == "new":
-        return NEW
-    return NEAR if cell.gap == 1 else FAR
+    return CODES[standing(cell)]
 
 
 def cell_label(cell: HeatCell | None) -> str:
-    """`level/target` where the person has a target (`–/target` before their first answer: no level yet);
-    nothing on grey cells (fewer labels, a faster drawing)."""
+    """The cell as the chat text writes it (`3/3✓`, `2/3↓`, `0/3↓↓`, `–/2`), so no cell is told apart by its
+    colour alone; nothing on grey cells (fewer labels, a faster drawing)."""
     if cell is None or not cell.target:
         return ""
-    return f"{cell.level if cell.answered else '–'}/{cell.target}"
+    return cell_text(cell)
 
 
 def heatmap_png(summary: TeamSummary) -> bytes:
@@ -62,7 +61,7 @@ def heatmap_png(summary: TeamSummary) -> bytes:
     width = max(len(summary.competencies), 1)
     labels = [_short(c.label) for c in summary.competencies]
     margins = {"left": 0.3 + CHAR_INCHES * max((len(name) for name, _ in rows), default=4),
-               "right": 0.2, "top": 0.6, "bottom": 0.35 + 0.6 * CHAR_INCHES * max(map(len, labels), default=4)}
+               "right": 0.2, "top": 0.75, "bottom": 0.35 + 0.6 * CHAR_INCHES * max(map(len, labels), default=4)}
     size = (margins["left"] + margins["right"] + COLUMN_INCHES * width,
             margins["top"] + margins["bottom"] + ROW_INCHES * max(len(rows), 1))
     figure = Figure(figsize=size, dpi=DPI)
@@ -76,10 +75,10 @@ def heatmap_png(summary: TeamSummary) -> bytes:
     for y, (_, cells) in enumerate(rows):
         for x, cell in enumerate(cells):
             if label := cell_label(cell):
-                axes.text(x, y, label, ha="center", va="center", fontsize=8,
+                axes.text(x, y, label, ha="center", va="center", fontsize=8, antialiased=False,
                           color="white" if cell_code(cell) in (MET, FAR, NEW) else "#333333")
-    axes.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=8)
-    axes.set_yticks(range(len(rows)), [name for name, _ in rows], fontsize=8)
+    axes.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=8, antialiased=False)
+    axes.set_yticks(range(len(rows)), [name for name, _ in rows], fontsize=8, antialiased=False)
     axes.set_xticks([x - 0.5 for x in range(1, width)], minor=True)
     axes.set_yticks([y - 0.5 for y in range(1, len(rows))], minor=True)
     axes.grid(which="minor", color="white", linewidth=1.5)
@@ -89,12 +88,12 @@ def heatmap_png(summary: TeamSummary) -> bytes:
     for spine in axes.spines.values():
         spine.set_visible(False)
     title = f"{summary.scope or 'Levels against targets'} — {people(summary.people)} (cell: level/target)"
-    axes.set_title(f"{title}\n{LEGEND}", fontsize=8)
+    axes.set_title(f"{title}\n{LEGEND}", fontsize=8, antialiased=False)
     canvas = figure.canvas
     canvas.draw()
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
     buffer = io.BytesIO()
-    image.quantize(palette=_palette(), dither=Image.Dither.NONE).save(buffer, format="PNG")
+    image.quantize(palette=_palette(), dither=Image.Dither.NONE).save(buffer, format="PNG", optimize=True, bits=4)
     return buffer.getvalue()
 
 

@@ -1,5 +1,7 @@
 """The team views as Markdown: what plain-text clients show, what notifications preview, and what rich
-renderers reuse for their text parts. Cells are coloured squares so a row reads at a glance."""
+renderers reuse for their text parts. A cell is written as text, `level/target` with a mark for how far
+below the target it is (`3/3✓`, `2/3↓`, `0/3↓↓`, `–/2` before any answer, `·` without a target), so it
+reads the same to a colour-blind manager and a screen reader as to anyone (the PNG heatmap adds colour)."""
 
 from __future__ import annotations
 
@@ -7,18 +9,51 @@ from datetime import datetime
 
 from bot.replies import Engagement, HeatCell, MemberLine, PeerView, PersonDetail, TeamGroup, TeamSummary
 
-GLYPHS = {"met": "🟩", "near": "🟨", "far": "🟥", "new": "⬛", "none": "⬜"}
-LEGEND = "🟩 target met · 🟨 one level below · 🟥 two or more below · ⬛ no answers yet · ⬜ no target"
+MARKS = {"met": "✓", "near": "↓", "far": "↓↓", "new": "", "none": ""}
+LEGEND = ("cells are level/target: ✓ target met · ↓ one level below · ↓↓ two or more below · "
+          "–/2 no answers yet · · no target")
 NAMED = 3
 """How many of a group's people needing attention its line names (then how many more)."""
+ALT_TEXT = 1000
+"""Characters Slack keeps of an image's alt text."""
+
+
+def standing(cell: HeatCell | None) -> str:
+    """`met`, `near` (one level below), `far` (two or more), `new` (no answers yet) or `none` (no target)."""
+    if cell is None or cell.status == "none":
+        return "none"
+    if cell.status in ("met", "new"):
+        return cell.status
+    return "near" if cell.gap == 1 else "far"
 
 
 def glyph(cell: HeatCell | None) -> str:
-    if cell is None or cell.status == "none":
-        return GLYPHS["none"]
-    if cell.status in ("met", "new"):
-        return GLYPHS[cell.status]
-    return GLYPHS["near"] if cell.gap == 1 else GLYPHS["far"]
+    """The mark alone (a detail line names level and target in words): ✓, ↓, ↓↓, – or ·."""
+    kind = standing(cell)
+    return MARKS[kind] or ("–" if kind == "new" else "·")
+
+
+def cell_text(cell: HeatCell | None) -> str:
+    """One heatmap cell as text: `3/3✓`, `2/3↓`, `0/3↓↓`, `–/2`, or `·` without a target."""
+    kind = standing(cell)
+    if cell is None or kind == "none":
+        return "·"
+    return f"{cell.level if cell.answered else '–'}/{cell.target}{MARKS[kind]}"
+
+
+def heatmap_alt_text(summary: TeamSummary) -> str:
+    """What the PNG heatmap shows, in words (its alt text, and the comment beside it): how many cells stand
+    where, and the biggest gaps."""
+    counts = {kind: 0 for kind in MARKS}
+    for member in summary.members:
+        for cell in member.cells:
+            counts[standing(cell)] += 1
+    text = (f"Heatmap of levels against targets: {people(summary.people)} × {len(summary.competencies)} "
+            f"competencies. {counts['met']} cells at target, {counts['near']} one level below, {counts['far']} "
+            f"two or more below, {counts['new']} with no answers yet, {counts['none']} without a target.")
+    if summary.gaps:
+        text += " Biggest gaps: " + "; ".join(summary.gaps) + "."
+    return text if len(text) <= ALT_TEXT else text[: ALT_TEXT - 1].rsplit(" ", 1)[0] + "…"
 
 
 def people(n: int) -> str:
@@ -90,9 +125,9 @@ def group_line(group: TeamGroup) -> str:
 
 
 def member_row(member: MemberLine, now: datetime) -> str:
-    """`🟩🟨⬜ **Ben Buyer** — 3 this week · 12 in 30 days · streak 4 · today`."""
+    """`3/3✓ 1/3↓↓ · **Ben Buyer** — 3 this week · 12 in 30 days · streak 4 · today`."""
     e = member.engagement
-    marks = "".join(glyph(c) for c in member.cells)
+    marks = " ".join(cell_text(c) for c in member.cells)
     flags = (" · 💤 quiet" if member.quiet else "") + (" · 📉 falling" if member.falling else "")
     focus = f" · focus: {', '.join(member.focus)}" if member.focus else ""
     return (f"{marks} **{member.name}** — {e.answered_7} this week · {e.answered_30} in 30 days · "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.replies import Button, Renderers
@@ -118,3 +119,11 @@ def submit(button: Button) -> dict[str, Any]:
 def action_set(buttons: Iterable[Button]) -> dict[str, Any]:
     """Buttons placed inside the body (for a second group of buttons below the main ones)."""
     return {"type": "ActionSet", "actions": [submit(b) for b in buttons]}
+
+
+def moment(when: datetime) -> str:
+    """A moment for a TextBlock, written with Adaptive Cards' DATE() and TIME() functions: each Teams client
+    shows it in its own locale and time zone ("Wed, Dec 2, 2026 10:49" in one, "2.12.2026 10:49" in another)
+    rather than as English words fixed on the server."""
+    stamp = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{{{{DATE({stamp}, SHORT)}}}} {{{{TIME({stamp})}}}}"

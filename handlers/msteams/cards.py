@@ -15,7 +15,6 @@ from typing import Any
 from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity, Attachment
 
-from bot.lessons.schedule import local_time
 from bot.lessons.streaks import streak_length
 from bot.replies import AnswerResult, LessonCard, Notice, ProgressView, Reply
 from handlers.msteams.adaptive import (
@@ -24,6 +23,7 @@ from handlers.msteams.adaptive import (
     card,
     heading,
     inline,
+    moment,
     render,
     renderer,
     submit,
@@ -65,7 +65,7 @@ def progress(item: ProgressView) -> Card:
     if item.paused:
         status += " · ⏸ paused (type **resume** to restart)"
     elif item.next_lesson_at:
-        status += f" · next lesson {local_time(item.next_lesson_at, item.timezone)}"
+        status += f" · next lesson {moment(item.next_lesson_at)}"
     body.append({"type": "TextBlock", "text": status, "wrap": True})
     if item.rows:
         body.append({"type": "FactSet", "facts": [
@@ -79,6 +79,7 @@ def progress(item: ProgressView) -> Card:
                      "wrap": True})
     if item.badges:
         body.append({"type": "TextBlock", "text": "🏅 " + " · ".join(item.badges), "wrap": True})
+    body.append(subtle(f"Your lessons follow the time zone {item.timezone} (change it in **settings**)."))
     body.append(subtle(item.manager_sees))
     return card(body, [submit(b) for b in item.buttons], wide=True)
 
@@ -115,6 +116,7 @@ def file_activity(name: str, data: bytes, mime: str) -> Activity:
     if mime.startswith("image/"):
         url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
         shown = MessageFactory.attachment(Attachment(content_type=mime, content_url=url, name=name))
+        shown.summary = f"A picture: {name}"
         if wire_size(shown) <= BUDGET:
             return shown
     return offer(name, data, mime)

@@ -1,10 +1,12 @@
-"""`POST /api/messages`: check the request, authenticate it, then let the adapter run the turn.
+"""`POST /api/messages`: check the request, authenticate it, then answer and run the turn afterwards
+(`later`), or — for an invoke, whose answer is the response — let the adapter run it now.
 
 The stock `CloudAdapter.process` answers 500 to malformed JSON or an activity without `from`, and 500 to
 a token signed by a key it doesn't know; it also serialises invoke bodies twice (botbuilder 4.17.1).
 So the request is validated here (415 for anything but UTF-8 JSON, 400 for a body that is not an activity
 with a sender and a conversation), authenticated through the SDK here (401, or 503 when the signing keys
-can't be fetched), and only then handed to `process_activity`; its result is written back as is.
+can't be fetched), and only then handed on: a message or an install to `later.LaterTurns` (answered 200
+at once), anything else to `process_activity`, whose result is written back as is.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 
 from bot.metrics import HANDLER_SECONDS, REQUESTS
+from handlers.msteams.later import LaterTurns, deferred
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +51,12 @@ def problem(body: Any) -> str | None:
     return None
 
 
-def messages_handler(adapter: CloudAdapter, bot: Bot) -> Any:
+def messages_handler(adapter: CloudAdapter, bot: Bot, later: LaterTurns) -> Any:
     """The aiohttp handler for Bot Framework activities."""
 
     async def handle(request: web.Request) -> web.Response:
         started = time.perf_counter()
-        response = await _answer(request, adapter, bot)
+        response = await _answer(request, adapter, bot, later)
         REQUESTS.labels(ROUTE, str(response.status)).inc()
         HANDLER_SECONDS.labels("teams").observe(time.perf_counter() - started)
         return response
@@ -61,7 +64,7 @@ def messages_handler(adapter: CloudAdapter, bot: Bot) -> Any:
     return handle
 
 
-async def _answer(request: web.Request, adapter: CloudAdapter, bot: Bot) -> web.Response:
+async def _answer(request: web.Request, adapter: CloudAdapter, bot: Bot, later: LaterTurns) -> web.Response:
     if request.content_type != JSON or (request.charset or "utf-8").lower() not in UTF8:
         return _refuse(415, "send the activity as application/json in UTF-8")
     try:
@@ -91,6 +94,9 @@ async def _answer(request: web.Request, adapter: CloudAdapter, bot: Bot) -> web.
     except Exception as error:
         log.warning("refused a Teams request that failed authentication: %s %.200s", type(error).__name__, error)
         return _refuse(401, "the request is not authenticated")
+    if deferred(activity):
+        later.start(authenticated, activity, bot.on_turn)
+        return web.Response(status=200)
     result = await adapter.process_activity(authenticated, activity, bot.on_turn)
     if result is None:
         return web.Response(status=200)

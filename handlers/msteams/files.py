@@ -50,7 +50,9 @@ def offer(name: str, data: bytes, mime: str) -> Activity:
         description=f"{name}: {WHAT.get(mime, 'a file')}. Allow it and Teams saves it to your OneDrive "
                     "(Microsoft Teams Chat Files), where only you can open it.",
         size_in_bytes=len(data), accept_context=context, decline_context=context)
-    return MessageFactory.attachment(Attachment(content_type=FILE_CONSENT, name=name, content=consent.serialize()))
+    made = MessageFactory.attachment(Attachment(content_type=FILE_CONSENT, name=name, content=consent.serialize()))
+    made.summary = f"A file for you to save: {name}"
+    return made
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,9 @@ async def answer_consent(coach: Coach, person_id: int, answer: ConsentAnswer, ba
     info = answer.upload
     shown = Attachment(content_type=FILE_INFO, name=info.name, content_url=info.content_url,
                        content=FileInfoCard(unique_id=info.unique_id, file_type=info.file_type).serialize())
-    return MessageFactory.attachment(shown, text=f"Saved to your OneDrive: **{info.name}**")
+    made = MessageFactory.attachment(shown, text=f"Saved to your OneDrive: **{info.name}**")
+    made.summary = f"Saved to your OneDrive: {info.name}"
+    return made
 
 
 async def upload(url: str, data: bytes, backoff: Backoff) -> None:

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from handlers.msteams.adaptive import Card, card, subtle
+from handlers.msteams.summary import HEADLINE_ROOM
 from handlers.msteams.wire import BUDGET, json_size, message, wire_size
 
 log = logging.getLogger(__name__)
@@ -56,13 +57,15 @@ def continued(made: Card) -> Block:
 
 def pack(head: list[Block], more: Block, blocks: list[Block], *, wide: bool = True) -> list[list[Block]]:
     """The blocks as message bodies within BUDGET: the first after `head`, the others after `more`.
-    Each block adds its JSON and the ", " before it to the measured message."""
-    room = BUDGET - max(weight(head, wide=wide), weight([more], wide=wide)) - 2
+    Each block adds its JSON and the ", " before it to the measured message, and room is kept for the
+    part's headline, which is measured on the finished part."""
+    budget = BUDGET - HEADLINE_ROOM  # a part's headline (`summary`) depends on what ends up in it
+    room = budget - max(weight(head, wide=wide), weight([more], wide=wide)) - 2
     bodies: list[list[Block]] = []
     body, used, lead = list(head), weight(head, wide=wide), len(head)
     for block in (piece for whole in blocks for piece in pieces(whole, room)):
         cost = json_size(block) + 2
-        if used + cost > BUDGET and len(body) > lead:
+        if used + cost > budget and len(body) > lead:
             bodies.append(body)
             body, used, lead = [more], weight([more], wide=wide), 1
         body.append(block)

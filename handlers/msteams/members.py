@@ -26,7 +26,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import ConversationReference
+from botbuilder.schema import Activity, ConversationReference
 from msrest.exceptions import HttpOperationError
 
 from bot.couriers import DeliveryError
@@ -37,6 +37,14 @@ from store.db import Database
 from store.types import utcnow
 
 log = logging.getLogger(__name__)
+
+
+def reported_zone(activity: Activity) -> str | None:
+    """The time zone the person's Teams client reports (`localTimezone`, an IANA name, on every message
+    from a person). It is a profile zone like Slack's: kept on the person only when neither they nor the
+    org chart gave one (`Coach.identify` checks the name and that order)."""
+    zone = getattr(activity, "local_timezone", None)
+    return zone if isinstance(zone, str) and zone.strip() else None
 
 SOON = 0.01
 """Seconds to wait when a contact is due but another process is claiming it right now."""

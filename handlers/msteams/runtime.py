@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.errors import CoachError
 from handlers.msteams.courier import TeamsCourier
 from handlers.msteams.endpoint import ROUTE, messages_handler
+from handlers.msteams.later import LaterTurns
 from handlers.msteams.members import Retry
 from handlers.msteams.posting import Backoff
 from handlers.msteams.turns import CoachBot
@@ -31,6 +32,8 @@ class BotCredentials:
     APP_TENANTID: str
 
 
+LATER_TURNS = web.AppKey("teams_later_turns", LaterTurns)
+"""Where the app keeps the turns it runs after answering (tests wait for them)."""
 BACKOFF = Backoff()
 RETRY = Retry()
 """What `attach_teams` uses unless told otherwise (the composition root doesn't; tests shorten them here)."""
@@ -73,7 +76,14 @@ def attach_teams(platforms: Platforms, coach: Coach, config: Settings, *, backof
         if not config.microsoft_app_id:
             log.warning("Teams: MICROSOFT_APP_ID is not set, so %s accepts activities WITHOUT authentication "
                         "and replies to any serviceUrl — for local development only", ROUTE)
-        app.router.add_post(ROUTE, messages_handler(adapter, bot))
+        later = LaterTurns(adapter)
+        app[LATER_TURNS] = later
+        app.router.add_post(ROUTE, messages_handler(adapter, bot, later))
+
+        async def finish_turns(_app: web.Application) -> None:
+            await later.drain()
+
+        app.on_shutdown.append(finish_turns)
 
         async def retry_contacts(_app: web.Application) -> None:
             bot.contacts.start()  # the people Teams could not name, left by this or an earlier process

@@ -32,7 +32,7 @@ from handlers.msteams import PLATFORM
 from handlers.msteams.cards import activity_for
 from handlers.msteams.files import CONSENT, ConsentAnswer, answer_consent, consent_answer
 from handlers.msteams.lesson_cards import REFLECT
-from handlers.msteams.members import Contacts, LookupUnavailable, Retry, member_email
+from handlers.msteams.members import Contacts, LookupUnavailable, Retry, member_email, reported_zone
 from handlers.msteams.posting import Backoff, with_backoff
 from handlers.msteams.settings_card import LABELS, SAVE, submitted_settings
 from handlers.msteams.surface import TurnSurface
@@ -222,7 +222,8 @@ class CoachBot(ActivityHandler):
             return await member_email(turn_context, user.id, self.backoff)
 
         return await self.coach.identify(PLATFORM, user.id, email=email, alt_id=user.aad_object_id,
-                                         workspace=_tenant(activity), address=_reference(activity))
+                                         workspace=_tenant(activity), address=_reference(activity),
+                                         timezone=reported_zone(activity))
 
     async def _once(self, key: str | None, work: Callable[[], Awaitable[None]]) -> None:
         if key is None:

@@ -16,6 +16,8 @@ from botbuilder.schema import Activity
 from botframework.connector import models
 from msrest import Serializer
 
+from handlers.msteams.summary import summary_of
+
 BUDGET = 24_000
 """Bytes a message may take; the rest of Teams' ~28 KB is for what the adapter adds (ids, addresses)."""
 
@@ -24,8 +26,12 @@ _SERIALIZER = Serializer({name: kind for name, kind in models.__dict__.items() i
 
 
 def message(card: dict[str, Any]) -> Activity:
-    """A message carrying one Adaptive Card."""
-    return MessageFactory.attachment(CardFactory.adaptive_card(card))
+    """A message carrying one Adaptive Card, with its headline as the notification's `summary` and the
+    card's `fallbackText` (`summary`)."""
+    headline = summary_of(card)
+    made = MessageFactory.attachment(CardFactory.adaptive_card({"fallbackText": headline, **card}))
+    made.summary = headline
+    return made
 
 
 def wire_size(activity: Activity) -> int:

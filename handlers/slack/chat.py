@@ -81,7 +81,11 @@ class SlackChat:
     async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         await self.client.views_publish(user_id=user_id, view=view)
 
-    async def upload(self, channel: str, attachments: list[tuple[str, bytes, str]]) -> None:
-        """Files (a CSV export, a chart) into the channel, one upload each."""
-        for name, data, _mime in attachments:
-            await self.client.files_upload_v2(channel=channel, file=data, filename=name, title=name)
+    async def upload(self, channel: str, attachments: list[tuple[str, bytes, str]], *,
+                     alt_text: str | None = None) -> None:
+        """Files (a CSV export, a chart) into the channel, one upload each. A picture gets `alt_text` as
+        what a screen reader says for it and as the comment shown beside it."""
+        for name, data, mime in attachments:
+            described = {"alt_txt": alt_text, "initial_comment": alt_text} if alt_text and mime.startswith(
+                "image/") else {}
+            await self.client.files_upload_v2(channel=channel, file=data, filename=name, title=name, **described)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.couriers import DeliveryError
-from bot.replies import LessonCard, Notice, SettingsForm
+from bot.replies import LessonCard, Notice, SettingsForm, TeamSummary
+from bot.team.text import heatmap_alt_text
 from handlers.slack.chat import SlackChat, SlackFailure, retry_after_of
 from handlers.slack.modals import settings_modal
 from handlers.slack.people import Directory
@@ -57,6 +58,7 @@ class Outbox:
         self.chat = chat
         self.directory = directory
         self.origin = origin
+        self._summary: TeamSummary | None = None  # the summary its heatmap describes, once shown
 
     async def identify(self) -> Person | None:
         """The person in the org chart; someone it does not list hears so, kindly. A typed DM also tells
@@ -71,6 +73,8 @@ class Outbox:
         return person
 
     async def post(self, item: Any, *, ephemeral: bool) -> dict[str, Any] | None:
+        if isinstance(item, TeamSummary):
+            self._summary = item
         if isinstance(item, LessonCard):
             return await self._lesson(item)
         if isinstance(item, SettingsForm) and self.origin.trigger_id:
@@ -92,7 +96,9 @@ class Outbox:
         return True
 
     async def attach(self, files: list[tuple[str, bytes, str]]) -> None:
-        await self.chat.upload(await self.chat.open_dm(self.origin.user_id), files)
+        """The files to the DM; a team's heatmap with words for it (alt text, and beside it)."""
+        alt_text = heatmap_alt_text(self._summary) if self._summary is not None else None
+        await self.chat.upload(await self.chat.open_dm(self.origin.user_id), files, alt_text=alt_text)
 
     async def lesson_deferred(self, card: LessonCard) -> None:
         if self.origin.response_url:

@@ -26,6 +26,7 @@ from store.db import Database
 from store.models import LearnerSettings, PausePeriod, Person, ReviewState
 from tests.conftest import Clock
 from tests.support.dispatching import all_deliveries, loopback
+from tests.support.learner import option_for
 from tests.support.org import load_sample_org
 
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "Pacific/Chatham", "UTC",
@@ -164,7 +165,8 @@ async def test_time_away_skips_lessons_moves_reviews_and_excuses_the_streak(
     ben = ids["ben@example.com"]
     clock.now = datetime(2026, 12, 1, 8, tzinfo=UTC)  # Tuesday
     card = (await coach.command(ben, "")).messages[0]
-    await coach.press(ben, "answer", {"d": card.delivery_id, "o": 0}, via="slack")
+    right = await option_for(coach, card, correct=True)  # a placement miss has no review to move
+    await coach.press(ben, "answer", {"d": card.delivery_id, "o": right}, via="slack")
     due_before = await review_dues(db, ben)
     assert due_before
 

@@ -5,6 +5,7 @@ uploads to the session Teams opened (served here by the fake connector) and show
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from collections.abc import AsyncIterator, Callable
@@ -69,14 +70,25 @@ async def _allowed(boss: TeamsUser, offer: Call) -> tuple[bytes, Call]:
     return boss.connector.uploads[session], shown
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("large", [(5, 11), (120, 0)], ids=["sixty-grouped", "hundred-twenty-flat"], indirect=True)
-async def test_a_large_team_is_listed_in_full_and_its_heatmap_saved_as_a_file(large: tuple[TeamsBot, str]) -> None:
-    teams, org = large
+async def _boss_asks_for_the_team(teams: TeamsBot) -> tuple[TeamsUser, int, list[Call]]:
+    """Boss types `team`: returns him, where the connector's calls stood before, and what was posted —
+    none of it refused for its size."""
     boss = teams.user("29:boss", "Борис Босс")
     mark = len(teams.connector.calls)
     posted = await boss.say("team")
     assert teams.connector.too_large(after=mark) == []
+    return boss, mark, posted
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(("large", "inline"), [((5, 11), True), ((120, 0), False)],
+                         ids=["sixty-grouped", "hundred-twenty-flat"], indirect=["large"])
+async def test_a_large_team_is_listed_in_full_and_its_heatmap_shown_or_saved_as_a_file(
+        large: tuple[TeamsBot, str], inline: bool) -> None:
+    """Sixty people in five groups (few competencies each) still fit their heatmap in a message; a hundred
+    and twenty do not, and get it as a file."""
+    teams, org = large
+    boss, mark, posted = await _boss_asks_for_the_team(teams)
     summary = [c for c in posted if c.cards]
     shown = "\n".join(c.text for c in summary)
     shows = [s for c in summary for s in submits(c) if s["data"]["action"] == "team_group"]
@@ -90,9 +102,14 @@ async def test_a_large_team_is_listed_in_full_and_its_heatmap_saved_as_a_file(la
     if len(summary) > 1:  # continued over several messages: each says so, the buttons come with the last
         assert all("(continued)" in part.texts[0] for part in summary[1:])
         assert all("actions" not in part.cards[0] for part in summary[:-1])
-    assert "image has everyone" not in shown and not [c for c in posted if c.attachments("image/png")]
-
-    png, _ = await _allowed(boss, _offer(posted, ".png"))
+    assert "image has everyone" not in shown
+    pictures = [a for c in posted for a in c.attachments("image/png")]
+    assert len(pictures) == int(inline) and bool(inline) != any(
+        a["name"].endswith(".png") for c in posted for a in c.attachments(FILE_CONSENT))
+    if inline:
+        png = base64.b64decode(pictures[0]["contentUrl"].partition(",")[2])
+    else:
+        png, _ = await _allowed(boss, _offer(posted, ".png"))
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and image.height > 20 * len(_people(org))  # a row per person
 
@@ -149,3 +166,18 @@ async def test_a_consent_invoke_that_is_not_an_answer_to_an_offer_is_refused(tea
     mark = len(teams.connector.calls)
     status, _ = await mia.exchange(mia.activity("invoke", name="fileConsent/invoke", value=value))
     assert status == 400 and teams.connector.calls[mark:] == []
+
+
+@pytest.mark.parametrize("large", [(30, 0)], ids=["thirty-flat"], indirect=True)
+async def test_a_thirty_person_heatmap_is_shown_in_the_chat(large: tuple[TeamsBot, str]) -> None:
+    """Before, every heatmap of 20 or more people became a file to allow; now a team of thirty sees it inline."""
+    teams, org = large
+    _, _, posted = await _boss_asks_for_the_team(teams)
+    [picture] = [c for c in posted if c.attachments("image/png")]
+    assert not [c for c in posted if c.attachments(FILE_CONSENT)], "no file to allow"
+    [attachment] = picture.attachments("image/png")
+    header, _, data = attachment["contentUrl"].partition(",")
+    png = base64.b64decode(data)
+    image = Image.open(io.BytesIO(png))
+    assert header == "data:image/png;base64" and image.height > 20 * len(_people(org))  # a row per person
+    assert picture.body is not None and picture.body["summary"].startswith("A picture: team-heatmap-")

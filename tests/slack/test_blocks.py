@@ -102,8 +102,10 @@ def test_a_long_lesson_stays_within_every_block_kit_limit() -> None:
                     assert len(element["text"]["text"]) <= BUTTON_TEXT and len(element["value"]) <= BUTTON_VALUE
     buttons = [e for m in messages for b in m.blocks if b["type"] == "actions" for e in b["elements"]]
     assert len(buttons) == 30 and messages[-1].blocks[-1]["type"] == "actions"
-    assert buttons[0]["text"]["text"].endswith("…") and long_label.startswith(buttons[0]["text"]["text"][:-1])
-    assert not buttons[0]["text"]["text"][:-1].endswith(" ")
+    assert [b["text"]["text"] for b in buttons] == [str(n) for n in range(1, 31)]  # options listed in full above
+    label = buttons[0]["accessibility_label"]
+    assert len(label) <= BUTTON_TEXT and label.endswith("…") and f"Answer 1: {long_label}".startswith(label[:-1])
+    assert not label[:-1].endswith(" ")
 
 
 def test_lesson_card_header_media_link_and_answered_state() -> None:

@@ -19,7 +19,7 @@ import asyncio
 import itertools
 import json
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +35,7 @@ from bot.chat.coach import Coach
 from bot.config import Settings
 from handlers.assembly import attach_platforms
 from handlers.msteams import runtime
+from handlers.msteams.later import LaterTurns
 from handlers.msteams.members import Retry
 from handlers.msteams.posting import Backoff
 from handlers.platforms import Platforms
@@ -86,6 +87,8 @@ class FakeConnector:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="fake-connector", daemon=True)
         self._runner: web.AppRunner | None = None
+        self._open = threading.Event()
+        self._open.set()
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self) -> FakeConnector:
@@ -141,16 +144,30 @@ class FakeConnector:
             self._failures.clear()
 
     def sent(self, conversation: str, *, after: int = 0) -> list[Call]:
-        """Activities the bot posted successfully into a conversation (new messages, not updates)."""
+        """Messages the bot posted successfully into a conversation (new messages, not updates, not the
+        typing indicator)."""
         return [c for c in self.calls[after:] if c.method == "POST" and c.conversation == conversation
-                and c.status == 200 and c.body is not None]
+                and c.status == 200 and c.body is not None and not c.typing]
+
+    def typing(self, conversation: str, *, after: int = 0) -> list[Call]:
+        """The typing indicators the bot showed in a conversation."""
+        return [c for c in self.calls[after:] if c.conversation == conversation and c.typing]
+
+    def hold(self) -> None:
+        """Keep every activity posted from now on waiting, unanswered, until `release` (a slow connector)."""
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
 
     def updated(self, conversation: str, *, after: int = 0) -> list[Call]:
         return [c for c in self.calls[after:] if c.method == "PUT" and c.conversation == conversation
                 and c.status == 200]
 
     def attempts(self, conversation: str, *, after: int = 0) -> list[Call]:
-        return [c for c in self.calls[after:] if c.conversation == conversation and c.method in ("POST", "PUT")]
+        """Every try at posting or updating a message (the typing indicator is not one)."""
+        return [c for c in self.calls[after:] if c.conversation == conversation and c.method in ("POST", "PUT")
+                and not c.typing]
 
     def too_large(self, *, after: int = 0) -> list[Call]:
         """Activities refused for their size (413): each one a message its person never saw."""
@@ -174,6 +191,10 @@ class FakeConnector:
         body = json.loads(raw)
         conversation = request.match_info["conversation"]
         activity = request.match_info.get("activity")
+        await asyncio.get_running_loop().run_in_executor(None, self._open.wait)
+        if body.get("type") == "typing":  # failures told to the fake are meant for messages
+            self._record(Call(request.method, request.path, conversation, activity, body, 200))
+            return web.json_response({"id": f"typing-{next(self._ids)}"})
         if len(raw) > TEAMS_LIMIT:
             self._record(Call(request.method, request.path, conversation, activity, body, 413))
             return web.json_response({"error": {"code": "MessageSizeTooBig", "message": "Message size too big"}},
@@ -237,8 +258,10 @@ class TeamsUser:
     """One person in their personal chat with the bot, posting activities to the server as Teams does."""
 
     def __init__(self, http: aiohttp.ClientSession, bot_url: str, connector: FakeConnector, user_id: str, *,
-                 name: str = "", aad_id: str | None = None, token: str | None = None) -> None:
+                 name: str = "", aad_id: str | None = None, token: str | None = None,
+                 settle: Callable[[], Awaitable[None]] | None = None) -> None:
         self.http = http
+        self.settle = settle
         self.bot_url = bot_url
         self.connector = connector
         self.user_id = user_id
@@ -265,14 +288,19 @@ class TeamsUser:
         status, _ = await self.exchange(activity, content_type=content_type)
         return status
 
-    async def exchange(self, activity: Any, *, content_type: str = "application/json") -> tuple[int, bytes]:
-        """Post an activity (a dict, or the body as text or bytes); returns the status and the body of the answer."""
+    async def exchange(self, activity: Any, *, content_type: str = "application/json",
+                       settle: bool = True) -> tuple[int, bytes]:
+        """Post an activity (a dict, or the body as text or bytes); returns the status and the body of the
+        answer — once the turn the bot runs after answering is done too, unless `settle` is false."""
         headers = {"Content-Type": content_type}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         data = activity if isinstance(activity, str | bytes) else json.dumps(activity)
         async with self.http.post(self.bot_url + "/api/messages", data=data, headers=headers) as response:
-            return response.status, await response.read()
+            answered = response.status, await response.read()
+        if settle and self.settle is not None:
+            await self.settle()
+        return answered
 
     async def say(self, text: str, **fields: Any) -> list[Call]:
         """Type a message; returns what the bot posted back."""
@@ -330,9 +358,11 @@ class TeamsBot:
     url: str
     ids: dict[str, int]  # email -> person id of the sample org
     platforms: Platforms
+    later: LaterTurns  # the turns the bot runs after answering
 
     def user(self, user_id: str, name: str = "", aad_id: str | None = None) -> TeamsUser:
-        return TeamsUser(self.http, self.url, self.connector, user_id, name=name, aad_id=aad_id)
+        return TeamsUser(self.http, self.url, self.connector, user_id, name=name, aad_id=aad_id,
+                         settle=self.later.drain)
 
 
 @asynccontextmanager
@@ -349,7 +379,8 @@ async def teams_bot(db: Database, settings: Settings, clock: Callable[[], dateti
     connector.clear_failures()
     try:
         async with aiohttp.ClientSession() as http:
-            yield TeamsBot(coach, db, connector, http, str(server.make_url("")).rstrip("/"), ids, platforms)
+            yield TeamsBot(coach, db, connector, http, str(server.make_url("")).rstrip("/"), ids, platforms,
+                           server.app[runtime.LATER_TURNS])
     finally:
         await server.close()
         for cleanup in platforms.cleanups:

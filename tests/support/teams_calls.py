@@ -24,6 +24,11 @@ class Call:
     answer_id: str | None = None  # the id the connector gave a new activity
 
     @property
+    def typing(self) -> bool:
+        """Whether this is the typing indicator ("Coach is typing…"), not a message."""
+        return (self.body or {}).get("type") == "typing"
+
+    @property
     def cards(self) -> list[dict[str, Any]]:
         return [a["content"] for a in self.attachments(ADAPTIVE)]
 

@@ -122,8 +122,8 @@ async def test_the_engine_plans_a_lesson_in_a_given_competency(coach: Coach, db:
     async with db.session() as session:
         ctx, model, config = await load_learner(session, ben), await load_model(session), policy_config(coach.services)
         general = await plan_next(session, ctx, model, coach.services.clock(), config, allow_review=False)
-        safety = await plan_in(session, ctx, model, "safety", config)
-        untargeted = await plan_in(session, ctx, model, "career", config)
+        safety = await plan_in(session, ctx, model, "safety", config, coach.services.clock())
+        untargeted = await plan_in(session, ctx, model, "career", config, coach.services.clock())
     assert general is not None and general.competency == "privacy"
     assert safety is not None and safety.competency == "safety" and safety.lesson.competency_id == "safety"
     assert untargeted is None, "not one of Ben's targets"

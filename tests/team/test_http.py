@@ -53,7 +53,7 @@ async def test_slack_team_summary_heatmap_actions_and_export(slack: SlackServer)
     for name in ("Ben Buyer", "Cara Agent", "Eli Operator"):
         assert f"*{name}*" in text
     assert "Dana" not in text and "Fay" not in text
-    assert "Biggest gaps" in text and "🟥" in text
+    assert "Biggest gaps" in text and "↓↓" in text
     [complete] = await slack.fake.wait_for("files.completeUploadExternal")
     assert complete.args["channel_id"] == mia.dm, "files go to the manager's DM, never the channel"
     [upload] = await slack.fake.wait_for("file.upload")

@@ -70,7 +70,7 @@ async def test_no_answers_yet_is_shown_as_such_and_counts_in_no_gap(coach: Coach
     assert quiet.gaps == [] and not any(b.action == "team_focus" for b in quiet.actions)
     ben_line = next(m for m in quiet.members if m.person_id == ben)
     assert {c.status for c in ben_line.cells if c is not None} == {"new"}
-    assert "⬛" in quiet.text and "no answers yet" in quiet.text
+    assert "–/" in quiet.text and "no answers yet" in quiet.text
 
     await wrong(coach, ben, "phishing")
     shown = await summary_of(coach, mia)
@@ -103,4 +103,4 @@ def test_a_groups_line_counts_people_not_cells_and_says_one_person() -> None:
                       active_7=1)
     assert group_line(group) == ("**Ana Lead's group: 1 person** — 1 below target · "
                                  "1 of 1 answered this week (2 lessons)")
-    assert glyph(HeatCell(0, 2, 0.66, answered=False)) == "⬛" and glyph(HeatCell(0, 2, 0.2)) == "🟥"
+    assert glyph(HeatCell(0, 2, 0.66, answered=False)) == "–" and glyph(HeatCell(0, 2, 0.2)) == "↓↓"

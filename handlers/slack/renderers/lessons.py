@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.replies import AnswerResult, LessonCard
+from handlers.slack.answer_options import option_blocks
 from handlers.slack.blocks import (
     BUTTON_VALUE,
     Block,
@@ -45,7 +46,7 @@ def lesson_blocks(card: LessonCard) -> list[Block]:
             mark = "✅ right" if card.correct else "❌ not quite"
             blocks.extend(sections(f"Your answer: **{card.chosen}** — {mark}"))
         else:
-            blocks.extend(button_rows(card.options))
+            blocks.extend(option_blocks(card.options))
     elif card.prompt:
         blocks += [divider(), *sections(f"**{card.prompt}**")]
         if card.answered:

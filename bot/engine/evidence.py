@@ -1,0 +1,128 @@
+"""What the coach has seen of a learner in one competency, beyond the mastery model: the level decision the
+engine acts on, and the evidence that a target level lasts.
+
+- **The level decision survives one miss.** The model's level (bot.engine.mastery) moves with every answer
+  and lags a learner who is learning: it weighs the misses made before the lessons as much as the right
+  answers after them, and one slip after a run of right answers can drop it a level. The engine acts on the
+  higher of two views: the model's level, kept through a single miss and given back only on a second miss
+  in a row; and the classic mastery criterion of tutoring systems, three right of the last four answers at
+  that level or above (ASSISTments' "three in a row", relaxed to forgive one slip; Pelánek & Řihák 2017
+  compare such criteria). Pure guessing passes it about once in twenty.
+- **A target counts as met only after a right answer at that level on a later day** than the day the level
+  was first shown, to a question asked without its lesson in front of the learner (a review, or a question
+  alone): a question answered right just after reading shows what is fresh in mind, not what lasts, and a
+  level shown once may be luck. A placement that tests the learner out with high confidence
+  (bot.engine.placement) needs no such answer: nothing was read.
+
+Days are UTC calendar days (the engine does not depend on the schedule's time zones). Both are kept in the
+competency's stored state (`MasteryState.state`, under "evidence"), next to the mastery
+model's own record, so no new table is needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bot.engine.mastery import MasteryModel, SkillState
+
+KEY = "evidence"
+DELAYED = ("placement", "review")
+"""Deliveries that ask a question without showing its lesson: a right answer shows what the learner keeps."""
+
+
+WINDOW = 4
+WINDOW_RIGHT = 3
+KEPT = 12
+"""Answers remembered per competency (level and result), enough for the window at every level."""
+
+
+@dataclass
+class Evidence:
+    confirmed: int = 0
+    """The highest level answered right without the lesson in front of the learner (placement, review)."""
+    misses: int = 0
+    """Wrong answers in a row on this competency, up to now."""
+    answers: list[list[int]] = field(default_factory=list)
+    """The last KEPT answers after teaching began, as [lesson level, 1 right / 0 wrong], oldest first.
+    Placement questions are left out: placement is the model's to judge (bot.engine.placement)."""
+    shown_on: dict[str, str] = field(default_factory=dict)
+    """The day (ISO date) each level was first shown by the level decision."""
+    placement: list[list[int]] = field(default_factory=list)
+    """The placement answers, [level, 1 right / 0 wrong], oldest first (bot.engine.placement)."""
+    tested: int = 0
+    """The level placement proved without teaching (the target: the learner tested out)."""
+
+    @classmethod
+    def of(cls, stored: dict[str, Any] | None) -> Evidence:
+        data = (stored or {}).get(KEY) or {}
+        return cls(confirmed=int(data.get("confirmed", 0)), misses=int(data.get("misses", 0)),
+                   answers=_pairs(data.get("answers")),
+                   shown_on={str(k): str(v) for k, v in (data.get("shown_on") or {}).items()},
+                   placement=_pairs(data.get("placement")), tested=int(data.get("tested", 0)))
+
+    def stored_with(self, skill: SkillState) -> dict[str, Any]:
+        """The JSON to store: the model's state, with this evidence alongside."""
+        return {**skill.to_json(), KEY: asdict(self)}
+
+    def after(self, kind: str, level: int, correct: bool, day: date, *, placing: bool) -> Evidence:
+        """The evidence once this answer (to a delivery of this kind, at this lesson level, on this day) is
+        counted: it confirms every level up to its own that was shown on an earlier day. `placing`: a
+        placement question while placement is under way (kept apart, for the placement staircase)."""
+        confirmed = self.confirmed
+        if correct and kind in DELAYED:
+            earlier = [int(k) for k, shown in self.shown_on.items() if int(k) <= level and shown < day.isoformat()]
+            confirmed = max([confirmed, *earlier])
+        pair, misses = [level, int(correct)], 0 if correct else self.misses + 1
+        contradicted = misses >= 2 and not placing  # two misses in a row: what was shown must be shown again
+        return Evidence(confirmed=0 if contradicted else confirmed, misses=misses,
+                        answers=self.answers if placing else [*self.answers, pair][-KEPT:],
+                        shown_on={} if contradicted else dict(self.shown_on),
+                        placement=[*self.placement, pair] if placing else list(self.placement),
+                        tested=0 if contradicted else self.tested)
+
+    def shown(self, level: int, day: date) -> None:
+        """Record the day each level up to `level` was first shown."""
+        for k in range(1, level + 1):
+            self.shown_on.setdefault(str(k), day.isoformat())
+
+    def shown_before(self, level: int, day: date) -> bool:
+        """Whether `level` was first shown before `day` (so a right answer today can confirm it)."""
+        shown = self.shown_on.get(str(level))
+        return shown is not None and shown < day.isoformat()
+
+    def streak_level(self) -> int:
+        """The highest level with WINDOW_RIGHT right among the last WINDOW answers at that level or above (so
+    at least WINDOW_RIGHT answers: one right answer to a multiple-choice question can be a lucky guess)."""
+        for level in (3, 2, 1):
+            last = [right for at, right in self.answers if at >= level][-WINDOW:]
+            if sum(last) >= WINDOW_RIGHT:
+                return level
+        return 0
+
+
+def day_of(now: datetime) -> date:
+    """The UTC calendar day of `now`: what "a later day" is counted in."""
+    return now.astimezone(UTC).date()
+
+
+def decided_level(model: MasteryModel, skill: SkillState, previous: int, evidence: Evidence,
+                  threshold: float) -> int:
+    """The level the engine acts on after an answer (`evidence` includes it): the model's, kept through one
+    miss and given back only on the second miss in a row, or the streak criterion's if higher."""
+    level = model.level(skill, threshold)
+    if level < previous and evidence.misses <= 1:
+        level = previous
+    return max(level, evidence.streak_level())
+
+
+def target_met(evidence: Evidence, target: int) -> bool:
+    """The target level is shown by the learner's own answers — tested out in placement, or three right of
+    the last four at that level or above since teaching began — and confirmed by a right answer at that
+    level on a later day (a test-out needs none: nothing was read)."""
+    return evidence.confirmed >= target and max(evidence.tested, evidence.streak_level()) >= target
+
+
+def _pairs(data: Any) -> list[list[int]]:
+    return [[int(level), int(right)] for level, right in data or []]

@@ -1,0 +1,110 @@
+"""Teams learners in their own time zone, over real HTTP on both databases: the `localTimezone` a Teams client
+reports is kept as a profile zone (below the learner's own choice and the org chart's), so a learner whose
+only zone is Teams' gets scheduled lessons inside their local window; and dates in cards are written with
+Adaptive Cards' DATE()/TIME() so each client shows them in its own locale."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from bot.config import Settings
+from bot.lessons.schedule import zone_of
+from store.db import Database
+from store.models import LearnerSettings, Person
+from tests.conftest import Clock
+from tests.support.fake_connector import ORG, FakeConnector, TeamsBot, connector, teams, teams_bot
+from tests.support.teams_calls import submits
+
+__all__ = ["connector", "teams"]  # fixtures
+
+KAI = "kai@example.com,Kai Kiwi,mia@example.com,buyer,,,29:kai\n"
+"""A learner the org chart gives no zone, in Teams only."""
+AUCKLAND = ZoneInfo("Pacific/Auckland")  # UTC+13 in December: the default 10:00-17:00 is 21:00-04:00 UTC
+
+
+async def _person(db: Database, email: str) -> tuple[Person, LearnerSettings | None]:
+    async with db.session() as session:
+        person = (await session.exec(select(Person).where(Person.email == email))).one()
+        settings = await session.get(LearnerSettings, person.id)
+        return person, settings
+
+
+async def test_a_learner_whose_only_zone_is_teams_gets_lessons_in_their_local_window(
+        db: Database, settings: Settings, clock: Clock, connector: FakeConnector, tmp_path: Path) -> None:
+    async with teams_bot(db, settings, clock, connector, tmp_path, org=ORG + KAI) as bot:
+        kai = bot.user("29:kai", "Kai Kiwi")
+        clock.now = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)  # Tuesday 12:00 in Auckland
+        await kai.say("help", localTimezone="Pacific/Auckland")
+        person, _ = await _person(db, "kai@example.com")
+        assert person.timezone == "Pacific/Auckland"
+
+        dispatcher = bot.platforms.dispatcher
+        assert dispatcher is not None
+        mark = len(bot.connector.calls)
+        sent_at: list[datetime] = []
+        for _ in range(2 * 24 * 2):  # two days of half-hour ticks
+            before = len(bot.connector.sent(kai.conversation, after=mark))
+            await dispatcher.tick()
+            lessons = [c for c in bot.connector.sent(kai.conversation, after=mark)[before:]
+                       if any(b["data"]["action"] == "answer" for b in submits(c))]
+            sent_at += [clock.now] * len(lessons)
+            clock.advance(minutes=30)
+        assert len(sent_at) >= 2
+        for moment in sent_at:
+            local = moment.astimezone(AUCKLAND)
+            assert local.isoweekday() <= 5 and 10 <= local.hour < 17, local  # never at night in Auckland
+
+
+async def test_the_org_chart_comes_before_the_teams_zone(teams: TeamsBot) -> None:
+    ben = teams.user("29:ben", "Ben Buyer")  # the org chart says Europe/Berlin
+    await ben.say("help", localTimezone="Asia/Tokyo")
+    person, _ = await _person(teams.db, "ben@example.com")
+    assert person.timezone == "Europe/Berlin"
+
+    await ben.say("help", localTimezone="America/Lima")  # nor does a zone reported later
+    person, _ = await _person(teams.db, "ben@example.com")
+    assert person.timezone == "Europe/Berlin"
+
+    await ben.say("help", localTimezone="Not/AZone")  # a name the zone database does not know is ignored
+    person, _ = await _person(teams.db, "ben@example.com")
+    assert person.timezone == "Europe/Berlin"
+
+
+async def test_the_next_lesson_in_the_progress_card_is_shown_in_the_readers_locale(
+        db: Database, settings: Settings, clock: Clock, connector: FakeConnector, tmp_path: Path) -> None:
+    async with teams_bot(db, settings, clock, connector, tmp_path, org=ORG + KAI) as bot:
+        kai = bot.user("29:kai", "Kai Kiwi")
+        await kai.say("help", localTimezone="Pacific/Auckland")
+        dispatcher = bot.platforms.dispatcher
+        assert dispatcher is not None
+        await dispatcher.tick()  # plans Kai's next slot
+        [progress] = await kai.say("progress", localTimezone="Pacific/Auckland")
+        found = re.search(r"next lesson \{\{DATE\((\S+), SHORT\)\}\} \{\{TIME\((\S+)\)\}\}", progress.text)
+        assert found is not None and found.group(1) == found.group(2), progress.text
+        slot = datetime.strptime(found.group(1), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        assert slot > clock.now - timedelta(minutes=1)
+        assert 10 <= slot.astimezone(AUCKLAND).hour < 17  # the client shows this in Kai's own zone and locale
+        assert "(Europe/" not in progress.text and "(UTC)" not in progress.text  # no server-built English date
+
+
+async def test_the_learners_own_zone_comes_before_the_teams_zone(
+        db: Database, settings: Settings, clock: Clock, connector: FakeConnector, tmp_path: Path) -> None:
+    async with teams_bot(db, settings, clock, connector, tmp_path, org=ORG + KAI) as bot:
+        kai = bot.user("29:kai", "Kai Kiwi")
+        await kai.say("help")
+        person, _ = await _person(db, "kai@example.com")
+        async with db.session() as session:  # Kai chose Lisbon in the settings form
+            chosen = await session.get(LearnerSettings, person.id) or LearnerSettings(person_id=person.id)
+            chosen.timezone = "Europe/Lisbon"
+            session.add(chosen)
+            await session.commit()
+        await kai.say("help", localTimezone="Pacific/Auckland")
+        person, chosen = await _person(db, "kai@example.com")
+        assert chosen is not None and zone_of(chosen, person) == "Europe/Lisbon"
+        [progress] = await kai.say("progress")
+        assert "Europe/Lisbon" in progress.text
