@@ -77,6 +77,12 @@ class Settings(BaseSettings):
         description="Largest share of recent deliveries that may be spaced reviews, so learning keeps moving.",
     )
 
+    search_model: str | None = Field(
+        None,
+        validation_alias=_env("COACH_SEARCH_MODEL"),
+        description="A model2vec folder or model id that re-ranks topic search; off when unset (needs '.[search]').",
+    )
+
     log_level: str | None = Field(None, validation_alias=_env("COACH_LOG_LEVEL"))
 
     @field_validator("default_timezone")

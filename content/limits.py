@@ -29,6 +29,9 @@ COMPETENCY_NAME = 60
 
 ID = 64
 TAG = 60
+ASK = 200
+"""An example question in a lesson's `asks:`: what someone would type, one line."""
+ASKS_MAX = 20
 MEDIA_URL = 2000
 MINUTES_MAX = 15
 

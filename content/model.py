@@ -48,6 +48,8 @@ class LessonSpec:
     pack_id: str = ""
     requires: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    asks: list[str] = field(default_factory=list)
+    """What an employee would type when they need this lesson (for search)."""
     media: str | None = None
     prompt: str | None = None
     questions: list[QuestionSpec] = field(default_factory=list)
@@ -101,6 +103,8 @@ class PackSpec:
     lessons: list[LessonSpec] = field(default_factory=list)
     synonyms: list[tuple[str, ...]] = field(default_factory=list)
     """Groups of words that mean the same to search (synonyms.yaml)."""
+    phrasing: list[str] = field(default_factory=list)
+    """Question phrasing search ignores, besides the bundled list (phrasing.yaml)."""
 
     @property
     def manifest(self) -> Path:

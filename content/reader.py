@@ -10,11 +10,13 @@ from content.body import check_body
 from content.fields import FieldReader
 from content.located_yaml import LocatedDict, LocatedList, YamlSyntaxError, load
 from content.model import CompetencySpec, LessonSpec, Option, PackSpec, Problem, QuestionSpec, RoleSpec
+from content.phrasing import read_phrasing
+from content.search_terms import words
 from content.synonyms import read_synonyms
 
 LESSON_FIELDS = (
-    "id", "title", "competency", "level", "format", "minutes", "requires", "tags", "media", "questions",
-    "prompt",
+    "id", "title", "competency", "level", "format", "minutes", "requires", "tags", "asks", "media",
+    "questions", "prompt",
 )
 QUESTION_FIELDS = ("id", "ask", "options", "explain")
 OPTION_FIELDS = ("text", "correct")
@@ -38,6 +40,7 @@ def read_pack(folder: Path, problems: list[Problem]) -> PackSpec | None:
     pack.competencies = [c for c in _items(fields, "competencies", _read_competency) if c]
     pack.roles = [r for r in _items(fields, "roles", _read_role) if r]
     pack.synonyms = read_synonyms(folder, problems)
+    pack.phrasing = read_phrasing(folder, problems)
     for path in sorted(folder.rglob("*.md")):
         if path.name.lower() in NOT_LESSONS or not path.is_file():
             continue
@@ -81,6 +84,7 @@ def read_lesson(path: Path, problems: list[Problem]) -> LessonSpec | None:
         line=fields.line("id"),
         requires=fields.string_list("requires", item_limit=limits.ID),
         tags=fields.string_list("tags", item_limit=limits.TAG),
+        asks=_read_asks(fields),
         media=fields.text("media", required=False, limit=limits.MEDIA_URL, single_line=True) or None,
         prompt=fields.text("prompt", required=False, limit=limits.PROMPT) or None,
         lines={key: fields.line(key) for key in ("competency", "requires", "level")},
@@ -215,6 +219,32 @@ def _read_option(question: FieldReader, raw: object, written: str | None, line: 
     if not text:
         question.report(line, "an option is empty")
     return Option(text)
+
+
+def _read_asks(fields: FieldReader) -> list[str]:
+    """`asks:`, a list of questions as employees would type them; each problem at the item's own line."""
+    value = fields.data.get("asks")
+    if value is None:
+        return []
+    if not isinstance(value, LocatedList):
+        fields.report_key("asks", "'asks' is a list of questions, one per line starting with '- '")
+        return []
+    if len(value) > limits.ASKS_MAX:
+        fields.report_key("asks", f"'asks' has {len(value)} questions; at most {limits.ASKS_MAX} help search")
+    asks = []
+    for i in range(len(value)):
+        written = value.as_written(i)
+        text = (written or "").strip()
+        line = value.line_of(i)
+        if written is None or not text or "\n" in text:
+            fields.report(line, f"an ask is one question on one line, not {value[i]!r}")
+        elif len(text) > limits.ASK:
+            fields.report(line, f"an ask is {len(text)} characters; at most {limits.ASK}")
+        elif not words(text):
+            fields.report(line, f"'{text}' has no word that search uses (words like 'the' or 'how' are left out)")
+        else:
+            asks.append(text)
+    return asks
 
 
 def _read_format(fields: FieldReader) -> str:

@@ -7,25 +7,33 @@ packs' synonyms (`content.synonyms`) let "goggles" find "safety glasses", a litt
 words typed. The index is built in memory from the lessons it is given — about a tenth of a second for the
 starter pack, a second or two for a couple of thousand lessons — and rebuilt only after an import.
 
-Relevance to the words decides. A learner's level and competencies may only reorder near-ties (`prefer`),
-and `confident` tells whether the best match is good enough to send without asking.
+Lessons' example questions (`asks:`, what employees type when they need the lesson) are a field of their own,
+weighted like the title, and a query that one example question says on its own counts up to twice. The way a
+question is phrased ("what do I do if", "someone keeps": `content.phrasing`) is dropped before matching.
+
+Relevance to the words decides. A learner's level and competencies may only reorder near-ties (`prefer`), an
+organisation's evidence (`learned`, from `store.search_log`) lifts or drops the lessons its people confirmed or
+rejected for these words, and `judge` tells whether to send the best match, offer the close ones, or say that
+nothing fits.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import bm25s
 import numpy as np
 
-from content.search_terms import Speller, stem, words
+from content.phrasing import Phrasing
+from content.search_terms import Speller, stem, terms, words
 from content.synonyms import Concept, Thesaurus
 
-FIELDS = {"title": 3.0, "tags": 2.5, "questions": 0.5, "text": 0.5, "competency": 0.5}
-"""Each field's weight in the score."""
+FIELDS = {"asks": 2.0, "title": 3.0, "tags": 2.5, "questions": 0.5, "text": 0.5, "competency": 0.5}
+"""Each field's weight in the score. `asks` are the authors' example questions: what people type."""
 SYNONYM = 0.7
 """How much a synonym of a word counts, compared with the word itself."""
 MENDED = 0.8
@@ -33,14 +41,32 @@ MENDED = 0.8
 COORD = 1.0
 """Scores are multiplied by coverage to this power (Lucene's classic coordination factor): a lesson about
 everything the query says beats one that repeats a single word of it."""
+ASKED = 1.0
+"""Scores are multiplied by 1 + ASKED × the share of the query that one of the lesson's example questions
+says on its own: a query worded like an ask the author wrote is very likely that lesson."""
 NEAR_TIE = 0.1
 """Hits within this share of the best score count as tied: only then do the learner's preferences matter."""
 MIN_COVERAGE = 0.65
-"""The best hit must cover at least this share of what the query asks about (weighted by how telling each
-word is, see `Hit.coverage`)…"""
+"""To be sent without asking, the best hit must cover at least this share of what the query asks about
+(weighted by how telling each word is, see `Hit.coverage`)…"""
 MIN_SCORE = 8.0
-"""…and score at least this much, or the search offers choices instead of guessing."""
-
+"""…score at least this much…"""
+CLOSE = 0.2
+"""…and beat the next lesson by more than this share of its score; otherwise the two are close, and the
+person chooses."""
+CLEAR_COVERAGE = 0.5
+CLEAR_LEAD = 0.5
+"""A hit that covers less (at least CLEAR_COVERAGE) is still sent when it scores twice MIN_SCORE and the next
+lesson scores at most CLEAR_LEAD of it: one lesson is plainly about the query, and the rest only touch it."""
+NOTHING_COVERAGE = 0.4
+"""Below this coverage (or a quarter of MIN_SCORE) even the best hit is about something else: the coach says
+plainly that nothing fits."""
+OFFER = 0.5
+"""Choices offered are the hits scoring at least this share of the best."""
+LEARNED = 0.1
+"""A lesson the organisation confirmed for the words scores above the best by this share per unit of evidence."""
+REJECTED = 0.5
+"""A lesson the organisation rejected for the words keeps this share of its score."""
 
 @dataclass(frozen=True)
 class SearchDoc:
@@ -54,6 +80,7 @@ class SearchDoc:
     text: str = ""
     questions: str = ""
     competency_name: str = ""
+    asks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,25 +91,34 @@ class Hit:
     """Share of the query's concepts the lesson mentions (a word or a synonym of it), each weighted by its
     inverse document frequency; a word no lesson uses weighs most, so "lunch menu" is not covered by a
     lesson that only says "menu"."""
+    asked: float = 0.0
+    """The same share for the one example question (`asks:`) of the lesson that covers most of the query."""
+    learned: float = 0.0
+    """The organisation's evidence that this lesson answers these words (see `store.search_log`)."""
+    similarity: float | None = None
+    """Closeness to the words in the semantic model, when one re-ranked the hits (`content.semantic`)."""
 
 
 def _field(doc: SearchDoc, name: str) -> str:
-    if name == "tags":
-        return " ; ".join(doc.tags)
+    if name in ("tags", "asks"):
+        return " ; ".join(getattr(doc, name))
     if name == "competency":
         return doc.competency_name
     return str(getattr(doc, name))
 
 
 class LessonIndex:
-    """A BM25 index per field over a fixed set of lessons, with the packs' synonym groups."""
+    """A BM25 index per field over a fixed set of lessons, with the packs' synonym groups and phrasing."""
 
-    def __init__(self, docs: Sequence[SearchDoc], synonyms: Sequence[Sequence[str]] = ()) -> None:
+    def __init__(self, docs: Sequence[SearchDoc], synonyms: Sequence[Sequence[str]] = (),
+                 phrasing: Sequence[str] = ()) -> None:
         self.docs = list(docs)
         self._retrievers: dict[str, bm25s.BM25] = {}
         self._terms: list[set[str]] = [set() for _ in self.docs]
+        self._asks = [[set(terms(ask)) for ask in doc.asks] for doc in self.docs]
         self._cache: dict[str, np.ndarray] = {}
         self.thesaurus = Thesaurus(synonyms)
+        self.phrasing = Phrasing(phrasing)
         vocabulary = list(self.thesaurus.words)
         for name in FIELDS:
             field_words = [words(_field(doc, name)) for doc in self.docs]
@@ -98,28 +134,40 @@ class LessonIndex:
         self.speller = Speller(vocabulary)
         self._frequency = Counter(term for doc_terms in self._terms for term in doc_terms)
 
-    def search(self, words_typed: str, *, limit: int = 3,
-               prefer: Callable[[SearchDoc], tuple[float, ...]] | None = None) -> list[Hit]:
-        """The best `limit` lessons for the words, best first. `prefer` (smaller is better) reorders only
-        hits whose scores are within `NEAR_TIE` of the best."""
-        typed = list(dict.fromkeys(words(words_typed)))
+    def query(self, words_typed: str) -> Query:
+        """What search matches of the words: its terms without phrasing, typos mended."""
+        typed = list(dict.fromkeys(words(self.phrasing.strip(words_typed))))
         mended = {word: self.speller.mend(word) for word in typed}
-        query = [stem(mended[word] or word) for word in typed]
-        if not query or not self.docs:
+        return Query(tuple(stem(mended[word] or word) for word in typed),
+                     frozenset(stem(fixed) for fixed in mended.values() if fixed))
+
+    def search(self, words_typed: str, *, limit: int = 3,
+               prefer: Callable[[SearchDoc], tuple[float, ...]] | None = None,
+               learned: Mapping[str, float] | None = None) -> list[Hit]:
+        """The best `limit` lessons for the words, best first. `prefer` (smaller is better) reorders only
+        hits whose scores are within `NEAR_TIE` of the best; `learned` is the organisation's evidence for
+        these words, lesson id -> weight (see `LEARNED`)."""
+        query = self.query(words_typed)
+        if not query.terms or not self.docs:
             return []
-        concepts = self.thesaurus.concepts(query)
-        doubtful = {stem(fixed) for fixed in mended.values() if fixed}
+        concepts = self.thesaurus.concepts(query.terms)
         coverage = np.array([self._coverage(concepts, doc_terms) for doc_terms in self._terms])
-        scores = self._scores(concepts, doubtful) * coverage ** COORD
+        asked = np.array([max((self._coverage(concepts, ask) for ask in asks), default=0.0)
+                          for asks in self._asks])
+        scores = self._scores(concepts, query.doubtful) * coverage ** COORD * (1 + ASKED * asked)
+        weights = np.array([(learned or {}).get(doc.lesson_id, 0.0) for doc in self.docs])
+        if weights.any():
+            scores = _with_evidence(scores, weights)
         order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
-        hits = [Hit(self.docs[i], float(scores[i]), float(coverage[i])) for i in order[:max(limit, 10)]]
+        hits = [Hit(self.docs[i], float(scores[i]), float(coverage[i]), float(asked[i]), float(weights[i]))
+                for i in order[:max(limit, 10)]]
         if prefer is not None and hits:
             tied = [h for h in hits if h.score >= hits[0].score * (1 - NEAR_TIE)]
             tied.sort(key=lambda h: (*prefer(h.doc), -h.score))
             hits = tied + hits[len(tied):]
         return hits[:limit]
 
-    def _scores(self, concepts: list[Concept], doubtful: set[str]) -> np.ndarray:
+    def _scores(self, concepts: list[Concept], doubtful: frozenset[str]) -> np.ndarray:
         """Each term once, at the weight of the strongest way the query says it."""
         weights: dict[str, float] = {}
         for concept in concepts:
@@ -158,10 +206,62 @@ class LessonIndex:
         return math.log(1 + (len(self.docs) - count + 0.5) / (count + 0.5))
 
 
-def confident(hits: Sequence[Hit]) -> bool:
-    """Whether the best match is good enough to send a lesson straight away. Judged on the most relevant hit,
-    whichever near-tie the learner's preferences put first."""
+@dataclass(frozen=True)
+class Query:
+    """A query as search matches it: stemmed terms in order, and those that are typo corrections."""
+
+    terms: tuple[str, ...]
+    doubtful: frozenset[str] = frozenset()
+
+    @property
+    def key(self) -> str:
+        """The same for "MFA prompts keep coming" and "keep getting MFA prompts?": what evidence is filed under."""
+        return " ".join(sorted(set(self.terms)))
+
+
+def _with_evidence(scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Lessons the organisation's people confirmed for these words rise to the top (the more evidence, the
+    higher); lessons they rejected drop below every lesson that was not rejected."""
+    top = float(scores.max()) if scores.size else 0.0
+    lifted = np.where(weights > 0, np.maximum(scores, top) * (1 + LEARNED * weights), scores)
+    return np.where(weights < 0, lifted * REJECTED, lifted)
+
+
+class Verdict(StrEnum):
+    """What the coach does with a search's hits."""
+
+    SURE = "sure"
+    """Send the best lesson straight away."""
+    CHOOSE = "choose"
+    """Offer the close hits as choices."""
+    NOTHING = "nothing"
+    """Say plainly that no lesson fits."""
+
+
+def judge(hits: Sequence[Hit]) -> Verdict:
+    """Sure when the most relevant hit covers the query, scores well and clearly beats the next one (or the
+    organisation confirmed it for these words); nothing when even the best hit is about something else; else
+    choices. Judged on the most relevant hit, whichever near-tie the learner's preferences put first."""
     if not hits:
-        return False
-    best = max(hits, key=lambda hit: hit.score)
-    return best.coverage >= MIN_COVERAGE and best.score >= MIN_SCORE
+        return Verdict.NOTHING
+    ranked = sorted(hits, key=lambda hit: -hit.score)
+    best = ranked[0]
+    if best.learned > 0:
+        return Verdict.SURE
+    if best.coverage < NOTHING_COVERAGE or best.score < MIN_SCORE / 4:
+        return Verdict.NOTHING
+    lead = ranked[1].score / best.score if len(ranked) > 1 else 0.0
+    covered = best.coverage >= MIN_COVERAGE and best.score >= MIN_SCORE and lead <= 1 - CLOSE
+    clear = best.coverage >= CLEAR_COVERAGE and best.score >= 2 * MIN_SCORE and lead <= CLEAR_LEAD
+    return Verdict.SURE if (covered or clear) and best.learned >= 0 else Verdict.CHOOSE
+
+
+def confident(hits: Sequence[Hit]) -> bool:
+    """Whether the best match is good enough to send a lesson straight away (see `judge`)."""
+    return judge(hits) is Verdict.SURE
+
+
+def choices(hits: Sequence[Hit]) -> list[Hit]:
+    """The hits worth offering when the coach is not sure: those close enough to the best."""
+    top = max((hit.score for hit in hits), default=0.0)
+    return [hit for hit in hits if hit.score >= top * OFFER]

@@ -24,7 +24,8 @@ here hers herself him himself his how i if in into is it its itself just me more
 now of on once only or other our ours ourselves own same she should so some such than that the
 their theirs them themselves then there these they this those through to too until very was we were
 what when where which while who whom why will with would you your yours yourself yourselves
-s t d ll m re ve don doesn didn isn aren wasn weren won cannot
+s t d ll m re ve don doesn didn isn aren wasn weren won cannot cant dont doesnt didnt isnt arent wasnt werent
+wont shouldnt couldnt wouldnt im ive id
 need needs want wants wanted please help thing things stuff something someone somebody anyone anything
 ok okay way also get got
 """

@@ -23,22 +23,29 @@ FILE = "synonyms.yaml"
 def read_synonyms(folder: Path, problems: list[Problem]) -> list[tuple[str, ...]]:
     """The groups in `folder/synonyms.yaml` (none when there is no such file); problems as FILE:LINE."""
     path = folder / FILE
+    data = load_list_file(path, "synonyms.yaml is a list of groups, e.g. - [vendor, supplier]", problems)
+    return [group for i in range(len(data)) if (group := _group(path, data, i, problems))]
+
+
+def load_list_file(path: Path, shape: str, problems: list[Problem]) -> LocatedList:
+    """The YAML list in an optional pack file (empty when the file is absent or has problems, as FILE:LINE);
+    `shape` tells the author what the file should hold."""
     if not path.is_file():
-        return []
+        return LocatedList()
     try:
         data = load(path.read_text(encoding="utf-8"))
     except YamlSyntaxError as exc:
         problems.append(Problem(path, exc.line, str(exc)))
-        return []
+        return LocatedList()
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(path, 1, f"cannot read the file as UTF-8 text: {exc}"))
-        return []
+        return LocatedList()
     if data is None:
-        return []
+        return LocatedList()
     if not isinstance(data, LocatedList):
-        problems.append(Problem(path, 1, "synonyms.yaml is a list of groups, e.g. - [vendor, supplier]"))
-        return []
-    return [group for i in range(len(data)) if (group := _group(path, data, i, problems))]
+        problems.append(Problem(path, 1, shape))
+        return LocatedList()
+    return data
 
 
 def _group(path: Path, groups: LocatedList, index: int, problems: list[Problem]) -> tuple[str, ...]:

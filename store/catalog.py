@@ -69,7 +69,8 @@ async def import_packs(session: AsyncSession, packs: list[PackSpec]) -> ImportRe
     report = ImportReport()
     for pack in packs:
         await session.merge(Pack(id=pack.id, title=pack.title, source=str(pack.path.resolve()),
-                                 imported_at=utcnow(), synonyms=[list(group) for group in pack.synonyms]))
+                                 imported_at=utcnow(), synonyms=[list(group) for group in pack.synonyms],
+                                 phrasing=list(pack.phrasing)))
         report.packs.append(pack.id)
     await session.flush()
     for pack in packs:
@@ -143,6 +144,7 @@ def _copy_fields(lesson: Lesson, spec: LessonSpec) -> None:
     lesson.minutes = spec.minutes
     lesson.title = spec.title
     lesson.tags = list(spec.tags)
+    lesson.asks = list(spec.asks)
     lesson.requires = list(spec.requires)
     lesson.active = True
 

@@ -28,6 +28,12 @@ async def synonym_groups(session: AsyncSession) -> list[list[str]]:
     return [list(group) for groups in packs for group in groups or ()]
 
 
+async def pack_phrasing(session: AsyncSession) -> list[str]:
+    """Every loaded pack's question phrasing (phrasing.yaml), which search ignores besides the bundled list."""
+    packs = (await session.exec(select(Pack.phrasing).order_by(col(Pack.id)))).all()
+    return [phrase for phrases in packs for phrase in phrases or ()]
+
+
 async def lesson_documents(session: AsyncSession) -> list[SearchDoc]:
     """Each active lesson's title, tags, text, check questions (with options and explanations) and competency."""
     rows = (await session.exec(
@@ -46,7 +52,7 @@ async def lesson_documents(session: AsyncSession) -> list[SearchDoc]:
         questions.setdefault(version_id, []).append(" ".join(texts))
     return [
         SearchDoc(lesson_id=lesson.id, title=lesson.title, competency=lesson.competency_id, level=lesson.level,
-                  tags=tuple(lesson.tags or ()), text=body,
+                  tags=tuple(lesson.tags or ()), asks=tuple(lesson.asks or ()), text=body,
                   questions=" ".join([*questions.get(lesson.current_version_id or 0, []), prompt or ""]),
                   competency_name=f"{name} {description}")
         for lesson, body, prompt, name, description in rows

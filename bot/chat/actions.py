@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.ids import as_int
-from bot.lessons import answers, lessons, preferences
+from bot.lessons import answers, lessons, preferences, topics
 from bot.replies import Reply
 from bot.services import Services
 from bot.team import summary
@@ -42,7 +42,8 @@ def _rating(value: dict[str, Any]) -> Arguments | None:
 
 
 def _lesson_id(value: dict[str, Any]) -> Arguments | None:
-    return {"lesson_id": value["l"]} if isinstance(value.get("l"), str) else None
+    """The lesson picked, and the search that offered it (when it came from one)."""
+    return {"lesson_id": value["l"], "search_id": as_int(value.get("s"))} if isinstance(value.get("l"), str) else None
 
 
 def _nothing(_value: dict[str, Any]) -> Arguments:
@@ -62,11 +63,9 @@ async def _next(services: Services, person_id: int, _arguments: Arguments, _via:
 
 
 async def _lesson_on_request(services: Services, person_id: int, arguments: Arguments, _via: str) -> Reply:
-    """A lesson the person picked from offered topics."""
-    delivery = await lessons.given_lesson(services, person_id, arguments["lesson_id"], origin="topic")
-    if delivery is None or delivery.id is None:
-        return UNKNOWN
-    return Reply(messages=[await lessons.card_for(services, delivery.id)])
+    """A lesson the person picked from offered topics (the pick teaches search, `bot.lessons.topics`)."""
+    picked = await topics.picked_lesson(services, person_id, arguments["lesson_id"], arguments["search_id"])
+    return picked or UNKNOWN
 
 
 async def _settings(services: Services, person_id: int, _arguments: Arguments, _via: str) -> Reply:

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.chat import actions, commands
 from bot.config import Settings
+from bot.errors import CoachError
 from bot.ids import as_int
 from bot.lessons import answers, preferences
 from bot.lessons.ledger import Ledger
@@ -16,6 +17,7 @@ from bot.lessons.schedule import known_zone, zone_of
 from bot.lessons.welcome import welcome_notice
 from bot.replies import Button, Reply, SettingsForm
 from bot.services import Services, new_worker_id
+from content.semantic import ModelUnavailable, load_reranker
 from store import dispatch, learning, people
 from store.db import Database
 from store.models import Person
@@ -29,6 +31,12 @@ class Coach:
                  worker_id: str | None = None) -> None:
         self.services = Services(database, config, clock, worker_id or new_worker_id())
         self.ledger = Ledger(self.services)
+        try:
+            self.reranker = load_reranker(config.search_model) if config.search_model else None
+        except ModelUnavailable as exc:
+            raise CoachError(str(exc)) from exc
+        """Semantic re-ranking of topic search, when COACH_SEARCH_MODEL names a model: loaded here, once per
+        process (`load_reranker` keeps it), so that a model that cannot load stops the start in words."""
 
     async def identify(self, platform: str, external_id: str, *,
                        email: Callable[[], Awaitable[str | None]] | None = None, alt_id: str | None = None,

@@ -21,7 +21,7 @@ from bot.engine.reviews import review
 from bot.lessons.lessons import lesson_card
 from bot.lessons.rewards import award_badges
 from bot.replies import AnswerResult, Button, Notice, Reply
-from store import deliveries
+from store import deliveries, search_log
 from store.models import (
     Answer,
     Competency,
@@ -148,6 +148,7 @@ async def _store_rating(session: AsyncSession, person_id: int, delivery_id: int,
                                    created_at=now))
     _apply_rating(state, rating)
     session.add(state)
+    await search_log.rated(session, delivery_id, rating, now)  # a lesson a search sent: evidence for its words
     await session.flush()
     return True
 

@@ -124,9 +124,12 @@ def card_from(delivery: Delivery, version: LessonVersion, lesson: Lesson, compet
     )
 
 
-def no_lesson_found(words: str, offers: list[tuple[str, str]]) -> Reply:
-    """Nothing matched well: say so and offer the closest lessons as buttons."""
+def no_lesson_found(words: str, offers: list[tuple[str, str]], *, search_id: int | None = None) -> Reply:
+    """No lesson is clearly right: offer the close ones as buttons (a pick teaches search, through
+    `search_id`), or say plainly that nothing fits."""
     if not offers:
         return Reply.text(f"I have no lesson about “{words}” yet. Tell L&D with `/learn suggest {words}`.")
-    buttons = [Button(label=title[:75], action="lesson", value={"l": lesson_id}) for lesson_id, title in offers]
-    return Reply(messages=[Notice(f"I have no lesson that matches “{words}” well. The closest are:", buttons)])
+    found = {"s": search_id} if search_id is not None else {}
+    buttons = [Button(label=title[:75], action="lesson", value={"l": lesson_id, **found})
+               for lesson_id, title in offers]
+    return Reply(messages=[Notice(f"I’m not sure which lesson fits “{words}”. Is it one of these?", buttons)])

@@ -1,5 +1,6 @@
 """`coach report feedback`: what learners told L&D — lessons rated too hard, too easy or not relevant, the
-least useful lessons, and the topics they asked for, ranked by how many people asked.
+least useful lessons, the topics they asked for, and the content gaps (what they searched for with `/learn
+<words>` that no lesson answered well), each ranked by how many people asked.
 
 Suggestions are free text, so similar ones are grouped: two suggestions belong together when most of
 their meaningful words (lower-cased, plural and -ing endings dropped, small words ignored) are shared.
@@ -16,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.lessons.answers import FEEDBACK
 from store.feedback import LessonRatings, ratings_by_lesson, suggestions
+from store.search_log import unanswered
 
 RATINGS = tuple(rating for rating, _ in FEEDBACK)
 MIN_RATINGS = 2
@@ -95,4 +97,5 @@ async def feedback_report(session: AsyncSession) -> dict[str, Any]:
     report["least_useful"] = [{**_lesson(e), "useful": e.counts.get("useful", 0),
                                "useful_share": round(e.counts.get("useful", 0) / e.total, 3)} for e in rated[:TOP]]
     report["suggested_topics"] = rank_topics(await suggestions(session))
+    report["content_gaps"] = rank_topics(await unanswered(session))
     return report

@@ -17,8 +17,9 @@ from bot.engine.fitted import load_model
 from bot.engine.mastery import MasteryModel, SkillState
 from bot.errors import UnknownPerson
 from bot.lessons.progress import competency_names
-from bot.replies import CompetencyRow
+from bot.replies import Choice, CompetencyRow, TeamGroup
 from bot.team.roster import Standing, load_standings
+from bot.team.view import GROUP_ABOVE, summary
 from store import people
 from store.models import Answer, Delivery, Person
 
@@ -80,16 +81,38 @@ async def delivery_history(session: AsyncSession, person_id: int) -> list[dict[s
     ]
 
 
-async def team_report(session: AsyncSession, manager_email: str, now: datetime, threshold: float) -> dict[str, Any]:
-    """`coach report team EMAIL --json`: all direct and indirect reports, and per competency the average
-    mastery and who is below target. Read in a fixed number of queries, whatever the team's size."""
+async def team_report(session: AsyncSession, manager_email: str, now: datetime, threshold: float, *,
+                      members: bool = False) -> dict[str, Any]:
+    """`coach report team EMAIL --json`: all direct and indirect reports (`people`), and per competency the
+    average mastery and who is below target. A team larger than `GROUP_ABOVE` comes in `groups` as `/team`
+    shows it (by direct report, or a flat team by role and name range), with `members` (everyone, person by
+    person) only when asked for; a smaller team lists its `members` always. Read in a fixed number of
+    queries, whatever the team's size."""
+    from bot.team.summary import load_team
+
     manager = await people.person_by_email(session, manager_email)
     if manager is None or manager.id is None:
         raise UnknownPerson(manager_email)
-    standings = await _standings(session, await people.report_ids(session, manager.id), await load_model(session),
-                                 now, threshold)
-    return {"manager": manager.email, "members": [member_json(s) for s in standings],
-            "competencies": competency_summary(standings)}
+    team = await load_team(session, manager.id, now, threshold)
+    standings = team.standings if team else []
+    data: dict[str, Any] = {"manager": manager.email, "people": len(standings),
+                            "competencies": competency_summary(standings)}
+    if team is not None and len(standings) > GROUP_ABOVE:
+        view = summary(team.manager.name, standings, team.org, team.names, now, roles=team.roles)
+        data["groups"] = [group_json(group, view.competencies) for group in view.groups]
+    if members or len(standings) <= GROUP_ABOVE:
+        data["members"] = [member_json(s) for s in standings]
+    return data
+
+
+def group_json(group: TeamGroup, competencies: list[Choice]) -> dict[str, Any]:
+    """One group of a large team's report: its size, how many are below target (in any competency, and per
+    competency), engagement, who needs attention, and the button value that opens it in `/team`."""
+    return {"title": group.heading, "people": group.people, "below_target_people": group.below_people,
+            "below_target": {c.value: n for c, n in zip(competencies, group.below, strict=True) if n},
+            "active_7": group.active_7, "answered_7": group.answered_7, "answered_30": group.answered_30,
+            "quiet": group.quiet, "needs_attention": group.needs_attention,
+            "opens": group.show.value if group.show else None}
 
 
 def competency_summary(standings: list[Standing]) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from bot.team.heatmap import heatmap_png
 from bot.team.mentions import find_report
 from bot.team.roster import Standing, load_standings
 from bot.team.text import people as people_count
-from bot.team.view import LIST_LIMIT, Org, detail, group_summary, summary
+from bot.team.view import LIST_LIMIT, Org, detail, flat_group_summary, group_summary, summary
 from store import groups, learning, people
 from store.models import Person
 
@@ -45,6 +45,7 @@ class Team:
     standings: list[Standing]
     org: Org
     names: dict[str, str]
+    roles: dict[str, str]
 
 
 async def run(services: Services, person_id: int, verb: str, args: str) -> Reply:
@@ -68,7 +69,7 @@ async def press(services: Services, person_id: int, action: str, value: dict[str
     if action == "manager_view":
         return await manager_view(services, person_id)
     if action == "team_group":
-        return await group_reply(services, person_id, as_int(value.get("g")))
+        return await group_reply(services, person_id, value)
     if target is None:
         return Reply.text("That button is no longer active.", ephemeral=True)
     if action == "team_nudge":
@@ -91,7 +92,8 @@ async def load_team(session: AsyncSession, manager_id: int, now: datetime, thres
     standings = await load_standings(session, ids, model, names, now, threshold)
     manager_of = {s.id: s.person.manager_id for s in standings}
     links, left = await _leavers(session, manager_id, manager_of)
-    return Team(manager, standings, Org(root=manager_id, manager_of={**links, **manager_of}, left=left), names)
+    return Team(manager, standings, Org(root=manager_id, manager_of={**links, **manager_of}, left=left), names,
+                await learning.role_names(session))
 
 
 async def _leavers(session: AsyncSession, root: int, manager_of: dict[int, int | None]) -> tuple[
@@ -118,7 +120,7 @@ async def team_summary(session: AsyncSession, manager_id: int, now: datetime, th
     team = await load_team(session, manager_id, now, threshold)
     if team is None:
         return None
-    return summary(team.manager.name, team.standings, team.org, team.names, now)
+    return summary(team.manager.name, team.standings, team.org, team.names, now, roles=team.roles)
 
 
 async def summary_reply(services: Services, person_id: int) -> Reply:
@@ -138,15 +140,21 @@ async def summary_reply(services: Services, person_id: int) -> Reply:
     return Reply(messages=[view], ephemeral=True, attachments=attachments)
 
 
-async def group_reply(services: Services, manager_id: int, head: int | None) -> Reply:
-    """A group's Show button: that group of the manager's own summary, person by person. A group that is
-    not theirs answers exactly like one that does not exist."""
+async def group_reply(services: Services, manager_id: int, value: dict[str, Any]) -> Reply:
+    """A group's Show button: that group of the manager's own summary, person by person (`g`: a direct
+    report's group; `f`: a group of a flat team). A group that is not theirs answers exactly like one that
+    does not exist."""
     async with services.database.session() as session:
         team = await load_team(session, manager_id, services.clock(), services.config.mastery_threshold)
     if team is None:
         return Reply.text(NOT_A_MANAGER, ephemeral=True)
-    view = None if head is None else group_summary(team.manager.name, team.standings, team.org, head, team.names,
-                                                   services.clock())
+    head, flat = as_int(value.get("g")), value.get("f")
+    view = None
+    if head is not None:
+        view = group_summary(team.manager.name, team.standings, team.org, head, team.names, services.clock())
+    elif isinstance(flat, str):
+        view = flat_group_summary(team.manager.name, team.standings, team.org, flat, team.names, team.roles,
+                                  services.clock())
     if view is None:
         return Reply.text(NOT_FOUND.format(typed="that group"), ephemeral=True)
     return Reply(messages=[view], ephemeral=True)

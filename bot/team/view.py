@@ -26,8 +26,9 @@ from bot.team.text import detail_text, last_seen, summary_text
 from store.groups import GivenFeedback, RecentAnswer
 
 GROUP_ABOVE = 15
-"""Teams larger than this, with managers among the direct reports, are shown grouped by direct report: one
-line per group, each with a button that opens the group's own summary, person by person."""
+"""Teams larger than this are shown grouped, one line per group, each with a button that opens the group's own
+summary person by person: by direct report when there are managers among them; a flat team by role, and a
+role of more than this many people by ranges of names (`flat_groups`)."""
 LIST_LIMIT = 150
 """Above this many people the heatmap image is not drawn (a picture of hundreds of rows helps nobody): the
 attached CSV has everyone."""
@@ -103,14 +104,21 @@ def member_line(standing: Standing, competencies: list[Choice], names: dict[str,
 
 
 def summary(manager: str, standings: list[Standing], org: Org, names: dict[str, str], now: datetime, *,
-            scope: str = "") -> TeamSummary:
-    """The whole team (or, with `scope`, one group of it, person by person): grouped by direct report when
-    it is large, with gaps, attention and actions. Everyone is in exactly one group."""
+            scope: str = "", roles: dict[str, str] | None = None) -> TeamSummary:
+    """The whole team (or, with `scope`, one group of it, person by person): grouped when it is large (by
+    direct report, or a flat team by role and name range: `roles` names the roles), with gaps, attention and
+    actions. Everyone is in exactly one group."""
     competencies = columns(standings, names)
     lines = {s.id: member_line(s, competencies, names) for s in standings}
     heads = {s.id: org.head_of(s.id) for s in standings}
-    grouped = not scope and len(standings) > GROUP_ABOVE and any(head != member for member, head in heads.items())
-    if grouped:
+    large = not scope and len(standings) > GROUP_ABOVE
+    grouped = large and any(head != member for member, head in heads.items())
+    flat = large and not grouped
+    if flat:
+        groups = [_group([lines[s.id] for s in members], len(competencies), naming=(title, title, False),
+                         opens={"f": key})
+                  for key, title, members in flat_groups(standings, roles or {})]
+    elif grouped:
         by_head: dict[int, list[MemberLine]] = defaultdict(list)
         for member, head in heads.items():
             by_head[head].append(lines[member])
@@ -120,6 +128,7 @@ def summary(manager: str, standings: list[Standing], org: Org, names: dict[str, 
     else:
         groups = [_group(list(lines.values()), len(competencies))]
     assert sum(g.people for g in groups) == len(standings), "everyone is in exactly one group"
+    grouped = grouped or flat
     notes = attention(standings, names, now)
     result = TeamSummary(
         manager=manager, competencies=competencies, groups=groups, grouped=grouped,
@@ -145,6 +154,41 @@ def group_summary(manager: str, standings: list[Standing], org: Org, head: int, 
     return summary(manager, members, org, names, now, scope=title)
 
 
+def flat_groups(standings: list[Standing], roles: dict[str, str]) -> list[tuple[str, str, list[Standing]]]:
+    """A flat team in groups of at most GROUP_ABOVE, as (key, title, members): one group per role, and a role
+    with more people than that cut into ranges of names ("Buyer: Ada Ames – Fay Fox"), so one screen holds
+    any team. The key names the group for its Show button; the same team always gives the same keys."""
+    by_role: dict[str, list[Standing]] = defaultdict(list)
+    for standing in standings:
+        by_role[standing.person.role_id or ""].append(standing)
+    groups = []
+    for role, members in sorted(by_role.items(), key=lambda item: roles.get(item[0], item[0] or "~").lower()):
+        label = roles.get(role, role) if role else "No role set"
+        members.sort(key=lambda s: (s.person.name.lower(), s.id))
+        if len(members) <= GROUP_ABOVE:
+            groups.append((f"{role}:0", label, members))
+            continue
+        parts = -(-len(members) // GROUP_ABOVE)
+        size = -(-len(members) // parts)
+        for part, start in enumerate(range(0, len(members), size)):
+            chunk = members[start:start + size]
+            groups.append((f"{role}:{part}", f"{label}: {chunk[0].person.name} – {chunk[-1].person.name}", chunk))
+    return groups
+
+
+def flat_group_summary(manager: str, standings: list[Standing], org: Org, key: str, names: dict[str, str],
+                       roles: dict[str, str], now: datetime) -> TeamSummary | None:
+    """The flat group `key` (as the whole team's summary shows it) person by person, or None when the team
+    shows no such group (no longer flat, or a forged key)."""
+    if len(standings) <= GROUP_ABOVE or any(org.head_of(s.id) != s.id for s in standings):
+        return None
+    found = next(((title, members) for k, title, members in flat_groups(standings, roles) if k == key), None)
+    if found is None:
+        return None
+    title, members = found
+    return summary(manager, members, org, names, now, scope=title)
+
+
 def _where_everyone_is(view: TeamSummary) -> str:
     """What the reply shows, and where the rest is, in one sentence (empty when everyone is listed here)."""
     if view.listed:
@@ -165,9 +209,11 @@ def _naming(org: Org, names: dict[int, str], head: int) -> tuple[str, str, bool]
 
 
 def _group(members: list[MemberLine], width: int, *, head: int | None = None,
-           naming: tuple[str, str, bool] = ("", "", False)) -> TeamGroup:
-    """One group's totals; with `head`, named after them (`naming`) with a button that opens it."""
+           naming: tuple[str, str, bool] = ("", "", False), opens: dict[str, str] | None = None) -> TeamGroup:
+    """One group's totals; with `head`, named after them (`naming`) with a button that opens it (or with
+    `opens`, the button's value for a group of a flat team)."""
     lead, title, left = naming
+    value: dict[str, int] | dict[str, str] | None = {"g": head} if head is not None else opens
     below = [sum(1 for m in members if (cell := m.cells[i]) is not None and cell.status == "below")
              for i in range(width)]
     members = sorted(members, key=lambda m: (m.person_id != head, m.name.lower()))
@@ -178,7 +224,7 @@ def _group(members: list[MemberLine], width: int, *, head: int | None = None,
         below_people=sum(1 for m in members if any(c is not None and c.status == "below" for c in m.cells)),
         active_7=sum(1 for m in members if m.engagement.answered_7),
         needs_attention=[m.name for m in members if m.quiet or m.falling],
-        show=None if head is None else Button(f"Show {title}"[:75], "team_group", {"g": head}),
+        show=None if value is None else Button(f"Show {title}"[:75], "team_group", value),
     )
 
 

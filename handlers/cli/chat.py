@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 
-from bot.chat.coach import Coach
-from bot.errors import UnknownPerson
-from bot.imports.packs import ensure_starter_content
 from handlers.cli.common import run
-from handlers.console.session import ConsoleChat
-from store.people import person_by_email
 
 
 def chat(email: str = typer.Option(..., "--as", help="The org-chart email of the person you chat as.")) -> None:
     """Lessons, numbered options, feedback and every /learn word, in the terminal."""
+    from rich.console import Console
+
+    from bot.chat.coach import Coach
+    from bot.errors import UnknownPerson
+    from bot.imports.packs import ensure_starter_content
+    from handlers.console.session import ConsoleChat
+    from store.people import person_by_email
 
     async def body(database, config) -> None:  # type: ignore[no-untyped-def]
         await ensure_starter_content(database)

@@ -1,20 +1,22 @@
-"""What every command shares: settings, the database, running async code, and errors people can read."""
+"""What every command shares: settings, the database, running async code, and errors people can read.
+
+Like every `handlers.cli` module it imports only typer and rich up front: the settings, the database and the
+coach's own modules are imported by the command that runs, so `coach --help` and a small command start quickly."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from functools import wraps
-from typing import NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.config import Settings
-from bot.errors import CoachError
-from bot.logs import configure_logging
-from store.db import Database, DatabaseUnavailable
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from store.db import Database
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -25,6 +27,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 def settings() -> Settings:
     """The environment's settings, read once per command."""
+    from bot.config import Settings
+
     return Settings()
 
 
@@ -35,6 +39,9 @@ DATABASE_HINT = ("check COACH_DATABASE_URL: sqlite:///path/file.db in a folder t
 def run(main: Callable[[Database, Settings], Awaitable[T]]) -> T:
     """Run an async command body with a database, disposing of it afterwards. The database is opened first,
     so a wrong COACH_DATABASE_URL is one line, not a traceback; CoachError -> one line too; both exit 1."""
+    from bot.errors import CoachError
+    from bot.logs import configure_logging
+    from store.db import Database, DatabaseUnavailable
 
     async def _body() -> T:
         config = settings()
@@ -59,6 +66,8 @@ def friendly(command: Callable[P, T]) -> Callable[P, T]:
 
     @wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        from bot.errors import CoachError
+
         try:
             return command(*args, **kwargs)
         except CoachError as exc:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from bot.imports.packs import PackProblems, import_content
-from content.model import Problem
-from content.packs import STARTER, load_packs
 from handlers.cli.common import console, err, run
+
+if TYPE_CHECKING:
+    from content.model import Problem
 
 app = typer.Typer(help="Check and load content packs (pack.yaml + Markdown lessons).", no_args_is_help=True)
 
@@ -21,6 +22,8 @@ def validate(
                                                           "(for packs that use its competencies)."),
 ) -> None:
     """Check packs together and print every problem as FILE:LINE: message (exit 1 if any)."""
+    from content.packs import load_packs
+
     chosen = _chosen(paths, starter)
     packs, problems = load_packs(chosen)
     if problems:
@@ -37,6 +40,8 @@ def import_(
     starter: bool = typer.Option(False, "--starter", help="Import the starter pack bundled with the coach."),
 ) -> None:
     """Validate, then load or update packs in the database (idempotent; edited lessons get a new version)."""
+    from bot.imports.packs import PackProblems, import_content
+
     chosen = _chosen(paths, starter)
 
     async def body(database, _config):  # type: ignore[no-untyped-def]
@@ -56,6 +61,8 @@ def import_(
 
 def _chosen(paths: list[Path] | None, starter: bool) -> list[Path]:
     """The pack folders asked for: a path to a pack.yaml stands for its folder (what people tab-complete)."""
+    from content.packs import STARTER
+
     chosen = [p.parent if p.is_file() and p.name == "pack.yaml" else p for p in paths or []]
     chosen += [STARTER] if starter else []
     if not chosen:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from handlers.cli.common import console, run
-from store.db import Database, SchemaUpgrade, masked_url
+
+if TYPE_CHECKING:
+    from store.db import Database, SchemaUpgrade
 
 app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
 
@@ -13,6 +17,7 @@ app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_h
 @app.command("upgrade")
 def upgrade() -> None:
     """Create the schema or migrate it to the newest version (safe to run again, or from several hosts)."""
+    from store.db import masked_url
 
     async def body(database: Database, _config) -> tuple[SchemaUpgrade, str]:  # type: ignore[no-untyped-def]
         return await database.ensure_schema(), masked_url(database.url)

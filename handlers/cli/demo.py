@@ -6,6 +6,7 @@ import asyncio
 import statistics
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich import box
@@ -14,8 +15,8 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from bot.demo.run import CATCH_UP_CAP, DemoOptions, DemoResult, run_demo
-from handlers.console.render import Keys, render
+if TYPE_CHECKING:
+    from bot.demo.run import DemoResult
 
 SHOWN_STEPS = 40
 
@@ -25,16 +26,20 @@ def demo(
     learners: int = typer.Option(12, min=2, max=60, help="Simulated employees (plus a director and two managers)."),
     weeks: int = typer.Option(3, min=1, max=26, help="Simulated weeks of coaching."),
     db: Path = typer.Option(Path("coach-demo.db"), help="The SQLite file to (re)create in this folder."),
-    catch_up: int = typer.Option(CATCH_UP_CAP, min=0, help="After the weeks, lessons each learner may still ask "
-                                 "for (one a working day) to count how many they need to meet their targets."),
+    catch_up: int | None = typer.Option(None, min=0, help="After the weeks, lessons each learner may still ask for "
+                                        "(one a working day) to count how many they need to meet their targets "
+                                        "(default: the demo's standard cap)."),
     start: datetime | None = typer.Option(None, formats=["%Y-%m-%d"], help="The first simulated Monday (default: "
                                           "the weeks end by today). Same seed and start, same output."),
 ) -> None:
     """Run the real engine and scheduler for a simulated team on a fresh SQLite file and show the outcome."""
+    from bot.demo.run import DemoOptions, run_demo
+
     console = Console()
+    cap = {} if catch_up is None else {"catch_up_cap": catch_up}
     with console.status(f"Simulating {weeks} weeks for {learners} learners…"):
         result = asyncio.run(run_demo(DemoOptions(seed=seed, learners=learners, weeks=weeks, path=db,
-                                                  catch_up_cap=catch_up, start=start.date() if start else None)))
+                                                  start=start.date() if start else None, **cap)))
     _conversation(console, result)
     _team(console, result)
     _comparison(console, result)
@@ -44,6 +49,8 @@ def demo(
 
 
 def _conversation(console: Console, result: DemoResult) -> None:
+    from handlers.console.render import Keys, render
+
     console.print(Rule(f"A learner's conversation: {result.featured} (first {SHOWN_STEPS} messages)"))
     for speaker, item in result.transcript[:SHOWN_STEPS]:
         if item is None:
@@ -55,6 +62,8 @@ def _conversation(console: Console, result: DemoResult) -> None:
 
 
 def _team(console: Console, result: DemoResult) -> None:
+    from handlers.console.render import Keys, render
+
     console.print(Rule(f"The manager's /team summary ({result.manager})"))
     for message in result.team.messages:
         console.print(render(message, Keys()))

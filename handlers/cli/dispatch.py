@@ -8,20 +8,19 @@ import json
 import signal
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import typer
 
-from bot.chat.coach import Coach
-from bot.config import Settings
-from bot.dispatch.dispatcher import Dispatcher
-from bot.dispatch.jobs import TickReport
-from bot.dispatch.ticker import run_ticker
-from bot.errors import CoachError
-from bot.logs import configure_logging
-from handlers.assembly import attach_platforms
 from handlers.cli.common import console, run
-from handlers.platforms import Platforms
-from store.db import Database
+
+if TYPE_CHECKING:
+    from bot.chat.coach import Coach
+    from bot.config import Settings
+    from bot.dispatch.dispatcher import Dispatcher
+    from bot.dispatch.jobs import TickReport
+    from handlers.platforms import Platforms
+    from store.db import Database
 
 NO_PLATFORM = ("no chat platform is configured, so nothing can be sent: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, "
                "or COACH_TEAMS=1 / MICROSOFT_APP_ID, as for `coach serve`")
@@ -44,6 +43,8 @@ def dispatch(
     """One scheduling tick: plan what is due, send it and any retries, then reminders. Prints how many lessons
     were sent, failed, deferred (to be retried), expired, and held for the learners' windows. Safe to run twice
     or in several processes at once."""
+    from bot.chat.coach import Coach
+
     moment = parse_moment(at) if at else None
 
     async def body(database: Database, config: Settings) -> TickReport:
@@ -68,6 +69,8 @@ def dispatch(
 def worker() -> None:
     """The scheduler and dispatcher alone, ticking every COACH_TICK_SECONDS until SIGINT or SIGTERM (the tick in
     progress finishes first). Run as many as you like against one PostgreSQL database."""
+    from bot.chat.coach import Coach
+    from bot.logs import configure_logging
 
     async def body(database: Database, config: Settings) -> None:
         configure_logging(config, "INFO")
@@ -86,6 +89,9 @@ def worker() -> None:
 
 
 async def _tick_until_stopped(dispatcher: Dispatcher, every: float) -> None:
+    from bot.dispatch.ticker import run_ticker
+    from bot.errors import CoachError
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -102,6 +108,9 @@ async def _tick_until_stopped(dispatcher: Dispatcher, every: float) -> None:
 
 
 def _platforms(coach: Coach, config: Settings) -> Platforms:
+    from bot.errors import CoachError
+    from handlers.assembly import attach_platforms
+
     platforms = attach_platforms(coach, config)
     if not platforms.couriers:
         raise CoachError(NO_PLATFORM)

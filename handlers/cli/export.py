@@ -9,20 +9,17 @@ import sys
 from contextlib import nullcontext
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from bot.config import Settings
-from bot.errors import CoachError
-from bot.records.csv import record_rows, write_rows
-from bot.records.lrs import send_new_statements
-from bot.records.xapi import Statements
 from handlers.cli.common import console, err, run
-from store import records
-from store.db import Database
-from store.types import utcnow
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from bot.config import Settings
+    from store.db import Database
 
 PAGE = 1000
 
@@ -54,11 +51,17 @@ def export(
 
 
 def _progress() -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                      console=err, transient=True)
 
 
 async def _send(database: Database, config: Settings) -> Any:
+    from bot.records.lrs import send_new_statements
+    from store import records
+    from store.types import utcnow
+
     async with database.session() as session:
         answers, badges = await records.count_records(session)
     with _progress() as bar:
@@ -67,6 +70,11 @@ async def _send(database: Database, config: Settings) -> Any:
 
 
 async def _write(database: Database, config: Settings, fmt: Format, out: Path | None) -> None:
+    from bot.errors import CoachError
+    from bot.records.csv import record_rows, write_rows
+    from bot.records.xapi import Statements
+    from store import records
+
     async with database.session() as session:
         answers, badges = await records.count_records(session)
     try:

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from bot.imports.org_chart import OrgChartError, import_org_chart
-from bot.imports.packs import ensure_starter_content
 from handlers.cli.common import console, err, run
 
 app = typer.Typer(help="The org chart: who reports to whom, roles, time zones.", no_args_is_help=True)
@@ -21,6 +19,9 @@ def import_(
                                             "not shown to managers); listing them again brings them back."),
 ) -> None:
     """Load or update people (idempotent). All-or-nothing: bad lines are listed and nothing is loaded."""
+
+    from bot.imports.org_chart import OrgChartError, import_org_chart
+    from bot.imports.packs import ensure_starter_content
 
     async def body(database, _config):  # type: ignore[no-untyped-def]
         await ensure_starter_content(database)

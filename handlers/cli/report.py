@@ -6,23 +6,24 @@ import json
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from bot.errors import CoachError
-from bot.lessons.streaks import streak_length
-from bot.records.feedback import feedback_report
-from bot.team import reports
 from handlers.cli.common import console, run
-from store.types import utcnow
 
 app = typer.Typer(help="Reports on learners and teams.", no_args_is_help=True)
 
 JSON = typer.Option(False, "--json", help="Print one JSON object (the CONTRACTS.md schema).")
+MEMBERS = typer.Option(False, "--members", help="List everyone person by person, even in a team that is shown in "
+                       "groups (more than 15 people).")
 
 
 @app.command("learner")
 def learner(email: str = typer.Argument(..., help="The learner's email."), as_json: bool = JSON) -> None:
     """One learner: levels against targets, mastery, attempts, streak and every lesson sent."""
+    from rich.table import Table
+
+    from bot.lessons.streaks import streak_length
+    from bot.team import reports
+
     data = run(lambda db, config: _in_session(db, reports.learner_report, email, config))
     if as_json:
         print(json.dumps(data, indent=2))
@@ -40,12 +41,19 @@ def learner(email: str = typer.Argument(..., help="The learner's email."), as_js
 
 
 @app.command("team")
-def team(email: str = typer.Argument(..., help="The manager's email."), as_json: bool = JSON) -> None:
-    """A manager's direct and indirect reports: average mastery per competency and who is below target."""
+def team(email: str = typer.Argument(..., help="The manager's email."), as_json: bool = JSON,
+         members: bool = MEMBERS) -> None:
+    """A manager's direct and indirect reports: average mastery per competency and who is below target; a team
+    of more than 15 in groups, as `/team` shows it."""
+    from rich.table import Table
+
+    from bot.errors import CoachError
+    from bot.team import reports
 
     async def body(database: Any, config: Any) -> dict[str, Any]:
-        found = await _in_session(database, reports.team_report, email, config)
-        if not found["members"]:
+        async with database.session() as session:
+            found = await reports.team_report(session, email, _now(), config.mastery_threshold, members=members)
+        if not found["people"]:
             raise CoachError(f"{email} manages nobody (no one in the org chart reports to them)")
         return found
 
@@ -53,7 +61,8 @@ def team(email: str = typer.Argument(..., help="The manager's email."), as_json:
     if as_json:
         print(json.dumps(data, indent=2))
         return
-    table = Table(title=f"Team of {data['manager']} · {len(data['members'])} people")
+    _groups(data.get("groups", []))
+    table = Table(title=f"Team of {data['manager']} · {data['people']} people")
     for column in ("competency", "average mastery", "below target"):
         table.add_column(column)
     for c in data["competencies"]:
@@ -64,7 +73,11 @@ def team(email: str = typer.Argument(..., help="The manager's email."), as_json:
 
 @app.command("feedback")
 def feedback(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
-    """For L&D: lessons rated too hard, too easy or not relevant, the least useful lessons, suggested topics."""
+    """For L&D: lessons rated too hard, too easy or not relevant, the least useful lessons, suggested topics, and
+    content gaps (searches no lesson answered well)."""
+    from rich.table import Table
+
+    from bot.records.feedback import feedback_report
 
     async def body(database: Any, _config: Any) -> dict[str, Any]:
         async with database.session() as session:
@@ -91,14 +104,37 @@ def feedback(as_json: bool = typer.Option(False, "--json", help="Print one JSON 
     for row in data["least_useful"]:
         table.add_row(f"{row['title']} ({row['lesson']})", str(row["ratings"]), f"{row['useful_share']:.0%}")
     console.print(table)
-    table = Table(title="Suggested topics")
-    for column in ("topic", "people", "suggestions"):
+    for key, title, count in (("suggested_topics", "Suggested topics", "suggestions"),
+                              ("content_gaps", "Content gaps: searches no lesson answered well", "searches")):
+        table = Table(title=title)
+        for column in ("topic", "people", count, "examples"):
+            table.add_column(column)
+        for row in data[key]:
+            table.add_row(row["topic"], str(row["people"]), str(row["suggestions"]), " · ".join(row["examples"]))
+        console.print(table)
+
+
+def _groups(groups: list[dict[str, Any]]) -> None:
+    """A large team's groups, one row each (the JSON's `groups`; `--members` lists everyone)."""
+    from rich.table import Table
+
+    if not groups:
+        return
+    table = Table(title="Groups (one row each; --members lists everyone)")
+    for column in ("group", "people", "below target", "answered this week", "quiet", "needs attention"):
         table.add_column(column)
-    for row in data["suggested_topics"]:
-        table.add_row(row["topic"], str(row["people"]), str(row["suggestions"]))
+    for group in groups:
+        table.add_row(group["title"], str(group["people"]), str(group["below_target_people"]),
+                      str(group["active_7"]), str(group["quiet"]), ", ".join(group["needs_attention"][:5]) or "—")
     console.print(table)
+
+
+def _now() -> Any:
+    from store.types import utcnow
+
+    return utcnow()
 
 
 async def _in_session(database: Any, build: Any, email: str, config: Any) -> dict[str, Any]:
     async with database.session() as session:
-        return await build(session, email, utcnow(), config.mastery_threshold)
+        return await build(session, email, _now(), config.mastery_threshold)

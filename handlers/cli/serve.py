@@ -8,21 +8,17 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 import typer
-from aiohttp import web
 
-from bot.chat.coach import Coach
-from bot.config import Settings
-from bot.dispatch.ticker import run_ticker
-from bot.errors import CoachError
-from bot.imports.packs import ensure_starter_content
-from bot.logs import configure_logging
-from handlers.assembly import attach_platforms
 from handlers.cli.common import console, run
-from handlers.platforms import Platforms
-from handlers.server import build_app
-from store.db import Database
+
+if TYPE_CHECKING:
+    from bot.chat.coach import Coach
+    from bot.config import Settings
+    from handlers.platforms import Platforms
+    from store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +34,11 @@ def serve(
                                         "authentication) on an address other than this machine's loopback."),
 ) -> None:
     """Run the bot: chat endpoints, health and metrics, and (unless --no-scheduler) the scheduler."""
+    from bot.chat.coach import Coach
+    from bot.errors import CoachError
+    from bot.imports.packs import ensure_starter_content
+    from bot.logs import configure_logging
+    from handlers.assembly import attach_platforms
 
     async def body(database: Database, config: Settings) -> None:
         configure_logging(config, "INFO")
@@ -72,6 +73,8 @@ def background_tasks(coach: Coach, platforms: Platforms, *, scheduler: bool) -> 
 
 def scheduler_tasks(coach: Coach, platforms: Platforms) -> list[Task]:
     """The scheduler's tasks for this process: the dispatcher's ticker (one APScheduler interval job)."""
+    from bot.dispatch.ticker import run_ticker
+
     if platforms.dispatcher is None:
         return []
     return [partial(run_ticker, platforms.dispatcher, coach.services.config.tick_seconds)]
@@ -80,6 +83,11 @@ def scheduler_tasks(coach: Coach, platforms: Platforms) -> list[Task]:
 async def serve_until_stopped(database: Database, platforms: Platforms, tasks: list[Task], host: str,
                               port: int) -> None:
     """Serve until SIGINT/SIGTERM, or until a background task dies (then exit with its error)."""
+    from aiohttp import web
+
+    from bot.errors import CoachError
+    from handlers.server import build_app
+
     runner = web.AppRunner(build_app(database, platforms.mounts), access_log=None)
     await runner.setup()
     try:

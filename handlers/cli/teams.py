@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from handlers.cli.common import console, err, friendly
-from handlers.msteams.package import NOWHERE, AppDetails, app_package
 
 app = typer.Typer(help="Microsoft Teams: the app package to upload to your tenant.", no_args_is_help=True)
 
@@ -24,6 +23,8 @@ def package(
     terms: str | None = typer.Option(None, "--terms-url", help="Terms link (default https://DOMAIN/terms)."),
 ) -> None:
     """Write the zip to upload in the Teams admin center (Manage apps > Upload new app)."""
+    from handlers.msteams.package import NOWHERE, AppDetails, app_package
+
     details = AppDetails(app_id=app_id, domain=domain, developer=developer, website=website, privacy=privacy,
                          terms=terms)
     out.write_bytes(app_package(details))

@@ -27,6 +27,7 @@ from store.models.learning import (
 )
 from store.models.outgoing import DigestSent, LrsCursor
 from store.models.people import ChatIdentity, PendingContact, Person
+from store.models.searches import SearchEvidence, TopicSearch
 
 __all__ = [
     "WEEKDAYS",
@@ -54,5 +55,7 @@ __all__ = [
     "ReviewState",
     "Role",
     "RoleRequirement",
+    "SearchEvidence",
     "Suggestion",
+    "TopicSearch",
 ]

@@ -18,6 +18,8 @@ class Pack(SQLModel, table=True):
     imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     synonyms: list[list[str]] = Field(default_factory=list, sa_type=JSONType,
                                       description="groups of words that mean the same to topic search")
+    phrasing: list[str] = Field(default_factory=list, sa_type=JSONType,
+                                description="question phrasing topic search ignores (phrasing.yaml)")
 
 
 class Competency(SQLModel, table=True):
@@ -54,6 +56,8 @@ class Lesson(SQLModel, table=True):
     minutes: int = 2
     title: str = Field(max_length=200)
     tags: list[str] = Field(default_factory=list, sa_type=JSONType)
+    asks: list[str] = Field(default_factory=list, sa_type=JSONType,
+                            description="what employees would type when they need it (for topic search)")
     requires: list[str] = Field(default_factory=list, sa_type=JSONType)
     current_version_id: int | None = Field(default=None)
     active: bool = Field(default=True, description="false once a re-imported pack no longer has it")

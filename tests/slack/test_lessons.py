@@ -134,14 +134,14 @@ async def test_a_vague_topic_offers_the_closest_three_and_a_reflection_picked_is
     mia = slack.person("UMIA")
     name = await mia.command("reflect", channel=mia.dm)  # matches no lesson well
     [offer] = await slack.fake.wait_for("response_url", name=name)
-    assert "no lesson that matches “reflect” well" in offer.text_of_blocks
+    assert "not sure which lesson fits “reflect”" in offer.text_of_blocks
     offered = offer.buttons()
     assert len(offered) == 3 and all(b["action_id"].startswith("coach.lesson.") for b in offered)
     assert len({b["value"] for b in offered}) == 3
-    await mia.press(button(offer, "Look back at feedback that didn't land"),
+    await mia.press(button(offer, "Whose voice is missing in your team?"),
                     ephemeral_url=slack.fake.response_url("closest"))
     [card] = await slack.fake.wait_for("chat.postMessage", channel=mia.dm)
-    assert card.args["blocks"][0]["type"] == "header" and "Look back at feedback" in card.text_of_blocks
+    assert card.args["blocks"][0]["type"] == "header" and "Whose voice is missing" in card.text_of_blocks
     write = button(card, "Write my reflection")
     assert write["action_id"] == "slack.reflect"
 

@@ -80,7 +80,7 @@ async def test_people_below_a_manager_who_left_stay_in_the_team_everywhere(coach
     assert {r["group"] for r in rows if r["email"].startswith("p1x")} == {"Lead 1 (left)"}
     assert "by 0 of 20 people" in digest_notice(summary, coach.services.clock()).text
     async with db.session() as session:
-        report = await team_report(session, "boss@example.com", coach.services.clock(), 0.8)
+        report = await team_report(session, "boss@example.com", coach.services.clock(), 0.8, members=True)
     assert {m["email"] for m in report["members"]} == team
 
     progress = (await coach.command(ids["p1x3@example.com"], "progress")).messages[0]

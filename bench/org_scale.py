@@ -1,0 +1,330 @@
+"""A whole organisation at once: `coach org import`, the root's `coach report team` and `/team` over HTTP, for a
+small and a large org (and a deep management chain), on SQLite and PostgreSQL.
+
+    python bench/org_scale.py [--database sqlite|postgresql|both] [--large 10000] [--full] [--repeat 3]
+
+The org is a tree: everyone but the root reports to someone, eight to a manager, each with a role of the
+starter pack and a Slack id. For the small (1,000) and the large (`--large`, 10,000 by default; `--full`: the
+issue's 100,000) org, on a fresh database with the starter pack loaded, it measures:
+
+- import: `import_org_chart` on the whole file in a fresh child process (its own time, so process start-up does
+  not flatter the larger file's time per row), the child's peak RSS, and a second import of the unchanged file;
+- the whole `coach org import` command (process start included) of the large file, against the floor: the same
+  rows inserted raw with `sqlite3` `executemany` into one table;
+- a 3,000-level chain (each person the manager of the next) against a flat file of the same 3,000 people, per row;
+- the root's `coach report team EMAIL --json` (wall time and peak RSS of the command);
+- `/team` typed by the root: a signed Slack slash command to a `coach serve` process, timed until its reply reaches
+  the fake Slack Web API's response_url; the server's peak RSS (VmHWM) after it.
+
+Printed are the medians over `--repeat` runs of each timing and the ratios large / small. What it does not show:
+the orgs have no answers yet (the summaries' cost of answers is bench/team_summary.py's), and absolute times
+depend on the machine; the ratios are what count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from dispatch import drop_database, new_database  # bench/dispatch.py: a fresh SQLite file or PostgreSQL database
+
+ROOT = Path(__file__).resolve().parents[1]
+ROLES = ("buyer", "call-centre-agent", "shop-floor-operator", "new-hire")
+FAN_OUT = 8
+SECRET = "bench-signing-secret"
+HEADER = "email,name,manager_email,role,timezone,slack_user_id\n"
+
+
+def email(i: int) -> str:
+    return f"p{i:06d}@bench.example"
+
+
+def tree_rows(size: int) -> list[tuple[str, ...]]:
+    """A balanced org: person i reports to person (i - 1) // FAN_OUT; managers are people-managers."""
+    rows = []
+    for i in range(size):
+        manages = i * FAN_OUT + 1 < size
+        role = "people-manager" if manages else ROLES[i % len(ROLES)]
+        rows.append((email(i), f"Person {i:06d}", email((i - 1) // FAN_OUT) if i else "", role, "Europe/Berlin",
+                     f"U{i:07d}"))
+    return rows
+
+
+def chain_rows(size: int) -> list[tuple[str, ...]]:
+    """Each person manages the next one: a chain `size` levels deep."""
+    return [(email(i), f"Person {i:06d}", email(i - 1) if i else "", "people-manager", "Europe/Berlin", f"U{i:07d}")
+            for i in range(size)]
+
+
+def write_csv(path: Path, rows: list[tuple[str, ...]]) -> Path:
+    path.write_text(HEADER + "".join(",".join(r) + "\n" for r in rows))
+    return path
+
+
+def coach(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("coach")), *args]
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """(seconds, peak RSS in MB, stdout) of one child process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, errors = process.communicate()
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {errors[-2000:]}")
+    rss = resource_of_last_child()
+    return elapsed, rss, out
+
+
+def resource_of_last_child() -> float:
+    """The peak RSS of the child just reaped (getrusage of children is the maximum over all of them, so each
+    measured command runs from its own short-lived helper process: see `isolated`)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def isolated(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Run `command` under a fresh helper process so its peak RSS is its own, not the largest seen so far."""
+    helper = [sys.executable, __file__, "--measure", json.dumps(command)]
+    result = subprocess.run(helper, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {result.stderr[-2000:]}")
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures["seconds"], figures["rss_mb"], figures["out"]
+
+
+def import_child(url: str, path: str) -> None:
+    """In a fresh process: import the file, print its time and the process's peak RSS."""
+    import resource
+
+    from bot.imports.org_chart import import_org_chart
+    from store.db import Database
+
+    async def body() -> dict[str, Any]:
+        database = Database(url)
+        started = time.perf_counter()
+        result = await import_org_chart(database, Path(path))
+        elapsed = time.perf_counter() - started
+        await database.dispose()
+        return {"seconds": elapsed, "created": result.created, "updated": result.updated}
+
+    figures = asyncio.run(body())
+    figures["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(figures))
+
+
+def child_import(url: str, path: Path, env: dict[str, str]) -> dict[str, Any]:
+    result = subprocess.run([sys.executable, __file__, "--import-child", url, str(path)], env=env,
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"import of {path} failed: {result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def prepared(kind: str, folder: Path) -> tuple[str, dict[str, str]]:
+    """A fresh database with the schema and the starter pack, and the environment that points `coach` at it."""
+    url = new_database(kind, folder)
+    env = {**os.environ, "COACH_DATABASE_URL": url, "COACH_LOG_LEVEL": "WARNING"}
+    subprocess.run(coach("content", "import", "--starter"), env=env, check=True, capture_output=True)
+    return url, env
+
+
+def raw_floor(rows: list[tuple[str, ...]], folder: Path) -> float:
+    """The same rows, inserted raw into one table of a fresh SQLite file: the fastest any import could be."""
+    path = folder / f"raw_{uuid.uuid4().hex[:8]}.db"
+    started = time.perf_counter()
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE person (email TEXT PRIMARY KEY, name TEXT, manager_email TEXT, role TEXT, "
+                     "timezone TEXT, slack_user_id TEXT)")
+        conn.executemany("INSERT INTO person VALUES (?, ?, ?, ?, ?, ?)", rows)
+    return time.perf_counter() - started
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def team_over_http(env: dict[str, str], repeat: int) -> tuple[float, float]:
+    """Median seconds from the root's signed `/team` to its reply at the response_url, and the server's peak RSS."""
+    sys.path.insert(0, str(ROOT))
+    from tests.support.fake_slack import TEAM, FakeSlack
+
+    fake = await FakeSlack().start()
+    fake.add_user("U0000000", email(0))
+    port = free_port()
+    server_env = {**env, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url}
+    server = await asyncio.create_subprocess_exec(*coach("serve", "--host", "127.0.0.1", "--port", str(port),
+                                                         "--no-scheduler"), env=server_env,
+                                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times = []
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(600):
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+            for attempt in range(repeat + 1):  # the first, untimed, warms the server up
+                name = f"team{attempt}"
+                form = urlencode({"token": "legacy", "team_id": TEAM, "team_domain": "bench",
+                                  "channel_id": "DU0000000", "channel_name": "directmessage", "user_id": "U0000000",
+                                  "user_name": "root", "command": "/team", "text": "", "api_app_id": "A0COACH",
+                                  "response_url": fake.response_url(name), "trigger_id": f"trigger{attempt}"})
+                stamp = int(time.time())
+                signature = "v0=" + hmac.new(SECRET.encode(), f"v0:{stamp}:{form}".encode(),
+                                             hashlib.sha256).hexdigest()
+                started = time.perf_counter()
+                async with http.post(f"http://127.0.0.1:{port}/slack/events", data=form.encode(), headers={
+                        "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": str(stamp),
+                        "X-Slack-Signature": signature}) as response:
+                    assert response.status == 200, await response.text()
+                await fake.wait_for("response_url", within=600, name=name)
+                if attempt:
+                    times.append(time.perf_counter() - started)
+        rss = peak_rss_mb(server.pid)
+    finally:
+        server.terminate()
+        try:
+            await asyncio.wait_for(server.wait(), 60)
+        except TimeoutError:
+            server.kill()
+            await server.wait()
+        await fake.stop()
+    return statistics.median(times), rss
+
+
+def median_of(repeat: int, measure: Callable[[], float]) -> float:
+    return statistics.median(measure() for _ in range(repeat))
+
+
+def org_case(kind: str, folder: Path, size: int, repeat: int) -> dict[str, float]:
+    """Import, re-import, report and /team for a `size`-person tree on a fresh database."""
+    path = write_csv(folder / f"tree_{size}.csv", tree_rows(size))
+    url, env = prepared(kind, folder)
+    try:
+        first = child_import(url, path, env)
+        assert first["created"] == size, first
+        again = [child_import(url, path, env) for _ in range(repeat)]
+        assert all(r["created"] == 0 and r["updated"] == 0 for r in again), again
+        reports = [isolated(coach("report", "team", email(0), "--json"), env) for _ in range(repeat)]
+        http_seconds, http_rss = asyncio.run(team_over_http(env, repeat))
+    finally:
+        drop_database(url)
+    return {"import_s": first["seconds"], "import_rss": first["rss_mb"],
+            "reimport_s": statistics.median(r["seconds"] for r in again),
+            "report_s": statistics.median(r[0] for r in reports), "report_rss": max(r[1] for r in reports),
+            "http_s": http_seconds, "http_rss": http_rss}
+
+
+def chain_case(kind: str, folder: Path, depth: int) -> tuple[float, float]:
+    """Per-row import seconds of the deep chain and of a flat file of the same people."""
+    seconds = []
+    for name, rows in (("chain", chain_rows(depth)), ("flat", tree_rows(depth))):
+        url, env = prepared(kind, folder)
+        try:
+            seconds.append(child_import(url, write_csv(folder / f"{name}.csv", rows), env)["seconds"] / depth)
+        finally:
+            drop_database(url)
+    return seconds[0], seconds[1]
+
+
+def whole_command(kind: str, folder: Path, size: int) -> tuple[float, float]:
+    """The whole `coach org import` of `size` rows (process start included), and the raw floor for them."""
+    rows = tree_rows(size)
+    path = write_csv(folder / f"whole_{size}.csv", rows)
+    url, env = prepared(kind, folder)
+    try:
+        seconds, _rss, _ = isolated(coach("org", "import", str(path)), env)
+    finally:
+        drop_database(url)
+    return seconds, statistics.median(raw_floor(rows, folder) for _ in range(3))
+
+
+def report(kind: str, small: int, large: int, repeat: int, whole_rows: int, depth: int) -> None:
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        figures = {size: org_case(kind, folder, size, repeat) for size in (small, large)}
+        chain, flat = chain_case(kind, folder, depth)
+        whole, raw = whole_command(kind, folder, whole_rows)
+    a, b = figures[small], figures[large]
+    print(f"org scale, {kind}: {small:,} vs {large:,} people")
+    for size, f in figures.items():
+        print(f"  {size:>7,}: import {f['import_s']:7.2f} s ({f['import_s'] / size * 1e3:6.3f} ms/row, "
+              f"peak RSS {f['import_rss']:6.0f} MB), re-import {f['reimport_s']:7.2f} s, report team "
+              f"{f['report_s']:6.2f} s ({f['report_rss']:5.0f} MB), /team over HTTP {f['http_s']:6.2f} s "
+              f"(server peak RSS {f['http_rss']:5.0f} MB)")
+    print(f"  import time per row {large:,} / {small:,}: {(b['import_s'] / large) / (a['import_s'] / small):.2f}"
+          f"   peak memory: {b['import_rss'] / a['import_rss']:.2f}")
+    print(f"  re-import of the unchanged file / first import: {small:,} {a['reimport_s'] / a['import_s']:.2f}, "
+          f"{large:,} {b['reimport_s'] / b['import_s']:.2f}")
+    print(f"  {depth:,}-deep chain per row / flat file of {depth:,} per row: {chain / flat:.2f}")
+    print(f"  whole `coach org import` of {whole_rows:,} rows / raw sqlite3 executemany of them: {whole / raw:.1f} "
+          f"({whole:.2f} s vs {raw:.3f} s)")
+    print(f"  root report team {large:,} / {small:,}: time {b['report_s'] / a['report_s']:.2f}, "
+          f"peak memory {b['report_rss'] / a['report_rss']:.2f}")
+    print(f"  root /team over HTTP {large:,} / {small:,}: time {b['http_s'] / a['http_s']:.2f}, "
+          f"server peak memory {b['http_rss'] / a['http_rss']:.2f}")
+
+
+def measure(command: list[str]) -> None:
+    """Helper process: run one command and print its time, its peak RSS and its output."""
+    seconds, rss, out = run_measured(command, dict(os.environ))
+    print(json.dumps({"seconds": seconds, "rss_mb": rss, "out": out[-200:]}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument("--large", type=int, default=10_000)
+    parser.add_argument("--full", action="store_true", help="The issue's 100,000-person org (takes much longer).")
+    parser.add_argument("--whole-rows", type=int, default=40_000, help="Rows of the whole-command vs raw case.")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--chain", type=int, default=3_000, help="Depth of the management chain case.")
+    parser.add_argument("--import-child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--measure", metavar="COMMAND", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.import_child:
+        import_child(*args.import_child)
+        return
+    if args.measure:
+        measure(json.loads(args.measure))
+        return
+    large = 100_000 if args.full else args.large
+    for kind in (["sqlite", "postgresql"] if args.database == "both" else [args.database]):
+        report(kind, args.small, large, args.repeat, args.whole_rows, args.chain)
+
+
+if __name__ == "__main__":
+    main()
