@@ -94,7 +94,7 @@ async def seed(url: str, enrolled: int, due: int) -> None:
                                 next_slot_at=NOW - timedelta(minutes=1) if i <= due else NOW + timedelta(days=1),
                                 ).model_dump() for i in ids])
             await connection.execute(insert(ChatIdentity), [
-                ChatIdentity(person_id=i, platform="slack", external_id=f"U{i:07d}", workspace="T0FAKE",
+                ChatIdentity(person_id=i, platform="slack", external_id=f"U{i:07d}", workspace="T0001",
                              address={"channel": f"D{i:07d}"}, updated_at=NOW).model_dump(exclude={"id"})
                 for i in ids])
     await database.dispose()

@@ -26,7 +26,7 @@ from store.db import Database
 from store.models import Delivery, LearnerSettings, Lesson
 from tests.conftest import Clock
 from tests.support.dispatching import all_deliveries, eventually, loopback, serving
-from tests.support.loopback_slack import LoopbackSlack
+from tests.support.fake_slack import FakeSlack
 from tests.support.org import load_sample_org
 
 TOKEN = "trigger-secret-123"
@@ -38,7 +38,7 @@ EVENING = datetime(2026, 12, 1, 19, 0, tzinfo=UTC)  # 20:00 in Berlin
 @dataclass
 class Api:
     url: str
-    fake: LoopbackSlack
+    fake: FakeSlack
     coach: Coach
     ids: dict[str, int]
     dispatcher: Dispatcher

@@ -21,8 +21,8 @@ from store.db import Database
 from store.models import Delivery, LearnerSettings
 from tests.conftest import Clock
 from tests.support.dispatching import all_deliveries, loopback, sample_users
+from tests.support.fake_slack import FakeSlack
 from tests.support.loopback_courier import LoopbackCourier
-from tests.support.loopback_slack import LoopbackSlack
 from tests.support.org import load_sample_org
 
 TUESDAY = datetime(2026, 12, 1, tzinfo=UTC)
@@ -66,7 +66,7 @@ async def test_a_long_tick_never_claims_with_a_lease_that_has_already_run_out(
     ids = await load_sample_org(db, tmp_path)
     config = coach.services.config.model_copy(update={"dispatch_batch": 1, "dispatch_concurrency": 1})
     local = Coach(db, config, clock=clock, worker_id="slow-process")
-    fake = LoopbackSlack(users=sample_users())
+    fake = FakeSlack(users=sample_users())
     await fake.start()
     world = SlowWorld(fake.url, clock, step=timedelta(seconds=config.dispatch_lease_seconds / 3))
     world.dispatcher = dispatcher = Dispatcher(local.services, {"slack": world})
@@ -200,7 +200,7 @@ class LeaseWatcher(LoopbackCourier):
 async def test_a_tick_at_another_time_holds_its_claims_and_records_its_sends_on_the_wall_clock(
         coach: Coach, db: Database, clock: Clock, tmp_path: Path) -> None:
     await load_sample_org(db, tmp_path)
-    fake = LoopbackSlack(users=sample_users())
+    fake = FakeSlack(users=sample_users())
     await fake.start()
     watcher = LeaseWatcher(fake.url, db)
     dispatcher = Dispatcher(coach.services, {"slack": watcher})

@@ -24,8 +24,8 @@ from store.db import Database
 from store.models import Delivery, LearnerSettings
 from tests.conftest import Clock
 from tests.support.dispatching import SimulatedTime, all_deliveries, eventually, every, loopback, sample_users
+from tests.support.fake_slack import FakeSlack
 from tests.support.loopback_courier import LoopbackCourier, PartwiseLoopbackCourier
-from tests.support.loopback_slack import LoopbackSlack
 from tests.support.org import load_sample_org
 
 TUESDAY = datetime(2026, 12, 1, tzinfo=UTC)
@@ -106,7 +106,7 @@ async def test_three_dispatchers_at_once_send_every_slot_exactly_once(
 async def test_through_the_real_slack_courier_a_flaky_api_gets_each_lesson_exactly_once(
         db: Database, settings: Settings, clock: Clock, tmp_path: Path) -> None:
     await load_sample_org(db, tmp_path)
-    fake = LoopbackSlack(users=sample_users(), fail_every=3, limit_every=5)
+    fake = FakeSlack(users=sample_users(), fail_every=3, limit_every=5)
     await fake.start()
     config = settings.model_copy(update={"slack_bot_token": SecretStr("xoxb-test"), "slack_api_url": fake.url,
                                          "slack_signing_secret": SecretStr("signing-secret")})
@@ -165,7 +165,7 @@ async def test_a_lesson_in_parts_refused_half_way_posts_only_the_missing_part_on
     await load_sample_org(db, tmp_path)
     async with db.session() as session:
         await session.exec(update(LearnerSettings).values(welcomed_at=TUESDAY))
-    fake = LoopbackSlack(users=sample_users(), limit_every=2, retry_after=60)  # every second post: wait a minute
+    fake = FakeSlack(users=sample_users(), limit_every=2, retry_after=60)  # every second post: wait a minute
     await fake.start()
     courier = PartwiseLoopbackCourier(fake.url, parts=2)
     config = coach.services.config.model_copy(update={"dispatch_concurrency": 1})

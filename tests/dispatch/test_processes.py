@@ -20,7 +20,7 @@ from store.db import Database
 from store.models import LearnerSettings
 from tests.conftest import Clock
 from tests.support.dispatching import all_deliveries, bigger_org, loopback, sample_users
-from tests.support.loopback_slack import LoopbackSlack
+from tests.support.fake_slack import FakeSlack
 from tests.support.org import load_sample_org
 
 COACH = [sys.executable, "-c", "from handlers.cli import main; main()"]
@@ -28,7 +28,7 @@ EXTRA = 16
 """Extra Berlin learners (found in Slack by email), so that the processes have batches to compete for."""
 
 
-def coach_env(db_url: str, fake: LoopbackSlack, **extra: str) -> dict[str, str]:
+def coach_env(db_url: str, fake: FakeSlack, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "COACH_"))}
     return env | {"COACH_DATABASE_URL": db_url, "SLACK_BOT_TOKEN": "xoxb-test-token",
                   "SLACK_SIGNING_SECRET": "test-signing-secret", "SLACK_API_URL": fake.url,
@@ -53,8 +53,9 @@ async def test_three_dispatch_processes_at_once_send_each_lesson_exactly_once(
     clock.now = datetime(2026, 12, 1, tzinfo=UTC)
     async with loopback(coach) as (_fake, enrolment):
         await enrolment.tick()  # everyone's first slot, computed before the processes start
-    fake = LoopbackSlack(users=users, delay=0.3)  # slow posts: one process alone would need seconds, so the
-    await fake.start()                             # others (each starting up for a second or two) join in
+    # slow posts: one process alone would need seconds, so the others (each starting up for a second or two) join in
+    fake = FakeSlack(users=users, delays={"chat.postMessage": 0.3})
+    await fake.start()
     try:
         env = coach_env(db_url, fake, COACH_DISPATCH_BATCH="4", COACH_DISPATCH_CONCURRENCY="2")
         processes = [await start(["dispatch", "--at", "2026-12-01T15:30:00Z", "--json"], env, tmp_path)
@@ -76,7 +77,7 @@ async def test_dispatch_at_a_past_time_records_its_sends_on_the_wall_clock(
     clock.now = datetime(2026, 11, 24, tzinfo=UTC)  # a Tuesday in the past
     async with loopback(coach) as (_fake, enrolment):
         await enrolment.tick()
-    fake = LoopbackSlack(users=sample_users())
+    fake = FakeSlack(users=sample_users())
     await fake.start()
     started = datetime.now(UTC)
     try:
@@ -113,7 +114,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_i
         await session.exec(update(LearnerSettings).where(col(LearnerSettings.person_id) == ids["gus@example.com"])
                            .values(next_slot_at=None))  # and one newly enrolled learner
     concurrency = 4
-    fake = LoopbackSlack(users=users, delay=0.15)
+    fake = FakeSlack(users=users, delays={"chat.postMessage": 0.15})
     await fake.start()
     env = coach_env(db_url, fake, COACH_TICK_SECONDS="1", COACH_DISPATCH_LEASE_SECONDS="3",
                     COACH_DISPATCH_CONCURRENCY=str(concurrency), COACH_DISPATCH_BATCH="10")

@@ -20,8 +20,8 @@ from handlers.assembly import attach_platforms
 from store.db import Database
 from tests.conftest import Clock
 from tests.support.dispatching import SimulatedTime, all_deliveries, bigger_org, sample_users
+from tests.support.fake_slack import FakeSlack
 from tests.support.loopback_courier import LoopbackCourier
-from tests.support.loopback_slack import LoopbackSlack
 from tests.support.org import load_sample_org
 
 TUESDAY = datetime(2026, 12, 1, tzinfo=UTC)
@@ -49,7 +49,7 @@ class Stamped(LoopbackCourier):
         return sent
 
 
-async def two_dispatchers(coach: Coach, db_url: str, fake: LoopbackSlack, time: SimulatedTime,
+async def two_dispatchers(coach: Coach, db_url: str, fake: FakeSlack, time: SimulatedTime,
                           config: Settings) -> tuple[list[Dispatcher], list[Stamped], Database]:
     """Two processes' dispatchers on one database (the second with its own connection pool)."""
     other = Database(db_url)
@@ -68,7 +68,7 @@ async def test_two_dispatchers_on_one_database_keep_together_to_the_workspaces_r
     config = coach.services.config.model_copy(update={"sends_per_second": rate, "dispatch_concurrency": 4,
                                              "dispatch_batch": 5})
     time = SimulatedTime()
-    fake = LoopbackSlack(users=users)
+    fake = FakeSlack(users=users)
     await fake.start()
     dispatchers, couriers, other = await two_dispatchers(coach, db_url, fake, time, config)
     try:
@@ -96,7 +96,7 @@ async def test_a_429_seen_by_one_dispatcher_holds_the_other(
     await load_sample_org(db, tmp_path)
     config = coach.services.config.model_copy(update={"dispatch_concurrency": 1})
     time = SimulatedTime()
-    fake = LoopbackSlack(users=sample_users(), limit_every=1, retry_after=30)  # every post refused: hold 30 s
+    fake = FakeSlack(users=sample_users(), limit_every=1, retry_after=30)  # every post refused: hold 30 s
     await fake.start()
     (first, second), (refused, other_courier), other = await two_dispatchers(coach, db_url, fake, time, config)
     try:
@@ -120,7 +120,7 @@ async def test_through_the_real_slack_courier_a_429_holds_the_whole_workspace_fo
         db: Database, settings: Settings, clock: Clock, tmp_path: Path) -> None:
     text, users = bigger_org(16)
     await load_sample_org(db, tmp_path, text)
-    fake = LoopbackSlack(users=users, limit_every=10, retry_after=1)
+    fake = FakeSlack(users=users, limit_every=10, retry_after=1)
     await fake.start()
     config = settings.model_copy(update={"slack_bot_token": SecretStr("xoxb-test"), "slack_api_url": fake.url,
                                          "slack_signing_secret": SecretStr("signing-secret"),

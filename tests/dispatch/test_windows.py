@@ -21,8 +21,8 @@ from store.db import Database
 from store.models import Delivery, LearnerSettings
 from tests.conftest import Clock
 from tests.support.dispatching import SimulatedTime, all_deliveries, every, loopback, sample_users
+from tests.support.fake_slack import FakeSlack
 from tests.support.loopback_courier import LoopbackCourier
-from tests.support.loopback_slack import LoopbackSlack
 from tests.support.org import load_sample_org
 
 TUESDAY = datetime(2026, 12, 1, tzinfo=UTC)
@@ -113,7 +113,7 @@ async def test_a_long_tick_never_begins_a_scheduled_send_after_the_window_closed
     async with db.session() as session:
         await session.exec(update(LearnerSettings).values(welcomed_at=TUESDAY))
     config = coach.services.config.model_copy(update={"dispatch_concurrency": 1, "dispatch_batch": 1})
-    fake = LoopbackSlack(users=sample_users())
+    fake = FakeSlack(users=sample_users())
     await fake.start()
     slow = SlowSlack(fake.url, clock, step=timedelta(minutes=1))
     dispatcher = Dispatcher(coach.services, {"slack": slow}, config)

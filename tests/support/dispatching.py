@@ -18,8 +18,8 @@ from bot.dispatch.rate import Timer
 from handlers.server import Mount, build_app
 from store.db import Database
 from store.models import Delivery
+from tests.support.fake_slack import FakeSlack
 from tests.support.loopback_courier import LoopbackCourier
-from tests.support.loopback_slack import LoopbackSlack
 from tests.support.org import SAMPLE_ORG
 
 
@@ -41,9 +41,9 @@ def bigger_org(extra: int) -> tuple[str, dict[str, str]]:
 
 @asynccontextmanager
 async def loopback(coach: Coach, config: Settings | None = None, *, timer: Timer | None = None,
-                   **faults: float) -> AsyncIterator[tuple[LoopbackSlack, Dispatcher]]:
+                   **faults: float) -> AsyncIterator[tuple[FakeSlack, Dispatcher]]:
     """A running fake Slack (with `faults`) and a dispatcher posting to it (waiting on `timer`'s time)."""
-    fake = LoopbackSlack(users=sample_users(), **faults)  # type: ignore[arg-type]
+    fake = FakeSlack(users=sample_users(), **faults)  # type: ignore[arg-type]
     await fake.start()
     courier = LoopbackCourier(fake.url)
     try:

@@ -4,9 +4,13 @@ fail on purpose (429 with Retry-After, 500) so tests see the bot's retries.
 `url` is the Web API base (`SLACK_API_URL`); besides `/api/<method>` the fake serves `response_url`s
 (`response_url(name)`), file upload URLs, and a Socket Mode WebSocket (`apps.connections.open` hands out
 its URL) onto which a test can push envelopes. `users` maps emails to Slack user ids (the workspace's
-directory); `fail_every` / `limit_every` answer every n-th `chat.postMessage` with 500 / 429, and `fail()` any
-method with any status, or `DROP` to close the connection without an answer; `delays` makes a method answer
-slowly.
+directory); `fail_every` / `limit_every` answer every n-th `chat.postMessage` with 500 / 429 (read at each
+post, so a test can lift them), and `fail()` any method with any status, or `DROP` to close the connection
+without an answer; `delays` makes a method answer slowly (`{"chat.postMessage": 0.3}`: a slow Slack).
+
+`/stats` tells another process what was posted. `python -m tests.support.fake_slack` runs the fake alone (the
+benchmark's Slack, in its own process so that Slack's side does not share the coach's CPU): it prints its Web
+API URL, keeps no call records (only the counts `/stats` needs), and stops when its standard input closes.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import asyncio
 import itertools
 import json
 import math
+import sys
 import time
 import uuid
 from collections import Counter
@@ -93,7 +98,8 @@ class FakeSlack:
     users: dict[str, str] = field(default_factory=dict)
     fail_every: int = 0
     limit_every: int = 0
-    retry_after: float = 0
+    retry_after: float = 1
+    """The Retry-After (seconds) of the 429s `limit_every` answers."""
     calls: list[Call] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     posts: list[Post] = field(default_factory=list)
@@ -103,12 +109,14 @@ class FakeSlack:
     delays: dict[str, float] = field(default_factory=dict)
     """API method -> seconds the fake takes before answering it (a slow Slack)."""
     root: str = ""
+    record: bool = True
+    """Keep every call and post (for tests to look at); off, the fake only counts posts per delivery, so that a
+    benchmark can post hundreds of thousands of messages through it."""
 
     def __post_init__(self) -> None:
-        if self.fail_every:
-            self.fail("chat.postMessage", 500, every=int(self.fail_every))
-        if self.limit_every:
-            self.fail("chat.postMessage", 429, every=int(self.limit_every), retry_after=self.retry_after)
+        self._post_number = itertools.count(1)
+        self._delivered: Counter[int] = Counter()
+        self._posted = 0
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
@@ -119,6 +127,7 @@ class FakeSlack:
     async def start(self) -> FakeSlack:
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_get("/stats", self._stats)
         app.router.add_post("/respond/{name}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
@@ -157,8 +166,9 @@ class FakeSlack:
                 "tz": self.profiles.get(user_id, {}).get("tz", "UTC"), "profile": {"email": emails[0]}}
 
     def per_delivery(self) -> Counter[int]:
-        """How many messages were posted for each lesson delivery."""
-        return Counter(p.delivery_id for p in self.posts if p.delivery_id is not None)
+        """How many messages were posted for each lesson delivery (a message counts when its metadata, or an
+        answer or reflection button, names the delivery: a lesson card, not a reply about one)."""
+        return Counter(self._delivered)
 
     def fail(self, method: str, status: int = 429, *, times: int | None = 1, every: int | None = None,
              retry_after: float = 0) -> None:
@@ -206,32 +216,57 @@ class FakeSlack:
 
     async def _record(self, call: Call) -> None:
         async with self._changed:
-            self.calls.append(call)
+            if self.record:
+                self.calls.append(call)
             self._changed.notify_all()
+
+    def _every_nth(self, method: str) -> Fault | None:
+        """The refusal `fail_every` / `limit_every` give this post, if any (counting every post attempt)."""
+        if method != "chat.postMessage":
+            return None
+        number = next(self._post_number)
+        if self.limit_every and number % self.limit_every == 0:
+            return Fault(method, 429, retry_after=self.retry_after)
+        if self.fail_every and number % self.fail_every == 0:
+            return Fault(method, 500)
+        return None
+
+    async def _stats(self, _request: web.Request) -> web.Response:
+        """What was posted, for a process that runs this fake in another process (the benchmark)."""
+        return web.json_response({"posts": self._posted, "deliveries": len(self._delivered),
+                                  "repeated": sum(1 for n in self._delivered.values() if n > 1)})
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await _arguments(request)
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
-        for fault in self.faults:
-            if fault.method == method and fault.hits():
-                self.refused[str(fault.status)] += 1
-                await self._record(Call(method, args, fault.status))
-                if fault.status == DROP and request.transport is not None:
-                    request.transport.close()
-                    return web.Response(status=500)
-                if fault.status == 429:
-                    self.limited_at.append(time.monotonic())
-                    return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
-                                             headers={"Retry-After": str(math.ceil(fault.retry_after))})
-                return web.Response(status=fault.status, text="fake outage")
+        fault = self._every_nth(method) or next((f for f in self.faults if f.method == method and f.hits()), None)
+        if fault is not None:
+            self.refused[str(fault.status)] += 1
+            await self._record(Call(method, args, fault.status))
+            if fault.status == DROP and request.transport is not None:
+                request.transport.close()
+                return web.Response(status=500)
+            if fault.status == 429:
+                self.limited_at.append(time.monotonic())
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": str(math.ceil(fault.retry_after))})
+            return web.Response(status=fault.status, text="fake outage")
         body = self._answer(method, args)
         if method == "chat.postMessage" and body.get("ok"):
-            self.posts.append(Post(time.monotonic(), str(args.get("channel")), str(args.get("text") or ""),
-                                   _delivery_id(args)))
+            self._count_post(args)
         await self._record(Call(method, args, 200 if body.get("ok") else 400, body))
         return web.json_response(body)
+
+    def _count_post(self, args: dict[str, Any]) -> None:
+        delivery_id = _delivery_id(args)
+        self._posted += 1
+        if delivery_id is not None:
+            self._delivered[delivery_id] += 1
+        if self.record:
+            self.posts.append(Post(time.monotonic(), str(args.get("channel")), str(args.get("text") or ""),
+                                   delivery_id))
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         ts = f"1800000000.{next(self._ts):06d}"
@@ -323,3 +358,15 @@ def _texts(value: Any) -> list[str]:
     if isinstance(value, list):
         return [t for v in value for t in _texts(v)]
     return []
+
+
+async def serve_forever() -> None:
+    """Run the fake alone (another process) and print its Web API URL; it stops when its standard input closes."""
+    fake = await FakeSlack(record=False).start()
+    print(fake.url, flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await fake.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve_forever())
