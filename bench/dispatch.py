@@ -161,7 +161,7 @@ async def stats(slack_url: str) -> dict[str, int]:
 @contextmanager
 def fake_slack(delay: float = 0.0) -> Iterator[str]:
     """The fake Slack Web API in its own process (each post taking `delay` seconds); yields its base URL."""
-    process = subprocess.Popen([sys.executable, "-m", "tests.support.loopback_slack", str(delay)],
+    process = subprocess.Popen([sys.executable, "-m", "tests.support.fake_slack", str(delay)],
                                stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
     assert process.stdout is not None and process.stdin is not None

@@ -22,7 +22,7 @@ from store.models import LearnerSettings, ProcessedEvent
 from store.types import utcnow
 from tests.dispatch.test_processes import coach_env, finish, start
 from tests.support.dispatching import all_deliveries, bigger_org, sample_users
-from tests.support.loopback_slack import LoopbackSlack
+from tests.support.fake_slack import FakeSlack
 from tests.support.org import load_sample_org
 
 EXTRA = 16
@@ -48,7 +48,7 @@ async def everyone_due(db: Database, tmp_path: Path) -> tuple[int, dict[str, str
 async def test_three_ticks_at_once_at_a_future_time_post_each_lesson_once(
         db: Database, db_url: str, tmp_path: Path) -> None:
     learners, users = await everyone_due(db, tmp_path)
-    fake = LoopbackSlack(users=users, delay=0.3)  # slow posts: the processes are all at work at once
+    fake = FakeSlack(users=users, delays={"chat.postMessage": 0.3})  # slow posts: the processes all at work
     await fake.start()
     try:
         env = coach_env(db_url, fake, COACH_DISPATCH_BATCH="4", COACH_DISPATCH_CONCURRENCY="2")
@@ -70,7 +70,7 @@ async def test_a_tick_at_tomorrow_overlapping_another_takes_none_of_its_live_cla
     claims: the gate opens then (or when the second tick is done)."""
     learners, users = await everyone_due(db, tmp_path)
     gate = asyncio.Event()
-    fake = LoopbackSlack(users=users, gate=gate)
+    fake = FakeSlack(users=users, gate=gate)
     await fake.start()
     try:
         env = coach_env(db_url, fake, COACH_DISPATCH_BATCH="50", COACH_DISPATCH_CONCURRENCY="2")
@@ -110,7 +110,7 @@ async def test_a_catch_up_tick_days_ahead_neither_expires_fresh_failures_nor_for
     coach = Coach(db, settings, worker_id="api-process")  # the wall clock, as in production
     done = await trigger(coach.services, email="ben@example.com", lesson="infosec-spot-phishing")
     await coach.ledger.handed_back(done.delivery_id, platform="slack", error="slack: timed out", retry_at=utcnow())
-    fake = LoopbackSlack(users=sample_users(), fail_every=1)  # Slack is down: every post fails
+    fake = FakeSlack(users=sample_users(), fail_every=1)  # Slack is down: every post fails
     await fake.start()
     try:
         at = (utcnow() + timedelta(days=4)).replace(hour=12).isoformat()

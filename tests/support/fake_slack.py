@@ -112,6 +112,9 @@ class FakeSlack:
     record: bool = True
     """Keep every call and post (for tests to look at); off, the fake only counts posts per delivery, so that a
     benchmark can post hundreds of thousands of messages through it."""
+    gate: asyncio.Event | None = None
+    """When given, every `chat.postMessage` waits for it (after its delay); `waiting` counts the posts held."""
+    waiting: int = 0
 
     def __post_init__(self) -> None:
         self._post_number = itertools.count(1)
@@ -241,6 +244,12 @@ class FakeSlack:
         args = await _arguments(request)
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
+        if self.gate is not None and method == "chat.postMessage":
+            self.waiting += 1
+            try:
+                await self.gate.wait()
+            finally:
+                self.waiting -= 1
         fault = self._every_nth(method) or next((f for f in self.faults if f.method == method and f.hits()), None)
         if fault is not None:
             self.refused[str(fault.status)] += 1
@@ -361,8 +370,10 @@ def _texts(value: Any) -> list[str]:
 
 
 async def serve_forever() -> None:
-    """Run the fake alone (another process) and print its Web API URL; it stops when its standard input closes."""
-    fake = await FakeSlack(record=False).start()
+    """Run the fake alone (another process) and print its Web API URL; it stops when its standard input closes.
+    An argument sets the seconds each post takes."""
+    delay = float(sys.argv[1]) if len(sys.argv) > 1 else 0.0
+    fake = await FakeSlack(record=False, delays={"chat.postMessage": delay}).start()
     print(fake.url, flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     await fake.stop()
