@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from bot.chat.coach import Coach
-from bot.replies import Engagement, HeatCell, MemberLine, PersonDetail, ProgressView, TeamGroup, TeamSummary
+from bot.replies import (
+    Engagement,
+    HeatCell,
+    LessonCard,
+    MemberLine,
+    PersonDetail,
+    ProgressView,
+    TeamGroup,
+    TeamSummary,
+)
 from bot.team.text import glyph, group_line
 from store.db import Database
 from tests.support.learner import answer
@@ -20,8 +29,13 @@ SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 async def wrong(coach: Coach, person_id: int, topic: str) -> None:
+    """Two wrong answers on the topic's lesson (the first offered, when search offers a choice)."""
     for _ in range(2):
-        await answer(coach, person_id, (await coach.command(person_id, topic)).messages[0], False)
+        [shown] = (await coach.command(person_id, topic)).messages
+        if not isinstance(shown, LessonCard):
+            pick = next(b for b in shown.buttons if b.action == "lesson")
+            [shown] = (await coach.press(person_id, pick.action, pick.value, via="test")).messages
+        await answer(coach, person_id, shown, False)
 
 
 async def summary_of(coach: Coach, manager: int) -> TeamSummary:
