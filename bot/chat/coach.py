@@ -49,9 +49,12 @@ class Coach:
             person = await people.person_by_identity(session, platform, external_id)
             if person is None and alt_id:
                 person = await people.person_by_identity(session, platform, alt_id)
-            if person is None and email is not None:
-                address = await email()
-                person = await people.person_by_email(session, address) if address else None
+        address = await email() if person is None and email is not None else None  # never inside a transaction:
+        async with self.services.database.session() as session:  # asking the platform can take retries
+            if address:
+                person = await people.person_by_email(session, address)
+            elif person is not None:
+                person = await session.get(Person, person.id)
             if person is None or not person.active:
                 return None
             assert person.id is not None
