@@ -176,6 +176,7 @@ async def team_over_http(env: dict[str, str], repeat: int) -> tuple[float, float
     """Median seconds from the root's signed `/team` to its reply at the response_url, and the server's peak RSS."""
     sys.path.insert(0, str(ROOT))
     from tests.support.fake_slack import TEAM, FakeSlack
+    from tests.support.health import until_healthy
 
     fake = await FakeSlack().start()
     fake.add_user("U0000000", email(0))
@@ -187,14 +188,7 @@ async def team_over_http(env: dict[str, str], repeat: int) -> tuple[float, float
     times = []
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(600):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
+            await until_healthy(http, port, within=60.0)
             for attempt in range(repeat + 1):  # the first, untimed, warms the server up
                 name = f"team{attempt}"
                 form = urlencode({"token": "legacy", "team_id": TEAM, "team_domain": "bench",

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from handlers.cli import app
 from store.db import Database
 from store.models import Lesson
+from tests.support.health import until_healthy
 
 
 def _free_port() -> int:
@@ -46,13 +47,7 @@ async def test_first_start_imports_the_starter_pack(tmp_path: Path) -> None:
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(300):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
-                        if health.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.05)
+            await until_healthy(http, port)
         process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.communicate(), 20)
     finally:

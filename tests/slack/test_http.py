@@ -31,6 +31,7 @@ from store.models import ProcessedEvent
 from store.types import utcnow
 from tests.conftest import Clock
 from tests.support.fake_slack import TEAM, FakeSlack
+from tests.support.health import until_healthy
 from tests.support.org import load_sample_org
 from tests.support.slack_session import (
     BOT_TOKEN,
@@ -325,13 +326,7 @@ async def test_coach_serve_runs_the_bot_until_sigterm(db_url: str, db: Database,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(200):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
-                        if health.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.05)
+            await until_healthy(http, port)
             body = urlencode({"command": "/learn", "text": "", "user_id": "UCARA", "team_id": TEAM,
                               "channel_id": "DUCARA", "response_url": fake.response_url("served"),
                               "trigger_id": "t"})
