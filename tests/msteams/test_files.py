@@ -52,11 +52,6 @@ async def large(db: Database, settings: Settings, clock: Callable[[], datetime],
         yield bot, org
 
 
-def _offer(calls: list[Call], suffix: str) -> Call:
-    [offer] = [c for c in calls if any(a["name"].endswith(suffix) for a in c.attachments(FILE_CONSENT))]
-    return offer
-
-
 async def _allowed(boss: TeamsUser, offer: Call) -> tuple[bytes, Call]:
     """Press Allow: the invoke is answered with an empty 200 (an invoke answer with a body is what
     botbuilder 4.17.1 turns into a 500), the bytes land in the upload session, and the file is shown."""
