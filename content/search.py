@@ -34,6 +34,11 @@ from content.synonyms import Concept, Thesaurus
 
 FIELDS = {"asks": 2.0, "title": 3.0, "tags": 2.5, "questions": 0.5, "text": 0.5, "competency": 0.5}
 """Each field's weight in the score. `asks` are the authors' example questions: what people type."""
+HEADLINE = ("asks", "title", "tags")
+"""The fields that say what a lesson is about; the text and the check questions also mention other things."""
+IN_PASSING = 0.5
+"""How much a query word counts towards a lesson's topical coverage when the lesson only mentions it in passing
+(in its text or check questions, not in the title, tags or example questions)."""
 SYNONYM = 0.7
 """How much a synonym of a word counts, compared with the word itself."""
 MENDED = 0.8
@@ -50,14 +55,19 @@ MIN_COVERAGE = 0.65
 """To be sent without asking, the best hit must cover at least this share of what the query asks about
 (weighted by how telling each word is, see `Hit.coverage`)…"""
 MIN_SCORE = 8.0
-"""…score at least this much…"""
+"""…score at least this much once the score is multiplied by the share of the query the lesson is *about*
+(`Hit.topical`): a lesson that says two of three words only in passing ("submit" in its text, "expenses" in a
+check question's option) is not sent for "submit my travel expenses"…"""
 CLOSE = 0.2
 """…and beat the next lesson by more than this share of its score; otherwise the two are close, and the
 person chooses."""
 CLEAR_COVERAGE = 0.5
 CLEAR_LEAD = 0.5
-"""A hit that covers less (at least CLEAR_COVERAGE) is still sent when it scores twice MIN_SCORE and the next
-lesson scores at most CLEAR_LEAD of it: one lesson is plainly about the query, and the rest only touch it."""
+"""A hit that covers less (at least CLEAR_COVERAGE) is still sent when it scores twice MIN_SCORE, the next
+lesson scores at most CLEAR_LEAD of it, and either one of its example questions alone says at least
+CLEAR_COVERAGE of the query (its author foresaw the question) or it is about the query's key concept (`Hit.key`).
+Otherwise the part of the query the lesson leaves out may be what the query is about: "the bank account my
+salary goes into" is not a supplier's bank details when another lesson is about salaries."""
 NOTHING_COVERAGE = 0.4
 """Below this coverage (or a quarter of MIN_SCORE) even the best hit is about something else: the coach says
 plainly that nothing fits."""
@@ -91,20 +101,30 @@ class Hit:
     """Share of the query's concepts the lesson mentions (a word or a synonym of it), each weighted by its
     inverse document frequency; a word no lesson uses weighs most, so "lunch menu" is not covered by a
     lesson that only says "menu"."""
+    topical: float = 0.0
+    """The same share, a word the lesson mentions only in passing (in its text or check questions, not in its
+    title, tags or example questions) counting IN_PASSING: how much of the query the lesson is about."""
     asked: float = 0.0
     """The same share for the one example question (`asks:`) of the lesson that covers most of the query."""
+    key: bool = True
+    """Whether the lesson is about (says in its title, tags or example questions) the query's key concept, the
+    one the fewest lessons are about (`LessonIndex.key_concept`); true when no lesson is about any of them."""
     learned: float = 0.0
     """The organisation's evidence that this lesson answers these words (see `store.search_log`)."""
     similarity: float | None = None
     """Closeness to the words in the semantic model, when one re-ranked the hits (`content.semantic`)."""
 
 
-def _field(doc: SearchDoc, name: str) -> str:
+def _pieces(doc: SearchDoc, name: str) -> list[str]:
+    """A field's texts: each tag and each example question on its own, so that no phrase spans two of them."""
     if name in ("tags", "asks"):
-        return " ; ".join(getattr(doc, name))
-    if name == "competency":
-        return doc.competency_name
-    return str(getattr(doc, name))
+        return list(getattr(doc, name))
+    return [doc.competency_name if name == "competency" else str(getattr(doc, name))]
+
+
+def _grams(tokens: Sequence[str], longest: int) -> set[tuple[str, ...]]:
+    """Every run of up to `longest` neighbouring terms: the ways a text can say a concept."""
+    return {tuple(tokens[i:i + size]) for size in range(1, longest + 1) for i in range(len(tokens) - size + 1)}
 
 
 class LessonIndex:
@@ -114,25 +134,32 @@ class LessonIndex:
                  phrasing: Sequence[str] = ()) -> None:
         self.docs = list(docs)
         self._retrievers: dict[str, bm25s.BM25] = {}
-        self._terms: list[set[str]] = [set() for _ in self.docs]
-        self._asks = [[set(terms(ask)) for ask in doc.asks] for doc in self.docs]
-        self._cache: dict[str, np.ndarray] = {}
         self.thesaurus = Thesaurus(synonyms)
         self.phrasing = Phrasing(phrasing)
+        longest = max(self.thesaurus.longest, 1)
+        self._said: list[set[tuple[str, ...]]] = [set() for _ in self.docs]
+        """What each lesson says: its terms and runs of neighbouring terms (a phrase counts where it is said)."""
+        self._headline: list[set[tuple[str, ...]]] = [set() for _ in self.docs]
+        self._asks = [[_grams(terms(ask), longest) for ask in doc.asks] for doc in self.docs]
+        self._cache: dict[str, np.ndarray] = {}
         vocabulary = list(self.thesaurus.words)
         for name in FIELDS:
-            field_words = [words(_field(doc, name)) for doc in self.docs]
-            tokens = [[stem(word) for word in doc_words] for doc_words in field_words]
-            vocabulary += [word for doc_words in field_words for word in set(doc_words)]
-            for doc_terms, doc_tokens in zip(self._terms, tokens, strict=True):
-                doc_terms.update(doc_tokens)
+            field_words = [[words(piece) for piece in _pieces(doc, name)] for doc in self.docs]
+            pieces = [[[stem(word) for word in piece] for piece in doc_pieces] for doc_pieces in field_words]
+            tokens = [[term for piece in doc_pieces for term in piece] for doc_pieces in pieces]
+            vocabulary += [word for doc_pieces in field_words for word in {w for piece in doc_pieces for w in piece}]
+            for i, doc_pieces in enumerate(pieces):
+                said = set().union(*(_grams(piece, longest) for piece in doc_pieces))
+                self._said[i] |= said
+                if name in HEADLINE:
+                    self._headline[i] |= said
             if not any(tokens):
                 continue  # no lesson has this field (BM25 needs at least one word)
             retriever = bm25s.BM25()
             retriever.index(tokens, show_progress=False)
             self._retrievers[name] = retriever
         self.speller = Speller(vocabulary)
-        self._frequency = Counter(term for doc_terms in self._terms for term in doc_terms)
+        self._frequency = Counter(gram[0] for said in self._said for gram in said if len(gram) == 1)
 
     def query(self, words_typed: str) -> Query:
         """What search matches of the words: its terms without phrasing, typos mended."""
@@ -151,7 +178,9 @@ class LessonIndex:
         if not query.terms or not self.docs:
             return []
         concepts = self.thesaurus.concepts(query.terms)
-        coverage = np.array([self._coverage(concepts, doc_terms) for doc_terms in self._terms])
+        coverage = np.array([self._coverage(concepts, said) for said in self._said])
+        topical = np.array([self._coverage(concepts, headline, also=said, weight=IN_PASSING)
+                            for headline, said in zip(self._headline, self._said, strict=True)])
         asked = np.array([max((self._coverage(concepts, ask) for ask in asks), default=0.0)
                           for asks in self._asks])
         scores = self._scores(concepts, query.doubtful) * coverage ** COORD * (1 + ASKED * asked)
@@ -159,13 +188,24 @@ class LessonIndex:
         if weights.any():
             scores = _with_evidence(scores, weights)
         order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
-        hits = [Hit(self.docs[i], float(scores[i]), float(coverage[i]), float(asked[i]), float(weights[i]))
+        key = self.key_concept(concepts)
+        hits = [Hit(self.docs[i], float(scores[i]), float(coverage[i]), float(topical[i]), float(asked[i]),
+                    key is None or _says(key, self._headline[i]), float(weights[i]))
                 for i in order[:max(limit, 10)]]
         if prefer is not None and hits:
             tied = [h for h in hits if h.score >= hits[0].score * (1 - NEAR_TIE)]
             tied.sort(key=lambda h: (*prefer(h.doc), -h.score))
             hits = tied + hits[len(tied):]
         return hits[:limit]
+
+    def key_concept(self, concepts: list[Concept]) -> Concept | None:
+        """The concept of the query that the fewest lessons are about (say in their title, tags or example
+        questions), the rarer word first on a tie; None when no lesson is about any. It is the most telling
+        thing the query asks that the pack teaches: "salary" in "change the bank account my salary goes into",
+        where several lessons are about bank details and one mentions salaries."""
+        about = [(sum(_says(concept, headline) for headline in self._headline), concept) for concept in concepts]
+        about = [(count, -max(self._idf(term) for term in concept.typed), concept) for count, concept in about if count]
+        return min(about, key=lambda found: found[:2])[2] if about else None
 
     def _scores(self, concepts: list[Concept], doubtful: frozenset[str]) -> np.ndarray:
         """Each term once, at the weight of the strongest way the query says it."""
@@ -192,18 +232,28 @@ class LessonIndex:
             self._cache[term] = scores
         return self._cache[term]
 
-    def _coverage(self, concepts: list[Concept], doc_terms: set[str]) -> float:
+    def _coverage(self, concepts: list[Concept], said: set[tuple[str, ...]], *,
+                  also: set[tuple[str, ...]] = frozenset(), weight: float = 0.0) -> float:
+        """The IDF-weighted share of the concepts that `said` says; those only `also` says count `weight`."""
         total = covered = 0.0
         for concept in concepts:
-            weight = max(self._idf(term) for term in concept.typed)
-            total += weight
-            if any(all(term in doc_terms for term in way) for way in concept.ways):
-                covered += weight
+            idf = max(self._idf(term) for term in concept.typed)
+            total += idf
+            if _says(concept, said):
+                covered += idf
+            elif weight and _says(concept, also):
+                covered += weight * idf
         return covered / total if total else 0.0
 
     def _idf(self, term: str) -> float:
         count = self._frequency.get(term, 0)
         return math.log(1 + (len(self.docs) - count + 0.5) / (count + 0.5))
+
+
+def _says(concept: Concept, said: set[tuple[str, ...]]) -> bool:
+    """Whether a text says the concept in one of its ways (a phrase as a phrase: "say my name" is not said by a
+    lesson that says "say" in one sentence and "name" in another)."""
+    return any(way in said for way in concept.ways)
 
 
 @dataclass(frozen=True)
@@ -239,9 +289,10 @@ class Verdict(StrEnum):
 
 
 def judge(hits: Sequence[Hit]) -> Verdict:
-    """Sure when the most relevant hit covers the query, scores well and clearly beats the next one (or the
-    organisation confirmed it for these words); nothing when even the best hit is about something else; else
-    choices. Judged on the most relevant hit, whichever near-tie the learner's preferences put first."""
+    """Sure when the most relevant hit covers the query, is about what it covers, scores well and clearly beats
+    the next one (or the organisation confirmed it for these words); nothing when even the best hit is about
+    something else; else choices. Judged on the most relevant hit, whichever near-tie the learner's preferences
+    put first. See MIN_COVERAGE to CLEAR_LEAD for the rules and why."""
     if not hits:
         return Verdict.NOTHING
     ranked = sorted(hits, key=lambda hit: -hit.score)
@@ -251,8 +302,9 @@ def judge(hits: Sequence[Hit]) -> Verdict:
     if best.coverage < NOTHING_COVERAGE or best.score < MIN_SCORE / 4:
         return Verdict.NOTHING
     lead = ranked[1].score / best.score if len(ranked) > 1 else 0.0
-    covered = best.coverage >= MIN_COVERAGE and best.score >= MIN_SCORE and lead <= 1 - CLOSE
-    clear = best.coverage >= CLEAR_COVERAGE and best.score >= 2 * MIN_SCORE and lead <= CLEAR_LEAD
+    covered = best.coverage >= MIN_COVERAGE and best.score * best.topical >= MIN_SCORE and lead <= 1 - CLOSE
+    clear = (best.coverage >= CLEAR_COVERAGE and (best.asked >= CLEAR_COVERAGE or best.key)
+             and best.score >= 2 * MIN_SCORE and lead <= CLEAR_LEAD)
     return Verdict.SURE if (covered or clear) and best.learned >= 0 else Verdict.CHOOSE
 
 

@@ -91,8 +91,8 @@ def terms(text: str) -> list[str]:
 
 
 class Speller:
-    """Mends a query word that no lesson uses into the closest word that one does (one slip in a short
-    word, two in a long one), preferring the word more lessons use."""
+    """Mends a query word that no lesson uses into the closest word that one does (one slip, or two in a word of
+    TWO_SLIPS letters or more), preferring the word more lessons use."""
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
         self.counts = Counter(vocabulary)
@@ -109,7 +109,7 @@ class Speller:
         """The word meant, or None when the word is known, too short to guess, or like nothing known."""
         if self.knows(word) or len(word) < 5 or word.isdigit() or word.startswith("#"):
             return None
-        allowed = 1 if len(word) < 8 else 2
+        allowed = 1 if len(word) < TWO_SLIPS else 2
         best: tuple[int, int, str] | None = None
         for length in range(len(word) - allowed, len(word) + allowed + 1):
             for known in self._by_length.get(length, ()):
@@ -118,6 +118,11 @@ class Speller:
                     candidate = (distance, -self.counts[known], known)
                     best = candidate if best is None or candidate < best else best
         return best[2] if best else None
+
+
+TWO_SLIPS = 9
+"""Most typos are one slip. Two slips in a shorter word leave too few letters right to tell a typo from another
+word: "overtime" is two slips from "override", "internet" from "internal", "dialling" from "calling"."""
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:

@@ -94,7 +94,8 @@ class Thesaurus:
             phrases = {tuple(terms(phrase)) for phrase in group} - {()}
             for phrase in phrases:
                 self._others.setdefault(phrase, set()).update(phrases - {phrase})
-        self._longest = max(map(len, self._others), default=0)
+        self.longest = max(map(len, self._others), default=0)
+        """The most terms in one synonym phrase."""
 
     def concepts(self, query: Sequence[str]) -> list[Concept]:
         """The query's terms grouped into concepts, left to right, the longest known phrase first: "flexible
@@ -102,7 +103,7 @@ class Thesaurus:
         found: list[Concept] = []
         i = 0
         while i < len(query):
-            for size in range(min(self._longest, len(query) - i), 0, -1):
+            for size in range(min(self.longest, len(query) - i), 0, -1):
                 phrase = tuple(query[i:i + size])
                 if phrase in self._others:
                     found.append(Concept(phrase, tuple(sorted(self._others[phrase]))))

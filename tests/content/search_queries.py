@@ -2,9 +2,12 @@
 
 Each query comes with the lesson id(s) an L&D author would accept as the top answer. The list alternates:
 even positions (`TUNING`) may be looked at while improving the ranking; odd positions (`HELD_OUT`) are only
-measured, so their score says how the ranking does on words nobody tuned it for. `FRESH` is a second blind
-set (see its note). `OFF_TOPIC` are things employees ask that the starter pack does not teach: search must
-not be confident about any of them.
+measured, so their score says how the ranking does on words nobody tuned it for. `FRESH` and `NEW` are further
+blind sets (see their notes). `OFF_TOPIC` are things employees ask that the starter pack does not teach: search
+must not be confident about any of them.
+
+bench/search.py reports the sets named in `BLIND`, `BLIND_OFF_TOPIC`, `TUNED` and `CHECKS`, one line each, and
+the blind ones together: a new set is its list below and its name added to one of those.
 """
 
 from __future__ import annotations
@@ -280,3 +283,49 @@ NEW_OFF_TOPIC = [
     "my laptop is really slow, how do i speed it up",
 ]
 """Off-topic questions written with `NEW`."""
+
+ADJACENT_OFF_TOPIC = [
+    "how do I claim back my mileage",
+    "my payslip is wrong, who do I talk to",
+    "can I carry over unused holiday to next year",
+    "how do I request a new laptop charger",
+    "the coffee machine on the second floor is broken",
+    "who do I call when the lift is stuck between floors",
+    "how do I reset my voicemail pin",
+    "what time does the canteen close",
+    "how do I update my home address in the HR system",
+    "is there a discount for the gym near the office",
+    "how do I order business cards",
+    "the air conditioning in our meeting room is too cold",
+    "how do I get a parking space for my electric car",
+    "what is the dress code for client visits",
+    "how do I add my partner to the health insurance",
+    "can I work from abroad for a month",
+    "who approves my overtime hours",
+    "my company credit card was declined at the hotel",
+    "how do I book a train ticket for a client visit",
+    "how many sick days can I take",
+    "my monitor flickers, who fixes it",
+    "how do I share my screen in a teams call",
+    "where can I leave my bike",
+    "how do I install software on my laptop",
+    "when is the next all hands meeting",
+    "can I expense a taxi home after a late shift",
+    "how do I return a faulty keyboard to IT",
+    "what's the process for requesting maternity leave",
+]
+"""Off-topic questions that share everyday workplace words with the starter lessons ("approves", "order",
+"stuck", "laptop", "client", "expense"), written for issue 16's second round before its confidence rules were
+changed, to check them: none may be answered confidently. Not blind (their author wrote the rules too)."""
+
+
+BLIND = ("HELD_OUT", "FRESH", "NEW")
+"""On-topic sets written by people who had not seen the ranking code, each measured before anyone tuned on it.
+(All three have since been studied, while tuning issue 16's second round: the next blind set is the honest
+test.)"""
+BLIND_OFF_TOPIC = ("OFF_TOPIC", "NEW_OFF_TOPIC")
+"""Off-topic sets written with the blind sets."""
+TUNED = ("TUNING", "AUDIT")
+"""On-topic sets looked at while tuning from the start."""
+CHECKS = ("ADJACENT_OFF_TOPIC",)
+"""Off-topic sets written by whoever changed the rules, to check them: not blind."""

@@ -16,7 +16,15 @@ from content.search_terms import AMOUNT_TERM, words
 from store import search
 from store.db import Database
 from store.models import Delivery
-from tests.content.search_queries import AUDIT, EMPLOYEE_QUERIES, FRESH, HELD_OUT, OFF_TOPIC
+from tests.content.search_queries import (
+    ADJACENT_OFF_TOPIC,
+    AUDIT,
+    EMPLOYEE_QUERIES,
+    FRESH,
+    HELD_OUT,
+    NEW_OFF_TOPIC,
+    OFF_TOPIC,
+)
 from tests.support.org import load_sample_org
 
 # What people type, and the lesson an L&D author would want them to get.
@@ -93,7 +101,11 @@ async def test_queries_written_before_tuning_rank_well_too(db: Database) -> None
 
 async def test_nothing_confident_for_topics_the_pack_does_not_teach(db: Database) -> None:
     index = await starter_index(db)
-    assert [q for q in OFF_TOPIC + UNRELATED if confident(index.search(q))] == []
+    assert [q for q in OFF_TOPIC + NEW_OFF_TOPIC + UNRELATED if confident(index.search(q))] == []
+    # Questions that share workplace words with lessons ("approves", "order", "stuck", "expense"). One is still
+    # sent: the hybrid-meetings lesson does tell people to share their screen; only meaning would tell them apart.
+    sure = {q for q in ADJACENT_OFF_TOPIC if confident(index.search(q))}
+    assert sure <= {"how do I share my screen in a teams call"}
 
 
 def test_amounts_are_one_term_however_they_are_written() -> None:
@@ -125,21 +137,88 @@ def test_typos_are_mended_into_words_the_lessons_use() -> None:
     assert index.speller.mend("emial") == "email" and index.speller.mend("taxi") is None  # too short to guess
 
 
+def test_two_slips_are_mended_only_in_long_words() -> None:
+    """"overtime" is two slips from "override": a different word, not a typo. In a long word two slips still
+    leave it recognisable."""
+    index = LessonIndex([SearchDoc("guard", "Never override a machine guard", "safety", 1, ("override",)),
+                         SearchDoc("reviews", "Write fair appraisals", "feedback", 2, ("appraisals",))])
+    assert index.speller.mend("overtime") is None and index.speller.mend("overide") == "override"
+    assert index.speller.mend("aprasials") == "appraisals"
+
+
 def test_the_verdict_sends_clear_matches_offers_close_ones_and_says_when_nothing_fits() -> None:
     """Judged on the most relevant hit, whichever near-tie the learner's preference put first."""
     best, other = SearchDoc("best", "B", "c", 1), SearchDoc("other", "O", "c", 2)
-    assert judge([Hit(other, MIN_SCORE * 0.5, 0.3), Hit(best, MIN_SCORE * 1.1, 0.9)]) is Verdict.SURE
+    assert judge([Hit(other, MIN_SCORE * 0.5, 0.3, 0.3), Hit(best, MIN_SCORE * 1.1, 0.9, 0.95)]) is Verdict.SURE
     # Two close matches: the person chooses, however well the best covers the words.
-    assert judge([Hit(other, MIN_SCORE * 1.05, 0.9), Hit(best, MIN_SCORE * 1.1, 0.9)]) is Verdict.CHOOSE
+    assert judge([Hit(other, MIN_SCORE * 1.05, 0.9, 0.9), Hit(best, MIN_SCORE * 1.1, 0.9, 0.9)]) is Verdict.CHOOSE
     # The best covers too little of the query to be sent, but enough to be worth offering.
-    assert judge([Hit(best, MIN_SCORE * 1.1, 0.55)]) is Verdict.CHOOSE
-    # Far ahead of everything else and scoring high: sent although part of the query is not covered.
-    assert judge([Hit(best, MIN_SCORE * 3, 0.55), Hit(other, MIN_SCORE, 0.5)]) is Verdict.SURE
-    assert judge([Hit(best, MIN_SCORE * 3, 0.3)]) is Verdict.NOTHING
-    assert judge([Hit(best, MIN_SCORE / 5, 0.9)]) is Verdict.NOTHING and judge([]) is Verdict.NOTHING
+    assert judge([Hit(best, MIN_SCORE * 1.1, 0.55, 0.55)]) is Verdict.CHOOSE
+    # Far ahead of everything else and scoring high: sent although part of the query is not covered…
+    assert judge([Hit(best, MIN_SCORE * 3, 0.55, 0.55), Hit(other, MIN_SCORE, 0.5, 0.5)]) is Verdict.SURE
+    assert judge([Hit(best, MIN_SCORE * 3, 0.3, 0.3)]) is Verdict.NOTHING
+    assert judge([Hit(best, MIN_SCORE / 5, 0.9, 0.9)]) is Verdict.NOTHING and judge([]) is Verdict.NOTHING
     # The organisation's confirmed answer for these words is sent; a rejected one never is.
-    assert judge([Hit(best, MIN_SCORE * 1.1, 0.55, learned=2.0)]) is Verdict.SURE
-    assert judge([Hit(best, MIN_SCORE * 3, 0.9, learned=-2.0)]) is Verdict.CHOOSE
+    assert judge([Hit(best, MIN_SCORE * 1.1, 0.55, 0.55, learned=2.0)]) is Verdict.SURE
+    assert judge([Hit(best, MIN_SCORE * 3, 0.9, 0.9, learned=-2.0)]) is Verdict.CHOOSE
+
+
+def test_a_lesson_that_leaves_out_the_key_concept_is_sent_only_when_an_example_question_vouches_for_it() -> None:
+    """Covering part of the query and far ahead is not enough when what it leaves out is the key concept."""
+    best, other = SearchDoc("best", "B", "c", 1), SearchDoc("other", "O", "c", 2)
+    far_ahead = [Hit(other, MIN_SCORE, 0.5, 0.5)]
+    assert judge([Hit(best, MIN_SCORE * 3, 0.55, 0.55, key=False), *far_ahead]) is Verdict.CHOOSE
+    assert judge([Hit(best, MIN_SCORE * 3, 0.55, 0.55, asked=0.55, key=False), *far_ahead]) is Verdict.SURE
+
+
+def test_a_lesson_that_mentions_the_words_only_in_passing_is_offered_not_sent() -> None:
+    """A word in a lesson's text or in a check question's option is incidental; the title, tags and example
+    questions say what the lesson is about. Only the score for what the lesson is about counts towards sending."""
+    passing = SearchDoc("orders", "Raise your first purchase order", "procurement", 1, ("purchase order",),
+                        text="Submit it in the purchasing system.", questions="Attach your expense claim?")
+    index = LessonIndex([passing, SearchDoc("other", "Lock your screen", "privacy", 1, ("clear desk",))])
+    hit = index.search("submit expenses")[0]
+    assert hit.coverage == 1.0 and hit.topical == 0.5
+    about = LessonIndex([replace(passing, title="Submit expenses")]).search("submit expenses")[0]
+    assert about.coverage == about.topical == 1.0
+    assert judge([replace(hit, score=MIN_SCORE * 1.5)]) is Verdict.CHOOSE
+    assert judge([replace(about, score=MIN_SCORE * 1.5)]) is Verdict.SURE
+
+
+def test_common_words_from_two_topics_are_not_answered_confidently() -> None:
+    """"bank account" and "change" are everyday words that lessons on two topics are about; "salary" is what the
+    question is about, and only a lesson on a third topic is about it. However far ahead the bank-details
+    lesson scores, it is offered, not sent; when the key words are its own, it is sent."""
+    docs = [SearchDoc("bank", "Check a change of a supplier's bank account", "procurement", 2,
+                      ("bank details", "change of bank account"), text="Call the supplier back on a known number."),
+            SearchDoc("fraud", "An urgent payment to a new bank account", "infosec", 2, ("ceo fraud", "bank account")),
+            SearchDoc("caller", "Verify a caller before you change account details", "customer", 2,
+                      ("verify the caller", "account holder")),
+            SearchDoc("leak", "Sent the salary spreadsheet to the wrong person", "privacy", 2,
+                      ("wrong recipient",), asks=("emailed the salary spreadsheet to the wrong person",))]
+    index = LessonIndex(docs)
+
+    def far_ahead(words: str) -> list[Hit]:
+        """The hits with scores as high as a real pack gives (the same ratios between them)."""
+        hits = index.search(words)
+        return [replace(hit, score=hit.score * 3 * MIN_SCORE / hits[0].score) for hit in hits]
+
+    salary = far_ahead("how do I change the bank account for my salary")
+    assert salary[0].doc.lesson_id == "bank" and 0.5 <= salary[0].coverage < 0.65 and not salary[0].key
+    assert judge(salary) is Verdict.CHOOSE
+    supplier = far_ahead("a supplier wants to change their bank account")
+    assert supplier[0].doc.lesson_id == "bank" and supplier[0].key and judge(supplier) is Verdict.SURE
+
+
+def test_a_phrase_counts_only_where_a_lesson_says_it() -> None:
+    """"say my name" means "pronounce" only as a phrase: a lesson that says "say" in one sentence and "names" in
+    another does not cover "pronounce"."""
+    docs = [SearchDoc("names", "Say names right", "inclusion", 1, ("say my name", "pronunciation")),
+            SearchDoc("abuse", "When a caller is abusive", "customer", 3, ("abusive caller",),
+                      text="Say once what you will do. He keeps calling me names.")]
+    index = LessonIndex(docs, [["pronounce", "say my name"]])
+    coverage = {hit.doc.lesson_id: hit.coverage for hit in index.search("how do I pronounce it")}
+    assert coverage["names"] == 1.0 and coverage.get("abuse", 0.0) == 0.0
 
 
 def test_question_phrasing_does_not_count_against_the_words_that_matter() -> None:
