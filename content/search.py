@@ -14,7 +14,10 @@ question is phrased ("what do I do if", "someone keeps": `content.phrasing`) is 
 Relevance to the words decides. A learner's level and competencies may only reorder near-ties (`prefer`), an
 organisation's evidence (`learned`, from `store.search_log`) lifts or drops the lessons its people confirmed or
 rejected for these words, and `judge` tells whether to send the best match, offer the close ones, or say that
-nothing fits.
+nothing fits. Sending without asking needs more than a high score: the lesson must be *about* the query's words
+(say them in its title, tags or example questions, not only in passing) and, when it covers only part of the
+query, about its key concept — so that a question sharing only everyday words with a lesson ("bank account",
+"order", "expenses") is offered choices, not sent a lesson.
 """
 
 from __future__ import annotations
