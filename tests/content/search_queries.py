@@ -319,11 +319,214 @@ ADJACENT_OFF_TOPIC = [
 changed, to check them: none may be answered confidently. Not blind (their author wrote the rules too)."""
 
 
-BLIND = ("HELD_OUT", "FRESH", "NEW")
+FRESH2 = _queries([
+    # --- career ---
+    ("my boss never brings up where im headed here, how do i raise it without sounding like im unhappy",
+     "career-own-your-growth career-prepare-conversation"),
+    ("quick q: got 20 mins with my manager next week to talk about my future, what should i jot down beforehand",
+     "career-prepare-conversation"),
+    ("theres a new project starting that's a bit above my level, how do i ask to be put on it",
+     "career-ask-for-stretch"),
+    ("i always freeze when someone asks what im good at", "career-strengths-with-evidence"),
+    ("want someone more experienced to show me the ropes, how do i even ask them",
+     "career-find-a-mentor"),
+    ("told i'm ready to be a lead but nothing opening up for like a year, feeling stuck and a recruiter messaged me",
+     "career-no-promotion-open"),
+    ("one of my best people just told me they're applying for a job in another dept",
+     "career-support-a-move"),
+    ("direct report says hes fine where he is and has no clue what he wants long term",
+     "career-coach-an-unsure-report"),
+    ("my growth plan is literally just a list of trainings, how do i make it actualy useful",
+     "career-development-plan"),
+    ("how do i see which skills im missing for the team lead job using this bot",
+     "career-goal-role-gaps"),
+    ("manager here - realised i havent asked half my team about their ambitions in ages",
+     "career-team-audit-reflection"),
+
+    # --- customer ---
+    ("guy on the phone screaming bc the engineer never showed up and he took the day off",
+     "customer-calm-an-upset-customer"),
+    ("caller is swearing at me and calling me stupid, am i allowed to hang up?",
+     "customer-abusive-caller"),
+    ("lady rings up wanting her husbands balance, she knows his birthday and address",
+     "customer-verify-the-caller"),
+    ("customer wants money back on a yearly plan she barely used and we cant refund it, how do i tell her",
+     "customer-saying-no"),
+    ("what do i put in the ticket so whoever picks it up next doesnt have to ask the customer everything again",
+     "customer-clear-case-notes"),
+    ("i keep telling ppl someone will ring them back today and then nobody does",
+     "customer-promise-what-you-can-keep"),
+    ("customer demands a manager, do i just transfer them?", "customer-escalate-well"),
+    ("what's a good way to start a support call, what do i say first", "customer-open-the-conversation"),
+    ("my email answers to customers keep getting 'what do you mean?' back", "customer-write-clear-replies"),
+    ("how do i make sure i actually got what the callers problem is before i try to fix it",
+     "customer-listen-and-summarise"),
+    ("had an awful call today and i keep replaying it in my head", "customer-learn-from-a-hard-conversation"),
+
+    # --- feedback ---
+    ("coworker sends his numbers late every week and it makes me look bad to my manager",
+     "feedback-peer-conversation"),
+    ("how do i tell my boss their monday meetings are a mess without getting fired lol",
+     "feedback-upward"),
+    ("got some harsh criticism in my 1:1 and i got super defensive, how to handle it next time",
+     "feedback-receive-well"),
+    ("presented to the team today and my lead just said 'good job', how do i get real pointers",
+     "feedback-ask-for-feedback"),
+    ("want to thank a teammate properly, not just 'great work!!'", "feedback-give-specific-praise"),
+    ("is it ok to tell someone on slack that their report had loads of errors",
+     "feedback-in-chat-and-email"),
+    ("writing year end appraisals and worried im being unfair to the quiet remote ones",
+     "feedback-fair-reviews"),
+    ("one of my strongest analysts has missed two deadlines this month, how do i bring it up",
+     "feedback-coaching-conversation"),
+    ("how do i point out that someone keeps talking over people without it sounding like an attack",
+     "feedback-specific-sbi"),
+    ("want to agree with my new teammate how we each like to hear criticism", "feedback-agreement"),
+    ("gave someone feedback last month and it totally backfired", "feedback-reflect-on-your-feedback"),
+
+    # --- inclusion ---
+    ("should i switch on subtitles in our teams calls even if nobody asked",
+     "inclusion-captions"),
+    ("half my team dials in and they never get a word in when the rest are in the room",
+     "inclusion-hybrid-meetings"),
+    ("new colleague is called Nguyen and i have no idea how to say it", "inclusion-names-and-pronouns"),
+    ("someone at lunch keeps complimenting my coworker on her english, she was born here. should i say smth?",
+     "inclusion-microaggressions"),
+    ("status report uses red and green dots and a colleague is colorblind", "inclusion-colour-contrast"),
+    ("one of my staff told me about a disability and asked for some changes to how she works, what do i do",
+     "inclusion-adjustment-requests"),
+    ("how do i make my slides work for someone using a screen reader", "inclusion-accessible-documents"),
+    ("our emails are full of acronyms and jargon and new starters cant follow them",
+     "inclusion-plain-language"),
+    ("same 3 people dominate every meeting", "inclusion-meetings-everyone-heard"),
+    ("as a team lead how do i build inclusion into how we run day to day, not a one off workshop",
+     "inclusion-team-habits"),
+    ("i think some people on my team are quietly being left out, want to think about why",
+     "inclusion-reflect-whose-voice"),
+
+    # --- infosec ---
+    ("oops i typed my password into a weird login page from an email", "infosec-clicked-a-phishing-link"),
+    ("how can i tell if an email is a scam", "infosec-spot-phishing"),
+    ("phone keeps buzzing with approve sign-in requests at midnight and im not logging in to anything",
+     "infosec-unexpected-mfa-prompts"),
+    ("left my work laptop on the train, can it wait till tomorrow", "infosec-lost-device"),
+    ("guy in hi vis with no badge wants me to let him through the door", "infosec-tailgating"),
+    ("got a msg from the ceo asking me to send a payment tonight and keep it quiet",
+     "infosec-ceo-fraud"),
+    ("whats a good password i can actually remember", "infosec-three-random-words"),
+    ("how do i set up 2fa on my accounts", "infosec-turn-on-mfa"),
+    ("loads of old drive links set to anyone can view, should i worry",
+     "infosec-check-your-shared-files"),
+    ("people who moved teams still have edit rights on our sharepoint", "infosec-access-review"),
+    ("i run security awareness for my dept, training alone clearly isnt enough, what else",
+     "infosec-phishing-defence-in-layers"),
+
+    # --- privacy ---
+    ("autocomplete sent a spreadsheet with staff salaries to someone at a supplier, what now",
+     "privacy-report-a-mistake"),
+    ("customer on the phone wants a copy of everything we have on her", "privacy-data-subject-requests"),
+    ("is an ip address considered personal info?", "privacy-what-is-personal-data"),
+    ("sent a mailout with everyone's emails in To instead of bcc, is that a big deal",
+     "privacy-spot-a-breach privacy-report-a-mistake"),
+    ("we want to start using an ai notetaker on calls, what privacy stuff do we need to sort first",
+     "privacy-by-design-new-tool"),
+    ("my downloads folder is full of old customer exports and cvs from 2022", "privacy-retention-clean-up"),
+    ("courier only needs to drop parcels off, do i send them the whole customer export?",
+     "privacy-share-only-what-is-needed"),
+    ("do we always need people's consent to use their data or are there other reasons",
+     "privacy-lawful-basis"),
+    ("my team accidentally posted a link to a customer list on a public forum and its friday evening, im the manager",
+     "privacy-lead-breach-first-hour"),
+    ("popping out for lunch, anything i should do with my computer and papers first",
+     "privacy-lock-screen-clear-desk"),
+    ("want to map out what personal info my team holds and where it lives", "privacy-team-data-walkthrough"),
+
+    # --- procurement ---
+    ("who has to sign off on a 3k software purchase", "procurement-approval-thresholds"),
+    ("supplier emailed saying theyve switched banks and want this months payment to a new account",
+     "procurement-bank-details-change"),
+    ("vendor sent me a bottle of wine for christmas, can i keep it", "procurement-supplier-gifts"),
+    ("can i just order it now and sort the paperwork when the invoice comes in",
+     "procurement-no-po-no-pay"),
+    ("my boss is on leave, could i break the monitor order into smaller ones so it gets approved faster",
+     "procurement-no-splitting"),
+    ("our software subscription auto renews next month, anything i need to do?",
+     "procurement-contract-renewals"),
+    ("my brother in law's company is bidding on the contract im evaluating",
+     "procurement-conflict-of-interest"),
+    ("found a new vendor i want to use, how do i get them set up so we can pay them",
+     "procurement-supplier-onboarding"),
+    ("never bought anything for work before, where do i even start", "procurement-first-purchase-order"),
+    ("big 80k purchase and we need three bids, how do we keep it fair", "procurement-competitive-quotes"),
+    ("people in my area keep ordering stuff before approval, how do i make the proper way less painful",
+     "procurement-fix-the-friction"),
+
+    # --- safety ---
+    ("a box nearly fell on me off the top shelf but nobody got hurt, do i need to tell anyone",
+     "safety-report-near-miss"),
+    ("coworker jammed some cardboard in the door switch so the machine keeps running with it open",
+     "safety-bypassed-guard"),
+    ("am i allowed to halt a job that looks dangerous even tho im new", "safety-stop-work-authority"),
+    ("what do the red diamond symbols on cleaning bottles mean", "safety-chemical-labels"),
+    ("do i really need ear defenders and goggles just to walk through packing for a sec",
+     "safety-ppe-area-sign"),
+    ("walking through the loading bay with trucks whizzing around, how do i not get run over",
+     "safety-forklifts-and-pedestrians"),
+    ("before fixing the conveyor is it enough to just switch it off at the panel",
+     "safety-lockout-tagout-basics"),
+    ("new guy on my line reaches into the filler to clear jams without isolating it, his buddy taught him",
+     "safety-coach-a-lockout-shortcut"),
+    ("every incident investigation just ends with 'retrain the operator', there must be a better fix",
+     "safety-hierarchy-of-controls"),
+    ("where do i find the padlocks and shut off valves for the machine i run",
+     "safety-lockout-walkthrough"),
+    ("supervisor here - my crew seem scared to raise safety concerns", "safety-speaking-up-reflection"),
+])
+"""A fourth blind set, written on 2026-12-07 by someone who read only the starter pack's lessons (not their
+example questions or tags, and no code), while issue 16's second round was being made, and measured once,
+after it: never tuned on. Measured once more, so from now on it is seen too."""
+
+FRESH2_OFF_TOPIC = [
+    # general HR / IT / facilities / office life
+    "how do i book annual leave",
+    "when is payday this month",
+    "whats the wifi password for guests",
+    "can i bring my dog into the office",
+    "what's the parental leave policy",
+    "how do i add my partner to the health insurance",
+    "how many holiday days can i carry over into next year",
+    "how do i book a meeting room on the 4th floor",
+    "any good lunch spots near the office?",
+    "does the company match pension contributions",
+    "how do i set up an out of office reply in outlook",
+    "what is the capital of australia",
+    "how do i get a visa letter for a conference trip abroad",
+    # near misses: share words with a lesson's area but need different knowledge
+    "i changed banks, how do i update my bank details so my salary goes to the new account",
+    "forgot my password and im locked out, how do i reset it",
+    "got a new phone, how do i move my authenticator app over to it",
+    "what do i do when the fire alarm goes off, where's the assembly point",
+    "where is the first aid kit on our floor",
+    "how do i submit an expense claim for a client dinner",
+    "how do i get a company credit card",
+    "my laptop has been really slow since the last update, can IT look at it",
+    "which button transfers a call to another team on the new softphone",
+    "how much can the regulator fine us for a gdpr breach",
+    "how do i encrypt a usb stick",
+    "am i allowed to work from home on fridays",
+    "how do i call in sick",
+    "office printer keeps jamming, who fixes it",
+    "where do i find internal job vacancies and how do i apply through the portal",
+    "when's the office christmas party this year",
+]
+"""Off-topic questions written with `FRESH2`; about half share words with a lesson's area."""
+
+
+BLIND = ("HELD_OUT", "FRESH", "NEW", "FRESH2")
 """On-topic sets written by people who had not seen the ranking code, each measured before anyone tuned on it.
-(All three have since been studied, while tuning issue 16's second round: the next blind set is the honest
-test.)"""
-BLIND_OFF_TOPIC = ("OFF_TOPIC", "NEW_OFF_TOPIC")
+(HELD_OUT, FRESH and NEW were studied while tuning issue 16's second round; FRESH2 was written during it and
+measured once after it. All four are seen now: the next round of tuning needs a fresh blind set.)"""
+BLIND_OFF_TOPIC = ("OFF_TOPIC", "NEW_OFF_TOPIC", "FRESH2_OFF_TOPIC")
 """Off-topic sets written with the blind sets."""
 TUNED = ("TUNING", "AUDIT")
 """On-topic sets looked at while tuning from the start."""
