@@ -57,7 +57,7 @@ def _collect(node: Any, found: list[str]) -> None:
             if isinstance(node.get(key), str):
                 found.append(node[key])
         for key, value in node.items():
-            if key not in ("text", "title", "data"):
+            if key not in ("text", "title", "data", "fallback", "refresh"):  # a person sees an action or its fallback
                 _collect(value, found)
     elif isinstance(node, list):
         for value in node:
@@ -74,6 +74,26 @@ def submits(call: Call) -> list[dict[str, Any]]:
                 found.append(node)
             for value in node.values():
                 walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for content in call.cards:
+        walk(content)
+    return found
+
+
+def executes(call: Call) -> list[dict[str, Any]]:
+    """Every Action.Execute of the message's cards (Universal Actions), in order; not a card's refresh."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute":
+                found.append(node)
+            for key, value in node.items():
+                if key != "refresh":
+                    walk(value)
         elif isinstance(node, list):
             for value in node:
                 walk(value)
