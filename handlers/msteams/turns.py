@@ -162,9 +162,12 @@ class CoachBot(ActivityHandler):
             return message_answer(plain_words(ONE_TO_ONE))
         if any(isinstance(v, int) and not -ID_LIMIT <= v < ID_LIMIT for v in _values(press.data)):
             return message_answer(plain_words(STALE_BUTTON))
-        person = await self._known(turn_context, welcome=False, quiet=press.automatic)
+        try:  # whoever presses was known when the card came: only their words are needed now
+            person = await self._identify(turn_context)
+        except LookupUnavailable:
+            return message_answer(plain_words(TRY_AGAIN))
         if person is None or person.id is None:
-            return message_answer(plain_words(TRY_AGAIN if person is None else NOT_IN_ORG))
+            return message_answer(plain_words(NOT_IN_ORG))
         return await self.card_actions.act(turn_context, person.id, press)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
