@@ -200,7 +200,11 @@ async def test_a_lessons_notification_names_it_once_and_says_what_it_asks(slack:
     question = await _question(slack, delivery_id)
     text = lesson.args["text"]
     assert text.startswith(f"{title} · ") and text.count(title) == 1
-    assert "-minute lesson on " in text and question.ask[:40] in text
+    async with slack.coach.services.database.session() as session:
+        delivery = await session.get(Delivery, delivery_id)
+    assert delivery is not None
+    kind = {"review": "Quick review on ", "placement": "Quick check on "}.get(delivery.kind, "-minute lesson on ")
+    assert kind in text and question.ask[:40] in text
     assert "\n" not in text and len(text) <= 300
 
     await ben.press(lesson.buttons()[0], lesson)
