@@ -55,6 +55,17 @@ class Settings(BaseSettings):
         description="Identical triggers (same learner, same request) within this many minutes make one lesson.",
     )
     shoutout_channel: str | None = Field(None, validation_alias=_env("COACH_SHOUTOUT_CHANNEL"))
+    privacy_url: str | None = Field(
+        None,
+        validation_alias=_env("COACH_PRIVACY_URL"),
+        description="Your organisation's privacy page (https://…): the Teams app's About tab links to it; unset, "
+                    "to the page `coach serve` shows at /privacy.",
+    )
+    terms_url: str | None = Field(
+        None,
+        validation_alias=_env("COACH_TERMS_URL"),
+        description="Your organisation's terms of use (https://…), as COACH_PRIVACY_URL; unset, /terms.",
+    )
 
     lrs_url: str | None = Field(None, validation_alias=_env("COACH_LRS_URL"))
     lrs_username: str | None = Field(None, validation_alias=_env("COACH_LRS_USERNAME"))
@@ -102,6 +113,14 @@ class Settings(BaseSettings):
     )
 
     log_level: str | None = Field(None, validation_alias=_env("COACH_LOG_LEVEL"))
+
+    @field_validator("privacy_url", "terms_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        """Teams takes only https links in an app's About tab: refuse anything else at start."""
+        if value is not None and not value.startswith("https://"):
+            raise ValueError(f"must be an https:// address, not {value!r}")
+        return value or None
 
     @field_validator("default_timezone")
     @classmethod

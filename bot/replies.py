@@ -109,6 +109,8 @@ class AnswerResult:
     celebrations: list[str] = field(default_factory=list)
     buttons: list[Button] = field(default_factory=list)
     feedback: list[Button] = field(default_factory=list)
+    repeat: bool = False
+    """Shown again (a refreshed card), not a new answer: not counted as one."""
 
 
 @dataclass

@@ -11,6 +11,7 @@ import logging
 from bot.chat.coach import Coach
 from bot.config import Settings
 from bot.dispatch.dispatcher import Dispatcher
+from handlers.about import AboutPages
 from handlers.api.triggers import TriggerAPI
 from handlers.platforms import Platforms
 
@@ -34,4 +35,5 @@ def attach_platforms(coach: Coach, config: Settings) -> Platforms:
                     "or COACH_TEAMS=1 / MICROSOFT_APP_ID")
     platforms.dispatcher = Dispatcher(coach.services, platforms.couriers, config)
     platforms.mounts.append(TriggerAPI(coach, platforms.dispatcher).mount)
+    platforms.mounts.append(AboutPages(config).mount)  # the Teams app's About links
     return platforms

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.couriers import Courier
 from bot.dispatch.dispatcher import Dispatcher
 from handlers.server import Mount
+
+HOST_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
+"""A public host name, as both platforms' app manifests need the coach's endpoint named (no scheme, no path)."""
 
 
 @dataclass

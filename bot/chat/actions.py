@@ -20,6 +20,8 @@ from bot.team import summary
 UNKNOWN = Reply.text("That button is no longer active. Type `/learn help` to see what I can do.", ephemeral=True)
 
 Arguments = dict[str, Any]
+CURRENT_CARD = "card"
+"""The lesson card as it stands (a card that refreshes itself asks for it): nothing is recorded."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,11 @@ class Route:
 def _answer(value: dict[str, Any]) -> Arguments | None:
     delivery, option = as_int(value.get("d")), as_int(value.get("o"), low=0)
     return None if delivery is None or option is None else {"delivery": delivery, "choice": option}
+
+
+def _delivery(value: dict[str, Any]) -> Arguments | None:
+    delivery = as_int(value.get("d"))
+    return None if delivery is None else {"delivery": delivery}
 
 
 def _rating(value: dict[str, Any]) -> Arguments | None:
@@ -52,6 +59,10 @@ def _nothing(_value: dict[str, Any]) -> Arguments:
 
 async def _answer_press(services: Services, person_id: int, arguments: Arguments, via: str) -> Reply:
     return await answers.answer(services, person_id, arguments["delivery"], arguments["choice"], via=via)
+
+
+async def _current(services: Services, person_id: int, arguments: Arguments, _via: str) -> Reply:
+    return await answers.current(services, person_id, arguments["delivery"])
 
 
 async def _rate(services: Services, person_id: int, arguments: Arguments, _via: str) -> Reply:
@@ -84,6 +95,7 @@ def _team_action(action: str) -> Route:
 ROUTES: dict[str, Route] = {
     "answer": Route(_answer, _answer_press),
     "feedback": Route(_rating, _rate),
+    CURRENT_CARD: Route(_delivery, _current),
     "next": Route(_nothing, _next),
     "lesson": Route(_lesson_id, _lesson_on_request),
     "settings": Route(_nothing, _settings),

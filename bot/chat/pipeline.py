@@ -90,7 +90,7 @@ class Pipeline:
         result could be shown)."""
         reply = await use_case(person_id)
         for item in reply.messages:
-            if isinstance(item, AnswerResult):
+            if isinstance(item, AnswerResult) and not item.repeat:
                 ANSWERS.labels(platform, str(item.correct).lower()).inc()
         return reply
 

@@ -226,9 +226,30 @@ async def _existing_answer(session: AsyncSession, delivery_id: int) -> Answer | 
     return (await session.exec(select(Answer).where(Answer.delivery_id == delivery_id))).first()
 
 
+async def current(services: Services, person_id: int, delivery_id: int) -> Reply:
+    """The lesson card as it stands now, and once answered its result again — for a card shown afresh (a
+    Teams card refreshing itself, the same answer pressed twice), which must never lose what the learner
+    was told. Nothing is recorded, and the result says it is a repeat, so it is not counted again; the
+    celebrations were news once and are not repeated."""
+    async with services.database.session() as session:
+        found = await _own_delivery(session, delivery_id, person_id)
+        if found is None:
+            return Reply.text("That lesson isn't one of yours.", ephemeral=True)
+        delivery, lesson = found
+        row = await _existing_answer(session, delivery_id)
+        question = await session.get(Question, delivery.question_id) if delivery.question_id else None
+        if row is None:
+            return Reply(update=await lesson_card(session, delivery))
+        if question is None or row.choice is None:  # a reflection: its text is the answer
+            return Reply(update=await lesson_card(session, delivery, chosen=(row.text or "")[:200]))
+        goal = (await load_learner(session, person_id)).targets.get(lesson.competency_id)
+        return await _result(session, delivery, question, row, [], goal.level if goal else None, repeat=True)
+
+
 async def _result(session: AsyncSession, delivery: Delivery, question: Question, row: Answer,
-                  celebrations: list[str] | None, target: int | None) -> Reply:
-    """The updated card, and — the first time only — right or wrong, why, and what next."""
+                  celebrations: list[str] | None, target: int | None, *, repeat: bool = False) -> Reply:
+    """The updated card, and — the first time only, or when asked to `repeat` it — right or wrong, why, and
+    what next."""
     lesson = await session.get(Lesson, delivery.lesson_id)
     assert lesson is not None and row.choice is not None and delivery.id is not None
     chosen = question.options[row.choice]["text"]
@@ -246,6 +267,7 @@ async def _result(session: AsyncSession, delivery: Delivery, question: Question,
         explain=question.explain, progress_line=progress, celebrations=celebrations,
         buttons=[Button("Next lesson", "next", {}, "primary")],
         feedback=[Button(label, "feedback", {"d": delivery.id, "r": key}) for key, label in FEEDBACK],
+        repeat=repeat,
     )
     return Reply(update=card, messages=[result])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from handlers.cli import chat, content, db, demo, dispatch, evaluate, export, fit, org, report, serve, teams
+from handlers.cli import chat, content, db, demo, dispatch, evaluate, export, fit, org, report, serve, slack, teams
 
 app = typer.Typer(
     name="coach",
@@ -26,6 +26,7 @@ app.command("export")(export.export)
 app.command("eval")(evaluate.eval_command)
 app.command("fit")(fit.fit_command)
 app.add_typer(teams.app, name="teams")
+app.add_typer(slack.app, name="slack")
 
 
 def main() -> None:

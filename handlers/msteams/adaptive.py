@@ -17,6 +17,7 @@ from bot.replies import Button, Renderers
 CARD_VERSION = "1.4"  # every Teams client renders 1.4; nothing here needs newer elements
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 SUBMIT = "Action.Submit"
+EXECUTE = "Action.Execute"
 
 Card = dict[str, Any]
 Renderer = Callable[[Any], Card]
@@ -116,9 +117,18 @@ def submit(button: Button) -> dict[str, Any]:
     return action
 
 
-def action_set(buttons: Iterable[Button]) -> dict[str, Any]:
+def execute(button: Button) -> dict[str, Any]:
+    """An Action.Execute (Universal Actions): the press comes as an `adaptiveCard/action` invoke whose answer
+    is the card that replaces this one for the person who pressed (`handlers.msteams.universal`). Its verb
+    is the button's action and its data the Action.Submit's, which is also its `fallback`: a client without
+    Universal Actions shows that instead, and its press arrives as a message, handled as before."""
+    fallback = submit(button)
+    return {**fallback, "type": EXECUTE, "verb": button.action, "fallback": fallback}
+
+
+def action_set(buttons: Iterable[Button], press: Callable[[Button], dict[str, Any]] = submit) -> dict[str, Any]:
     """Buttons placed inside the body (for a second group of buttons below the main ones)."""
-    return {"type": "ActionSet", "actions": [submit(b) for b in buttons]}
+    return {"type": "ActionSet", "actions": [press(b) for b in buttons]}
 
 
 def moment(when: datetime) -> str:

@@ -32,7 +32,7 @@ from handlers.msteams.adaptive import (
 )
 from handlers.msteams.files import offer
 from handlers.msteams.fitting import fit
-from handlers.msteams.lesson_cards import lesson_cards
+from handlers.msteams.lesson_cards import lesson_cards, refreshing
 from handlers.msteams.wire import BUDGET, message, wire_size
 
 VERDICT = {True: "✅ **Right!**", False: "❌ **Not quite.**"}
@@ -45,17 +45,28 @@ def notice(item: Notice) -> Card:
 
 @renderer(AnswerResult)
 def answer(item: AnswerResult) -> Card:
-    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": VERDICT[item.correct], "size": "Medium",
-                                   "wrap": True},
-                                  {"type": "TextBlock", "text": inline(f"You chose: {item.chosen}"), "wrap": True}]
+    body = [verdict(item), {"type": "TextBlock", "text": inline(f"You chose: {item.chosen}"), "wrap": True},
+            *explained(item)]
+    return card(body + rating(item), [submit(b) for b in item.buttons])
+
+
+def verdict(item: AnswerResult) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": VERDICT[item.correct], "size": "Medium", "wrap": True}
+
+
+def explained(item: AnswerResult) -> list[dict[str, Any]]:
+    """The right answer when it wasn't chosen, why, where the learner stands, and what to celebrate."""
+    body: list[dict[str, Any]] = []
     if item.right_answer:
         body.append({"type": "TextBlock", "text": inline(f"The answer: **{item.right_answer}**"), "wrap": True})
     body += text_blocks(item.explain, paragraphs=True)
     body.append(subtle(item.progress_line))
-    body += [{"type": "TextBlock", "text": inline(line), "wrap": True} for line in item.celebrations]
-    if item.feedback:
-        body += [subtle("How was this lesson?"), action_set(item.feedback)]
-    return card(body, [submit(b) for b in item.buttons])
+    return body + [{"type": "TextBlock", "text": inline(line), "wrap": True} for line in item.celebrations]
+
+
+def rating(item: AnswerResult) -> list[dict[str, Any]]:
+    """"How was this lesson?" and its buttons (none when the result has none)."""
+    return [subtle("How was this lesson?"), action_set(item.feedback)] if item.feedback else []
 
 
 @renderer(ProgressView)
@@ -92,11 +103,13 @@ def _row_value(level: int, target: int, mastery: float, correct: int, attempts: 
     return f"{done}{goal} · mastery {mastery:.0%} · {correct}/{attempts} right"
 
 
-def cards_for(item: Any) -> list[Card]:
+def cards_for(item: Any, viewer: str = "") -> list[Card]:
     """The cards of one reply item, each within a message: one, or several for an item too large for one
-    (a lesson keeps its question in the last, which an answer updates)."""
+    (a lesson keeps its question in the last, which an answer updates, and which refreshes itself for the
+    `viewer`, the learner's Teams id, when given)."""
     if isinstance(item, LessonCard):
-        return lesson_cards(item)
+        made = lesson_cards(item)
+        return [*made[:-1], refreshing(made[-1], item, viewer)]
     return fit(render(item))
 
 
@@ -105,9 +118,9 @@ def activity_for(item: Any) -> Activity:
     return message(render(item))
 
 
-def activities_for(item: Any) -> list[Activity]:
-    """The messages of one reply item, in order."""
-    return [message(made) for made in cards_for(item)]
+def activities_for(item: Any, viewer: str = "") -> list[Activity]:
+    """The messages of one reply item, in order (for the `viewer`, see `cards_for`)."""
+    return [message(made) for made in cards_for(item, viewer)]
 
 
 def file_activity(name: str, data: bytes, mime: str) -> Activity:
@@ -122,18 +135,18 @@ def file_activity(name: str, data: bytes, mime: str) -> Activity:
     return offer(name, data, mime)
 
 
-def update_for(item: Any, activity_id: str) -> Activity:
+def update_for(item: Any, activity_id: str, viewer: str = "") -> Activity:
     """The replacement of an earlier message (e.g. the lesson card after an answer: the last message of
     the lesson, which held the question)."""
-    activity = activities_for(item)[-1]
+    activity = activities_for(item, viewer)[-1]
     activity.id = activity_id
     return activity
 
 
-def all_messages(reply: Reply) -> list[tuple[Any, list[Activity]]]:
+def all_messages(reply: Reply, viewer: str = "") -> list[tuple[Any, list[Activity]]]:
     """Every new message of a reply, in order and grouped by item (a lesson may take several; its last is
     the one to record and update): its items, then its files."""
-    made = [(item, activities_for(item)) for item in reply.messages]
+    made = [(item, activities_for(item, viewer)) for item in reply.messages]
     made += [((name, mime), [file_activity(name, data, mime)]) for name, data, mime in reply.attachments]
     return made
 

@@ -84,7 +84,7 @@ class TeamsCourier:
 
         async def post(turn_context: TurnContext) -> None:
             part = 0
-            for item, activities in all_messages(reply):
+            for item, activities in all_messages(reply, recipient.external_id or ""):
                 for activity in activities:
                     activity_id = await post_one(part, partial(turn_context.send_activity, activity))
                     part += 1

@@ -1,10 +1,11 @@
 """A lesson in Teams: its card, and the messages that carry it within Teams' size limit.
 
 The card shows the header, the text (paragraphs as in Markdown, `##` headings as headings), a button that
-opens the media, and the question with one Action.Submit per option, titled with the option's text (or a
-reflection's prompt with a text box); Teams cuts a button's title rather than wrap it, so long options are
-also listed, numbered, above the buttons. Once answered, the same card is shown with the answer instead
-of buttons.
+opens the media, and the question with one Action.Execute per option (an Action.Submit as its fallback),
+titled with the option's text (or a reflection's prompt with a text box); Teams cuts a button's title
+rather than wrap it, so long options are also listed, numbered, above the buttons. Once answered, the same
+card is shown with the answer instead of buttons; until then, its question part refreshes itself for the
+learner (`refreshing`), so a card answered elsewhere never shows buttons that no longer count.
 
 A lesson that passes the validator can still be too large for one Teams message: 300 short checklist lines,
 or 12,000 characters that take six bytes each once escaped (`handlers.msteams.wire`). `lesson_cards` then
@@ -18,8 +19,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from bot.replies import LessonCard
-from handlers.msteams.adaptive import SUBMIT, Card, card, heading, inline, renderer, submit, subtle, text_blocks
+from bot.chat.actions import CURRENT_CARD
+from bot.replies import Button, LessonCard
+from handlers.msteams.adaptive import EXECUTE, Card, card, execute, heading, inline, renderer, subtle, text_blocks
 from handlers.msteams.fitting import pack, weight
 from handlers.msteams.wire import BUDGET, message, wire_size
 
@@ -27,6 +29,9 @@ Block = dict[str, Any]
 
 REFLECT = "reflect"  # the submit action of a reflection card; its Input.Text has the id "text"
 REFLECTION_MAX = 4000
+REFRESH_ROOM = 400
+"""Bytes kept free in an unanswered lesson's last message for its `refresh` (an action and a Teams user id
+of about 100 characters), which is added once the lesson is laid out."""
 LONG_OPTION = 20
 """Characters of an option beyond which Teams may cut its button's title (it never wraps one): the options
 are then also listed, numbered and wrapped, above the buttons."""
@@ -44,7 +49,7 @@ def lesson_cards(item: LessonCard) -> list[Card]:
     asked = dataclasses.replace(item, chosen=None, correct=None)
     head, text = _head(item), _text(item)
     ask, actions = _ask(asked)
-    if weight(head + text + ask, actions) <= BUDGET:
+    if weight(head + text + ask, actions) <= BUDGET - (0 if item.answered else REFRESH_ROOM):
         return [_with_question(item, head + text)]
     more = subtle(f"{item.title} (continued)")
     return [card(body, wide=True) for body in pack(head, more, text)] + [_with_question(item, [more])]
@@ -78,11 +83,21 @@ def _ask(item: LessonCard) -> tuple[list[Block], list[Block]]:
         if any(len(option.label) > LONG_OPTION for option in item.options):
             blocks += [{"type": "TextBlock", "text": inline(f"{n}. {option.label}"), "wrap": True, "spacing": "Small"}
                        for n, option in enumerate(item.options, 1)]
-        return blocks, [submit(option) for option in item.options]
+        return blocks, [execute(option) for option in item.options]
     blocks.append({"type": "Input.Text", "id": "text", "isMultiline": True, "maxLength": REFLECTION_MAX,
                    "placeholder": "A sentence or two — only you will see it."})
-    return blocks, [{"type": SUBMIT, "title": "Send my reflection", "style": "positive",
-                     "data": {"action": REFLECT, "value": {"d": item.delivery_id}}}]
+    return blocks, [execute(Button("Send my reflection", REFLECT, {"d": item.delivery_id}, "primary"))]
+
+
+def refreshing(made: Card, item: LessonCard, viewer: str) -> Card:
+    """The lesson's question part, refreshing itself for the learner (`viewer`, their Teams id) whenever
+    Teams shows it: a card answered on another device, or in an old client, then shows the answer there
+    too instead of buttons that no longer count. An answered card is final and is left as it is."""
+    if item.answered or not viewer:
+        return made
+    again = {"action": CURRENT_CARD, "value": {"d": item.delivery_id}}
+    return {**made, "refresh": {"action": {"type": EXECUTE, "verb": CURRENT_CARD, "data": again},
+                                "userIds": [viewer]}}
 
 
 def _answered_line(item: LessonCard) -> Block:

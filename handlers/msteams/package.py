@@ -12,11 +12,11 @@ from importlib.resources import files
 from typing import Any
 
 from bot.errors import CoachError
+from handlers.platforms import HOST_NAME
 
 MANIFEST = files("handlers.msteams") / "manifest"
 ICONS = ("color.png", "outline.png")
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
-HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
 NOWHERE = "https://localhost/"
 DEVELOPER_NAME = 32
 """Characters Teams' manifest schema allows for `developer.name`; a longer one fails the upload."""
@@ -49,7 +49,7 @@ def manifest(details: AppDetails) -> dict[str, Any]:
     if not 0 < len(developer) <= DEVELOPER_NAME:
         raise CoachError(f"--developer must be 1 to {DEVELOPER_NAME} characters (Teams' limit for the "
                          f"publisher's name), not {len(developer)}: '{developer}'")
-    if details.domain and not HOST.match(details.domain):
+    if details.domain and not HOST_NAME.match(details.domain):
         raise CoachError(f"'{details.domain}' is not a host name: give the host of your messaging endpoint, "
                          "e.g. coach.example.com (no https://, no path)")
     links = details.links()

@@ -73,7 +73,8 @@ def attach_teams(platforms: Platforms, coach: Coach, config: Settings, *, backof
     id is given when the endpoint is mounted: `coach dispatch` and `coach worker` serve no endpoint."""
     adapter = adapter_for(config)
     backoff = backoff or BACKOFF
-    bot = CoachBot(coach, backoff, adapter, config.microsoft_app_id, retry or RETRY)
+    later = LaterTurns(adapter)
+    bot = CoachBot(coach, backoff, adapter, config.microsoft_app_id, retry or RETRY, later)
     hosts = config.service_hosts
 
     def mount(app: web.Application) -> None:
@@ -82,7 +83,6 @@ def attach_teams(platforms: Platforms, coach: Coach, config: Settings, *, backof
                         "and replies to any serviceUrl — for local development only. Addresses learned now are "
                         "never used once an app id is set", ROUTE)
             app[HEALTH]["teams"] = DEV_MODE
-        later = LaterTurns(adapter)
         app[LATER_TURNS] = later
         app.router.add_post(ROUTE, messages_handler(adapter, bot, later, hosts))
 

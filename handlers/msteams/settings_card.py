@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.replies import SETTINGS_FLAGS, Choice, SettingsForm
-from handlers.msteams.adaptive import SUBMIT, Card, card, heading, renderer, subtle
+from bot.lessons.preferences import SettingsError
+from bot.replies import SETTINGS_FLAGS, Button, Choice, SettingsForm
+from handlers.msteams.adaptive import Card, card, execute, heading, renderer, subtle
 
 SAVE = "settings.save"
 DAYS = (("1", "Mon"), ("2", "Tue"), ("3", "Wed"), ("4", "Thu"), ("5", "Fri"), ("6", "Sat"), ("7", "Sun"))
@@ -60,7 +61,7 @@ def settings_form(form: SettingsForm) -> Card:
     body += [{"type": "Input.Toggle", "id": flag, "title": label, "valueOn": "true", "valueOff": "false",
               "value": "true" if getattr(form, flag) else "false", "wrap": True} for flag, label in form.flags.items()]
     body.append(subtle("Lessons arrive only on the days and inside the hours above, in your time zone."))
-    return card(body, [{"type": SUBMIT, "title": "Save", "style": "positive", "data": {"action": SAVE}}])
+    return card(body, [execute(Button("Save", SAVE, {}, "primary"))])
 
 
 def submitted_settings(data: dict[str, Any]) -> dict[str, Any]:
@@ -77,3 +78,15 @@ def submitted_settings(data: dict[str, Any]) -> dict[str, Any]:
         if flag in data:
             values[flag] = str(data[flag]).lower() == "true"
     return values
+
+
+def settings_problem(error: SettingsError) -> str:
+    """What to correct, named as the form labels it."""
+    return f"Please check **{LABELS.get(error.field, error.field)}**: {error} Nothing was changed."
+
+
+def saved_form(form: SettingsForm, saved: str) -> Card:
+    """The form as saved, with what was saved said under its heading (the card a Save is answered with)."""
+    made = settings_form(form)
+    made["body"].insert(1, {"type": "TextBlock", "text": f"✅ {saved}", "wrap": True, "color": "Good"})
+    return made

@@ -33,11 +33,15 @@ def summary_of(card: dict[str, Any]) -> str:
     return plain_line(first) or DEFAULT
 
 
+def plain_words(markdown: str) -> str:
+    """Card Markdown as plain words on one line (bold, italics, code and links as their words)."""
+    text = _LINK.sub(r"\1", markdown)
+    return " ".join(_MARKS.sub(lambda m: m.group(1) or m.group(2) or m.group(3), text).split())
+
+
 def plain_line(markdown: str) -> str:
     """One line of card Markdown as plain words, cut to SUMMARY_CHARS."""
-    line = next((part for part in markdown.splitlines() if part.strip()), "")
-    line = _LINK.sub(r"\1", line)
-    line = " ".join(_MARKS.sub(lambda m: m.group(1) or m.group(2) or m.group(3), line).split())
+    line = plain_words(next((part for part in markdown.splitlines() if part.strip()), ""))
     limit = SUMMARY_CHARS
     shown = line
     while len(shown) > SUMMARY_CHARS or len(json.dumps(shown)) > SUMMARY_BYTES:

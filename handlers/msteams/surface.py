@@ -31,6 +31,12 @@ class TurnSurface:
         self.backoff = backoff
         self._identify = identify
 
+    @property
+    def viewer(self) -> str:
+        """The Teams id of the person in the turn, for whom a lesson card refreshes itself."""
+        sender = self.turn_context.activity.from_property
+        return str(sender.id) if sender and sender.id else ""
+
     async def identify(self) -> Person | None:
         return await self._identify()
 
@@ -39,7 +45,7 @@ class TurnSurface:
         replied_to = self.turn_context.activity.reply_to_id
         if not replied_to:
             return False
-        update = update_for(item, replied_to)
+        update = update_for(item, replied_to, self.viewer)
         try:
             await with_backoff(lambda: self.turn_context.update_activity(update), self.backoff)
         except DeliveryError as error:
@@ -48,7 +54,7 @@ class TurnSurface:
 
     async def post(self, item: Any, *, ephemeral: bool) -> dict[str, Any] | None:
         response = None
-        for activity in activities_for(item):
+        for activity in activities_for(item, self.viewer):
             response = await with_backoff(lambda a=activity: self.turn_context.send_activity(a), self.backoff)
         return {"activity_id": response.id if response else None,
                 "conversation_id": self.turn_context.activity.conversation.id}

@@ -12,21 +12,22 @@ from __future__ import annotations
 from typing import Any
 
 from bot.replies import Button, PeerView, PersonDetail, TeamSummary
-from handlers.msteams.adaptive import Card, action_set, card, heading, renderer, submit, text_blocks
+from handlers.msteams.adaptive import Card, action_set, card, execute, heading, renderer, text_blocks
 
 GROUP_BUTTONS_PER_ROW = 5
 """Teams shows at most about six buttons side by side; the groups' Show buttons go in rows of five."""
 
 
 def _titled(text: str, buttons: list[Button], *, more: list[Button] | None = None) -> Card:
-    """The first line as the card's heading, the rest as text, `more` as rows of buttons under it, the
-    buttons as Action.Submit."""
+    """The first line as the card's heading, the rest as text, `more` as rows of buttons under it, every
+    button an Action.Execute (with its Action.Submit as fallback)."""
     title, _, rest = text.partition("\n")
     body: list[dict[str, Any]] = [heading(title)]
     body += text_blocks(rest)
     extra = more or []
-    body += [action_set(extra[at:at + GROUP_BUTTONS_PER_ROW]) for at in range(0, len(extra), GROUP_BUTTONS_PER_ROW)]
-    return card(body, [submit(b) for b in buttons], wide=True)
+    rows = range(0, len(extra), GROUP_BUTTONS_PER_ROW)
+    body += [action_set(extra[at:at + GROUP_BUTTONS_PER_ROW], execute) for at in rows]
+    return card(body, [execute(b) for b in buttons], wide=True)
 
 
 @renderer(TeamSummary)

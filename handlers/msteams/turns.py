@@ -20,7 +20,7 @@ from typing import Any
 
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, ChannelAccount
+from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount
 
 from bot.chat.coach import Coach
 from bot.chat.once import LESSON_ACTIONS
@@ -29,13 +29,17 @@ from bot.couriers import DeliveryError
 from bot.lessons.preferences import SettingsError
 from bot.replies import Notice, Reply
 from handlers.msteams import PLATFORM
+from handlers.msteams.card_actions import CardActions, card_key
 from handlers.msteams.cards import activity_for
 from handlers.msteams.files import CONSENT, ConsentAnswer, answer_consent, consent_answer
+from handlers.msteams.later import LaterTurns
 from handlers.msteams.lesson_cards import REFLECT
 from handlers.msteams.members import Contacts, LookupUnavailable, Retry, member_email, reported_zone
 from handlers.msteams.posting import Backoff, with_backoff
-from handlers.msteams.settings_card import LABELS, SAVE, submitted_settings
+from handlers.msteams.settings_card import SAVE, settings_problem, submitted_settings
+from handlers.msteams.summary import plain_words
 from handlers.msteams.surface import TurnSurface
+from handlers.msteams.universal import INVOKE, Press, error_answer, invoke_response, invoke_value, message_answer
 from store.models import Person
 
 log = logging.getLogger(__name__)
@@ -51,6 +55,8 @@ TRY_AGAIN = ("Sorry — Teams couldn't tell me who you are just now, so I can't 
 SORRY = "Sorry — something went wrong on my side. Please try again in a minute."
 NO_LONGER_ACTIVE = "That form is no longer active. Type **help** to see what I can do."
 STALE_BUTTON = "That button is no longer active. Type **help** to see what I can do."
+TRIGGER = "coach.adaptive_card_trigger"
+"""Where the turn keeps what started an `adaptiveCard/action` (a press, or a refresh Teams made on its own)."""
 ID_LIMIT = 2**31
 """Ids are 32-bit integer columns: a submitted number beyond them names no row (a stale or forged button)."""
 
@@ -97,10 +103,12 @@ def _bot_mentions(activity: Activity) -> list[str]:
 class CoachBot(ActivityHandler):
     """The coach as a Bot Framework bot: translation only, no behaviour of its own."""
 
-    def __init__(self, coach: Coach, backoff: Backoff, adapter: CloudAdapter, app_id: str, retry: Retry) -> None:
+    def __init__(self, coach: Coach, backoff: Backoff, adapter: CloudAdapter, app_id: str, retry: Retry,
+                 later: LaterTurns) -> None:
         self.coach = coach
         self.backoff = backoff
         self.pipeline = Pipeline(coach.services)
+        self.card_actions = CardActions(coach, self.pipeline, later, backoff, self._submitted, self._surface)
         self.contacts = Contacts(coach.services.database, adapter, app_id, self._resume, retry)
         self.authenticated = bool(app_id)
         """With an app id the endpoint lets only authenticated activities through; without, none is."""
@@ -116,11 +124,19 @@ class CoachBot(ActivityHandler):
                 log.warning("could not tell the person about the failure either")
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        """The coach's cards use Action.Submit, which arrives as a message; the one invoke it takes is the
-        answer to a file it offered (`files`), answered with an empty 200. Every other invoke (Action.Execute,
-        task modules, message extensions, sign-in) is declined plainly: the SDK's default answers to some
-        of them can't even be serialised (botbuilder 4.17.1)."""
+        """The invokes the coach takes: a pressed Action.Execute or a card refreshing itself
+        (`adaptiveCard/action`, read and answered by `universal` because botbuilder 4.17.1 can't), and the
+        answer to a file it offered (`files`), answered with an empty 200. Every other invoke (task modules,
+        message extensions, sign-in) is declined plainly: the SDK's default answers to some of them can't
+        even be serialised."""
         activity = turn_context.activity
+        if activity.name == INVOKE:
+            read = invoke_value(activity.value)
+            if isinstance(read, str):
+                return invoke_response(error_answer(HTTPStatus.BAD_REQUEST, read))
+            value, trigger = read
+            turn_context.turn_state[TRIGGER] = trigger
+            return invoke_response(await self.on_adaptive_card_invoke(turn_context, value))
         if activity.name != CONSENT:
             return InvokeResponse(status=int(HTTPStatus.NOT_IMPLEMENTED))
         answer = consent_answer(activity.value)
@@ -133,8 +149,26 @@ class CoachBot(ActivityHandler):
             async def deliver() -> None:
                 await self._answer_file(turn_context, person_id, answer)
 
-            await self._once(_card_key("file", activity), deliver)  # Allow pressed twice saves one file
+            await self._once(card_key("file", activity), deliver)  # Allow pressed twice saves one file
         return InvokeResponse(status=int(HTTPStatus.OK))
+
+    async def on_adaptive_card_invoke(self, turn_context: TurnContext,
+                                      invoke_value: AdaptiveCardInvokeValue) -> AdaptiveCardInvokeResponse:
+        """A pressed Action.Execute (lesson, settings and team cards) or a lesson card refreshing itself: the
+        answer is the card that replaces it for this person (`card_actions`)."""
+        activity = turn_context.activity
+        press = Press.of(invoke_value, turn_context.turn_state.get(TRIGGER))
+        if not _one_to_one(activity):
+            return message_answer(plain_words(ONE_TO_ONE))
+        if any(isinstance(v, int) and not -ID_LIMIT <= v < ID_LIMIT for v in _values(press.data)):
+            return message_answer(plain_words(STALE_BUTTON))
+        try:  # whoever presses was known when the card came: only their words are needed now
+            person = await self._identify(turn_context)
+        except LookupUnavailable:
+            return message_answer(plain_words(TRY_AGAIN))
+        if person is None or person.id is None:
+            return message_answer(plain_words(NOT_IN_ORG))
+        return await self.card_actions.act(turn_context, person.id, press)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         """An install greets; an upgrade to a new version of the app (`add-upgrade`) only refreshes where
@@ -244,14 +278,13 @@ class CoachBot(ActivityHandler):
         """A pressed Action.Submit: its data carries the action and value; inputs are merged in."""
         action = str(data["action"])
         value = data.get("value") if isinstance(data.get("value"), dict) else {}
-        if any(isinstance(v, int) and not -ID_LIMIT <= v < ID_LIMIT for v in value.values()):
+        if any(isinstance(v, int) and not -ID_LIMIT <= v < ID_LIMIT for v in _values(data)):
             return Reply.text(STALE_BUTTON)
         if action == SAVE:
             try:
                 return await self.coach.save_settings(person_id, submitted_settings(data))
             except SettingsError as error:
-                return Reply.text(f"Please check **{LABELS.get(error.field, error.field)}**: {error} "
-                                  "Nothing was changed.")
+                return Reply.text(settings_problem(error))
         if action == REFLECT:
             delivery = value.get("d")
             if not isinstance(delivery, int) or isinstance(delivery, bool):
@@ -271,14 +304,12 @@ def press_key(activity: Activity) -> str | None:
     if action not in LESSON_ACTIONS:
         return None
     value = json.dumps(data.get("value"), sort_keys=True, separators=(",", ":"))
-    return _card_key("press", activity, f":{action}:{value}")
+    return card_key("press", activity, f":{action}:{value}")
 
 
-def _card_key(kind: str, activity: Activity, detail: str = "") -> str | None:
-    """The claim on acting on the card the activity answers (None when it names no card)."""
-    if not activity.reply_to_id or activity.conversation is None:
-        return None
-    return f"teams:{kind}:{activity.conversation.id}:{activity.reply_to_id}{detail}"
+def _values(data: dict[str, Any]) -> list[Any]:
+    """The values a press carries (ids among them)."""
+    return list(data["value"].values()) if isinstance(data.get("value"), dict) else []
 
 
 def _reference(activity: Activity) -> dict[str, Any]:

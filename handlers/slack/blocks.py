@@ -37,6 +37,9 @@ Renderer = Callable[[Any], list[Block]]
 RENDERERS: Renderers[Renderer] = Renderers("Slack")
 renderer = RENDERERS.register
 """Register the Block Kit renderer of a reply type (use as a decorator). One per type."""
+NOTIFICATIONS: Renderers[Callable[[Any], str]] = Renderers("Slack notification")
+notification = NOTIFICATIONS.register
+"""Register what a phone's notification says for a reply type, when its first words would not do."""
 _loaded = False
 
 
@@ -61,10 +64,15 @@ def blocks_for(item: Any) -> list[Block]:
 
 
 def messages_for(item: Any) -> list[SlackMessage]:
-    """The item as one message, or several when it has more blocks than Slack takes in one."""
+    """The item as one message, or several when it has more blocks than Slack takes in one. Each message's
+    `text` is what a notification shows: the item's own notification line for its first message when its
+    type registers one (a lesson), else the message's first words."""
     blocks = blocks_for(item)
     chunks = [blocks[i:i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)] or [[]]
-    return [SlackMessage(fallback_text(chunk), chunk) for chunk in chunks]
+    told = NOTIFICATIONS.find(item)
+    first = clip(told(item), FALLBACK_TEXT) if told is not None else None
+    return [SlackMessage(first if index == 0 and first else fallback_text(chunk), chunk)
+            for index, chunk in enumerate(chunks)]
 
 
 def fallback_text(blocks: list[Block]) -> str:

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 COMMANDS = ("/learn", "/team")
 EVENTS = ("app_home_opened", "message")
-"""What the listeners answer; slack/manifest.yaml subscribes to exactly these (`message` as `message.im`)."""
+"""What the listeners answer; manifest.yaml subscribes to exactly these (`message` as `message.im`)."""
 SORRY = Notice("Sorry — something went wrong on my side. Please try again in a minute.")
 BUSY = Notice("Sorry — Slack didn't tell me who you are just now, so I can't answer yet. Please try again in "
               "a minute.")

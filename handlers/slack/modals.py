@@ -2,7 +2,7 @@
 
 Each input's block id is the settings field it edits, so a `SettingsError(field)` from the coach lands on
 that field (`response_action: errors`). Slack's limits for modals: title 24 characters, 100 blocks,
-checkboxes 10 options, a select 100 options.
+checkboxes 10 options, a select 100 options or 100 groups of 100 (`_listed` groups longer lists).
 """
 
 from __future__ import annotations
@@ -12,12 +12,17 @@ from typing import Any
 
 from bot.replies import SETTINGS_FLAGS, Choice, SettingsForm
 from handlers.slack.blocks import Block, plain, sections
+from handlers.slack.mrkdwn import clip
 
 SETTINGS_CALLBACK = "coach.settings"
 REFLECTION_CALLBACK = "coach.reflection"
 NO_GOAL = "-"
 SELECT_OPTIONS = 100
+"""Options in a select, and option groups in one, that Slack takes."""
 OPTION_TEXT = 75
+GROUP_LABEL = 75
+GROUP_END = 35
+"""Characters of each end of a group's label ("first – last")."""
 DAYS = [Choice(str(n), name) for n, name in enumerate(
     ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), start=1)]
 PRIVACY_BLOCK = "privacy"
@@ -27,7 +32,7 @@ REFLECTION_MAX = 3000
 
 def settings_modal(form: SettingsForm) -> dict[str, Any]:
     """The settings form with the learner's current values filled in."""
-    role_choices = [Choice(NO_GOAL, "No goal — my own role"), *form.role_choices][:SELECT_OPTIONS]
+    role_choices = [Choice(NO_GOAL, "No goal — my own role"), *form.role_choices]
     blocks = [
         _input("days", "Days for lessons", _checkboxes(DAYS, list(form.days))),
         _input("window_start", "Not before", {"type": "timepicker", "initial_time": form.window_start}),
@@ -41,8 +46,8 @@ def settings_modal(form: SettingsForm) -> dict[str, Any]:
         _input("formats", "Formats I prefer", _checkboxes(form.format_choices, form.formats), optional=True),
         _input("goal_role", "Goal role", _select(role_choices, form.goal_role or NO_GOAL), optional=True,
                hint="Lessons work towards this role's targets (also `/learn goal <role>`)."),
-        *([_input("interests", "Interests", _multi_select(form.competency_choices[:SELECT_OPTIONS],
-                                                          form.interests), optional=True)]
+        *([_input("interests", "Interests", _multi_select(form.competency_choices, form.interests), optional=True,
+                  hint="Type to find a competency." if len(form.competency_choices) > SELECT_OPTIONS else None)]
           if form.competency_choices else []),
         _input("away_until", "Away until", {"type": "datepicker", **({"initial_date": form.away_until.isoformat()}
                                                                   if form.away_until else {})},
@@ -131,7 +136,7 @@ def _checkboxes(choices: list[Choice], selected: list[str]) -> dict[str, Any]:
 
 
 def _select(choices: list[Choice], selected: str) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "static_select", "options": [_option(c) for c in choices]}
+    element: dict[str, Any] = {"type": "static_select", **_listed(choices)}
     initial = [_option(c) for c in choices if c.value == selected]
     if initial:
         element["initial_option"] = initial[0]
@@ -139,8 +144,24 @@ def _select(choices: list[Choice], selected: str) -> dict[str, Any]:
 
 
 def _multi_select(choices: list[Choice], selected: list[str]) -> dict[str, Any]:
-    element = _checkboxes(choices, selected)
-    return {**element, "type": "multi_static_select", "placeholder": plain("Competencies", 150)}
+    element: dict[str, Any] = {"type": "multi_static_select", "placeholder": plain("Competencies", 150),
+                               **_listed(choices)}
+    initial = [_option(c) for c in choices if c.value in selected]
+    if initial:
+        element["initial_options"] = initial
+    return element
+
+
+def _listed(choices: list[Choice]) -> dict[str, Any]:
+    """A select's choices: as options up to Slack's 100, beyond that in groups of up to 100 named by their
+    first and last ("Accounts payable – Fraud"), as the team views group people, so every one is there to
+    scroll to or find by typing (a select filters as one types). Slack takes 100 groups: 10,000 choices."""
+    if len(choices) <= SELECT_OPTIONS:
+        return {"options": [_option(c) for c in choices]}
+    groups = [choices[at:at + SELECT_OPTIONS] for at in range(0, len(choices), SELECT_OPTIONS)][:SELECT_OPTIONS]
+    return {"option_groups": [{"label": plain(f"{clip(group[0].label, GROUP_END)} – {clip(group[-1].label, GROUP_END)}",
+                                              GROUP_LABEL),
+                               "options": [_option(c) for c in group]} for group in groups]}
 
 
 def _state(view: dict[str, Any]) -> dict[str, dict[str, Any]]:

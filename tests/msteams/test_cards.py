@@ -186,7 +186,7 @@ def test_a_lesson_too_large_for_one_message_is_split_and_every_message_fits(body
 
 def test_a_lesson_that_fits_is_one_card_and_a_long_answer_shown_in_it_is_shortened() -> None:
     assert lesson_cards.lesson_cards(_lesson()) == [lesson_cards.lesson(_lesson())]
-    near = "ж" * 2980 + "\n\n" + "ж" * 800  # laid out for the text box, about 1 KB below the budget
+    near = "ж" * 2880 + "\n\n" + "ж" * 800  # laid out for the text box and its refresh, just below the budget
     asked = _lesson(body=near, question=None, options=[], prompt="What will you do?", format="reflection")
     assert len(lesson_cards.lesson_cards(asked)) == 1
     [answered] = lesson_cards.lesson_cards(dataclasses.replace(asked, chosen="ы" * 1000))

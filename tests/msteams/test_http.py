@@ -193,11 +193,10 @@ async def test_with_an_app_id_only_tokens_signed_by_a_listed_key_pass(
 
 
 async def test_invokes_are_declined_cleanly(teams: TeamsBot) -> None:
-    """The coach uses Action.Submit; an invoke (here an Action.Execute the SDK itself can't answer without
-    a 500) gets a plain 501 and the bot sends nothing."""
+    """An invoke the coach doesn't take (here a task module's, whose default answer the SDK can't even
+    serialise) gets a plain 501 and the bot sends nothing (its Action.Execute: tests/msteams/test_universal.py)."""
     ben = teams.user("29:ben")
-    invoke = ben.activity("invoke", name="adaptiveCard/action",
-                          value={"action": {"type": "Action.Http", "verb": "answer", "data": {}}})
+    invoke = ben.activity("invoke", name="task/fetch", value={"data": {"action": "answer"}})
     mark = len(teams.connector.calls)
     assert await ben.post(invoke) == 501
     assert teams.connector.calls[mark:] == []

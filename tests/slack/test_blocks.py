@@ -183,7 +183,8 @@ def test_settings_modal_shape_and_what_a_submission_means() -> None:
     assert len(view["title"]["text"]) <= 24 and len(view["blocks"]) <= 100
     inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
     assert [o["value"] for o in inputs["days"]["initial_options"]] == ["1", "3", "5"]
-    assert inputs["goal_role"]["initial_option"]["value"] == "-" and len(inputs["goal_role"]["options"]) == 100
+    groups = inputs["goal_role"]["option_groups"]  # 151 choices: in groups of up to 100, none dropped
+    assert inputs["goal_role"]["initial_option"]["value"] == "-" and [len(g["options"]) for g in groups] == [100, 51]
     assert "initial_options" not in inputs["interests"]  # Slack refuses an empty list there
     assert [o["value"] for o in inputs["privacy"]["initial_options"]] == ["show_name_to_peers", "digest_opt_in"]
     assert all(len(o["text"]["text"]) <= 75 for e in inputs.values() for o in e.get("options", []))

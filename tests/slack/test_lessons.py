@@ -188,3 +188,26 @@ async def test_a_lesson_slack_keeps_refusing_is_kept_for_the_dispatcher(slack: S
         delivery = (await session.exec(select(Delivery))).one()
     assert delivery.status == "pending" and delivery.claimed_by is None and "500" in (delivery.last_error or "")
     assert delivery.due_at > slack.coach.services.clock()
+
+
+async def test_a_lessons_notification_names_it_once_and_says_what_it_asks(slack: SlackServer) -> None:
+    """What a phone's notification shows is the message's `text`: the title once (the header block already
+    shows it), what kind of lesson, and the question; once answered, that it was answered."""
+    ben = slack.person("UBEN")
+    lesson = await _lesson_via_command(slack, ben)
+    title = lesson.args["blocks"][0]["text"]["text"]  # "📖 <title>"
+    delivery_id = json.loads(lesson.buttons()[0]["value"])["d"]
+    question = await _question(slack, delivery_id)
+    text = lesson.args["text"]
+    assert text.startswith(f"{title} · ") and text.count(title) == 1
+    async with slack.coach.services.database.session() as session:
+        delivery = await session.get(Delivery, delivery_id)
+    assert delivery is not None
+    kind = {"review": "Quick review on ", "placement": "Quick check on "}.get(delivery.kind, "-minute lesson on ")
+    assert kind in text and question.ask[:40] in text
+    assert "\n" not in text and len(text) <= 300
+
+    await ben.press(lesson.buttons()[0], lesson)
+    await slack.settle()
+    [update] = slack.fake.calls_to("chat.update", channel=ben.dm, ts=lesson.ts)
+    assert update.args["text"] == f"{title} — answered"

@@ -1,16 +1,21 @@
-"""slack/manifest.yaml asks for exactly what the Slack handler uses: its commands, events, interactivity,
-App Home, and a scope for every Web API method the code calls."""
+"""handlers/slack/manifest.yaml asks for exactly what the Slack handler uses: its commands, events,
+interactivity, App Home, and a scope for every Web API method the code calls; `coach slack manifest` fills in
+the host and asks for the shout-out scope only when shout-outs are configured."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pytest
 import yaml
+from typer.testing import CliRunner
 
+from handlers.cli import app
 from handlers.slack.listeners import COMMANDS, EVENTS
 
 ROOT = Path(__file__).resolve().parents[2]
+MANIFEST = ROOT / "handlers" / "slack" / "manifest.yaml"
 SCOPES = {
     "conversations_open": {"im:write"},
     "chat_postMessage": {"chat:write"},
@@ -26,7 +31,7 @@ SCOPES = {
 
 
 def test_the_manifest_matches_the_code() -> None:
-    manifest = yaml.safe_load((ROOT / "slack" / "manifest.yaml").read_text())
+    manifest = yaml.safe_load(MANIFEST.read_text())
     features, settings = manifest["features"], manifest["settings"]
     assert [c["command"] for c in features["slash_commands"]] == list(COMMANDS)
     assert all(c["url"].endswith("/slack/events") for c in features["slash_commands"])
@@ -46,7 +51,7 @@ def test_the_manifest_matches_the_code() -> None:
 
 
 def test_the_setup_steps_count_the_urls_to_change() -> None:
-    text = (ROOT / "slack" / "manifest.yaml").read_text()
+    text = MANIFEST.read_text()
     manifest = yaml.safe_load(text)
     urls = [c["url"] for c in manifest["features"]["slash_commands"]] + [
         manifest["settings"][part]["request_url"] for part in ("event_subscriptions", "interactivity")]
@@ -56,3 +61,31 @@ def test_the_setup_steps_count_the_urls_to_change() -> None:
     assert f"with your host ({word} places)" in header and f"drop the {word} url/request_url lines" in header
     guide = " ".join((ROOT / "docs" / "slack.md").read_text().split())
     assert f"replace `coach.example.com` with your host in the {word} places it appears" in guide
+
+
+@pytest.mark.parametrize(("environment", "options", "public"), [
+    ({}, [], False),
+    ({"COACH_SHOUTOUT_CHANNEL": "C0SHOUT"}, [], True),
+    ({}, ["--shoutouts"], True),
+    ({"COACH_SHOUTOUT_CHANNEL": "C0SHOUT"}, ["--no-shoutouts"], False),
+], ids=["no-channel", "channel", "asked-for", "declined"])
+def test_the_manifest_command_asks_for_chat_write_public_only_with_shout_outs(
+        environment: dict[str, str], options: list[str], public: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COACH_SHOUTOUT_CHANNEL", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(app, ["slack", "manifest", "--host", "coach.acme.com", *options])
+    assert result.exit_code == 0, result.output
+    made = yaml.safe_load(result.output)
+    scopes = made["oauth_config"]["scopes"]["bot"]
+    assert ("chat:write.public" in scopes) is public
+    assert set(scopes) - {"chat:write.public"} == set(yaml.safe_load(MANIFEST.read_text())["oauth_config"]["scopes"]
+                                                      ["bot"]) - {"chat:write.public"}
+    urls = [c["url"] for c in made["features"]["slash_commands"]] + [
+        made["settings"][part]["request_url"] for part in ("event_subscriptions", "interactivity")]
+    assert urls == ["https://coach.acme.com/slack/events"] * 4 and "example.com" not in result.output
+
+
+def test_the_manifest_command_refuses_a_url_for_a_host() -> None:
+    result = CliRunner().invoke(app, ["slack", "manifest", "--host", "https://coach.acme.com/"])
+    assert result.exit_code != 0 and "is not a host name" in result.output

@@ -317,6 +317,17 @@ class TeamsUser:
         return (self.connector.updated(self.conversation, after=mark),
                 self.connector.sent(self.conversation, after=mark))
 
+    async def execute(self, card: Call, action: dict[str, Any], inputs: dict[str, Any] | None = None, *,
+                      trigger: str = "manual") -> tuple[int, dict[str, Any]]:
+        """Press an Action.Execute on a card the bot sent (or, with `trigger="automatic"`, let the card's
+        refresh run, `action` being its refresh action), with the card's `inputs` merged into its data, as
+        Teams does: an `adaptiveCard/action` invoke. Returns the invoke's status and its body as JSON."""
+        value = {"action": {"type": "Action.Execute", "verb": action["verb"],
+                            "data": {**action.get("data", {}), **(inputs or {})}}, "trigger": trigger}
+        status, body = await self.exchange(self.activity("invoke", name="adaptiveCard/action", value=value,
+                                                         replyToId=card.answer_id))
+        return status, json.loads(body) if body else {}
+
     async def install(self, action: str = "add") -> list[Call]:
         mark = len(self.connector.calls)
         status = await self.post(self.activity("installationUpdate", action=action))

@@ -57,7 +57,7 @@ def _collect(node: Any, found: list[str]) -> None:
             if isinstance(node.get(key), str):
                 found.append(node[key])
         for key, value in node.items():
-            if key not in ("text", "title", "data"):
+            if key not in ("text", "title", "data", "fallback", "refresh"):  # a person sees an action or its fallback
                 _collect(value, found)
     elif isinstance(node, list):
         for value in node:
@@ -65,15 +65,26 @@ def _collect(node: Any, found: list[str]) -> None:
 
 
 def submits(call: Call) -> list[dict[str, Any]]:
-    """Every Action.Submit of the message's cards, in the body's action sets and the card's actions."""
+    """Every Action.Submit of the message's cards, in the body's action sets and the card's actions (an
+    Action.Execute's fallback among them: what an older client shows and sends)."""
+    return _actions(call, "Action.Submit")
+
+
+def executes(call: Call) -> list[dict[str, Any]]:
+    """Every Action.Execute of the message's cards (Universal Actions), in order; not a card's refresh."""
+    return _actions(call, "Action.Execute")
+
+
+def _actions(call: Call, kind: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            if node.get("type") == "Action.Submit":
+            if node.get("type") == kind:
                 found.append(node)
-            for value in node.values():
-                walk(value)
+            for key, value in node.items():
+                if key != "refresh":
+                    walk(value)
         elif isinstance(node, list):
             for value in node:
                 walk(value)

@@ -15,6 +15,7 @@ from handlers.slack.blocks import (
     context,
     divider,
     header,
+    notification,
     renderer,
     section_mrkdwn,
     sections,
@@ -55,6 +56,18 @@ def lesson_blocks(card: LessonCard) -> list[Block]:
             value = reflect_value(card.delivery_id, card.prompt)
             blocks.extend(actions([button_element("Write my reflection", REFLECT_ACTION, value, "primary")]))
     return blocks
+
+
+@notification(LessonCard)
+def lesson_notification(card: LessonCard) -> str:
+    """What a phone shows for a lesson: the title once, and what it asks — the header block already shows
+    the title, so a notification that only repeated it would read "📖 Title", "📖 Title"."""
+    icon = FORMAT_ICONS.get(card.format, "📖")
+    if card.answered:
+        return f"{icon} {card.title} — answered"
+    asked = card.question or card.prompt
+    what = {"review": "Quick review", "placement": "Quick check"}.get(card.kind, f"{card.minutes}-minute lesson")
+    return f"{icon} {card.title} · {what} on {card.competency}" + (f": {asked}" if asked else "")
 
 
 @renderer(AnswerResult)
