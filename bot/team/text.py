@@ -128,7 +128,7 @@ def level_counts_text(counts: LevelCounts) -> str:
 
 def group_line(group: TeamGroup) -> str:
     """`**Ana's group: 9 people** — 4 below target · 6 of 9 answered this week (21 lessons) · 7 active in 14
-    days · gaps: Returns 3 below · levels: 1. 5✓ 3↓ 0↓↓ 1– 2. … · 💤 2 quiet · needs attention: Ben Buyer`:
+    days · gaps: Returns 3 below · levels: 1. 5✓ 3↓ 0↓↓ 1–; 2. … · 💤 2 quiet · needs attention: Ben Buyer`:
     what the group's Show button opens, in one line; the levels follow the summary's numbered columns."""
     heading = group.heading if group.lead else "Everyone"
     parts = [f"{group.below_people} below target",
@@ -137,7 +137,7 @@ def group_line(group: TeamGroup) -> str:
     if group.gaps:
         parts.append("gaps: " + ", ".join(group.gaps))
     if any(c.met or c.near or c.far or c.new for c in group.levels):
-        parts.append("levels: " + " ".join(f"{i}. {level_counts_text(c)}" for i, c in enumerate(group.levels, 1)))
+        parts.append("levels: " + "; ".join(f"{i}. {level_counts_text(c)}" for i, c in enumerate(group.levels, 1)))
     if group.quiet:
         parts.append(f"💤 {group.quiet} quiet")
     if group.needs_attention:

@@ -136,7 +136,7 @@ def counting(db: Database) -> Iterator[dict[str, int]]:
     def statement(*_args: object) -> None:
         seen["statements"] += 1
 
-    def loader(kind: str):  # noqa: ANN202 - an event callback
+    def loader(kind: str):
         def loaded(*_args: object) -> None:
             seen[kind] += 1
         return loaded
