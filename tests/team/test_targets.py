@@ -14,6 +14,7 @@ from bot.replies import (
     Engagement,
     HeatCell,
     LessonCard,
+    LevelCounts,
     MemberLine,
     PersonDetail,
     ProgressView,
