@@ -41,24 +41,36 @@ class LevelRule:
 
 
 @dataclass(frozen=True)
-class GroupSize:
+class GroupRole:
+    """How many active people of one role (`DEFAULT_ROLE` for none) a group holds, and how many levels below
+    the root its deepest one is (1: the direct report alone)."""
+
     head: int
+    role: str
     people: int
     deepest: int
-    """How many levels below the root the group reaches (1: the direct report alone)."""
 
 
 @dataclass(frozen=True)
-class GroupLevels:
-    """One group and competency: how many people with a target in it meet it, are one level below, two or
-    more below, or have no answers in it yet."""
+class GroupAnswered:
+    """One group and competency: of the people with a target in it and answers in it, how many meet the
+    target, are one level below, two or more below."""
 
     head: int
     competency: str
     met: int
     near: int
     far: int
-    new: int
+
+
+@dataclass(frozen=True)
+class GroupFocus:
+    """Open focuses of the group's people, per role and competency (they add targets to the role's)."""
+
+    head: int
+    role: str
+    competency: str
+    people: int
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,17 @@ class GroupActivity:
     answered_30: int
     active_7: int
     active_14: int
+
+
+@dataclass(frozen=True)
+class GroupTotals:
+    """Everything a counted summary needs beyond `group_roles`, from one statement (see `group_totals`)."""
+
+    focuses: list[GroupFocus]
+    answered: list[GroupAnswered]
+    activity: dict[int, GroupActivity]
+    below_people: dict[int, int]
+    """Per group: how many people are below target (on their answers) in at least one competency."""
 
 
 @dataclass(frozen=True)
@@ -90,13 +113,13 @@ def _members(root: int) -> CTE:
         .join(Person, col(Person.id) == tree.c.id).where(col(Person.active)).cte("members")
 
 
-async def group_sizes(session: AsyncSession, root: int) -> list[GroupSize]:
-    """Per group: how many active people it holds and how deep it goes (a team whose groups are all one
-    level deep is flat)."""
+async def group_roles(session: AsyncSession, root: int) -> list[GroupRole]:
+    """Per group and role: how many active people, and how deep the group goes. Everything the counts of
+    people with a target need: a role's targets are the same for everyone who holds it."""
     members = _members(root)
-    rows = await session.exec(select(members.c.head, func.count(), func.max(members.c.depth))  # type: ignore[call-overload]
-                              .group_by(members.c.head))
-    return [GroupSize(head, people, deepest) for head, people, deepest in rows.all()]
+    rows = await session.exec(select(members.c.head, members.c.role, func.count(),  # type: ignore[call-overload]
+                                     func.max(members.c.depth)).group_by(members.c.head, members.c.role))
+    return [GroupRole(head, role, people, deepest) for head, role, people, deepest in rows.all()]
 
 
 async def heads(session: AsyncSession, ids: list[int]) -> dict[int, Head]:
@@ -107,18 +130,21 @@ async def heads(session: AsyncSession, ids: list[int]) -> dict[int, Head]:
     return {pid: Head(pid, name, active) for pid, name, active in rows.all()}
 
 
-def _targets(members: CTE) -> Any:
-    """(id, head, competency, target) for every member and competency their role or an open focus of their
-    manager asks for: the team view's targets (a learner's goal role and interests are their own plan)."""
-    asked = union_all(
-        select(members.c.id, members.c.head, col(RoleRequirement.competency_id).label("competency"),
-               col(RoleRequirement.level).label("level"))
-        .join(RoleRequirement, col(RoleRequirement.role_id) == members.c.role),
-        select(members.c.id, members.c.head, col(Focus.competency_id), literal(FOCUS_LEVEL))
-        .join(Focus, and_(col(Focus.person_id) == members.c.id, col(Focus.cleared_at).is_(None))),
-    ).subquery("asked")
-    return select(asked.c.id, asked.c.head, asked.c.competency, func.max(asked.c.level).label("target")) \
-        .group_by(asked.c.id, asked.c.head, asked.c.competency).subquery("targets")
+def _answered(members: CTE, rule: LevelRule) -> Any:
+    """(id, head, competency, gap) for every member's competency with answers and a target (the role's, or an
+    open focus's: at least FOCUS_LEVEL); gap = target - level. Only stored states are read, so people
+    without answers cost nothing here."""
+    required = func.coalesce(col(RoleRequirement.level), 0)
+    target = case((col(Focus.id).is_not(None), case((required < FOCUS_LEVEL, FOCUS_LEVEL), else_=required)),
+                  else_=required)
+    return select(members.c.id, members.c.head, col(MasteryState.competency_id).label("competency"),
+                  (target - _level(rule)).label("gap")) \
+        .join(MasteryState, col(MasteryState.person_id) == members.c.id) \
+        .outerjoin(RoleRequirement, and_(col(RoleRequirement.role_id) == members.c.role,
+                                         col(RoleRequirement.competency_id) == col(MasteryState.competency_id))) \
+        .outerjoin(Focus, and_(col(Focus.person_id) == members.c.id, col(Focus.cleared_at).is_(None),
+                               col(Focus.competency_id) == col(MasteryState.competency_id))) \
+        .where(col(MasteryState.attempts) > 0, target > 0).subquery("answered")
 
 
 def _level(rule: LevelRule) -> Any:
@@ -131,58 +157,46 @@ def _level(rule: LevelRule) -> Any:
     return sum((case((ability - bar >= spread, 1), else_=0) for bar in rule.bars), start=literal(0))
 
 
-async def group_levels(session: AsyncSession, root: int, rule: LevelRule) -> list[GroupLevels]:
-    """Per group and competency that anyone in it has a target for: met / one below / two or more below / no
-    answers yet (the cells of the per-person heatmap, counted)."""
-    targets = _targets(_members(root))
-    answered = func.coalesce(col(MasteryState.attempts), 0) > 0
-    gap = targets.c.target - _level(rule)
-    rows = await session.exec(
-        select(targets.c.head, targets.c.competency,  # type: ignore[call-overload]
-               func.sum(case((and_(answered, gap <= 0), 1), else_=0)),
-               func.sum(case((and_(answered, gap == 1), 1), else_=0)),
-               func.sum(case((and_(answered, gap >= 2), 1), else_=0)),
-               func.sum(case((answered, 0), else_=1)))
-        .select_from(targets)
-        .outerjoin(MasteryState, and_(col(MasteryState.person_id) == targets.c.id,
-                                      col(MasteryState.competency_id) == targets.c.competency))
-        .where(targets.c.target > 0)
-        .group_by(targets.c.head, targets.c.competency)
-    )
-    return [GroupLevels(head, competency, int(met), int(near), int(far), int(new))
-            for head, competency, met, near, far, new in rows.all()]
-
-
-async def below_people(session: AsyncSession, root: int, rule: LevelRule) -> dict[int, int]:
-    """Per group: how many people are below target (on their answers) in at least one competency."""
-    targets = _targets(_members(root))
-    rows = await session.exec(
-        select(targets.c.head, func.count(func.distinct(targets.c.id)))  # type: ignore[call-overload]
-        .select_from(targets)
-        .join(MasteryState, and_(col(MasteryState.person_id) == targets.c.id,
-                                 col(MasteryState.competency_id) == targets.c.competency))
-        .where(targets.c.target > 0, col(MasteryState.attempts) > 0, targets.c.target > _level(rule))
-        .group_by(targets.c.head)
-    )
-    return dict(rows.all())
-
-
-async def group_activity(session: AsyncSession, root: int, now: datetime) -> dict[int, GroupActivity]:
-    """Per group: lessons answered in the last 7 and 30 days, and how many people answered in the last 7 and
-    14 (answers up to `now`, the coach's clock, through ix_answer_person_time)."""
+async def group_totals(session: AsyncSession, root: int, rule: LevelRule, now: datetime) -> GroupTotals:
+    """In one statement, so the subtree is walked once (a CTE used several times is computed once, on both
+    databases): per group, open focuses by role and competency; per group and competency, among the people
+    with a target and answers in it, how many meet it, are one below, two or more below; lessons answered in
+    the last 7 and 30 days and people who answered in the last 7 and 14 (up to `now`, the coach's clock);
+    how many people are below target anywhere. Each part is one kind of row of a UNION ALL."""
     members = _members(root)
+    answered = _answered(members, rule)
     week, fortnight = now - timedelta(days=7), now - timedelta(days=14)
     at = col(Answer.answered_at)
-    rows = await session.exec(
-        select(members.c.head,  # type: ignore[call-overload]
-               func.sum(case((at >= week, 1), else_=0)), func.count(),
-               func.count(func.distinct(case((at >= week, members.c.id)))),
+    none, zero = literal(""), literal(0)
+    parts = union_all(
+        select(literal("focus"), members.c.head, members.c.role, col(Focus.competency_id), func.count(), zero, zero,
+               zero)
+        .join(Focus, and_(col(Focus.person_id) == members.c.id, col(Focus.cleared_at).is_(None)))
+        .group_by(members.c.head, members.c.role, col(Focus.competency_id)),
+        select(literal("answered"), answered.c.head, none, answered.c.competency,
+               func.sum(case((answered.c.gap <= 0, 1), else_=0)), func.sum(case((answered.c.gap == 1, 1), else_=0)),
+               func.sum(case((answered.c.gap >= 2, 1), else_=0)), zero)
+        .group_by(answered.c.head, answered.c.competency),
+        select(literal("below"), answered.c.head, none, none, func.count(func.distinct(answered.c.id)), zero, zero,
+               zero)
+        .where(answered.c.gap > 0).group_by(answered.c.head),
+        select(literal("activity"), members.c.head, none, none, func.sum(case((at >= week, 1), else_=0)),
+               func.count(), func.count(func.distinct(case((at >= week, members.c.id)))),
                func.count(func.distinct(case((at >= fortnight, members.c.id)))))
         .select_from(members).join(Answer, col(Answer.person_id) == members.c.id)
-        .where(at >= now - timedelta(days=30), at <= now)
-        .group_by(members.c.head)
+        .where(at >= now - timedelta(days=30), at <= now).group_by(members.c.head),
     )
-    return {head: GroupActivity(head, int(a7), int(a30), int(p7), int(p14)) for head, a7, a30, p7, p14 in rows.all()}
+    totals = GroupTotals([], [], {}, {})
+    for kind, head, role, competency, a, b, c, d in (await session.exec(parts)).all():  # type: ignore[call-overload]
+        if kind == "focus":
+            totals.focuses.append(GroupFocus(head, role, competency, int(a)))
+        elif kind == "answered":
+            totals.answered.append(GroupAnswered(head, competency, int(a), int(b), int(c)))
+        elif kind == "below":
+            totals.below_people[head] = int(a)
+        else:
+            totals.activity[head] = GroupActivity(head, int(a), int(b), int(c), int(d))
+    return totals
 
 
 async def is_within(session: AsyncSession, root: int, person_id: int) -> bool:

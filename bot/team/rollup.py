@@ -6,6 +6,7 @@ same `TeamGroup`, the same text), and the tests hold the two to the same figures
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection
 from datetime import datetime
 
@@ -27,8 +28,8 @@ from bot.team.view import (
     member_line,
     show_button,
 )
-from store import subtree
-from store.subtree import GroupActivity, GroupSize, LevelRule
+from store import groups, subtree
+from store.subtree import GroupActivity, GroupAnswered, GroupRole, LevelRule
 
 COUNT_ABOVE = LIST_LIMIT
 """A team with sub-managers and more people than this is counted by the database rather than loaded: above it
@@ -38,12 +39,12 @@ COUNTED_NOTE = ("Each group is one line here, its figures counted over everyone 
                 "a spreadsheet.")
 
 
-def counted(sizes: list[GroupSize], extra: int = 0) -> bool:
+def counted(roles: list[GroupRole], extra: int = 0) -> bool:
     """Whether a subtree of these groups (plus `extra` people, such as the group's own lead) is summed in the
     database: more than COUNT_ABOVE people, and someone in it manages others (a flat team is grouped by role
     and name instead, `bot.team.view.flat_groups`)."""
-    people = sum(s.people for s in sizes) + extra
-    return people > max(COUNT_ABOVE, GROUP_ABOVE) and any(s.deepest > 1 for s in sizes)
+    people = sum(r.people for r in roles) + extra
+    return people > max(COUNT_ABOVE, GROUP_ABOVE) and any(r.deepest > 1 for r in roles)
 
 
 def level_rule(model: MasteryModel, threshold: float) -> LevelRule:
@@ -54,42 +55,59 @@ def level_rule(model: MasteryModel, threshold: float) -> LevelRule:
                      newcomer=(float(ability), float(sd)))
 
 
-async def counted_groups(session: AsyncSession, root: int, now: datetime, rule: LevelRule,
+async def counted_groups(session: AsyncSession, root: int, roles: list[GroupRole], now: datetime, rule: LevelRule,
                          names: dict[str, str], also: Collection[str] = ()) -> tuple[list[Choice], list[TeamGroup]]:
     """The competency columns (any target in the subtree, plus `also`) and one group per direct report of
-    `root`, in the order `bot.team.view.summary` lists them."""
-    sizes = await subtree.group_sizes(session, root)
-    levels = await subtree.group_levels(session, root, rule)
-    activity = await subtree.group_activity(session, root, now)
-    below = await subtree.below_people(session, root, rule)
-    heads = await subtree.heads(session, [s.head for s in sizes])
-    wanted = {row.competency for row in levels} | set(also)
+    `root` (`roles`: `store.subtree.group_roles` of it), in the order `bot.team.view.summary` lists them."""
+    needs = await groups.requirements_of(session, {r.role for r in roles})
+    totals = await subtree.group_totals(session, root, rule, now)
+    with_target: Counter[tuple[int, str]] = Counter()
+    for row in roles:
+        for competency, level in needs[row.role].items():
+            if level > 0:
+                with_target[row.head, competency] += row.people
+    for focus in totals.focuses:
+        if needs.get(focus.role, {}).get(focus.competency, 0) <= 0:
+            with_target[focus.head, focus.competency] += focus.people
+    done = {(row.head, row.competency): row for row in totals.answered}
+    wanted = {competency for _, competency in with_target} | set(also)
     competencies = [Choice(c, names.get(c, c)) for c in sorted(wanted, key=lambda c: names.get(c, c).lower())]
-    counts = {(row.head, row.competency): LevelCounts(row.met, row.near, row.far, row.new) for row in levels}
-    groups = []
-    for size in sizes:
-        head = heads[size.head]
-        done = activity.get(size.head) or GroupActivity(size.head, 0, 0, 0, 0)
+    people: Counter[int] = Counter()
+    for row in roles:
+        people[row.head] += row.people
+    heads = await subtree.heads(session, list(people))
+    result = []
+    for head_id, size in people.items():
+        head = heads[head_id]
+        act = totals.activity.get(head_id) or GroupActivity(head_id, 0, 0, 0, 0)
         title = group_title(head.name, left=not head.active)
-        columns = [counts.get((size.head, c.value), LevelCounts()) for c in competencies]
-        groups.append(TeamGroup(
-            lead=head.name, members=[], answered_7=done.answered_7, answered_30=done.answered_30,
-            below=[c.below for c in columns], quiet=0, key=size.head, title=title, left=not head.active,
-            below_people=below.get(size.head, 0), active_7=done.active_7, show=show_button(title, {"g": size.head}),
-            levels=columns, active_14=done.active_14, gaps=group_gaps(columns, competencies), headcount=size.people,
+        columns = [_counts(with_target[head_id, c.value], done.get((head_id, c.value))) for c in competencies]
+        result.append(TeamGroup(
+            lead=head.name, members=[], answered_7=act.answered_7, answered_30=act.answered_30,
+            below=[c.below for c in columns], quiet=0, key=head_id, title=title, left=not head.active,
+            below_people=totals.below_people.get(head_id, 0), active_7=act.active_7,
+            show=show_button(title, {"g": head_id}), levels=columns, active_14=act.active_14, gaps=group_gaps(columns, competencies), headcount=size,
         ))
-    groups.sort(key=group_order)
-    return competencies, groups
+    result.sort(key=group_order)
+    return competencies, result
 
 
-async def counted_summary(session: AsyncSession, manager: str, root: int, now: datetime, model: MasteryModel,
-                          threshold: float, names: dict[str, str], *, scope: str = "",
+def _counts(with_target: int, answered: GroupAnswered | None) -> LevelCounts:
+    """A group's column: those with answers by how they stand, the rest of those with a target new."""
+    if answered is None:
+        return LevelCounts(new=with_target)
+    return LevelCounts(answered.met, answered.near, answered.far,
+                       with_target - answered.met - answered.near - answered.far)
+
+
+async def counted_summary(session: AsyncSession, manager: str, root: int, roles: list[GroupRole], now: datetime,
+                          model: MasteryModel, threshold: float, names: dict[str, str], *, scope: str = "",
                           lead: Standing | None = None) -> TeamSummary:
     """The summary of everyone below `root` by direct report's group. With `scope` it is one group opened from
     a summary a level up (`lead`: the group's own head, shown as a line of their own before their reports'
     groups)."""
     also = {row.competency_id for row in lead.rows if row.target} if lead else set()
-    competencies, groups = await counted_groups(session, root, now, level_rule(model, threshold), names, also)
+    competencies, groups = await counted_groups(session, root, roles, now, level_rule(model, threshold), names, also)
     if lead is not None:
         alone = group_of([member_line(lead, competencies, names)], competencies, now,
                        naming=(lead.person.name, f"{lead.person.name} (who leads this group)", False))

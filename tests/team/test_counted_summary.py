@@ -22,6 +22,7 @@ from bot.team import rollup
 from bot.team.roster import load_standings
 from bot.team.summary import NOT_A_MANAGER, NOT_FOUND, group_view, team_summary, team_view
 from bot.team.text import group_line
+from store import subtree
 from store.db import Database
 from store.models import Answer, Delivery, Focus, Lesson, MasteryState, Person
 from tests.support.org import load_sample_org
@@ -96,7 +97,9 @@ async def test_the_counted_groups_equal_the_per_person_computation(db: Database,
     async with db.session() as session:
         model, names = await load_model(session), await competency_names(session)
         loaded = await team_view(session, boss, NOW, threshold, everyone=True)
-        columns, counted = await rollup.counted_groups(session, boss, NOW, rollup.level_rule(model, threshold), names)
+        roles = await subtree.group_roles(session, boss)
+        columns, counted = await rollup.counted_groups(session, boss, roles, NOW, rollup.level_rule(model, threshold),
+                                                       names)
         whole = await team_summary(session, boss, NOW, threshold)
     assert loaded is not None and not loaded.summary.counted and len(loaded.standings) == 4 + 8 + 160 - 1
     assert columns == loaded.summary.competencies
@@ -113,8 +116,8 @@ async def test_the_counted_groups_equal_the_per_person_computation(db: Database,
     async with db.session() as session:
         person_by_person = await group_view(session, boss, lead, NOW, threshold, everyone=True)
         [own] = await load_standings(session, [lead], model, names, NOW, threshold)
-        one_down = await rollup.counted_summary(session, "Bea Boss", lead, NOW, model, threshold, names,
-                                                scope="Lead 0's group", lead=own)
+        one_down = await rollup.counted_summary(session, "Bea Boss", lead, await subtree.group_roles(session, lead),
+                                                NOW, model, threshold, names, scope="Lead 0's group", lead=own)
     assert person_by_person is not None
     [together] = person_by_person.summary.groups
     assert one_down.people == together.people == 1 + 2 + 40
