@@ -86,7 +86,8 @@ async def counted_groups(session: AsyncSession, root: int, roles: list[GroupRole
             lead=head.name, members=[], answered_7=act.answered_7, answered_30=act.answered_30,
             below=[c.below for c in columns], quiet=0, key=head_id, title=title, left=not head.active,
             below_people=totals.below_people.get(head_id, 0), active_7=act.active_7,
-            show=show_button(title, {"g": head_id}), levels=columns, active_14=act.active_14, gaps=group_gaps(columns, competencies), headcount=size,
+            show=show_button(title, {"g": head_id}), levels=columns, active_14=act.active_14,
+            gaps=group_gaps(columns, competencies), headcount=size,
         ))
     result.sort(key=group_order)
     return competencies, result
