@@ -84,8 +84,11 @@ class GroupActivity:
 
 @dataclass(frozen=True)
 class GroupTotals:
-    """Everything a counted summary needs beyond `group_roles`, from one statement (see `group_totals`)."""
+    """Everything a counted summary needs, from one statement (see `group_totals`)."""
 
+    roles: list[GroupRole]
+    """Per group and role: how many active people (a role's targets are the same for everyone who holds it,
+    so this is all the counts of people with a target need), and how deep the group goes."""
     focuses: list[GroupFocus]
     answered: list[GroupAnswered]
     activity: dict[int, GroupActivity]
@@ -111,15 +114,6 @@ def _members(root: int) -> CTE:
     return select(tree.c.id, tree.c.head, tree.c.depth,
                   func.coalesce(col(Person.role_id), DEFAULT_ROLE).label("role")) \
         .join(Person, col(Person.id) == tree.c.id).where(col(Person.active)).cte("members")
-
-
-async def group_roles(session: AsyncSession, root: int) -> list[GroupRole]:
-    """Per group and role: how many active people, and how deep the group goes. Everything the counts of
-    people with a target need: a role's targets are the same for everyone who holds it."""
-    members = _members(root)
-    rows = await session.exec(select(members.c.head, members.c.role, func.count(),  # type: ignore[call-overload]
-                                     func.max(members.c.depth)).group_by(members.c.head, members.c.role))
-    return [GroupRole(head, role, people, deepest) for head, role, people, deepest in rows.all()]
 
 
 async def heads(session: AsyncSession, ids: list[int]) -> dict[int, Head]:
@@ -159,16 +153,19 @@ def _level(rule: LevelRule) -> Any:
 
 async def group_totals(session: AsyncSession, root: int, rule: LevelRule, now: datetime) -> GroupTotals:
     """In one statement, so the subtree is walked once (a CTE used several times is computed once, on both
-    databases): per group, open focuses by role and competency; per group and competency, among the people
-    with a target and answers in it, how many meet it, are one below, two or more below; lessons answered in
-    the last 7 and 30 days and people who answered in the last 7 and 14 (up to `now`, the coach's clock);
-    how many people are below target anywhere. Each part is one kind of row of a UNION ALL."""
+    databases): per group, its people by role and its depth; open focuses by role and competency; per group
+    and competency, among the people with a target and answers in it, how many meet it, are one below, two or
+    more below; lessons answered in the last 7 and 30 days and people who answered in the last 7 and 14 (up to
+    `now`, the coach's clock); how many people are below target anywhere. Each part is one kind of row of a
+    UNION ALL."""
     members = _members(root)
     answered = _answered(members, rule)
     week, fortnight = now - timedelta(days=7), now - timedelta(days=14)
     at = col(Answer.answered_at)
     none, zero = literal(""), literal(0)
     parts = union_all(
+        select(literal("role"), members.c.head, members.c.role, none, func.count(), func.max(members.c.depth), zero,
+               zero).group_by(members.c.head, members.c.role),
         select(literal("focus"), members.c.head, members.c.role, col(Focus.competency_id), func.count(), zero, zero,
                zero)
         .join(Focus, and_(col(Focus.person_id) == members.c.id, col(Focus.cleared_at).is_(None)))
@@ -186,9 +183,11 @@ async def group_totals(session: AsyncSession, root: int, rule: LevelRule, now: d
         .select_from(members).join(Answer, col(Answer.person_id) == members.c.id)
         .where(at >= now - timedelta(days=30), at <= now).group_by(members.c.head),
     )
-    totals = GroupTotals([], [], {}, {})
+    totals = GroupTotals([], [], [], {}, {})
     for kind, head, role, competency, a, b, c, d in (await session.exec(parts)).all():  # type: ignore[call-overload]
-        if kind == "focus":
+        if kind == "role":
+            totals.roles.append(GroupRole(head, role, int(a), int(b)))
+        elif kind == "focus":
             totals.focuses.append(GroupFocus(head, role, competency, int(a)))
         elif kind == "answered":
             totals.answered.append(GroupAnswered(head, competency, int(a), int(b), int(c)))

@@ -29,7 +29,7 @@ from bot.team.view import (
     show_button,
 )
 from store import groups, subtree
-from store.subtree import GroupActivity, GroupAnswered, GroupRole, LevelRule
+from store.subtree import GroupActivity, GroupAnswered, GroupRole, GroupTotals, LevelRule
 
 COUNT_ABOVE = LIST_LIMIT
 """A team with sub-managers and more people than this is counted by the database rather than loaded: above it
@@ -55,12 +55,13 @@ def level_rule(model: MasteryModel, threshold: float) -> LevelRule:
                      newcomer=(float(ability), float(sd)))
 
 
-async def counted_groups(session: AsyncSession, root: int, roles: list[GroupRole], now: datetime, rule: LevelRule,
-                         names: dict[str, str], also: Collection[str] = ()) -> tuple[list[Choice], list[TeamGroup]]:
-    """The competency columns (any target in the subtree, plus `also`) and one group per direct report of
-    `root` (`roles`: `store.subtree.group_roles` of it), in the order `bot.team.view.summary` lists them."""
+async def counted_groups(session: AsyncSession, totals: GroupTotals, names: dict[str, str],
+                         also: Collection[str] = ()) -> tuple[list[Choice], list[TeamGroup]]:
+    """The competency columns (any target in the subtree, plus `also`) and one group per direct report of the
+    subtree's root (`totals`: `store.subtree.group_totals` of it), in the order `bot.team.view.summary` lists
+    them."""
+    roles = totals.roles
     needs = await groups.requirements_of(session, {r.role for r in roles})
-    totals = await subtree.group_totals(session, root, rule, now)
     with_target: Counter[tuple[int, str]] = Counter()
     for row in roles:
         for competency, level in needs[row.role].items():
@@ -101,14 +102,13 @@ def _counts(with_target: int, answered: GroupAnswered | None) -> LevelCounts:
                        with_target - answered.met - answered.near - answered.far)
 
 
-async def counted_summary(session: AsyncSession, manager: str, root: int, roles: list[GroupRole], now: datetime,
-                          model: MasteryModel, threshold: float, names: dict[str, str], *, scope: str = "",
-                          lead: Standing | None = None) -> TeamSummary:
-    """The summary of everyone below `root` by direct report's group. With `scope` it is one group opened from
-    a summary a level up (`lead`: the group's own head, shown as a line of their own before their reports'
-    groups)."""
+async def counted_summary(session: AsyncSession, manager: str, totals: GroupTotals, now: datetime,
+                          names: dict[str, str], *, scope: str = "", lead: Standing | None = None) -> TeamSummary:
+    """The summary of everyone below a root (`totals`: `store.subtree.group_totals` of it) by direct report's
+    group. With `scope` it is one group opened from a summary a level up (`lead`: the group's own head, shown
+    as a line of their own before their reports' groups)."""
     also = {row.competency_id for row in lead.rows if row.target} if lead else set()
-    competencies, groups = await counted_groups(session, root, roles, now, level_rule(model, threshold), names, also)
+    competencies, groups = await counted_groups(session, totals, names, also)
     if lead is not None:
         alone = group_of([member_line(lead, competencies, names)], competencies, now,
                        naming=(lead.person.name, f"{lead.person.name} (who leads this group)", False))

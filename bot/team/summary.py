@@ -130,14 +130,14 @@ async def team_view(session: AsyncSession, manager_id: int, now: datetime, thres
     """The manager's whole team: counted by the database when it is large and has sub-managers (unless
     `everyone`: the per-person rows are wanted), else loaded person by person. None for someone who manages
     nobody."""
-    roles = await subtree.group_roles(session, manager_id)
+    model = await load_model(session)
+    totals = await subtree.group_totals(session, manager_id, rollup.level_rule(model, threshold), now)
     manager = await session.get(Person, manager_id)
-    if not roles or manager is None:
+    if not totals.roles or manager is None:
         return None
-    if not everyone and rollup.counted(roles):
-        model, names = await load_model(session), await competency_names(session)
-        return TeamView(await rollup.counted_summary(session, manager.name, manager_id, roles, now, model, threshold,
-                                                     names), [])
+    if not everyone and rollup.counted(totals.roles):
+        view = await rollup.counted_summary(session, manager.name, totals, now, await competency_names(session))
+        return TeamView(view, [])
     team = await load_team(session, manager_id, now, threshold)
     if team is None:
         return None
@@ -156,13 +156,13 @@ async def group_view(session: AsyncSession, manager_id: int, head: int, now: dat
     if manager is None or lead is None:
         return None
     title = group_title(lead.name, left=not lead.active)
-    roles = await subtree.group_roles(session, head)
     own = [head] if lead.active else []
     model, names = await load_model(session), await competency_names(session)
-    if not everyone and rollup.counted(roles, extra=len(own)):
+    totals = await subtree.group_totals(session, head, rollup.level_rule(model, threshold), now)
+    if not everyone and rollup.counted(totals.roles, extra=len(own)):
         standing = (await load_standings(session, own, model, names, now, threshold)) if own else []
-        view = await rollup.counted_summary(session, manager.name, head, roles, now, model, threshold, names,
-                                            scope=title, lead=standing[0] if standing else None)
+        view = await rollup.counted_summary(session, manager.name, totals, now, names, scope=title,
+                                            lead=standing[0] if standing else None)
         return TeamView(view, [])
     standings = await load_standings(session, own + await people.report_ids(session, head), model, names, now,
                                      threshold)

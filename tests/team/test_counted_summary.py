@@ -97,9 +97,8 @@ async def test_the_counted_groups_equal_the_per_person_computation(db: Database,
     async with db.session() as session:
         model, names = await load_model(session), await competency_names(session)
         loaded = await team_view(session, boss, NOW, threshold, everyone=True)
-        roles = await subtree.group_roles(session, boss)
-        columns, counted = await rollup.counted_groups(session, boss, roles, NOW, rollup.level_rule(model, threshold),
-                                                       names)
+        totals = await subtree.group_totals(session, boss, rollup.level_rule(model, threshold), NOW)
+        columns, counted = await rollup.counted_groups(session, totals, names)
         whole = await team_summary(session, boss, NOW, threshold)
     assert loaded is not None and not loaded.summary.counted and len(loaded.standings) == 4 + 8 + 160 - 1
     assert columns == loaded.summary.competencies
@@ -116,8 +115,9 @@ async def test_the_counted_groups_equal_the_per_person_computation(db: Database,
     async with db.session() as session:
         person_by_person = await group_view(session, boss, lead, NOW, threshold, everyone=True)
         [own] = await load_standings(session, [lead], model, names, NOW, threshold)
-        one_down = await rollup.counted_summary(session, "Bea Boss", lead, await subtree.group_roles(session, lead),
-                                                NOW, model, threshold, names, scope="Lead 0's group", lead=own)
+        below_lead = await subtree.group_totals(session, lead, rollup.level_rule(model, threshold), NOW)
+        one_down = await rollup.counted_summary(session, "Bea Boss", below_lead, NOW, names, scope="Lead 0's group",
+                                                lead=own)
     assert person_by_person is not None
     [together] = person_by_person.summary.groups
     assert one_down.people == together.people == 1 + 2 + 40
