@@ -68,6 +68,7 @@ def team(email: str = typer.Argument(..., help="The manager's email."), as_json:
         print(json.dumps(data, indent=2))
         return
     _groups(data.get("groups", []))
+    _levels_by_group(data.get("groups", []), data["competencies"])
     title = f"{data.get('title') or 'Team of ' + data['manager']} · {data['people']} people"
     if data.get("counted"):
         _counted(title, data["competencies"])
@@ -141,6 +142,26 @@ def _groups(groups: list[dict[str, Any]]) -> None:
                       "; ".join(group["gaps"]) or "—",
                       "counted, not named" if named is None else ", ".join(named[:5]) or "—")
     console.print(table)
+
+
+def _levels_by_group(groups: list[dict[str, Any]], competencies: list[dict[str, Any]]) -> None:
+    """Each group's level distribution per competency, as text (`5✓ 3↓ 0↓↓ 1–`): readable without colour."""
+    from rich.table import Table
+
+    if not groups:
+        return
+    table = Table(title="Levels by group: ✓ met · ↓ one below · ↓↓ two or more below · – no answers yet")
+    table.add_column("group")
+    for index, _competency in enumerate(competencies, start=1):
+        table.add_column(str(index))
+    for group in groups:
+        cells = []
+        for competency in competencies:
+            n = group["levels"].get(competency["id"])
+            cells.append(f"{n['met']}✓ {n['one_below']}↓ {n['two_or_more_below']}↓↓ {n['no_answers']}–" if n else "·")
+        table.add_row(group["title"], *cells)
+    console.print(table)
+    console.print("  ".join(f"{i}. {c['name']}" for i, c in enumerate(competencies, start=1)))
 
 
 def _counted(title: str, competencies: list[dict[str, Any]]) -> None:
