@@ -4,11 +4,13 @@ one level down by their Show button, and never a group outside the presser's own
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import event, update
@@ -22,6 +24,8 @@ from bot.team import rollup
 from bot.team.roster import load_standings
 from bot.team.summary import NOT_A_MANAGER, NOT_FOUND, group_view, team_summary, team_view
 from bot.team.text import group_line
+from handlers.msteams.team_cards import team_summary_card
+from handlers.slack.renderers.team import team_summary_blocks
 from store import subtree
 from store.db import Database
 from store.models import Answer, Delivery, Focus, Lesson, MasteryState, Person
@@ -131,6 +135,17 @@ async def test_the_counted_groups_equal_the_per_person_computation(db: Database,
     assert sum(g.answered_30 for g in one_down.groups) == together.answered_30
 
 
+def _actions(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every Action.Submit of an Adaptive Card, wherever it sits."""
+    found = []
+    for value in card.values() if isinstance(card, dict) else card:
+        if isinstance(value, dict) and value.get("type") == "Action.Submit":
+            found.append(value)
+        elif isinstance(value, dict | list):
+            found += _actions(value)
+    return found
+
+
 @contextmanager
 def counting(db: Database) -> Iterator[dict[str, int]]:
     """Statements sent, and rows loaded as people, learner states or answers, while the block runs."""
@@ -185,6 +200,10 @@ async def test_show_goes_one_level_down_and_never_outside_the_presser_s_subtree(
     assert not (await coach.command(boss, "", default="team")).attachments, "no heatmap or sheet of no one"
     first = top.groups[0]
     assert first.show is not None and first.show.value == {"g": ids["lead0@example.com"]}
+    assert "levels: 1. " in top.text and "active in 14 days" in top.text, "each group's distribution, as text"
+    slack_shows = [json.loads(b["accessory"]["value"]) for b in team_summary_blocks(top) if "accessory" in b]
+    teams_shows = [a["data"]["value"] for a in _actions(team_summary_card(top)) if a["data"]["action"] == "team_group"]
+    assert slack_shows == teams_shows == [g.show.value for g in top.groups if g.show], "a Show button per group"
     down = (await coach.press(boss, first.show.action, first.show.value, via="test")).messages[0]
     assert isinstance(down, TeamSummary) and down.counted and down.scope == "Lead 0's group"
     assert down.people == first.people == 43
