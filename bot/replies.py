@@ -256,6 +256,28 @@ class MemberLine:
     focus: list[str]
 
 
+@dataclass(frozen=True)
+class LevelCounts:
+    """One group and competency: how many of those with a target in it meet it, are one level below, two or
+    more below, or have no answers in it yet (the heatmap's cells, counted)."""
+
+    met: int = 0
+    near: int = 0
+    far: int = 0
+    new: int = 0
+
+    @property
+    def below(self) -> int:
+        return self.near + self.far
+
+    @property
+    def answered(self) -> int:
+        return self.met + self.near + self.far
+
+    def __add__(self, other: LevelCounts) -> LevelCounts:
+        return LevelCounts(self.met + other.met, self.near + other.near, self.far + other.far, self.new + other.new)
+
+
 @dataclass
 class TeamGroup:
     """A direct report and everyone below them, with totals (`below`: per competency column, how many of
@@ -282,10 +304,17 @@ class TeamGroup:
     active_7: int = 0
     needs_attention: list[str] = field(default_factory=list)
     show: Button | None = None
+    levels: list[LevelCounts] = field(default_factory=list)
+    """Per competency column, how the group stands against target (empty: nothing to count)."""
+    active_14: int = 0
+    gaps: list[str] = field(default_factory=list)
+    """The competencies with the most people below target, biggest first."""
+    headcount: int | None = None
+    """The group's size when its people are not loaded (`members` empty: totals counted by the database)."""
 
     @property
     def people(self) -> int:
-        return len(self.members)
+        return len(self.members) if self.headcount is None else self.headcount
 
     @property
     def heading(self) -> str:
@@ -317,6 +346,9 @@ class TeamSummary:
     as_of: datetime | None = None
     scope: str = ""
     attention_more: int = 0
+    counted: bool = False
+    """The groups' totals were counted by the database and nobody's row was loaded: no heatmap, no
+    spreadsheet, no names (each group's Show button goes one level down)."""
 
     @property
     def people(self) -> int:

@@ -118,6 +118,12 @@ class MasteryModel:
         newcomer = self._view(self._learner({}), SkillState(), "", 0.0)
         self._newcomer = (newcomer.ability, newcomer.ability_sd)
 
+    @property
+    def newcomer(self) -> tuple[float, float]:
+        """The ability belief (mean, sd) behind a competency with no answers: what `level` reads for a state
+        without an ability of its own."""
+        return self._newcomer
+
     def question_difficulty(self, item: str | None = None, level: int | None = None) -> float:
         """Fitted difficulty of the question if known, else the prior of its level, else typical (0)."""
         if item is not None and item in self.item_difficulty:

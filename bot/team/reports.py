@@ -15,11 +15,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine.fitted import load_model
 from bot.engine.mastery import MasteryModel, SkillState
-from bot.errors import UnknownPerson
+from bot.errors import CoachError, UnknownPerson
 from bot.lessons.progress import competency_names
-from bot.replies import Choice, CompetencyRow, TeamGroup
+from bot.replies import Choice, CompetencyRow, LevelCounts, TeamGroup, TeamSummary
 from bot.team.roster import Standing, load_standings
-from bot.team.view import GROUP_ABOVE, summary
 from store import people
 from store.models import Answer, Delivery, Person
 
@@ -82,37 +81,75 @@ async def delivery_history(session: AsyncSession, person_id: int) -> list[dict[s
 
 
 async def team_report(session: AsyncSession, manager_email: str, now: datetime, threshold: float, *,
-                      members: bool = False) -> dict[str, Any]:
-    """`coach report team EMAIL --json`: all direct and indirect reports (`people`), and per competency the
-    average mastery and who is below target. A team larger than `GROUP_ABOVE` comes in `groups` as `/team`
-    shows it (by direct report, or a flat team by role and name range), with `members` (everyone, person by
-    person) only when asked for; a smaller team lists its `members` always. Read in a fixed number of
-    queries, whatever the team's size."""
-    from bot.team.summary import load_team
+                      members: bool = False, under: int | None = None) -> dict[str, Any]:
+    """`coach report team EMAIL --json`: all direct and indirect reports (`people`) and per competency how
+    they stand against target. A team larger than `GROUP_ABOVE` comes in `groups` as `/team` shows it (by
+    direct report, or a flat team by role and name range), with `members` (everyone, person by person) only
+    when asked for; a smaller team lists its `members` always. A large team with sub-managers is counted by
+    the database (`counted`: true): its groups and competencies carry counts only, no one's row is read (and
+    `members` loads everyone). `under` opens the group of someone below the manager a level down, as its Show
+    button does. Read in a fixed number of queries, whatever the team's size."""
+    from bot.team.summary import group_view, team_view
 
     manager = await people.person_by_email(session, manager_email)
     if manager is None or manager.id is None:
         raise UnknownPerson(manager_email)
-    team = await load_team(session, manager.id, now, threshold)
-    standings = team.standings if team else []
-    data: dict[str, Any] = {"manager": manager.email, "people": len(standings),
-                            "competencies": competency_summary(standings)}
-    if team is not None and len(standings) > GROUP_ABOVE:
-        view = summary(team.manager.name, standings, team.org, team.names, now, roles=team.roles)
+    if under is not None:
+        shown = await group_view(session, manager.id, under, now, threshold, everyone=members)
+        if shown is None:
+            raise CoachError(f"No one with id {under} reports to {manager.email}: --under opens only a group of "
+                             "their own team (a group's `head` in this report's JSON).")
+    else:
+        shown = await team_view(session, manager.id, now, threshold, everyone=members)
+    if shown is None:
+        return {"manager": manager.email, "people": 0, "competencies": [], "members": []}
+    view, standings = shown.summary, shown.standings
+    data: dict[str, Any] = {"manager": manager.email, "people": view.people}
+    if under is not None:
+        data.update(under=under, title=view.scope)
+    data["competencies"] = counted_competencies(view) if view.counted else competency_summary(standings)
+    if view.counted:
+        data["counted"] = True
+    if view.grouped:
         data["groups"] = [group_json(group, view.competencies) for group in view.groups]
-    if members or len(standings) <= GROUP_ABOVE:
+    if standings and (members or not view.grouped):
         data["members"] = [member_json(s) for s in standings]
     return data
 
 
 def group_json(group: TeamGroup, competencies: list[Choice]) -> dict[str, Any]:
     """One group of a large team's report: its size, how many are below target (in any competency, and per
-    competency), engagement, who needs attention, and the button value that opens it in `/team`."""
-    return {"title": group.heading, "people": group.people, "below_target_people": group.below_people,
-            "below_target": {c.value: n for c, n in zip(competencies, group.below, strict=True) if n},
-            "active_7": group.active_7, "answered_7": group.answered_7, "answered_30": group.answered_30,
-            "quiet": group.quiet, "needs_attention": group.needs_attention,
-            "opens": group.show.value if group.show else None}
+    competency), how each competency stands (`levels`), engagement, its biggest gaps, and the button value that
+    opens it in `/team` (`opens`; `head` for `--under`). Who needs attention by name (`quiet`,
+    `needs_attention`) only where people were loaded, not in a group counted by the database."""
+    data: dict[str, Any] = {
+        "title": group.heading, "head": group.key, "people": group.people,
+        "below_target_people": group.below_people,
+        "below_target": {c.value: n for c, n in zip(competencies, group.below, strict=True) if n},
+        "levels": {c.value: levels_json(n) for c, n in zip(competencies, group.levels, strict=True)
+                   if n != LevelCounts()},
+        "active_7": group.active_7, "active_14": group.active_14, "answered_7": group.answered_7,
+        "answered_30": group.answered_30, "gaps": group.gaps,
+        "opens": group.show.value if group.show else None}
+    if group.headcount is None:
+        data.update(quiet=group.quiet, needs_attention=group.needs_attention)
+    return data
+
+
+def levels_json(counts: LevelCounts) -> dict[str, int]:
+    return {"met": counts.met, "one_below": counts.near, "two_or_more_below": counts.far, "no_answers": counts.new}
+
+
+def counted_competencies(view: TeamSummary) -> list[dict[str, Any]]:
+    """Per competency of a team counted by the database: how many people have a target in it and how they
+    stand (no average mastery and no names: nobody's row was read)."""
+    result = []
+    for index, competency in enumerate(view.competencies):
+        total = sum((g.levels[index] for g in view.groups), LevelCounts())
+        result.append({"id": competency.value, "name": competency.label,
+                       "with_target": total.answered + total.new, "with_evidence": total.answered,
+                       "below_target_people": total.below, "levels": levels_json(total)})
+    return result
 
 
 def competency_summary(standings: list[Standing]) -> list[dict[str, Any]]:

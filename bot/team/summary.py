@@ -19,13 +19,13 @@ from bot.lessons.progress import competency_names, managers_above
 from bot.records.csv import team_csv
 from bot.replies import Notice, PersonDetail, Reply, TeamSummary
 from bot.services import Services
-from bot.team import coaching
+from bot.team import coaching, rollup
 from bot.team.heatmap import heatmap_png
 from bot.team.mentions import find_report
 from bot.team.roster import Standing, load_standings
 from bot.team.text import people as people_count
-from bot.team.view import LIST_LIMIT, Org, detail, flat_group_summary, group_summary, summary
-from store import groups, learning, people
+from bot.team.view import LIST_LIMIT, Org, detail, flat_group_summary, group_title, summary
+from store import groups, learning, people, subtree
 from store.models import Person
 
 ACTIONS: tuple[str, ...] = ("team_summary", "team_group", "team_focus", "team_nudge", "manager_view")
@@ -116,11 +116,65 @@ async def _leavers(session: AsyncSession, root: int, manager_of: dict[int, int |
     return links, left
 
 
-async def team_summary(session: AsyncSession, manager_id: int, now: datetime, threshold: float) -> TeamSummary | None:
+@dataclass
+class TeamView:
+    """What a manager is shown, and the people's standings behind it when they were loaded (none when the
+    database counted the groups: `bot.team.rollup`)."""
+
+    summary: TeamSummary
+    standings: list[Standing]
+
+
+async def team_view(session: AsyncSession, manager_id: int, now: datetime, threshold: float, *,
+                    everyone: bool = False) -> TeamView | None:
+    """The manager's whole team: counted by the database when it is large and has sub-managers (unless
+    `everyone`: the per-person rows are wanted), else loaded person by person. None for someone who manages
+    nobody."""
+    model = await load_model(session)
+    totals = await subtree.group_totals(session, manager_id, rollup.level_rule(model, threshold), now)
+    manager = await session.get(Person, manager_id)
+    if not totals.roles or manager is None:
+        return None
+    if not everyone and rollup.counted(totals.roles):
+        view = await rollup.counted_summary(session, manager.name, totals, now, await competency_names(session))
+        return TeamView(view, [])
     team = await load_team(session, manager_id, now, threshold)
     if team is None:
         return None
-    return summary(team.manager.name, team.standings, team.org, team.names, now, roles=team.roles)
+    return TeamView(summary(team.manager.name, team.standings, team.org, team.names, now, roles=team.roles),
+                    team.standings)
+
+
+async def group_view(session: AsyncSession, manager_id: int, head: int, now: datetime, threshold: float, *,
+                     everyone: bool = False) -> TeamView | None:
+    """The group of `head` (anyone below the manager: a Show button's `g`, `coach report team --under`) one
+    level down: its own reports' groups counted by the database when it is large, else its people one by one.
+    None when `head` is not below the manager — the same answer as for someone who does not exist."""
+    if not await subtree.is_within(session, manager_id, head):
+        return None
+    manager, lead = await session.get(Person, manager_id), await session.get(Person, head)
+    if manager is None or lead is None:
+        return None
+    title = group_title(lead.name, left=not lead.active)
+    own = [head] if lead.active else []
+    model, names = await load_model(session), await competency_names(session)
+    totals = await subtree.group_totals(session, head, rollup.level_rule(model, threshold), now)
+    if not everyone and rollup.counted(totals.roles, extra=len(own)):
+        standing = (await load_standings(session, own, model, names, now, threshold)) if own else []
+        view = await rollup.counted_summary(session, manager.name, totals, now, names, scope=title,
+                                            lead=standing[0] if standing else None)
+        return TeamView(view, [])
+    standings = await load_standings(session, own + await people.report_ids(session, head), model, names, now,
+                                     threshold)
+    if not standings:
+        return None
+    org = Org(root=head, manager_of={s.id: s.person.manager_id for s in standings})
+    return TeamView(summary(manager.name, standings, org, names, now, scope=title), standings)
+
+
+async def team_summary(session: AsyncSession, manager_id: int, now: datetime, threshold: float) -> TeamSummary | None:
+    shown = await team_view(session, manager_id, now, threshold)
+    return shown.summary if shown else None
 
 
 async def summary_reply(services: Services, person_id: int) -> Reply:
@@ -133,6 +187,8 @@ async def summary_reply(services: Services, person_id: int) -> Reply:
         return Reply.text(NOT_A_MANAGER, ephemeral=True)
     day = f"{services.clock():%Y-%m-%d}"
     attachments = []
+    if view.counted:
+        return Reply(messages=[view], ephemeral=True)
     if view.people <= LIST_LIMIT:
         attachments.append((f"team-heatmap-{day}.png", await asyncio.to_thread(heatmap_png, view), "image/png"))
     if not view.listed:
@@ -141,20 +197,20 @@ async def summary_reply(services: Services, person_id: int) -> Reply:
 
 
 async def group_reply(services: Services, manager_id: int, value: dict[str, Any]) -> Reply:
-    """A group's Show button: that group of the manager's own summary, person by person (`g`: a direct
-    report's group; `f`: a group of a flat team). A group that is not theirs answers exactly like one that
-    does not exist."""
-    async with services.database.session() as session:
-        team = await load_team(session, manager_id, services.clock(), services.config.mastery_threshold)
-    if team is None:
-        return Reply.text(NOT_A_MANAGER, ephemeral=True)
+    """A group's Show button: that group of the manager's own summary a level down (`g`: the group of anyone
+    below the manager, `group_view`; `f`: a group of a flat team, person by person). A group that is not
+    theirs answers exactly like one that does not exist."""
+    now, threshold = services.clock(), services.config.mastery_threshold
     head, flat = as_int(value.get("g")), value.get("f")
     view = None
-    if head is not None:
-        view = group_summary(team.manager.name, team.standings, team.org, head, team.names, services.clock())
-    elif isinstance(flat, str):
-        view = flat_group_summary(team.manager.name, team.standings, team.org, flat, team.names, team.roles,
-                                  services.clock())
+    async with services.database.session() as session:
+        if not await people.manages_anyone(session, manager_id):
+            return Reply.text(NOT_A_MANAGER, ephemeral=True)
+        if head is not None:
+            shown = await group_view(session, manager_id, head, now, threshold)
+            view = shown.summary if shown else None
+        elif isinstance(flat, str) and (team := await load_team(session, manager_id, now, threshold)) is not None:
+            view = flat_group_summary(team.manager.name, team.standings, team.org, flat, team.names, team.roles, now)
     if view is None:
         return Reply.text(NOT_FOUND.format(typed="that group"), ephemeral=True)
     return Reply(messages=[view], ephemeral=True)
@@ -162,9 +218,11 @@ async def group_reply(services: Services, manager_id: int, value: dict[str, Any]
 
 async def export_reply(services: Services, person_id: int) -> Reply:
     async with services.database.session() as session:
-        view = await team_summary(session, person_id, services.clock(), services.config.mastery_threshold)
-    if view is None:
+        shown = await team_view(session, person_id, services.clock(), services.config.mastery_threshold,
+                                everyone=True)
+    if shown is None:
         return Reply.text(NOT_A_MANAGER, ephemeral=True)
+    view = shown.summary
     note = Notice(f"Your team summary as a spreadsheet: {people_count(view.people)}, {len(view.competencies)} "
                   "competencies (level, target and mastery for each; level and mastery are empty where someone has "
                   "no answers yet).")

@@ -7,11 +7,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.replies import Engagement, HeatCell, MemberLine, PeerView, PersonDetail, TeamGroup, TeamSummary
+from bot.replies import (
+    Engagement,
+    HeatCell,
+    LevelCounts,
+    MemberLine,
+    PeerView,
+    PersonDetail,
+    TeamGroup,
+    TeamSummary,
+)
 
 MARKS = {"met": "✓", "near": "↓", "far": "↓↓", "new": "", "none": ""}
 LEGEND = ("cells are level/target: ✓ target met · ↓ one level below · ↓↓ two or more below · "
           "–/2 no answers yet · · no target")
+GROUP_LEGEND = ("levels per column count the people with a target in it: ✓ met · ↓ one level below · ↓↓ two or "
+                "more below · – no answers yet")
+ACTIVE_DAYS = 14
 NAMED = 3
 """How many of a group's people needing attention its line names (then how many more)."""
 ALT_TEXT = 1000
@@ -96,8 +108,8 @@ def summary_text(summary: TeamSummary, now: datetime) -> str:
         lines += ["", "**Needs attention**", *(f"• {note}" for note in summary.attention)]
         if summary.attention_more:
             lines.append(f"• {more_attention(summary)}")
-    if summary.listed:
-        lines += ["", "**Levels against targets** — " + LEGEND,
+    if summary.listed or summary.grouped:
+        lines += ["", "**Levels against targets** — " + (LEGEND if summary.listed else GROUP_LEGEND),
                   "Columns: " + " · ".join(f"{i}. {c.label}" for i, c in enumerate(summary.competencies, 1))]
     for group in summary.groups:
         if summary.grouped or not summary.listed:
@@ -109,12 +121,23 @@ def summary_text(summary: TeamSummary, now: datetime) -> str:
     return "\n".join(lines)
 
 
+def level_counts_text(counts: LevelCounts) -> str:
+    """One competency of a group, as text: `3✓ 2↓ 1↓↓ 4–` (met, one below, two or more below, no answers)."""
+    return f"{counts.met}✓ {counts.near}↓ {counts.far}↓↓ {counts.new}–"
+
+
 def group_line(group: TeamGroup) -> str:
-    """`**Ana's group: 9 people** — 4 below target · 6 of 9 answered this week (21 lessons) · 💤 2 quiet ·
-    needs attention: Ben Buyer, Cara Agent`: what the group's Show button opens, in one line."""
+    """`**Ana's group: 9 people** — 4 below target · 6 of 9 answered this week (21 lessons) · 7 active in 14
+    days · gaps: Returns 3 below · levels: 1. 5✓ 3↓ 0↓↓ 1–; 2. … · 💤 2 quiet · needs attention: Ben Buyer`:
+    what the group's Show button opens, in one line; the levels follow the summary's numbered columns."""
     heading = group.heading if group.lead else "Everyone"
     parts = [f"{group.below_people} below target",
-             f"{group.active_7} of {group.people} answered this week ({group.answered_7} lessons)"]
+             f"{group.active_7} of {group.people} answered this week ({group.answered_7} lessons)",
+             f"{group.active_14} active in {ACTIVE_DAYS} days"]
+    if group.gaps:
+        parts.append("gaps: " + ", ".join(group.gaps))
+    if any(c.met or c.near or c.far or c.new for c in group.levels):
+        parts.append("levels: " + "; ".join(f"{i}. {level_counts_text(c)}" for i, c in enumerate(group.levels, 1)))
     if group.quiet:
         parts.append(f"💤 {group.quiet} quiet")
     if group.needs_attention:

@@ -5,8 +5,9 @@ team is large. Pure functions of data already loaded, so the chat, the digest an
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from bot.lessons.answers import FEEDBACK
@@ -16,13 +17,15 @@ from bot.replies import (
     Choice,
     Engagement,
     HeatCell,
+    LevelCounts,
     MemberLine,
     PersonDetail,
     TeamGroup,
     TeamSummary,
 )
 from bot.team.roster import Standing
-from bot.team.text import detail_text, last_seen, summary_text
+from bot.team.text import ACTIVE_DAYS, detail_text, last_seen, summary_text
+from bot.team.text import standing as cell_standing
 from store.groups import GivenFeedback, RecentAnswer
 
 GROUP_ABOVE = 15
@@ -33,6 +36,8 @@ LIST_LIMIT = 150
 """Above this many people the heatmap image is not drawn (a picture of hundreds of rows helps nobody): the
 attached CSV has everyone."""
 MAX_GAPS = 5
+GROUP_GAPS = 2
+"""How many of its biggest gaps a group's line names."""
 MAX_ATTENTION = 8
 MAX_ACTIONS = 5
 MAX_NUDGES = 2
@@ -115,7 +120,7 @@ def summary(manager: str, standings: list[Standing], org: Org, names: dict[str, 
     grouped = large and any(head != member for member, head in heads.items())
     flat = large and not grouped
     if flat:
-        groups = [_group([lines[s.id] for s in members], len(competencies), naming=(title, title, False),
+        groups = [group_of([lines[s.id] for s in members], competencies, now, naming=(title, title, False),
                          opens={"f": key})
                   for key, title, members in flat_groups(standings, roles or {})]
     elif grouped:
@@ -123,10 +128,10 @@ def summary(manager: str, standings: list[Standing], org: Org, names: dict[str, 
         for member, head in heads.items():
             by_head[head].append(lines[member])
         named = {member: line.name for member, line in lines.items()}
-        groups = sorted((_group(members, len(competencies), head=head, naming=_naming(org, named, head))
-                         for head, members in by_head.items()), key=lambda g: (g.left, g.lead.lower(), g.key or 0))
+        groups = sorted((group_of(members, competencies, now, head=head, naming=_naming(org, named, head))
+                         for head, members in by_head.items()), key=group_order)
     else:
-        groups = [_group(list(lines.values()), len(competencies))]
+        groups = [group_of(list(lines.values()), competencies, now)]
     assert sum(g.people for g in groups) == len(standings), "everyone is in exactly one group"
     grouped = grouped or flat
     notes = attention(standings, names, now)
@@ -141,17 +146,6 @@ def summary(manager: str, standings: list[Standing], org: Org, names: dict[str, 
     result.note = _where_everyone_is(result)
     result.text = summary_text(result, now)
     return result
-
-
-def group_summary(manager: str, standings: list[Standing], org: Org, head: int, names: dict[str, str],
-                  now: datetime) -> TeamSummary | None:
-    """The group of `head` (as the whole team's summary shows it) person by person, or None when no one of
-    the team is in such a group — which is all a forged or stale button learns."""
-    members = [s for s in standings if org.head_of(s.id) == head]
-    if not members:
-        return None
-    _, title, _ = _naming(org, {s.id: s.person.name for s in members}, head)
-    return summary(manager, members, org, names, now, scope=title)
 
 
 def flat_groups(standings: list[Standing], roles: dict[str, str]) -> list[tuple[str, str, list[Standing]]]:
@@ -204,40 +198,71 @@ def _where_everyone_is(view: TeamSummary) -> str:
 def _naming(org: Org, names: dict[int, str], head: int) -> tuple[str, str, bool]:
     """(lead, heading, left) of the group of `head`: a member (`names`: the team's names) or a leaver."""
     if head not in names and head in org.left:
-        return org.left[head], f"Reporting to {org.left[head]} (left)", True
-    return names[head], f"{names[head]}'s group", False
+        return org.left[head], group_title(org.left[head], left=True), True
+    return names[head], group_title(names[head], left=False), False
 
 
-def _group(members: list[MemberLine], width: int, *, head: int | None = None,
+def group_title(name: str, *, left: bool) -> str:
+    """"Ana Lead's group", or "Reporting to Lee Left (left)" for the group of someone who left the org chart."""
+    return f"Reporting to {name} (left)" if left else f"{name}'s group"
+
+
+def group_order(group: TeamGroup) -> tuple[bool, str, int]:
+    """Groups in the order every view lists them: by name, groups of leavers last."""
+    return group.left, group.lead.lower(), group.key or 0
+
+
+def show_button(title: str, value: dict[str, int] | dict[str, str]) -> Button:
+    return Button(f"Show {title}"[:75], "team_group", value)
+
+
+def group_of(members: list[MemberLine], competencies: list[Choice], now: datetime, *, head: int | None = None,
            naming: tuple[str, str, bool] = ("", "", False), opens: dict[str, str] | None = None) -> TeamGroup:
     """One group's totals; with `head`, named after them (`naming`) with a button that opens it (or with
     `opens`, the button's value for a group of a flat team)."""
     lead, title, left = naming
     value: dict[str, int] | dict[str, str] | None = {"g": head} if head is not None else opens
-    below = [sum(1 for m in members if (cell := m.cells[i]) is not None and cell.status == "below")
-             for i in range(width)]
+    levels = [level_counts(m.cells[i] for m in members) for i in range(len(competencies))]
     members = sorted(members, key=lambda m: (m.person_id != head, m.name.lower()))
+    since = now - timedelta(days=ACTIVE_DAYS)
     return TeamGroup(
         lead=lead, members=members, answered_7=sum(m.engagement.answered_7 for m in members),
-        answered_30=sum(m.engagement.answered_30 for m in members), below=below,
+        answered_30=sum(m.engagement.answered_30 for m in members), below=[c.below for c in levels],
         quiet=sum(m.quiet for m in members), key=head, title=title, left=left,
         below_people=sum(1 for m in members if any(c is not None and c.status == "below" for c in m.cells)),
         active_7=sum(1 for m in members if m.engagement.answered_7),
         needs_attention=[m.name for m in members if m.quiet or m.falling],
-        show=None if value is None else Button(f"Show {title}"[:75], "team_group", value),
+        show=None if value is None else show_button(title, value), levels=levels,
+        active_14=sum(1 for m in members if (last := m.engagement.last_active) is not None and since <= last <= now),
+        gaps=group_gaps(levels, competencies),
     )
 
 
+def level_counts(cells: Iterable[HeatCell | None]) -> LevelCounts:
+    """One competency column of a group, counted: met / one below / two or more below / no answers yet (cells
+    without a target are not counted)."""
+    kinds = Counter(cell_standing(cell) for cell in cells)
+    return LevelCounts(met=kinds["met"], near=kinds["near"], far=kinds["far"], new=kinds["new"])
+
+
+def group_gaps(levels: list[LevelCounts], competencies: list[Choice]) -> list[str]:
+    """A group's biggest gaps for its line: "Purchase approvals 3 below"."""
+    ranked = sorted((c for c in zip(levels, competencies, strict=True) if c[0].below),
+                    key=lambda c: (-c[0].below, c[1].label.lower()))
+    return [f"{choice.label} {counts.below} below" for counts, choice in ranked[:GROUP_GAPS]]
+
+
 def gaps(standings: list[Standing], competencies: list[Choice]) -> list[str]:
+    """The competencies with the most people below target (see `gap_lines`)."""
+    return gap_lines([level_counts(HeatCell(r.level, r.target, r.mastery, answered=r.attempts > 0)
+                                   if (r := s.row(c.value)) is not None else None for s in standings)
+                      for c in competencies], competencies)
+
+
+def gap_lines(totals: list[LevelCounts], competencies: list[Choice]) -> list[str]:
     """The competencies with the most people below target: "3 of 5 below target in Purchase approvals".
     Only people with answers in it count: before the first answer a level is the model's guess, not a gap."""
-    counted = []
-    for competency in competencies:
-        rows = [r for s in standings if (r := s.row(competency.value)) is not None and r.target]
-        answered = [r for r in rows if r.attempts]
-        below = sum(1 for r in answered if r.level < r.target)
-        if below:
-            counted.append((below, len(answered), len(rows) - len(answered), competency.label))
+    counted = [(t.below, t.answered, t.new, c.label) for t, c in zip(totals, competencies, strict=True) if t.below]
     counted.sort(key=lambda t: (-t[0], -t[0] / t[1], t[3]))
     return [f"{below} of {total} below target in {label}" + (f" ({new} more with no answers yet)" if new else "")
             for below, total, new, label in counted[:MAX_GAPS]]

@@ -40,11 +40,16 @@ def learner(email: str = typer.Argument(..., help="The learner's email."), as_js
                   f"{sum(d['answered'] for d in data['deliveries'])} answered")
 
 
+UNDER = typer.Option(None, "--under", help="Open one group a level down: the id of someone below the manager (a "
+                     "group's `head` in the JSON), as its Show button does in `/team`.")
+
+
 @app.command("team")
 def team(email: str = typer.Argument(..., help="The manager's email."), as_json: bool = JSON,
-         members: bool = MEMBERS) -> None:
-    """A manager's direct and indirect reports: average mastery per competency and who is below target; a team
-    of more than 15 in groups, as `/team` shows it."""
+         members: bool = MEMBERS, under: int | None = UNDER) -> None:
+    """A manager's direct and indirect reports: how they stand against target per competency; a team of more
+    than 15 in groups, as `/team` shows it (a large one counted by the database, each group opened with
+    `--under`)."""
     from rich.table import Table
 
     from bot.errors import CoachError
@@ -52,7 +57,8 @@ def team(email: str = typer.Argument(..., help="The manager's email."), as_json:
 
     async def body(database: Any, config: Any) -> dict[str, Any]:
         async with database.session() as session:
-            found = await reports.team_report(session, email, _now(), config.mastery_threshold, members=members)
+            found = await reports.team_report(session, email, _now(), config.mastery_threshold, members=members,
+                                              under=under)
         if not found["people"]:
             raise CoachError(f"{email} manages nobody (no one in the org chart reports to them)")
         return found
@@ -62,7 +68,12 @@ def team(email: str = typer.Argument(..., help="The manager's email."), as_json:
         print(json.dumps(data, indent=2))
         return
     _groups(data.get("groups", []))
-    table = Table(title=f"Team of {data['manager']} · {data['people']} people")
+    _levels_by_group(data.get("groups", []), data["competencies"])
+    title = f"{data.get('title') or 'Team of ' + data['manager']} · {data['people']} people"
+    if data.get("counted"):
+        _counted(title, data["competencies"])
+        return
+    table = Table(title=title)
     for column in ("competency", "average mastery", "below target"):
         table.add_column(column)
     for c in data["competencies"]:
@@ -120,12 +131,50 @@ def _groups(groups: list[dict[str, Any]]) -> None:
 
     if not groups:
         return
-    table = Table(title="Groups (one row each; --members lists everyone)")
-    for column in ("group", "people", "below target", "answered this week", "quiet", "needs attention"):
+    table = Table(title="Groups (one row each; --under HEAD opens one a level down, --members lists everyone)")
+    for column in ("group", "head", "people", "below target", "answered this week", "active in 14 days", "gaps",
+                   "needs attention"):
         table.add_column(column)
     for group in groups:
-        table.add_row(group["title"], str(group["people"]), str(group["below_target_people"]),
-                      str(group["active_7"]), str(group["quiet"]), ", ".join(group["needs_attention"][:5]) or "—")
+        named = group.get("needs_attention")
+        table.add_row(group["title"], str(group["head"] or "—"), str(group["people"]),
+                      str(group["below_target_people"]), str(group["active_7"]), str(group["active_14"]),
+                      "; ".join(group["gaps"]) or "—",
+                      "counted, not named" if named is None else ", ".join(named[:5]) or "—")
+    console.print(table)
+
+
+def _levels_by_group(groups: list[dict[str, Any]], competencies: list[dict[str, Any]]) -> None:
+    """Each group's level distribution per competency, as text (`5✓ 3↓ 0↓↓ 1–`): readable without colour."""
+    from rich.table import Table
+
+    if not groups:
+        return
+    table = Table(title="Levels by group: ✓ met · ↓ one below · ↓↓ two or more below · – no answers yet")
+    table.add_column("group")
+    for index, _competency in enumerate(competencies, start=1):
+        table.add_column(str(index))
+    for group in groups:
+        cells = []
+        for competency in competencies:
+            n = group["levels"].get(competency["id"])
+            cells.append(f"{n['met']}✓ {n['one_below']}↓ {n['two_or_more_below']}↓↓ {n['no_answers']}–" if n else "·")
+        table.add_row(group["title"], *cells)
+    console.print(table)
+    console.print("  ".join(f"{i}. {c['name']}" for i, c in enumerate(competencies, start=1)))
+
+
+def _counted(title: str, competencies: list[dict[str, Any]]) -> None:
+    """A team counted by the database: per competency, how many people stand where against their target."""
+    from rich.table import Table
+
+    table = Table(title=f"{title} (counted over everyone; no one listed)")
+    for column in ("competency", "with a target", "✓ met", "↓ one below", "↓↓ two or more below", "– no answers"):
+        table.add_column(column)
+    for c in competencies:
+        levels = c["levels"]
+        table.add_row(c["name"], str(c["with_target"]), str(levels["met"]), str(levels["one_below"]),
+                      str(levels["two_or_more_below"]), str(levels["no_answers"]))
     console.print(table)
 
 

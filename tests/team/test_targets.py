@@ -14,6 +14,7 @@ from bot.replies import (
     Engagement,
     HeatCell,
     LessonCard,
+    LevelCounts,
     MemberLine,
     PersonDetail,
     ProgressView,
@@ -114,7 +115,8 @@ def test_a_groups_line_counts_people_not_cells_and_says_one_person() -> None:
     below = [HeatCell(0, 2, 0.2), HeatCell(1, 3, 0.4)]
     members = [MemberLine(1, "Ana Lead", "ana@example.com", below, Engagement(2, 5, 1, now), False, [], [])]
     group = TeamGroup("Ana Lead", members, 2, 5, [1, 1], 0, key=1, title="Ana Lead's group", below_people=1,
-                      active_7=1)
+                      active_7=1, active_14=1, levels=[LevelCounts(far=1), LevelCounts(far=1)])
     assert group_line(group) == ("**Ana Lead's group: 1 person** — 1 below target · "
-                                 "1 of 1 answered this week (2 lessons)")
+                                 "1 of 1 answered this week (2 lessons) · 1 active in 14 days · "
+                                 "levels: 1. 0✓ 0↓ 1↓↓ 0–; 2. 0✓ 0↓ 1↓↓ 0–")
     assert glyph(HeatCell(0, 2, 0.66, answered=False)) == "–" and glyph(HeatCell(0, 2, 0.2)) == "↓↓"

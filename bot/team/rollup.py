@@ -1,0 +1,124 @@
+"""A large subtree's summary, counted by the database (`store.subtree`): one line per direct report's group
+with its level distribution against target, engagement and biggest gaps, each a Show button away from the
+same view one level down. Nobody's row is loaded, so a director over 100,000 people costs a few grouped
+queries; the lines read exactly like those `bot.team.view` builds from loaded people for smaller teams (the
+same `TeamGroup`, the same text), and the tests hold the two to the same figures."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+from datetime import datetime
+
+from scipy.special import ndtri
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.engine.mastery import MasteryModel
+from bot.replies import Button, Choice, LevelCounts, TeamGroup, TeamSummary
+from bot.team.roster import Standing
+from bot.team.text import summary_text
+from bot.team.view import (
+    GROUP_ABOVE,
+    LIST_LIMIT,
+    gap_lines,
+    group_gaps,
+    group_of,
+    group_order,
+    group_title,
+    member_line,
+    show_button,
+)
+from store import groups, subtree
+from store.subtree import GroupActivity, GroupAnswered, GroupRole, GroupTotals, LevelRule
+
+COUNT_ABOVE = LIST_LIMIT
+"""A team with sub-managers and more people than this is counted by the database rather than loaded: above it
+no one is listed or drawn anyway (`LIST_LIMIT`), so the loaded rows would only be summed."""
+COUNTED_NOTE = ("Each group is one line here, its figures counted over everyone in it: press its Show button to "
+                "see it one level down, and so on down to the people themselves. `/team export` has everyone as "
+                "a spreadsheet.")
+
+
+def counted(roles: list[GroupRole], extra: int = 0) -> bool:
+    """Whether a subtree of these groups (plus `extra` people, such as the group's own lead) is summed in the
+    database: more than COUNT_ABOVE people, and someone in it manages others (a flat team is grouped by role
+    and name instead, `bot.team.view.flat_groups`)."""
+    people = sum(r.people for r in roles) + extra
+    return people > max(COUNT_ABOVE, GROUP_ABOVE) and any(r.deepest > 1 for r in roles)
+
+
+def level_rule(model: MasteryModel, threshold: float) -> LevelRule:
+    """What the database needs to work out a level as `MasteryModel.level` does."""
+    ability, sd = model.newcomer
+    bars = model.params.thresholds()
+    return LevelRule(bars=(float(bars[0]), float(bars[1]), float(bars[2])), z=float(ndtri(threshold)),
+                     newcomer=(float(ability), float(sd)))
+
+
+async def counted_groups(session: AsyncSession, totals: GroupTotals, names: dict[str, str],
+                         also: Collection[str] = ()) -> tuple[list[Choice], list[TeamGroup]]:
+    """The competency columns (any target in the subtree, plus `also`) and one group per direct report of the
+    subtree's root (`totals`: `store.subtree.group_totals` of it), in the order `bot.team.view.summary` lists
+    them."""
+    roles = totals.roles
+    needs = await groups.requirements_of(session, {r.role for r in roles})
+    with_target: Counter[tuple[int, str]] = Counter()
+    for row in roles:
+        for competency, level in needs[row.role].items():
+            if level > 0:
+                with_target[row.head, competency] += row.people
+    for focus in totals.focuses:
+        if needs.get(focus.role, {}).get(focus.competency, 0) <= 0:
+            with_target[focus.head, focus.competency] += focus.people
+    done = {(row.head, row.competency): row for row in totals.answered}
+    wanted = {competency for _, competency in with_target} | set(also)
+    competencies = [Choice(c, names.get(c, c)) for c in sorted(wanted, key=lambda c: names.get(c, c).lower())]
+    people: Counter[int] = Counter()
+    for row in roles:
+        people[row.head] += row.people
+    heads = await subtree.heads(session, list(people))
+    result = []
+    for head_id, size in people.items():
+        head = heads[head_id]
+        act = totals.activity.get(head_id) or GroupActivity(head_id, 0, 0, 0, 0)
+        title = group_title(head.name, left=not head.active)
+        columns = [_counts(with_target[head_id, c.value], done.get((head_id, c.value))) for c in competencies]
+        result.append(TeamGroup(
+            lead=head.name, members=[], answered_7=act.answered_7, answered_30=act.answered_30,
+            below=[c.below for c in columns], quiet=0, key=head_id, title=title, left=not head.active,
+            below_people=totals.below_people.get(head_id, 0), active_7=act.active_7,
+            show=show_button(title, {"g": head_id}), levels=columns, active_14=act.active_14,
+            gaps=group_gaps(columns, competencies), headcount=size,
+        ))
+    result.sort(key=group_order)
+    return competencies, result
+
+
+def _counts(with_target: int, answered: GroupAnswered | None) -> LevelCounts:
+    """A group's column: those with answers by how they stand, the rest of those with a target new."""
+    if answered is None:
+        return LevelCounts(new=with_target)
+    return LevelCounts(answered.met, answered.near, answered.far,
+                       with_target - answered.met - answered.near - answered.far)
+
+
+async def counted_summary(session: AsyncSession, manager: str, totals: GroupTotals, now: datetime,
+                          names: dict[str, str], *, scope: str = "", lead: Standing | None = None) -> TeamSummary:
+    """The summary of everyone below a root (`totals`: `store.subtree.group_totals` of it) by direct report's
+    group. With `scope` it is one group opened from a summary a level up (`lead`: the group's own head, shown
+    as a line of their own before their reports' groups)."""
+    also = {row.competency_id for row in lead.rows if row.target} if lead else set()
+    competencies, groups = await counted_groups(session, totals, names, also)
+    if lead is not None:
+        alone = group_of([member_line(lead, competencies, names)], competencies, now,
+                       naming=(lead.person.name, f"{lead.person.name} (who leads this group)", False))
+        groups.insert(0, alone)
+    totals = [sum((g.levels[i] for g in groups), LevelCounts()) for i in range(len(competencies))]
+    view = TeamSummary(
+        manager=manager, competencies=competencies, groups=groups, grouped=True, listed=False,
+        gaps=gap_lines(totals, competencies), attention=[],
+        actions=[Button("Back to the team", "team_summary", {})] if scope else [], text="", note=COUNTED_NOTE,
+        as_of=now, scope=scope, counted=True,
+    )
+    view.text = summary_text(view, now)
+    return view
