@@ -52,9 +52,8 @@ def maybe_monday_somewhere(now: datetime) -> bool:
 
 def digest_notice(summary: TeamSummary, now: datetime) -> Notice:
     """The summary's essentials in one message; the full summary is one button away."""
-    members = summary.members
-    answered = sum(m.engagement.answered_7 for m in members)
-    active = sum(1 for m in members if m.engagement.answered_7)
+    answered = sum(g.answered_7 for g in summary.groups)  # groups hold everyone, counted or listed
+    active = sum(g.active_7 for g in summary.groups)
     lines = [f"**Your weekly team digest** · {now:%d %b %Y}",
              f"{answered} lessons answered in the last 7 days by {active} of {people(summary.people)}."]
     if summary.gaps:

@@ -17,6 +17,7 @@ from sqlalchemy import event, update
 from sqlmodel import select
 
 from bot.chat.coach import Coach
+from bot.dispatch.digest import digest_notice
 from bot.engine.fitted import load_model
 from bot.lessons.progress import competency_names
 from bot.replies import TeamGroup, TeamSummary
@@ -114,6 +115,9 @@ async def test_the_counted_groups_equal_the_per_person_computation(db: Database,
     assert whole is not None and whole.counted and not whole.members
     assert (whole.people, whole.gaps) == (loaded.summary.people, loaded.summary.gaps)
     assert [group_line(g) for g in whole.groups] == [group_line(g) for g in counted]
+    weekly = digest_notice(whole, NOW).text.splitlines()[1]
+    assert weekly == digest_notice(loaded.summary, NOW).text.splitlines()[1]
+    assert weekly.startswith(f"{sum(g.answered_7 for g in counted)} lessons answered") and " by 0 of " not in weekly
 
     lead = ids["lead0@example.com"]
     async with db.session() as session:
