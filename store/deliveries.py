@@ -34,14 +34,23 @@ async def create_delivery(session: AsyncSession, *, person_id: int, lesson_id: s
                           requested_by: int | None = None, slot: str | None = None) -> Delivery:
     """Record a delivery before anything is sent (so nothing gets lost): claimed by `claim` for its creator to
     send now, or, without one, pending for the dispatcher from `due_at` (default now)."""
-    delivery = Delivery(person_id=person_id, lesson_id=lesson_id, lesson_version_id=version_id,
-                        question_id=question_id, kind=kind, origin=origin, reason=reason, requested_by=requested_by,
-                        slot=slot, status="sending" if claim else "pending", due_at=due_at or now,
-                        claimed_by=claim.worker if claim else None,
-                        lease_until=now + claim.lease if claim else None, created_at=now)
+    delivery = new_delivery(person_id=person_id, lesson_id=lesson_id, version_id=version_id,
+                            question_id=question_id, kind=kind, origin=origin, now=now, claim=claim, due_at=due_at,
+                            reason=reason, requested_by=requested_by, slot=slot)
     session.add(delivery)
     await session.flush()
     return delivery
+
+
+def new_delivery(*, person_id: int, lesson_id: str, version_id: int, question_id: int | None, kind: str,
+                 origin: str, now: datetime, claim: Claim | None, due_at: datetime | None = None,
+                 reason: str | None = None, requested_by: int | None = None, slot: str | None = None) -> Delivery:
+    """The row `create_delivery` inserts, not yet added: the dispatcher adds a batch of them and flushes once."""
+    return Delivery(person_id=person_id, lesson_id=lesson_id, lesson_version_id=version_id,
+                    question_id=question_id, kind=kind, origin=origin, reason=reason, requested_by=requested_by,
+                    slot=slot, status="sending" if claim else "pending", due_at=due_at or now,
+                    claimed_by=claim.worker if claim else None,
+                    lease_until=now + claim.lease if claim else None, created_at=now)
 
 
 async def mark_sent(session: AsyncSession, delivery_id: int, claimed_by: str, *, platform: str,

@@ -221,6 +221,38 @@ async def set_next_slot(session: AsyncSession, person_id: int, at: datetime) -> 
                        .values(next_slot_at=at, planning_until=None))
 
 
+@dataclass(frozen=True)
+class SlotHolder:
+    """A delivery that holds one of a learner's slots."""
+
+    person_id: int
+    delivery_id: int
+    slot: str
+    unsent_scheduled: bool
+
+
+async def slot_holders(session: AsyncSession, slots: dict[int, str]) -> list[SlotHolder]:
+    """For a batch of learners and each one's due slot: the deliveries holding that slot, and their scheduled
+    lessons not sent yet (which `older_unsent_slot` looks among), in one query."""
+    if not slots:
+        return []
+    unsent = (col(Delivery.origin) == "scheduled") & col(Delivery.status).in_(["pending", "sending"])
+    rows = await session.exec(
+        select(Delivery.person_id, Delivery.id, Delivery.slot, unsent)
+        .where(col(Delivery.person_id).in_(list(slots)), col(Delivery.slot).is_not(None),
+               or_(col(Delivery.slot).in_(sorted(set(slots.values()))), unsent))
+    )
+    return [SlotHolder(p, i, s, bool(u)) for p, i, s, u in rows.all() if s is not None and i is not None]
+
+
+async def set_next_slots(session: AsyncSession, next_slots: dict[int, datetime]) -> None:
+    """`set_next_slot` for a batch of learners, in one statement."""
+    if next_slots:
+        await session.exec(update(LearnerSettings), params=[  # an UPDATE by primary key for each row
+            {"person_id": person_id, "next_slot_at": at, "planning_until": None}
+            for person_id, at in next_slots.items()])
+
+
 async def older_unsent_slot(session: AsyncSession, person_id: int, slot: str) -> int | None:
     """A scheduled lesson of an earlier slot that has not reached the learner yet (an outage): it takes `slot`
     instead of a second lesson. Slot keys (`YYYY-MM-DD#n`) sort by date."""

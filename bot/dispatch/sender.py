@@ -140,10 +140,16 @@ class Sender:
     async def reachable(self, session: AsyncSession, person: Person) -> bool:
         """Whether some courier could reach the person: by email alone (Slack), else through an identity."""
         assert person.id is not None
-        bare = Recipient(person_id=person.id, email=person.email, name=person.name)
-        if any(courier.can_reach(bare) for courier in self.couriers.values()):
+        if self.reaches(person, []):
             return True
-        return bool(self.routes(person, await people.identities_of(session, [person.id])))
+        return self.reaches(person, await people.identities_of(session, [person.id]))
+
+    def reaches(self, person: Person, identities: Sequence[ChatIdentity]) -> bool:
+        """`reachable`, with the person's chat identities already loaded (a batch's, in one query)."""
+        assert person.id is not None
+        bare = Recipient(person_id=person.id, email=person.email, name=person.name)
+        return any(courier.can_reach(bare) for courier in self.couriers.values()) or bool(
+            self.routes(person, identities))
 
     def can_learn_zones(self) -> bool:
         return any(isinstance(courier, ResolvingCourier) for courier in self.couriers.values())
