@@ -1,6 +1,7 @@
-"""How fast the coach may post to one Slack workspace or Teams tenant, across every process: a token bucket per
-workspace in the database (`store.dispatch.take_send_tokens`), and a hold when the platform answered 429
-with `Retry-After` (every send to that workspace waits it out — in every process, not just the one refused).
+"""How fast the coach may call one Slack workspace or Teams tenant, across every process: a token bucket per
+workspace — and per kind of call where the platform limits kinds apart (Slack's method tiers, `Pace`) — in the
+database (`store.dispatch.take_send_tokens`), and a hold when the platform answered 429 with `Retry-After`
+(every send to that workspace waits it out — in every process, not just the one refused).
 
 Each process takes a few tokens per database round trip (a quarter of a second's worth) and spends them
 straight away, so the shared budget costs a handful of short transactions a second, never one per message
