@@ -51,8 +51,9 @@ def _first_slot(settings: LearnerSettings, zone: str, now: datetime) -> datetime
 
 async def plan_batch(services: Services, sender: Sender, now: datetime, *, limit: int, lease: timedelta,
                      planners: int = 1) -> PlannedBatch:
-    """Claim up to `limit` due learners and create their slot's delivery: one transaction per learner, up to
-    `planners` at once (PostgreSQL; SQLite's single writer takes them one by one anyway).
+    """Claim up to `limit` due learners and create their slot's delivery, all of them together
+    (`plan_learners`); newcomers' first slots and profile lookups go `planners` at once (PostgreSQL; SQLite's
+    single writer takes them one by one anyway).
 
     A learner whose zone nobody gave (not they, not the org chart, not a chat profile yet) is looked up on the
     chat platform first — after the claim is committed, never inside a transaction — so that even their first

@@ -130,8 +130,9 @@ class SlackCourier:
         if user_id is None or profile:
             found = await self._profile(recipient, attempt)
             user_id, learned["timezone"] = str(found["id"]), found.get("tz")
-        channel = (recipient.address or {}).get("channel") or await attempt.call(TIER3, partial(self._open_dm,
-                                                                                               user_id))
+        channel = (recipient.address or {}).get("channel")
+        if not channel:
+            channel = await attempt.call(TIER3, partial(self._open_dm, user_id))
         learned.update({"external_id": user_id, "address": {"channel": channel}})
         if self.workspace:
             learned["workspace"] = self.workspace
