@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,23 +34,33 @@ async def create_delivery(session: AsyncSession, *, person_id: int, lesson_id: s
                           requested_by: int | None = None, slot: str | None = None) -> Delivery:
     """Record a delivery before anything is sent (so nothing gets lost): claimed by `claim` for its creator to
     send now, or, without one, pending for the dispatcher from `due_at` (default now)."""
-    delivery = new_delivery(person_id=person_id, lesson_id=lesson_id, version_id=version_id,
-                            question_id=question_id, kind=kind, origin=origin, now=now, claim=claim, due_at=due_at,
-                            reason=reason, requested_by=requested_by, slot=slot)
+    delivery = Delivery(**delivery_values(
+        person_id=person_id, lesson_id=lesson_id, version_id=version_id, question_id=question_id, kind=kind,
+        origin=origin, now=now, claim=claim, due_at=due_at, reason=reason, requested_by=requested_by, slot=slot))
     session.add(delivery)
     await session.flush()
     return delivery
 
 
-def new_delivery(*, person_id: int, lesson_id: str, version_id: int, question_id: int | None, kind: str,
-                 origin: str, now: datetime, claim: Claim | None, due_at: datetime | None = None,
-                 reason: str | None = None, requested_by: int | None = None, slot: str | None = None) -> Delivery:
-    """The row `create_delivery` inserts, not yet added: the dispatcher adds a batch of them and flushes once."""
-    return Delivery(person_id=person_id, lesson_id=lesson_id, lesson_version_id=version_id,
-                    question_id=question_id, kind=kind, origin=origin, reason=reason, requested_by=requested_by,
-                    slot=slot, status="sending" if claim else "pending", due_at=due_at or now,
-                    claimed_by=claim.worker if claim else None,
-                    lease_until=now + claim.lease if claim else None, created_at=now)
+def delivery_values(*, person_id: int, lesson_id: str, version_id: int, question_id: int | None, kind: str,
+                    origin: str, now: datetime, claim: Claim | None, due_at: datetime | None = None,
+                    reason: str | None = None, requested_by: int | None = None,
+                    slot: str | None = None) -> dict[str, Any]:
+    """A new delivery's columns (`insert_deliveries` takes a batch of them)."""
+    return {"person_id": person_id, "lesson_id": lesson_id, "lesson_version_id": version_id,
+            "question_id": question_id, "kind": kind, "origin": origin, "reason": reason,
+            "requested_by": requested_by, "slot": slot, "status": "sending" if claim else "pending",
+            "due_at": due_at or now, "claimed_by": claim.worker if claim else None,
+            "lease_until": now + claim.lease if claim else None, "created_at": now}
+
+
+async def insert_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert a batch of new deliveries (the dispatcher's plans) in one statement; their ids, in order."""
+    if not rows:
+        return []
+    result = await session.exec(insert(Delivery).returning(col(Delivery.id), sort_by_parameter_order=True),
+                                params=rows)
+    return [row[0] for row in result.all()]
 
 
 async def mark_sent(session: AsyncSession, delivery_id: int, claimed_by: str, *, platform: str,
@@ -62,6 +72,7 @@ async def mark_sent(session: AsyncSession, delivery_id: int, claimed_by: str, *,
                col(Delivery.status) == "sending")
         .values(status="sent", platform=platform, message_ref=message_ref, sent_at=now, lease_until=None,
                 attempts=Delivery.attempts + 1)
+        .execution_options(synchronize_session=False)  # no Delivery is loaded in a send's record
     )
     return (result.rowcount or 0) > 0  # type: ignore[attr-defined]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy import and_, bindparam, exists, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -169,7 +169,8 @@ async def unclaim_welcome(session: AsyncSession, person_id: int, claimed_at: dat
 
 
 async def set_reminder(session: AsyncSession, delivery_id: int, remind_at: datetime) -> None:
-    await session.exec(update(Delivery).where(col(Delivery.id) == delivery_id).values(remind_at=remind_at))
+    await session.exec(update(Delivery).where(col(Delivery.id) == delivery_id).values(remind_at=remind_at)
+                       .execution_options(synchronize_session=False))
 
 
 @dataclass(frozen=True)
@@ -248,9 +249,12 @@ async def slot_holders(session: AsyncSession, slots: dict[int, str]) -> list[Slo
 async def set_next_slots(session: AsyncSession, next_slots: dict[int, datetime]) -> None:
     """`set_next_slot` for a batch of learners, in one statement."""
     if next_slots:
-        await session.exec(update(LearnerSettings), params=[  # an UPDATE by primary key for each row
-            {"person_id": person_id, "next_slot_at": at, "planning_until": None}
-            for person_id, at in next_slots.items()])
+        table = LearnerSettings.__table__  # type: ignore[attr-defined]
+        connection = await session.connection()  # a plain executemany: no ORM objects to keep in step
+        await connection.execute(
+            update(table).where(table.c.person_id == bindparam("pid"))
+            .values(next_slot_at=bindparam("at"), planning_until=None),
+            [{"pid": person_id, "at": at} for person_id, at in next_slots.items()])
 
 
 async def older_unsent_slot(session: AsyncSession, person_id: int, slot: str) -> int | None:

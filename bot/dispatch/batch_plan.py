@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bot.dispatch.sender import Sender
 from bot.dispatch.windows import next_at
@@ -23,11 +24,11 @@ from bot.engine.next_lesson import plan_next
 from bot.lessons.lessons import delivery_from_plan, policy_config
 from bot.lessons.schedule import due_slot, zone_of
 from bot.services import Services
+from store import deliveries, learning_batch, people
 from store import dispatch as claims
-from store import learning_batch, people
 from store.dispatch import SlotHolder
 from store.learning_batch import LearnerRows
-from store.models import ChatIdentity, Delivery
+from store.models import ChatIdentity
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +68,7 @@ async def plan_together(services: Services, sender: Sender, person_ids: list[int
         for delivery_id, slot_key in planned.moves:
             await claims.move_to_slot(session, delivery_id, slot_key)
         await claims.set_next_slots(session, planned.next_slots)
-        session.add_all(planned.deliveries)
-        await session.flush()
-    return [d.id for d in planned.deliveries if d.id is not None]
+        return await deliveries.insert_deliveries(session, planned.deliveries)
 
 
 @dataclass
@@ -79,7 +78,8 @@ class Planned:
 
     next_slots: dict[int, datetime] = field(default_factory=dict)
     moves: list[tuple[int, str]] = field(default_factory=list)
-    deliveries: list[Delivery] = field(default_factory=list)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    """New deliveries' columns (`store.deliveries.delivery_values`)."""
 
 
 async def _plan_one(services: Services, sender: Sender, catalogue: Catalogue, rows: LearnerRows, zone: str,

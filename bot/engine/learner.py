@@ -11,6 +11,9 @@ from bot.engine.targets import Target, learner_targets
 from store import learning
 from store.models import LearnerSettings, MasteryState, Person
 
+_BLANK = MasteryState(person_id=0, competency_id="")
+"""What a competency never answered reads as (`LearnerContext.view`)."""
+
 
 @dataclass
 class LearnerContext:
@@ -31,6 +34,11 @@ class LearnerContext:
     def skill_states(self) -> dict[str, SkillState]:
         """The mastery model's view: competency -> SkillState."""
         return {c: SkillState.from_json(s.state or None) for c, s in self.states.items()}
+
+    def view(self, competency: str) -> MasteryState:
+        """The stored state for a competency, to read and never to change: a shared blank one if never answered
+        (the policy reads states for every target of every learner a tick plans; building rows is not free)."""
+        return self.states.get(competency) or _BLANK
 
     def state(self, competency: str) -> MasteryState:
         """The stored state for a competency, or a fresh one (not yet saved) if never answered — the same one

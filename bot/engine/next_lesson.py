@@ -59,7 +59,7 @@ async def working_gaps(reads: LearningReads, ctx: LearnerContext) -> list[tuple[
     content their target asks for."""
     gaps = []
     for target in ctx.targets.values():
-        state = ctx.state(target.competency)
+        state = ctx.view(target.competency)
         evidence = Evidence.of(state.state)
         if (not target_met(evidence, target.level)
                 or (evidence.tested < target.level
@@ -95,7 +95,7 @@ async def plan_in(reads: LearningReads, ctx: LearnerContext, model: MasteryModel
         return None
     recent = await reads.recent_deliveries(ctx.id)
     last_item = next((d.item_key for d in recent if d.item_key), None)
-    level = min(ctx.state(competency).level, target.level)
+    level = min(ctx.view(competency).level, target.level)
     return await _plan_for(reads, ctx, model, target, level, recent, last_item, now)
 
 
@@ -140,7 +140,7 @@ async def _retired(reads: LearningReads, person_id: int, item_keys: list[str]) -
 async def _plan_for(reads: LearningReads, ctx: LearnerContext, model: MasteryModel, target: Target, level: int,
                     recent: list[PastDelivery], last_item: str | None, now: datetime) -> Plan | None:
     competency = target.competency
-    state = ctx.state(competency)
+    state = ctx.view(competency)
     evidence = Evidence.of(state.state)
     if (not state.placed and not evidence.answers
             and (evidence.placement or worth_placing(model, ctx.skill_states(), competency))):

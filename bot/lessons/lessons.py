@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,8 +39,8 @@ async def create_from_plan(services: Services, session: AsyncSession, person_id:
                            pending_from: datetime | None = None) -> Delivery:
     """Record the delivery before anything is sent (so nothing gets lost): claimed by this process for the
     configured lease, to send now; or, given `pending_from`, pending for the dispatcher from then."""
-    delivery = delivery_from_plan(services, person_id, plan, origin=origin, reason=reason, requested_by=requested_by,
-                                  slot=slot, pending_from=pending_from)
+    delivery = Delivery(**delivery_from_plan(services, person_id, plan, origin=origin, reason=reason,
+                                             requested_by=requested_by, slot=slot, pending_from=pending_from))
     session.add(delivery)
     await session.flush()
     return delivery
@@ -47,12 +48,12 @@ async def create_from_plan(services: Services, session: AsyncSession, person_id:
 
 def delivery_from_plan(services: Services, person_id: int, plan: Plan, *, origin: str, reason: str | None = None,
                        requested_by: int | None = None, slot: str | None = None,
-                       pending_from: datetime | None = None) -> Delivery:
-    """The delivery `create_from_plan` records, not yet added (the dispatcher records a batch at once)."""
+                       pending_from: datetime | None = None) -> dict[str, Any]:
+    """The columns of the delivery `create_from_plan` records (the dispatcher inserts a batch of them at once)."""
     assert plan.lesson.current_version_id is not None
     lease = timedelta(seconds=services.config.dispatch_lease_seconds)
     claim = Claim(services.worker_id, lease) if pending_from is None else None
-    return deliveries.new_delivery(
+    return deliveries.delivery_values(
         person_id=person_id, lesson_id=plan.lesson.id, version_id=plan.lesson.current_version_id,
         question_id=plan.question.id if plan.question else None, kind=plan.kind, origin=origin,
         now=services.clock(), claim=claim, due_at=pending_from, reason=reason, requested_by=requested_by, slot=slot,
