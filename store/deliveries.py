@@ -55,23 +55,24 @@ def delivery_values(*, person_id: int, lesson_id: str, version_id: int, question
 
 
 async def insert_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert a batch of new deliveries (the dispatcher's plans) in one statement; their ids, in order."""
+    """Insert a batch of new deliveries (the dispatcher's plans) in one statement; their ids (in no set order)."""
     if not rows:
         return []
-    result = await session.exec(insert(Delivery).returning(col(Delivery.id), sort_by_parameter_order=True),
-                                params=rows)
+    result = await session.exec(insert(Delivery).returning(col(Delivery.id)), params=rows)
     return [row[0] for row in result.all()]
 
 
 async def mark_sent(session: AsyncSession, delivery_id: int, claimed_by: str, *, platform: str,
-                    message_ref: dict[str, Any] | None, now: datetime) -> bool:
-    """Record the send if the claim is still ours; False means another process took it over."""
+                    message_ref: dict[str, Any] | None, now: datetime, remind_at: datetime | None = None) -> bool:
+    """Record the send if the claim is still ours (and when to remind, if ever); False means another process
+    took it over."""
+    extra = {"remind_at": remind_at} if remind_at is not None else {}
     result = await session.exec(
         update(Delivery)
         .where(col(Delivery.id) == delivery_id, col(Delivery.claimed_by) == claimed_by,
                col(Delivery.status) == "sending")
         .values(status="sent", platform=platform, message_ref=message_ref, sent_at=now, lease_until=None,
-                attempts=Delivery.attempts + 1)
+                attempts=Delivery.attempts + 1, **extra)
         .execution_options(synchronize_session=False)  # no Delivery is loaded in a send's record
     )
     return (result.rowcount or 0) > 0  # type: ignore[attr-defined]

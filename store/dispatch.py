@@ -168,11 +168,6 @@ async def unclaim_welcome(session: AsyncSession, person_id: int, claimed_at: dat
     )
 
 
-async def set_reminder(session: AsyncSession, delivery_id: int, remind_at: datetime) -> None:
-    await session.exec(update(Delivery).where(col(Delivery.id) == delivery_id).values(remind_at=remind_at)
-                       .execution_options(synchronize_session=False))
-
-
 @dataclass(frozen=True)
 class ReminderDue:
     delivery: Delivery

@@ -318,15 +318,12 @@ class Sender:
         out.settings.welcomed_at = now
 
     async def _record(self, out: Outgoing, courier: Courier, recipient: Recipient, sent: Sent) -> None:
-        async def also(session: AsyncSession, ours: bool) -> None:
-            if ours and out.origin in REMINDED_ORIGINS:
-                remind_at = remind_time(out.settings, out.zone, out.clock())
-                if remind_at is not None:
-                    await claims.set_reminder(session, out.delivery_id, remind_at)
+        async def also(session: AsyncSession, _ours: bool) -> None:
             await remember(session, out.person, courier.platform, recipient, sent.learned)
 
+        remind_at = remind_time(out.settings, out.zone, out.clock()) if out.origin in REMINDED_ORIGINS else None
         await self.ledger.sent(out.delivery_id, platform=courier.platform, origin=out.origin,
-                               message_ref=sent.message_ref, also=also)
+                               message_ref=sent.message_ref, remind_at=remind_at, also=also)
 
     async def _release(self, out: Outgoing, error: str, wait: float | None, attempt: Attempt | None,
                        platform: str = "none") -> Outcome:

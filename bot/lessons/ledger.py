@@ -37,6 +37,7 @@ class _Send:
     delivery_id: int
     platform: str
     message_ref: dict[str, Any] | None
+    remind_at: datetime | None
     also: AlsoInSession | None
     done: asyncio.Future[bool]
 
@@ -48,10 +49,10 @@ class Ledger:
         self._writer: asyncio.Task[None] | None = None
 
     async def sent(self, delivery_id: int, *, platform: str, origin: str, message_ref: dict[str, Any] | None,
-                   also: AlsoInSession | None = None) -> bool:
-        """Record a posted lesson; False when another process had taken its send over meanwhile (the learner
-        may then see it twice: neither platform takes an idempotency key)."""
-        send = _Send(delivery_id, platform, message_ref, also, asyncio.get_running_loop().create_future())
+                   remind_at: datetime | None = None, also: AlsoInSession | None = None) -> bool:
+        """Record a posted lesson (and when to remind the learner, if ever); False when another process had taken
+        its send over meanwhile (the learner may then see it twice: neither platform takes an idempotency key)."""
+        send = _Send(delivery_id, platform, message_ref, remind_at, also, asyncio.get_running_loop().create_future())
         self._waiting.append(send)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_groups())
@@ -90,7 +91,7 @@ class Ledger:
             for send in group:
                 ours = await deliveries.mark_sent(session, send.delivery_id, self.services.worker_id,
                                                   platform=send.platform, message_ref=send.message_ref,
-                                                  now=self.services.clock())
+                                                  now=self.services.clock(), remind_at=send.remind_at)
                 if send.also is not None:
                     await send.also(session, ours)
                 results.append(ours)
