@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, update
-from sqlmodel import col
+from sqlalchemy import bindparam, func, insert, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.models import Delivery
@@ -62,20 +62,45 @@ async def insert_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -
     return [row[0] for row in result.all()]
 
 
+@dataclass(frozen=True)
+class SentRecord:
+    """One send to record: where it landed and when to remind the learner (None: never)."""
+
+    delivery_id: int
+    platform: str
+    message_ref: dict[str, Any] | None
+    remind_at: datetime | None = None
+
+
+async def mark_many_sent(session: AsyncSession, claimed_by: str, records: list[SentRecord], now: datetime) -> set[int]:
+    """`mark_sent` for a group of sends in two statements (the claims still ours, locked; then one executemany
+    UPDATE of those); returns the ids that were still ours."""
+    ids = [r.delivery_id for r in records]
+    ours = set((await session.exec(
+        select(Delivery.id).where(col(Delivery.id).in_(ids), col(Delivery.claimed_by) == claimed_by,
+                                  col(Delivery.status) == "sending").with_for_update()
+    )).all())
+    rows = [r for r in records if r.delivery_id in ours]
+    if rows:
+        table = Delivery.__table__  # type: ignore[attr-defined]
+        connection = await session.connection()
+        await connection.execute(
+            update(table).where(table.c.id == bindparam("did"))
+            .values(status="sent", platform=bindparam("sent_via"),
+                    message_ref=bindparam("ref", type_=table.c.message_ref.type), sent_at=now, lease_until=None,
+                    attempts=table.c.attempts + 1,
+                    remind_at=func.coalesce(bindparam("remind", type_=table.c.remind_at.type), table.c.remind_at)),
+            [{"did": r.delivery_id, "sent_via": r.platform, "ref": r.message_ref, "remind": r.remind_at}
+             for r in rows])
+    return {i for i in ours if i is not None}
+
+
 async def mark_sent(session: AsyncSession, delivery_id: int, claimed_by: str, *, platform: str,
                     message_ref: dict[str, Any] | None, now: datetime, remind_at: datetime | None = None) -> bool:
-    """Record the send if the claim is still ours (and when to remind, if ever); False means another process
+    """Record one send if the claim is still ours (and when to remind, if ever); False means another process
     took it over."""
-    extra = {"remind_at": remind_at} if remind_at is not None else {}
-    result = await session.exec(
-        update(Delivery)
-        .where(col(Delivery.id) == delivery_id, col(Delivery.claimed_by) == claimed_by,
-               col(Delivery.status) == "sending")
-        .values(status="sent", platform=platform, message_ref=message_ref, sent_at=now, lease_until=None,
-                attempts=Delivery.attempts + 1, **extra)
-        .execution_options(synchronize_session=False)  # no Delivery is loaded in a send's record
-    )
-    return (result.rowcount or 0) > 0  # type: ignore[attr-defined]
+    record = SentRecord(delivery_id, platform, message_ref, remind_at)
+    return delivery_id in await mark_many_sent(session, claimed_by, [record], now)
 
 
 async def release_for_retry(session: AsyncSession, delivery_id: int, claimed_by: str, *, error: str,

@@ -86,16 +86,14 @@ class Ledger:
                 send.done.set_result(ours)
 
     async def _write(self, group: list[_Send]) -> list[bool]:
-        results = []
+        records = [deliveries.SentRecord(s.delivery_id, s.platform, s.message_ref, s.remind_at) for s in group]
         async with self.services.database.session() as session:
+            ours = await deliveries.mark_many_sent(session, self.services.worker_id, records,
+                                                   self.services.clock())
             for send in group:
-                ours = await deliveries.mark_sent(session, send.delivery_id, self.services.worker_id,
-                                                  platform=send.platform, message_ref=send.message_ref,
-                                                  now=self.services.clock(), remind_at=send.remind_at)
                 if send.also is not None:
-                    await send.also(session, ours)
-                results.append(ours)
-        return results
+                    await send.also(session, send.delivery_id in ours)
+        return [send.delivery_id in ours for send in group]
 
     async def handed_back(self, delivery_id: int, *, platform: str, error: str, retry_at: datetime,
                           status: str = "pending", progress: dict[str, Any] | None = None,
