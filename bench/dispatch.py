@@ -7,8 +7,11 @@
    process (so Slack's side does not share the coach's CPU), and records each send. The baseline, measured in
    the same run against the same fake, is a raw slack_sdk `AsyncWebClient` posting the very same messages (the
    Block Kit the coach rendered) to the same DM channels with the same concurrency and nothing else.
-   Printed: messages per second of both and the dispatcher's ratio to the baseline. The per-workspace rate
-   limit is lifted for the run, so the figure is the dispatcher's own cost.
+   Printed: messages per second of both, the dispatcher's ratio to the baseline, and the SQL statements the tick
+   sent per learner. Pace is off on both sides: the raw client paces nothing, and the dispatcher's shared send
+   budget (COACH_SENDS_PER_SECOND and every Slack method tier, COACH_SLACK_*_PER_MINUTE) is lifted for the run,
+   so the figure is the dispatcher's own cost, not Slack's documented pace (300 posts a minute per workspace by
+   default; docs/operations.md says how long a rollout takes at that pace).
 2. Memory. For 1,000 and for 100,000 enrolled learners (1,000 of them due in both cases), a fresh child
    process runs one tick; printed are the tick's peak Python allocations (tracemalloc) and the process's peak
    RSS, and the ratios 100,000 / 1,000. They should stay near 1: nothing loads all learners at once.
@@ -43,7 +46,7 @@ import aiohttp
 import psycopg
 from pydantic import SecretStr
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 from sqlmodel import col, select
 
 from bot.chat.coach import Coach
@@ -100,26 +103,42 @@ async def seed(url: str, enrolled: int, due: int) -> None:
     await database.dispose()
 
 
+UNPACED = 1e9
+"""The send budget's rates for the run (per second and per minute): pace off, as the raw client has none."""
+
+
 def config_for(url: str, slack_url: str, concurrency: int) -> Settings:
     return Settings(_env_file=None, database_url=url, slack_bot_token=SecretStr("xoxb-bench"),  # type: ignore[call-arg]
                     slack_signing_secret=SecretStr("bench-secret"), slack_api_url=slack_url,
-                    sends_per_second=1e9, dispatch_concurrency=concurrency, coach_teams=False, microsoft_app_id="")
+                    sends_per_second=UNPACED, slack_posts_per_minute=UNPACED, slack_tier3_per_minute=UNPACED,
+                    slack_tier4_per_minute=UNPACED, dispatch_concurrency=concurrency, coach_teams=False,
+                    microsoft_app_id="")
 
 
 async def tick(url: str, slack_url: str, concurrency: int) -> tuple[dict[str, int], float]:
-    """One dispatcher tick at NOW through the real Slack courier; returns its report and its duration."""
+    """One dispatcher tick at NOW through the real Slack courier; returns its report (with the SQL statements it
+    sent) and its duration."""
     config = config_for(url, slack_url, concurrency)
     database = Database(url)
     await database.ensure_schema()
     platforms = attach_platforms(Coach(database, config, clock=lambda: NOW, worker_id="bench"), config)
     assert platforms.dispatcher is not None
+    statements = 0
+
+    def count(*_: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
     started = time.perf_counter()
     report = await platforms.dispatcher.tick()
     elapsed = time.perf_counter() - started
+    event.remove(database.engine.sync_engine, "before_cursor_execute", count)
     for cleanup in platforms.cleanups:
         await cleanup()
     await database.dispose()
-    return {"sent": report.sent, "failed": report.failed, "deferred": report.deferred}, elapsed
+    return {"sent": report.sent, "failed": report.failed, "deferred": report.deferred,
+            "statements": statements}, elapsed
 
 
 async def rendered_messages(url: str) -> list[tuple[str, str, list[dict[str, Any]]]]:
@@ -191,7 +210,8 @@ async def throughput(kind: str, folder: Path, slack_url: str, learners: int, con
           f"{coach_rate:7.0f} messages/s")
     print(f"  raw AsyncWebClient posting the same {len(messages):,} messages:        {raw_seconds:7.1f} s  "
           f"{raw_rate:7.0f} messages/s")
-    print(f"  ratio dispatcher / raw client: {coach_rate / raw_rate:.2f}  (repeated posts: {after['repeated']})")
+    print(f"  ratio dispatcher / raw client: {coach_rate / raw_rate:.2f}  (repeated posts: {after['repeated']}; "
+          f"SQL statements per learner: {report['statements'] / learners:.1f})")
 
 
 async def memory(kind: str, folder: Path, slack_url: str, concurrency: int) -> None:
@@ -237,6 +257,8 @@ def tick_env(url: str, slack_url: str, concurrency: int) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "COACH_"))}
     return keep | {"COACH_DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": "bench",
                    "SLACK_API_URL": slack_url, "COACH_SENDS_PER_SECOND": "1000000", "COACH_LOG_LEVEL": "ERROR",
+                   "COACH_SLACK_POSTS_PER_MINUTE": "1e9", "COACH_SLACK_TIER3_PER_MINUTE": "1e9",
+                   "COACH_SLACK_TIER4_PER_MINUTE": "1e9",
                    "COACH_DISPATCH_CONCURRENCY": str(concurrency)}
 
 

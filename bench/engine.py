@@ -25,6 +25,7 @@ from sqlalchemy import insert, text
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
 from bot.engine.next_lesson import PolicyConfig, plan_next
+from bot.engine.reads import SessionReads
 from content.model import CompetencySpec, LessonSpec, Option, PackSpec, QuestionSpec, RoleSpec
 from store import catalog
 from store.db import Database
@@ -96,7 +97,7 @@ async def decide(database: Database, person_id: int) -> float:
     async with database.session() as session:
         ctx = await load_learner(session, person_id)
         model = await load_model(session)
-        plan = await plan_next(session, ctx, model, NOW, PolicyConfig())
+        plan = await plan_next(SessionReads(session), ctx, model, NOW, PolicyConfig())
         assert plan is not None
     return time.perf_counter() - started
 

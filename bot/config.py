@@ -83,9 +83,33 @@ class Settings(BaseSettings):
     dispatch_concurrency: int = Field(8, validation_alias=_env("COACH_DISPATCH_CONCURRENCY"))
     dispatch_lease_seconds: int = Field(300, validation_alias=_env("COACH_DISPATCH_LEASE_SECONDS"))
     sends_per_second: float = Field(
-        20.0,
+        20.0, gt=0,
         validation_alias=_env("COACH_SENDS_PER_SECOND"),
-        description="Per Slack workspace / Teams tenant, shared by every process; both platforms throttle above it.",
+        description="Messages per second per Teams tenant, shared by every process (Slack has the paces below).",
+    )
+    # Slack's per-method limits (api.slack.com/docs/rate-limits), per workspace, shared by every process.
+    slack_posts_per_minute: float = Field(
+        300.0, gt=0,
+        validation_alias=_env("COACH_SLACK_POSTS_PER_MINUTE"),
+        description="chat.postMessage: Slack allows about one a second per channel and several hundred a minute "
+                    "per workspace.",
+    )
+    slack_tier3_per_minute: float = Field(
+        50.0, gt=0,
+        validation_alias=_env("COACH_SLACK_TIER3_PER_MINUTE"),
+        description="Tier 3 methods (50+ a minute): users.lookupByEmail and conversations.open, a learner's "
+                    "first contact.",
+    )
+    slack_tier4_per_minute: float = Field(
+        100.0, gt=0,
+        validation_alias=_env("COACH_SLACK_TIER4_PER_MINUTE"),
+        description="Tier 4 methods (100+ a minute): users.info, a learner's profile and time zone.",
+    )
+    slack_burst_seconds: float = Field(
+        10.0, ge=1,
+        validation_alias=_env("COACH_SLACK_BURST_SECONDS"),
+        description="After a quiet spell, this many seconds' worth of each pace may go at once (Slack's limits "
+                    "are per minute and allow short bursts).",
     )
     expire_after_days: float = Field(
         3.0,

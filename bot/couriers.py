@@ -33,6 +33,24 @@ class Sent:
     learned: dict[str, Any] = field(default_factory=dict)  # external_id, address, workspace, timezone
 
 
+@dataclass(frozen=True)
+class Pace:
+    """How fast one kind of call may go to one workspace or tenant, every process together: `per_minute` on
+    average, up to `burst` at once after a quiet spell. A courier names its kinds (Slack: `post` for
+    chat.postMessage, `tier3` and `tier4` for its lookups' method tiers) in `paces`."""
+
+    per_minute: float
+    burst: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.per_minute <= 0 or self.burst < 1:
+            raise ValueError("a pace needs a positive rate and a burst of at least one call")
+
+    @property
+    def per_second(self) -> float:
+        return self.per_minute / 60.0
+
+
 class DeliveryError(Exception):
     """A send failed. `retry_after` (seconds) when the platform asked to slow down; `permanent` when
     retrying cannot help (the person is not on this platform, the app was uninstalled)."""

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.model import KnownContent, LessonSpec, PackSpec
+from store import catalogue_versions
 from store.models import Competency, Lesson, LessonVersion, Pack, Question, Role, RoleRequirement
 from store.types import utcnow
 
@@ -91,6 +92,7 @@ async def import_packs(session: AsyncSession, packs: list[PackSpec]) -> ImportRe
     declared = {lesson.id for pack in packs for lesson in pack.lessons}
     for pack in packs:
         await _import_lessons(session, pack, declared, report)
+    await catalogue_versions.bump(session, catalogue_versions.CATALOGUE)  # every process's cached copy is stale
     return report
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import col
+from sqlalchemy import bindparam, func, insert, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.models import Delivery
@@ -34,27 +34,73 @@ async def create_delivery(session: AsyncSession, *, person_id: int, lesson_id: s
                           requested_by: int | None = None, slot: str | None = None) -> Delivery:
     """Record a delivery before anything is sent (so nothing gets lost): claimed by `claim` for its creator to
     send now, or, without one, pending for the dispatcher from `due_at` (default now)."""
-    delivery = Delivery(person_id=person_id, lesson_id=lesson_id, lesson_version_id=version_id,
-                        question_id=question_id, kind=kind, origin=origin, reason=reason, requested_by=requested_by,
-                        slot=slot, status="sending" if claim else "pending", due_at=due_at or now,
-                        claimed_by=claim.worker if claim else None,
-                        lease_until=now + claim.lease if claim else None, created_at=now)
+    delivery = Delivery(**delivery_values(
+        person_id=person_id, lesson_id=lesson_id, version_id=version_id, question_id=question_id, kind=kind,
+        origin=origin, now=now, claim=claim, due_at=due_at, reason=reason, requested_by=requested_by, slot=slot))
     session.add(delivery)
     await session.flush()
     return delivery
 
 
+def delivery_values(*, person_id: int, lesson_id: str, version_id: int, question_id: int | None, kind: str,
+                    origin: str, now: datetime, claim: Claim | None, due_at: datetime | None = None,
+                    reason: str | None = None, requested_by: int | None = None,
+                    slot: str | None = None) -> dict[str, Any]:
+    """A new delivery's columns (`insert_deliveries` takes a batch of them)."""
+    return {"person_id": person_id, "lesson_id": lesson_id, "lesson_version_id": version_id,
+            "question_id": question_id, "kind": kind, "origin": origin, "reason": reason,
+            "requested_by": requested_by, "slot": slot, "status": "sending" if claim else "pending",
+            "due_at": due_at or now, "claimed_by": claim.worker if claim else None,
+            "lease_until": now + claim.lease if claim else None, "created_at": now}
+
+
+async def insert_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert a batch of new deliveries (the dispatcher's plans) in one statement; their ids (in no set order)."""
+    if not rows:
+        return []
+    result = await session.exec(insert(Delivery).returning(col(Delivery.id)), params=rows)
+    return [row[0] for row in result.all()]
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    """One send to record: where it landed and when to remind the learner (None: never)."""
+
+    delivery_id: int
+    platform: str
+    message_ref: dict[str, Any] | None
+    remind_at: datetime | None = None
+
+
+async def mark_many_sent(session: AsyncSession, claimed_by: str, records: list[SentRecord], now: datetime) -> set[int]:
+    """`mark_sent` for a group of sends in two statements (the claims still ours, locked; then one executemany
+    UPDATE of those); returns the ids that were still ours."""
+    ids = [r.delivery_id for r in records]
+    ours = set((await session.exec(
+        select(Delivery.id).where(col(Delivery.id).in_(ids), col(Delivery.claimed_by) == claimed_by,
+                                  col(Delivery.status) == "sending").with_for_update()
+    )).all())
+    rows = [r for r in records if r.delivery_id in ours]
+    if rows:
+        table = Delivery.__table__  # type: ignore[attr-defined]
+        connection = await session.connection()
+        await connection.execute(
+            update(table).where(table.c.id == bindparam("did"))
+            .values(status="sent", platform=bindparam("sent_via"),
+                    message_ref=bindparam("ref", type_=table.c.message_ref.type), sent_at=now, lease_until=None,
+                    attempts=table.c.attempts + 1,
+                    remind_at=func.coalesce(bindparam("remind", type_=table.c.remind_at.type), table.c.remind_at)),
+            [{"did": r.delivery_id, "sent_via": r.platform, "ref": r.message_ref, "remind": r.remind_at}
+             for r in rows])
+    return {i for i in ours if i is not None}
+
+
 async def mark_sent(session: AsyncSession, delivery_id: int, claimed_by: str, *, platform: str,
-                    message_ref: dict[str, Any] | None, now: datetime) -> bool:
-    """Record the send if the claim is still ours; False means another process took it over."""
-    result = await session.exec(
-        update(Delivery)
-        .where(col(Delivery.id) == delivery_id, col(Delivery.claimed_by) == claimed_by,
-               col(Delivery.status) == "sending")
-        .values(status="sent", platform=platform, message_ref=message_ref, sent_at=now, lease_until=None,
-                attempts=Delivery.attempts + 1)
-    )
-    return (result.rowcount or 0) > 0  # type: ignore[attr-defined]
+                    message_ref: dict[str, Any] | None, now: datetime, remind_at: datetime | None = None) -> bool:
+    """Record one send if the claim is still ours (and when to remind, if ever); False means another process
+    took it over."""
+    record = SentRecord(delivery_id, platform, message_ref, remind_at)
+    return delivery_id in await mark_many_sent(session, claimed_by, [record], now)
 
 
 async def release_for_retry(session: AsyncSession, delivery_id: int, claimed_by: str, *, error: str,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy import and_, bindparam, exists, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -168,10 +168,6 @@ async def unclaim_welcome(session: AsyncSession, person_id: int, claimed_at: dat
     )
 
 
-async def set_reminder(session: AsyncSession, delivery_id: int, remind_at: datetime) -> None:
-    await session.exec(update(Delivery).where(col(Delivery.id) == delivery_id).values(remind_at=remind_at))
-
-
 @dataclass(frozen=True)
 class ReminderDue:
     delivery: Delivery
@@ -219,6 +215,41 @@ async def set_next_slot(session: AsyncSession, person_id: int, at: datetime) -> 
     """The learner's next slot, planned: their planning lease ends with it."""
     await session.exec(update(LearnerSettings).where(col(LearnerSettings.person_id) == person_id)
                        .values(next_slot_at=at, planning_until=None))
+
+
+@dataclass(frozen=True)
+class SlotHolder:
+    """A delivery that holds one of a learner's slots."""
+
+    person_id: int
+    delivery_id: int
+    slot: str
+    unsent_scheduled: bool
+
+
+async def slot_holders(session: AsyncSession, slots: dict[int, str]) -> list[SlotHolder]:
+    """For a batch of learners and each one's due slot: the deliveries holding that slot, and their scheduled
+    lessons not sent yet (which `older_unsent_slot` looks among), in one query."""
+    if not slots:
+        return []
+    unsent = (col(Delivery.origin) == "scheduled") & col(Delivery.status).in_(["pending", "sending"])
+    rows = await session.exec(
+        select(Delivery.person_id, Delivery.id, Delivery.slot, unsent)
+        .where(col(Delivery.person_id).in_(list(slots)), col(Delivery.slot).is_not(None),
+               or_(col(Delivery.slot).in_(sorted(set(slots.values()))), unsent))
+    )
+    return [SlotHolder(p, i, s, bool(u)) for p, i, s, u in rows.all() if s is not None and i is not None]
+
+
+async def set_next_slots(session: AsyncSession, next_slots: dict[int, datetime]) -> None:
+    """`set_next_slot` for a batch of learners, in one statement."""
+    if next_slots:
+        table = LearnerSettings.__table__  # type: ignore[attr-defined]
+        connection = await session.connection()  # a plain executemany: no ORM objects to keep in step
+        await connection.execute(
+            update(table).where(table.c.person_id == bindparam("pid"))
+            .values(next_slot_at=bindparam("at"), planning_until=None),
+            [{"pid": person_id, "at": at} for person_id, at in next_slots.items()])
 
 
 async def older_unsent_slot(session: AsyncSession, person_id: int, slot: str) -> int | None:

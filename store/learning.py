@@ -116,7 +116,7 @@ async def due_reviews(session: AsyncSession, person_id: int, now: datetime, *, a
     )
     if competencies is not None:
         query = query.where(col(ReviewState.competency_id).in_(competencies))
-    rows = await session.exec(query.order_by(col(ReviewState.due_at)).limit(limit))
+    rows = await session.exec(query.order_by(col(ReviewState.due_at), col(ReviewState.item_key)).limit(limit))
     return list(rows.all())
 
 
@@ -208,7 +208,7 @@ async def practised_lessons(session: AsyncSession, person_id: int, competency: s
         select(Lesson, last_sent.label("last_sent"))
         .where(Lesson.competency_id == competency, Lesson.level == level, col(Lesson.active),
                Lesson.format != "reflection", last_sent.is_not(None))
-        .order_by(last_sent).limit(limit)
+        .order_by(last_sent, col(Lesson.id)).limit(limit)
     )
     return [lesson for lesson, _ in rows.all()]
 

@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from store import catalogue_versions
 from store.models import Answer, ItemParam, Lesson, LessonVersion, ModelFit, Question
 from store.types import utcnow
 
@@ -35,6 +36,7 @@ async def save_fit(session: AsyncSession, params: dict[str, Any], difficulties: 
     now = utcnow()
     for item_key, difficulty in difficulties.items():
         session.add(ItemParam(item_key=item_key, difficulty=difficulty, fitted_at=now))
+    await catalogue_versions.bump(session, catalogue_versions.MODEL)  # every process's cached model is stale
     await session.flush()
 
 

@@ -99,9 +99,14 @@ def clock() -> Clock:
     return Clock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))  # a Tuesday
 
 
+FAST_SLACK = {"slack_posts_per_minute": 1200.0, "slack_tier3_per_minute": 6000.0, "slack_tier4_per_minute": 6000.0}
+"""Slack's paces in tests: fast enough that no test waits for them on the wall clock (tests/dispatch/
+test_rollout_pace.py checks the paces themselves, on simulated time)."""
+
+
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(_env_file=None, database_url=db_url)
+    return Settings(_env_file=None, database_url=db_url, **FAST_SLACK)
 
 
 @pytest.fixture

@@ -35,7 +35,8 @@ class Dispatcher:
         self.sender = Sender(services, couriers, self.config, timer)
         self.lease = timedelta(seconds=self.config.dispatch_lease_seconds)
         self.planners = 1 if services.database.dialect == "sqlite" else max(1, self.config.dispatch_concurrency)
-        """Learners planned at once: SQLite has one writer, PostgreSQL plans in parallel sessions."""
+        """Newcomers enrolled (and learners looked up) at once: SQLite has one writer, PostgreSQL takes them in
+        parallel sessions. A batch's lessons are planned together (`bot.dispatch.batch_plan`)."""
         self._ticking = asyncio.Lock()
 
     async def tick(self, at: datetime | None = None, *, only: Collection[str] = JOBS) -> TickReport:

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.engine.fitted import load_model
 from bot.engine.learner import LearnerContext, load_learner
 from bot.engine.next_lesson import Plan, plan_lesson, plan_next
+from bot.engine.reads import SessionReads
 from bot.engine.targets import PRIORITY, Target
 from bot.lessons.lessons import create_from_plan, policy_config
 from bot.lessons.schedule import away_on, window_opening, zone_of
@@ -139,7 +140,7 @@ async def _plan(services: Services, session: AsyncSession, ctx: LearnerContext, 
         found = await session.get(Lesson, lesson)
         if found is None or not found.active:
             raise TriggerNotFound(f"there is no active lesson with the id {lesson}")
-        return await plan_lesson(session, ctx, found, recent)
+        return await plan_lesson(SessionReads(session), ctx, found, recent)
     if competency is not None:
         return await _competency_plan(services, session, ctx, competency, recent)
     assert topic is not None
@@ -149,7 +150,7 @@ async def _plan(services: Services, session: AsyncSession, ctx: LearnerContext, 
                               [hit.doc.lesson_id for hit in hits])
     found = await session.get(Lesson, hits[0].doc.lesson_id)
     assert found is not None
-    return await plan_lesson(session, ctx, found, recent)
+    return await plan_lesson(SessionReads(session), ctx, found, recent)
 
 
 async def _competency_plan(services: Services, session: AsyncSession, ctx: LearnerContext, competency: str,
@@ -159,8 +160,8 @@ async def _competency_plan(services: Services, session: AsyncSession, ctx: Learn
     if await session.get(Competency, competency) is None:
         raise TriggerNotFound(f"there is no competency with the id {competency}")
     focused = replace(ctx, targets={competency: Target(competency, TOP_LEVEL, "focus", PRIORITY["focus"])})
-    plan = await plan_next(session, focused, await load_model(session), services.clock(), policy_config(services),
-                           allow_review=False)
+    plan = await plan_next(SessionReads(session), focused, await load_model(session), services.clock(),
+                           policy_config(services), allow_review=False)
     if plan is not None:
         return plan
     top = (await session.exec(
@@ -169,4 +170,4 @@ async def _competency_plan(services: Services, session: AsyncSession, ctx: Learn
     )).first()
     if top is None:
         raise TriggerNotFound(f"the competency {competency} has no lessons yet")
-    return await plan_lesson(session, ctx, top, recent)
+    return await plan_lesson(SessionReads(session), ctx, top, recent)

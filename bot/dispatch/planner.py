@@ -16,18 +16,18 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.dispatch.batch_plan import plan_together
 from bot.dispatch.sender import Sender
+from bot.dispatch.windows import RETRY_UNSCHEDULABLE, next_at
 from bot.engine.learner import load_learner
 from bot.lessons.lessons import create_from_plan, next_plan
-from bot.lessons.schedule import due_slot, next_slot_for, own_zone, zone_of
+from bot.lessons.schedule import due_slot, own_zone, zone_of
 from bot.services import Services
 from store import dispatch as claims
 from store.models import LearnerSettings, Person
 
 log = logging.getLogger(__name__)
 
-RETRY_UNSCHEDULABLE = timedelta(days=1)
-"""A schedule with no slot in sight (it cannot happen through the settings form) is looked at again daily."""
 
 
 @dataclass
@@ -37,11 +37,6 @@ class PlannedBatch:
     """Learners seen for the first time (no slot yet): only their first slot was computed."""
     created: list[int] = field(default_factory=list)
     """Deliveries created, claimed by this process, to be sent now."""
-
-
-def next_at(settings: LearnerSettings, zone: str, now: datetime) -> datetime:
-    slot = next_slot_for(settings, zone, now)
-    return slot.at if slot else now + RETRY_UNSCHEDULABLE
 
 
 def _first_slot(settings: LearnerSettings, zone: str, now: datetime) -> datetime:
@@ -56,8 +51,9 @@ def _first_slot(settings: LearnerSettings, zone: str, now: datetime) -> datetime
 
 async def plan_batch(services: Services, sender: Sender, now: datetime, *, limit: int, lease: timedelta,
                      planners: int = 1) -> PlannedBatch:
-    """Claim up to `limit` due learners and create their slot's delivery: one transaction per learner, up to
-    `planners` at once (PostgreSQL; SQLite's single writer takes them one by one anyway).
+    """Claim up to `limit` due learners and create their slot's delivery, all of them together
+    (`plan_learners`); newcomers' first slots and profile lookups go `planners` at once (PostgreSQL; SQLite's
+    single writer takes them one by one anyway).
 
     A learner whose zone nobody gave (not they, not the org chart, not a chat profile yet) is looked up on the
     chat platform first — after the claim is committed, never inside a transaction — so that even their first
@@ -94,16 +90,30 @@ async def plan_batch(services: Services, sender: Sender, now: datetime, *, limit
             async with services.database.session() as session:
                 await claims.set_next_slot(session, settings.person_id, first)
 
-    async def plan(person: Person, ask: bool) -> int | None:
+    async def zone(person: Person) -> None:
         async with gate:
-            if ask:
-                await sender.learn_zone(person)
-            assert person.id is not None
-            return await plan_learner(services, sender, person.id, now)
+            await sender.learn_zone(person)
 
     await asyncio.gather(*(enrol(settings, person) for settings, person in newcomers))
-    batch.created = [d for d in await asyncio.gather(*(plan(p, ask) for p, ask in due)) if d is not None]
+    await asyncio.gather(*(zone(person) for person, ask in due if ask))
+    batch.created = await plan_learners(services, sender, [person.id for person, _ in due if person.id is not None],
+                                        now)
     return batch
+
+
+async def plan_learners(services: Services, sender: Sender, person_ids: list[int], now: datetime) -> list[int]:
+    """The deliveries for the claimed learners' due slots (`plan_learner` for each, in one transaction and a
+    few queries: `bot.dispatch.batch_plan`). Should the batch's transaction fail as a whole (another process
+    took a slot meanwhile, a lost connection), each learner is planned alone instead, as before."""
+    if not person_ids:
+        return []
+    try:
+        return await plan_together(services, sender, person_ids, now)
+    except Exception:
+        log.warning("planning %d learners together failed; planning them one by one", len(person_ids),
+                    exc_info=True)
+    planned = [await plan_learner(services, sender, person_id, now) for person_id in person_ids]
+    return [d for d in planned if d is not None]
 
 
 async def plan_learner(services: Services, sender: Sender, person_id: int, now: datetime) -> int | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import update
@@ -19,7 +20,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.couriers import Courier, DeliveryError, Recipient
-from bot.dispatch.attempts import ResolvingCourier
+from bot.dispatch.attempts import Attempt, ResolvingCourier
 from bot.lessons.schedule import known_zone
 from store import people
 from store.db import Database
@@ -28,16 +29,17 @@ from store.models import Person
 log = logging.getLogger(__name__)
 
 
-async def learn_zone(database: Database, person: Person,
-                     routes: list[tuple[Courier, Recipient]]) -> list[tuple[Courier, Recipient]]:
-    """Ask the first courier that can look the person up; remember what it says (their zone on the person when
-    the org chart had none). Returns the routes with what was learned, so the send needs no second lookup.
-    Raises DeliveryError when the platform failed for now (then the send would fail too)."""
+async def learn_zone(database: Database, person: Person, routes: list[tuple[Courier, Recipient]],
+                     attempt: Callable[[Courier, Recipient], Attempt]) -> list[tuple[Courier, Recipient]]:
+    """Ask the first courier that can look the person up (its calls paced through `attempt`'s budget); remember
+    what it says (their zone on the person when the org chart had none). Returns the routes with what was
+    learned, so the send needs no second lookup. Raises DeliveryError when the platform failed for now (then the
+    send would fail too)."""
     for index, (courier, recipient) in enumerate(routes):
         if not isinstance(courier, ResolvingCourier):
             continue
         try:
-            learned = await courier.resolve(recipient)
+            learned = await courier.resolve(recipient, attempt(courier, recipient))
         except DeliveryError as exc:
             if exc.permanent:
                 continue

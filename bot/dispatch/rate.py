@@ -1,6 +1,7 @@
-"""How fast the coach may post to one Slack workspace or Teams tenant, across every process: a token bucket per
-workspace in the database (`store.dispatch.take_send_tokens`), and a hold when the platform answered 429
-with `Retry-After` (every send to that workspace waits it out — in every process, not just the one refused).
+"""How fast the coach may call one Slack workspace or Teams tenant, across every process: a token bucket per
+workspace — and per kind of call where the platform limits kinds apart (Slack's method tiers, `Pace`) — in the
+database (`store.dispatch.take_send_tokens`), and a hold when the platform answered 429 with `Retry-After`
+(every send to that workspace waits it out — in every process, not just the one refused).
 
 Each process takes a few tokens per database round trip (a quarter of a second's worth) and spends them
 straight away, so the shared budget costs a handful of short transactions a second, never one per message
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from bot.couriers import Pace
 from store import dispatch as claims
 from store.db import Database
 
@@ -58,22 +60,24 @@ class _InHand:
 
 
 class SendBudget:
-    """`rate` messages a second per workspace for all processes together, with bursts of up to `burst`."""
+    """`rate` messages a second per workspace for all processes together, with bursts of up to `burst` — or, for a
+    key acquired with a `Pace` of its own (a Slack method tier), that pace."""
 
     def __init__(self, database: Database, rate: float, *, burst: float | None = None,
                  timer: Timer | None = None) -> None:
         if rate <= 0:
             raise ValueError("the send rate must be positive (COACH_SENDS_PER_SECOND)")
         self.database = database
-        self.rate = rate
-        self.burst = burst if burst is not None else max(1.0, rate)
+        self.default = Pace(rate * 60.0, burst if burst is not None else max(1.0, rate))
         self.timer: Timer = timer or WallTimer()
-        self.chunk = max(1, int(min(self.burst, rate * PREFETCH)))
         self._known: dict[str, _InHand] = {}
+        self._paces: dict[str, Pace] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    async def acquire(self, key: str) -> None:
-        """Wait until one more message may go to `key`, then take it."""
+    async def acquire(self, key: str, pace: Pace | None = None) -> None:
+        """Wait until one more call may go to `key` (at `pace`, else the default rate), then take it."""
+        if pace is not None:
+            self._paces[key] = pace
         hand = self._known.setdefault(key, _InHand())
         while True:
             now = self.timer.now()
@@ -97,7 +101,10 @@ class SendBudget:
         hand.tokens = 0
         hand.held_until = max(until, hand.held_until or until)
         async with self.database.session() as session:
-            await claims.hold_sends(session, key, until, burst=self.burst)
+            await claims.hold_sends(session, key, until, burst=self._pace(key).burst)
+
+    def _pace(self, key: str) -> Pace:
+        return self._paces.get(key, self.default)
 
     async def wait(self, seconds: float) -> None:
         """A pause between two tries of one send, on the budget's clock."""
@@ -107,9 +114,11 @@ class SendBudget:
         """Tokens from the shared budget: None when one was taken (the rest are kept in hand for a moment),
         else when to ask again."""
         now = self.timer.now()
+        pace = self._pace(key)
+        chunk = max(1, int(min(pace.burst, pace.per_second * PREFETCH)))
         async with self.database.session() as session:
-            grant = await claims.take_send_tokens(session, key, now, rate=self.rate, burst=self.burst,
-                                                  want=self.chunk)
+            grant = await claims.take_send_tokens(session, key, now, rate=pace.per_second, burst=pace.burst,
+                                                  want=chunk)
         if grant.held_until is not None:
             hand.held_until = grant.held_until
         if grant.tokens == 0:

@@ -29,7 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.couriers import Courier, DeliveryError, Recipient, Sent
-from bot.dispatch.attempts import Attempt, PartwiseCourier, ResolvingCourier
+from bot.dispatch.attempts import POST, Attempt, PacedCourier, PartwiseCourier, ResolvingCourier
 from bot.dispatch.profiles import learn_zone, remember
 from bot.dispatch.rate import SendBudget, Timer
 from bot.dispatch.windows import NEVER_EXPIRE, REMINDED_ORIGINS, current_slot, keeps_to_window, remind_time, retry_time
@@ -140,10 +140,16 @@ class Sender:
     async def reachable(self, session: AsyncSession, person: Person) -> bool:
         """Whether some courier could reach the person: by email alone (Slack), else through an identity."""
         assert person.id is not None
-        bare = Recipient(person_id=person.id, email=person.email, name=person.name)
-        if any(courier.can_reach(bare) for courier in self.couriers.values()):
+        if self.reaches(person, []):
             return True
-        return bool(self.routes(person, await people.identities_of(session, [person.id])))
+        return self.reaches(person, await people.identities_of(session, [person.id]))
+
+    def reaches(self, person: Person, identities: Sequence[ChatIdentity]) -> bool:
+        """`reachable`, with the person's chat identities already loaded (a batch's, in one query)."""
+        assert person.id is not None
+        bare = Recipient(person_id=person.id, email=person.email, name=person.name)
+        return any(courier.can_reach(bare) for courier in self.couriers.values()) or bool(
+            self.routes(person, identities))
 
     def can_learn_zones(self) -> bool:
         return any(isinstance(courier, ResolvingCourier) for courier in self.couriers.values())
@@ -154,7 +160,7 @@ class Sender:
         async with self.services.database.session() as session:
             identities = await people.identities_of(session, [person.id or 0])
         try:
-            await learn_zone(self.services.database, person, self.routes(person, identities))
+            await learn_zone(self.services.database, person, self.routes(person, identities), self._attempt)
         except DeliveryError as exc:
             log.info("time zone of person %s not learned yet: %s", person.id, exc)
         except Exception:  # like planning, one person's lookup never stops the tick
@@ -195,7 +201,7 @@ class Sender:
             return held
         for courier, recipient in out.routes:
             platform = courier.platform
-            attempt = Attempt(self._key(courier, recipient), self.budget, out.posted_on(platform))
+            attempt = self._attempt(courier, recipient, out.posted_on(platform))
             try:
                 await self._welcome(out, courier, recipient)
                 sent = await self._post(courier, recipient, out.reply, attempt)
@@ -215,7 +221,7 @@ class Sender:
             identities = await people.identities_of(session, [person.id or 0])
         for courier, recipient in self.routes(person, identities, prefer):
             try:
-                await self._post(courier, recipient, reply, Attempt(self._key(courier, recipient), self.budget))
+                await self._post(courier, recipient, reply, self._attempt(courier, recipient))
                 return True
             except (DeliveryError, Postponed) as exc:
                 log.info("reminder to person %s not sent via %s: %s", person.id, courier.platform, exc)
@@ -235,7 +241,7 @@ class Sender:
         if not keeps_to_window(out.origin, out.created_at, moment):
             return None
         if own_zone(out.settings, out.person) is None:
-            out.routes = await learn_zone(self.services.database, out.person, out.routes)
+            out.routes = await learn_zone(self.services.database, out.person, out.routes, self._attempt)
             out.zone = zone_of(out.settings, out.person, self.default_zone)
         opening = window_opening(out.settings, out.zone, moment)
         if opening > moment:
@@ -258,6 +264,13 @@ class Sender:
     def _key(self, courier: Courier, recipient: Recipient) -> str:
         return f"{courier.platform}:{courier.rate_key(recipient)}"
 
+    def _attempt(self, courier: Courier, recipient: Recipient,
+                 posted: list[dict[str, Any]] | None = None) -> Attempt:
+        """A try through this courier, paced by the shared budget at the courier's own paces (Slack's method
+        tiers), else at COACH_SENDS_PER_SECOND."""
+        paces = courier.paces if isinstance(courier, PacedCourier) else None
+        return Attempt(self._key(courier, recipient), self.budget, posted, paces)
+
     async def _post(self, courier: Courier, recipient: Recipient, reply: Reply, attempt: Attempt) -> Sent:
         """Send with retries inside the tick; raises DeliveryError (permanent) or Postponed. A throttle holds the
         whole workspace and is waited out (up to MAX_INLINE_WAIT in all); other failures are tried again after a
@@ -267,7 +280,7 @@ class Sender:
             try:
                 if isinstance(courier, PartwiseCourier):
                     return await courier.send_attempt(recipient, reply, attempt)
-                await self.budget.acquire(attempt.key)
+                await attempt.turn(POST)
                 return await courier.send(recipient, reply)
             except DeliveryError as exc:
                 if exc.permanent:
@@ -297,7 +310,7 @@ class Sender:
                 return
         try:
             await self._post(courier, recipient, Reply(messages=[welcome_notice(out.person, out.settings, out.zone)]),
-                             Attempt(self._key(courier, recipient), self.budget))
+                             self._attempt(courier, recipient))
         except BaseException:
             async with self.services.database.session() as session:
                 await claims.unclaim_welcome(session, out.person.id, now)
@@ -305,15 +318,12 @@ class Sender:
         out.settings.welcomed_at = now
 
     async def _record(self, out: Outgoing, courier: Courier, recipient: Recipient, sent: Sent) -> None:
-        async def also(session: AsyncSession, ours: bool) -> None:
-            if ours and out.origin in REMINDED_ORIGINS:
-                remind_at = remind_time(out.settings, out.zone, out.clock())
-                if remind_at is not None:
-                    await claims.set_reminder(session, out.delivery_id, remind_at)
+        async def also(session: AsyncSession, _ours: bool) -> None:
             await remember(session, out.person, courier.platform, recipient, sent.learned)
 
+        remind_at = remind_time(out.settings, out.zone, out.clock()) if out.origin in REMINDED_ORIGINS else None
         await self.ledger.sent(out.delivery_id, platform=courier.platform, origin=out.origin,
-                               message_ref=sent.message_ref, also=also)
+                               message_ref=sent.message_ref, remind_at=remind_at, also=also)
 
     async def _release(self, out: Outgoing, error: str, wait: float | None, attempt: Attempt | None,
                        platform: str = "none") -> Outcome:

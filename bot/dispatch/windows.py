@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.lessons.schedule import Slot, in_window, slot_day, slots_from, window_opening
+from bot.lessons.schedule import Slot, in_window, next_slot_for, slot_day, slots_from, window_opening
 from store import dispatch as claims
 from store.db import Database
 from store.models import LearnerSettings
@@ -26,6 +26,14 @@ FRESH_FOR = timedelta(minutes=30)
 IN_WINDOW_ONLY = ("scheduled", "nudge")
 NEVER_EXPIRE = ("scheduled",)
 """A scheduled lesson keeps its place in the learner's days however long an outage lasts."""
+RETRY_UNSCHEDULABLE = timedelta(days=1)
+"""A schedule with no slot in sight (it cannot happen through the settings form) is looked at again daily."""
+
+
+def next_at(settings: LearnerSettings, zone: str, now: datetime) -> datetime:
+    """When the learner's next slot after `now` comes (a day later when their schedule has none in sight)."""
+    slot = next_slot_for(settings, zone, now)
+    return slot.at if slot else now + RETRY_UNSCHEDULABLE
 
 
 def keeps_to_window(origin: str, created_at: datetime, moment: datetime) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -10,6 +10,9 @@ from bot.engine.mastery import SkillState
 from bot.engine.targets import Target, learner_targets
 from store import learning
 from store.models import LearnerSettings, MasteryState, Person
+
+_BLANK = MasteryState(person_id=0, competency_id="")
+"""What a competency never answered reads as (`LearnerContext.view`)."""
 
 
 @dataclass
@@ -20,6 +23,8 @@ class LearnerContext:
     states: dict[str, MasteryState]
     role_needs: dict[str, int]
     goal_needs: dict[str, int]
+    fresh: dict[str, MasteryState] = field(default_factory=dict)
+    """States made by `state` for competencies never answered (not saved, not in `states`)."""
 
     @property
     def id(self) -> int:
@@ -30,9 +35,20 @@ class LearnerContext:
         """The mastery model's view: competency -> SkillState."""
         return {c: SkillState.from_json(s.state or None) for c, s in self.states.items()}
 
+    def view(self, competency: str) -> MasteryState:
+        """The stored state for a competency, to read and never to change: a shared blank one if never answered
+        (the policy reads states for every target of every learner a tick plans; building rows is not free)."""
+        return self.states.get(competency) or _BLANK
+
     def state(self, competency: str) -> MasteryState:
-        """The stored state for a competency, or a fresh one (not yet saved) if never answered."""
-        return self.states.get(competency) or MasteryState(person_id=self.id, competency_id=competency)
+        """The stored state for a competency, or a fresh one (not yet saved) if never answered — the same one
+        each time it is asked for (building a table row is not free, and the policy asks often)."""
+        stored = self.states.get(competency)
+        if stored is not None:
+            return stored
+        if competency not in self.fresh:
+            self.fresh[competency] = MasteryState(person_id=self.id, competency_id=competency)
+        return self.fresh[competency]
 
 
 async def load_learner(session: AsyncSession, person_id: int, *, lock: bool = False) -> LearnerContext:
@@ -42,6 +58,12 @@ async def load_learner(session: AsyncSession, person_id: int, *, lock: bool = Fa
     role = await learning.role_requirements(session, person.role_id)
     goal = await learning.role_requirements(session, settings.goal_role_id) if settings.goal_role_id else {}
     focuses = [f.competency_id for f in await learning.active_focuses(session, person_id)]
+    return learner_context(person, settings, states, role, goal, focuses)
+
+
+def learner_context(person: Person, settings: LearnerSettings, states: dict[str, MasteryState],
+                    role: dict[str, int], goal: dict[str, int], focuses: list[str]) -> LearnerContext:
+    """The context from rows already loaded (one learner by `load_learner`, or a batch by the dispatcher)."""
     relevance = {c: s.relevance for c, s in states.items()}
     targets = learner_targets(role, goal, focuses, settings.interests or [], relevance)
     return LearnerContext(person=person, settings=settings, targets=targets, states=states, role_needs=role,

@@ -22,14 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.engine.evidence import Evidence, day_of, target_met
 from bot.engine.learner import LearnerContext
 from bot.engine.mastery import MasteryModel
 from bot.engine.placement import staircase, worth_placing
+from bot.engine.reads import LearningReads
 from bot.engine.targets import Target
-from store import learning
 from store.learning import PastDelivery
 from store.models import Lesson, Question
 
@@ -53,7 +51,7 @@ class PolicyConfig:
     review_share: float = 0.34
 
 
-async def working_gaps(session: AsyncSession, ctx: LearnerContext) -> list[tuple[Target, int]]:
+async def working_gaps(reads: LearningReads, ctx: LearnerContext) -> list[tuple[Target, int]]:
     """Targets not yet met with the learner's level, most urgent first (priority, then size of the gap).
 
     Met: shown and confirmed (bot.engine.evidence), and — unless placement tested the learner out — every
@@ -61,53 +59,53 @@ async def working_gaps(session: AsyncSession, ctx: LearnerContext) -> list[tuple
     content their target asks for."""
     gaps = []
     for target in ctx.targets.values():
-        state = ctx.state(target.competency)
+        state = ctx.view(target.competency)
         evidence = Evidence.of(state.state)
         if (not target_met(evidence, target.level)
                 or (evidence.tested < target.level
-                    and await learning.fresh_lessons(session, ctx.id, target.competency, target.level, limit=1))):
+                    and await reads.fresh_lessons(ctx.id, target.competency, target.level, limit=1))):
             gaps.append((target, min(state.level, target.level)))
     gaps.sort(key=lambda tl: (-tl[0].priority, -(tl[0].level - tl[1]), tl[0].competency))
     return gaps
 
 
-async def plan_next(session: AsyncSession, ctx: LearnerContext, model: MasteryModel, now: datetime,
+async def plan_next(reads: LearningReads, ctx: LearnerContext, model: MasteryModel, now: datetime,
                     config: PolicyConfig, *, allow_review: bool = True) -> Plan | None:
     """The next delivery for this learner, or None when there is nothing left to learn or review."""
-    recent = await learning.recent_deliveries(session, ctx.id)
+    recent = await reads.recent_deliveries(ctx.id)
     last_item = next((d.item_key for d in recent if d.item_key), None)
-    gaps = await working_gaps(session, ctx)
+    gaps = await working_gaps(reads, ctx)
     if allow_review and gaps and _review_allowed(recent, config.review_share):
-        plan = await _review(session, ctx, now, last_item, [target.competency for target, _ in gaps])
+        plan = await _review(reads, ctx, now, last_item, [target.competency for target, _ in gaps])
         if plan is not None:
             return plan
     for target, level in gaps:
-        plan = await _plan_for(session, ctx, model, target, level, recent, last_item, now)
+        plan = await _plan_for(reads, ctx, model, target, level, recent, last_item, now)
         if plan is not None:
             return plan
-    return await _review(session, ctx, now, last_item) if allow_review else None
+    return await _review(reads, ctx, now, last_item) if allow_review else None
 
 
-async def plan_in(session: AsyncSession, ctx: LearnerContext, model: MasteryModel, competency: str,
+async def plan_in(reads: LearningReads, ctx: LearnerContext, model: MasteryModel, competency: str,
                   config: PolicyConfig, now: datetime) -> Plan | None:
     """The next lesson in one of the learner's targets, whatever its rank among the others (a focus just set
     comes after an older one in `plan_next`); None when the competency has no lesson for their level."""
     target = ctx.targets.get(competency)
     if target is None:
         return None
-    recent = await learning.recent_deliveries(session, ctx.id)
+    recent = await reads.recent_deliveries(ctx.id)
     last_item = next((d.item_key for d in recent if d.item_key), None)
-    level = min(ctx.state(competency).level, target.level)
-    return await _plan_for(session, ctx, model, target, level, recent, last_item, now)
+    level = min(ctx.view(competency).level, target.level)
+    return await _plan_for(reads, ctx, model, target, level, recent, last_item, now)
 
 
-async def plan_lesson(session: AsyncSession, ctx: LearnerContext, lesson: Lesson, recent: list[PastDelivery],
+async def plan_lesson(reads: LearningReads, ctx: LearnerContext, lesson: Lesson, recent: list[PastDelivery],
                       kind: str = "lesson") -> Plan:
     """Deliver a given lesson (a topic search, a trigger), with the question the learner most needs."""
     last_item = next((d.item_key for d in recent if d.item_key), None)
-    question = await _fresh_question(session, ctx.id, lesson, last_item)
+    question = await _fresh_question(reads, ctx.id, lesson, last_item)
     if question is None:  # its only question was the last one asked: a lesson asked for still gets it
-        question = await _fresh_question(session, ctx.id, lesson, None)
+        question = await _fresh_question(reads, ctx.id, lesson, None)
     return Plan(lesson, question, kind, lesson.competency_id)
 
 
@@ -119,13 +117,13 @@ def _review_allowed(recent: list[PastDelivery], share: float) -> bool:
     return (sum(d.kind == "review" for d in window) + 1) / REVIEW_WINDOW <= share
 
 
-async def _review(session: AsyncSession, ctx: LearnerContext, now: datetime, last_item: str | None,
+async def _review(reads: LearningReads, ctx: LearnerContext, now: datetime, last_item: str | None,
                   competencies: list[str] | None = None) -> Plan | None:
     """The most overdue review: of any question once every target is met (maintenance); while targets are
     open, only of questions at the level of an open target (what the target asks for), never a retired one."""
-    due = await learning.due_reviews(session, ctx.id, now, avoid=last_item, limit=10, competencies=competencies)
+    due = await reads.due_reviews(ctx.id, now, avoid=last_item, limit=10, competencies=competencies)
     if competencies is not None:
-        retired = await _retired(session, ctx.id, [question.item_key for _, question in due])
+        retired = await _retired(reads, ctx.id, [question.item_key for _, question in due])
         due = [(lesson, question) for lesson, question in due if question.item_key not in retired
                and lesson.level >= ctx.targets[lesson.competency_id].level]
     for lesson, question in due[:1]:
@@ -133,107 +131,107 @@ async def _review(session: AsyncSession, ctx: LearnerContext, now: datetime, las
     return None
 
 
-async def _retired(session: AsyncSession, person_id: int, item_keys: list[str]) -> set[str]:
+async def _retired(reads: LearningReads, person_id: int, item_keys: list[str]) -> set[str]:
     """The questions answered right the last RETIRE_AFTER times they were asked."""
-    results = await learning.recent_results(session, person_id, item_keys, per_item=RETIRE_AFTER)
+    results = await reads.recent_results(person_id, item_keys, per_item=RETIRE_AFTER)
     return {key for key, answers in results.items() if len(answers) == RETIRE_AFTER and all(answers)}
 
 
-async def _plan_for(session: AsyncSession, ctx: LearnerContext, model: MasteryModel, target: Target, level: int,
+async def _plan_for(reads: LearningReads, ctx: LearnerContext, model: MasteryModel, target: Target, level: int,
                     recent: list[PastDelivery], last_item: str | None, now: datetime) -> Plan | None:
     competency = target.competency
-    state = ctx.state(competency)
+    state = ctx.view(competency)
     evidence = Evidence.of(state.state)
     if (not state.placed and not evidence.answers
             and (evidence.placement or worth_placing(model, ctx.skill_states(), competency))):
-        plan = await _placement(session, ctx, target, evidence)
+        plan = await _placement(reads, ctx, target, evidence)
         if plan is not None:
             return plan
     if evidence.misses >= 2:
-        plan = await _simpler(session, ctx, competency, recent, last_item, shown=max(level, state.floor))
+        plan = await _simpler(reads, ctx, competency, recent, last_item, shown=max(level, state.floor))
         if plan is not None:
             return plan
     today = _start_of_day(now)
     if (level >= target.level and evidence.confirmed < target.level
             and evidence.shown_before(target.level, today.date())):
-        plan = await _confirmation(session, ctx, competency, target.level, today, last_item)
+        plan = await _confirmation(reads, ctx, competency, target.level, today, last_item)
         if plan is not None:
             return plan
     working = min(max(level + 1, state.floor, 1) + state.level_offset, target.level)
     shown = max(level, state.floor)
     upward = list(range(max(working, 1), target.level + 1))
     for candidate in upward:
-        plan = await _unseen_at(session, ctx, competency, candidate, last_item, shown=shown)
+        plan = await _unseen_at(reads, ctx, competency, candidate, last_item, shown=shown)
         if plan is not None:
             return plan
     for candidate in reversed(upward):
-        plan = await _retrieval(session, ctx, competency, candidate, today, last_item)
+        plan = await _retrieval(reads, ctx, competency, candidate, today, last_item)
         if plan is not None:
             return plan
     for candidate in range(max(working, 1) - 1, 0, -1):  # a gap in the content: the levels below
-        plan = await _unseen_at(session, ctx, competency, candidate, last_item, shown=shown)
+        plan = await _unseen_at(reads, ctx, competency, candidate, last_item, shown=shown)
         if plan is not None:
             return plan
     for candidate in _nearby(max(working, 1), target.level):  # everything taught and retired: practise again
-        plan = await _taught_again_at(session, ctx, competency, candidate, last_item)
+        plan = await _taught_again_at(reads, ctx, competency, candidate, last_item)
         if plan is not None:
             return plan
     return None
 
 
-async def _placement(session: AsyncSession, ctx: LearnerContext, target: Target, evidence: Evidence) -> Plan | None:
+async def _placement(reads: LearningReads, ctx: LearnerContext, target: Target, evidence: Evidence) -> Plan | None:
     """The next placement question: an unasked one at the staircase's level (bot.engine.placement), or the
     nearest level that still has one."""
     level, _ = staircase(evidence.placement, target.level)
     if level is None:
         return None
     for candidate in _nearby(level, target.level):
-        ref = await learning.placement_question(session, ctx.id, target.competency, candidate)
+        ref = await reads.placement_question(ctx.id, target.competency, candidate)
         if ref is not None:
-            lesson = await session.get(Lesson, ref.lesson_id)
-            question = await session.get(Question, ref.question_id)
+            lesson = await reads.lesson(ref.lesson_id)
+            question = await reads.question(ref.question_id)
             if lesson is not None and question is not None:
                 return Plan(lesson, question, "placement", target.competency)
     return None
 
 
-async def _simpler(session: AsyncSession, ctx: LearnerContext, competency: str, recent: list[PastDelivery],
+async def _simpler(reads: LearningReads, ctx: LearnerContext, competency: str, recent: list[PastDelivery],
                    last_item: str | None, *, shown: int) -> Plan | None:
     """After two misses in a row: an unseen lesson one level below the last one missed."""
     missed = next((d for d in recent if d.competency == competency and d.answered and d.correct is False), None)
     if missed is None or missed.level <= 1:
         return None
-    plan = await _unseen_at(session, ctx, competency, missed.level - 1, last_item, shown=shown)
+    plan = await _unseen_at(reads, ctx, competency, missed.level - 1, last_item, shown=shown)
     return Plan(plan.lesson, plan.question, "remediation", competency) if plan is not None else None
 
 
-async def _confirmation(session: AsyncSession, ctx: LearnerContext, competency: str, level: int,
+async def _confirmation(reads: LearningReads, ctx: LearnerContext, competency: str, level: int,
                         today: datetime, last_item: str | None) -> Plan | None:
     """The level was shown on an earlier day: a question alone at that level — of a lesson taught before
     today, else of one never taught (a quick check, as in placement) — whose right answer confirms it."""
-    plan = await _retrieval(session, ctx, competency, level, today, last_item)
+    plan = await _retrieval(reads, ctx, competency, level, today, last_item)
     if plan is not None:
         return plan
-    ref = await learning.placement_question(session, ctx.id, competency, level)
+    ref = await reads.placement_question(ctx.id, competency, level)
     if ref is None:
         return None
-    lesson = await session.get(Lesson, ref.lesson_id)
-    question = await session.get(Question, ref.question_id)
+    lesson = await reads.lesson(ref.lesson_id)
+    question = await reads.question(ref.question_id)
     if lesson is None or question is None:
         return None
     return Plan(lesson, question, "placement", competency)
 
 
-async def _retrieval(session: AsyncSession, ctx: LearnerContext, competency: str, level: int, today: datetime,
+async def _retrieval(reads: LearningReads, ctx: LearnerContext, competency: str, level: int, today: datetime,
                      last_item: str | None) -> Plan | None:
     """A question alone of a lesson at this level taught before today, not retired: never asked first, else
     the one asked longest ago (retrieval practice; the testing effect)."""
     candidates = [(lesson, question) for lesson, question
-                  in await learning.taught_questions(session, ctx.id, competency, level, today)
+                  in await reads.taught_questions(ctx.id, competency, level, today)
                   if question.item_key != last_item]
     keys = [question.item_key for _, question in candidates]
-    retired = await _retired(session, ctx.id, keys)
-    asked = await learning.asked_items(session, ctx.id, keys)
+    retired = await _retired(reads, ctx.id, keys)
+    asked = await reads.asked_items(ctx.id, keys)
     open_ones = [(lesson, question) for lesson, question in candidates if question.item_key not in retired]
     if not open_ones:
         return None
@@ -247,34 +245,34 @@ def _start_of_day(now: datetime) -> datetime:
     return datetime.combine(day_of(now), time(0), tzinfo=UTC)
 
 
-async def _unseen_at(session: AsyncSession, ctx: LearnerContext, competency: str, level: int,
+async def _unseen_at(reads: LearningReads, ctx: LearnerContext, competency: str, level: int,
                      last_item: str | None, *, shown: int) -> Plan | None:
     """An unseen lesson at this level: preferred formats first, `requires` met."""
-    fresh = await learning.fresh_lessons(session, ctx.id, competency, level)
-    ready = await _requirements_met(session, ctx.id, fresh, shown)
+    fresh = await reads.fresh_lessons(ctx.id, competency, level)
+    ready = await _requirements_met(reads, ctx.id, fresh, shown)
     for lesson in _by_preference(ready, ctx.settings.formats or []):
-        question = await _fresh_question(session, ctx.id, lesson, last_item)
+        question = await _fresh_question(reads, ctx.id, lesson, last_item)
         if question is not None or not _graded(lesson):
             return Plan(lesson, question, "lesson", competency)
     return None
 
 
-async def _taught_again_at(session: AsyncSession, ctx: LearnerContext, competency: str, level: int,
+async def _taught_again_at(reads: LearningReads, ctx: LearnerContext, competency: str, level: int,
                            last_item: str | None) -> Plan | None:
     """A lesson taught before, sent again with its question asked longest ago: the last resort."""
-    for lesson in await learning.practised_lessons(session, ctx.id, competency, level):
-        question = await _fresh_question(session, ctx.id, lesson, last_item)
+    for lesson in await reads.practised_lessons(ctx.id, competency, level):
+        question = await _fresh_question(reads, ctx.id, lesson, last_item)
         if question is not None:
             return Plan(lesson, question, "lesson", competency)
     return None
 
 
-async def _requirements_met(session: AsyncSession, person_id: int, lessons: list[Lesson], shown: int) -> list[Lesson]:
+async def _requirements_met(reads: LearningReads, person_id: int, lessons: list[Lesson], shown: int) -> list[Lesson]:
     """Lessons whose `requires` were all taught — or sit at a level the learner has already shown (a
     right placement answer skips the lessons below it, prerequisites included)."""
     needed = sorted({r for lesson in lessons for r in lesson.requires})
-    done = await learning.delivered_lessons(session, person_id, needed)
-    done |= await learning.lessons_up_to_level(session, needed, shown)
+    done = await reads.delivered_lessons(person_id, needed)
+    done |= await reads.lessons_up_to_level(needed, shown)
     return [lesson for lesson in lessons if all(r in done for r in lesson.requires)]
 
 
@@ -287,13 +285,13 @@ def _graded(lesson: Lesson) -> bool:
     return lesson.format != "reflection"
 
 
-async def _fresh_question(session: AsyncSession, person_id: int, lesson: Lesson,
+async def _fresh_question(reads: LearningReads, person_id: int, lesson: Lesson,
                           avoid: str | None) -> Question | None:
     """The lesson's question asked least recently (never asked first), never the one just asked."""
-    questions = [q for q in await learning.lesson_questions(session, lesson) if q.item_key != avoid]
+    questions = [q for q in await reads.lesson_questions(lesson) if q.item_key != avoid]
     if not questions:
         return None
-    asked = await learning.asked_items(session, person_id, [q.item_key for q in questions])
+    asked = await reads.asked_items(person_id, [q.item_key for q in questions])
     never = [q for q in questions if q.item_key not in asked]
     if never:
         return never[0]

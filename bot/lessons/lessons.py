@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine.fitted import load_model
 from bot.engine.learner import LearnerContext, load_learner
 from bot.engine.next_lesson import Plan, PolicyConfig, plan_lesson, plan_next
+from bot.engine.reads import SessionReads
 from bot.replies import Button, LessonCard, Notice, Reply
 from bot.services import Services
 from store import deliveries, learning
@@ -29,7 +31,7 @@ def policy_config(services: Services) -> PolicyConfig:
 async def next_plan(services: Services, session: AsyncSession, ctx: LearnerContext) -> Plan | None:
     """The engine's choice for this learner now."""
     model = await load_model(session)
-    return await plan_next(session, ctx, model, services.clock(), policy_config(services))
+    return await plan_next(SessionReads(session), ctx, model, services.clock(), policy_config(services))
 
 
 async def create_from_plan(services: Services, session: AsyncSession, person_id: int, plan: Plan, *, origin: str,
@@ -37,11 +39,22 @@ async def create_from_plan(services: Services, session: AsyncSession, person_id:
                            pending_from: datetime | None = None) -> Delivery:
     """Record the delivery before anything is sent (so nothing gets lost): claimed by this process for the
     configured lease, to send now; or, given `pending_from`, pending for the dispatcher from then."""
+    delivery = Delivery(**delivery_from_plan(services, person_id, plan, origin=origin, reason=reason,
+                                             requested_by=requested_by, slot=slot, pending_from=pending_from))
+    session.add(delivery)
+    await session.flush()
+    return delivery
+
+
+def delivery_from_plan(services: Services, person_id: int, plan: Plan, *, origin: str, reason: str | None = None,
+                       requested_by: int | None = None, slot: str | None = None,
+                       pending_from: datetime | None = None) -> dict[str, Any]:
+    """The columns of the delivery `create_from_plan` records (the dispatcher inserts a batch of them at once)."""
     assert plan.lesson.current_version_id is not None
     lease = timedelta(seconds=services.config.dispatch_lease_seconds)
     claim = Claim(services.worker_id, lease) if pending_from is None else None
-    return await deliveries.create_delivery(
-        session, person_id=person_id, lesson_id=plan.lesson.id, version_id=plan.lesson.current_version_id,
+    return deliveries.delivery_values(
+        person_id=person_id, lesson_id=plan.lesson.id, version_id=plan.lesson.current_version_id,
         question_id=plan.question.id if plan.question else None, kind=plan.kind, origin=origin,
         now=services.clock(), claim=claim, due_at=pending_from, reason=reason, requested_by=requested_by, slot=slot,
     )
@@ -71,7 +84,7 @@ async def given_lesson(services: Services, person_id: int, lesson_id: str, *, or
             return None
         ctx = await load_learner(session, person_id)
         recent = await learning.recent_deliveries(session, ctx.id)
-        plan = await plan_lesson(session, ctx, lesson, recent)
+        plan = await plan_lesson(SessionReads(session), ctx, lesson, recent)
         return await create_from_plan(services, session, person_id, plan, origin=origin, reason=reason,
                                       requested_by=requested_by)
 

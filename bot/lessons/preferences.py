@@ -13,6 +13,7 @@ from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
 from bot.engine.mastery import SkillState
 from bot.engine.next_lesson import plan_next, working_gaps
+from bot.engine.reads import SessionReads
 from bot.lessons import away
 from bot.lessons.lessons import policy_config
 from bot.lessons.progress import competency_names
@@ -210,8 +211,9 @@ async def set_goal(services: Services, person_id: int, words: str) -> Reply:
         model = await load_model(session)
         names = await competency_names(session)
         needs = (await session.exec(select(RoleRequirement).where(RoleRequirement.role_id == role_id))).all()
-        first = await plan_next(session, ctx, model, services.clock(), policy_config(services), allow_review=False)
-        gaps_now = await working_gaps(session, ctx)
+        first = await plan_next(SessionReads(session), ctx, model, services.clock(), policy_config(services),
+                                allow_review=False)
+        gaps_now = await working_gaps(SessionReads(session), ctx)
     states = ctx.skill_states()
     lines = []
     for need in sorted(needs, key=lambda n: names.get(n.competency_id, n.competency_id)):

@@ -18,6 +18,7 @@ from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
 from bot.engine.mastery import SkillState
 from bot.engine.next_lesson import Plan, plan_in, plan_next
+from bot.engine.reads import SessionReads
 from bot.engine.targets import FOCUS_DEFAULT_LEVEL
 from bot.lessons.lessons import create_from_plan, policy_config
 from bot.lessons.progress import competency_names
@@ -95,7 +96,7 @@ async def focus(services: Services, manager_id: int, report_id: int, competency:
         except IntegrityError:
             return already
         ctx = await load_learner(session, report.id)
-        plan = await plan_in(session, ctx, model, competency, policy_config(services), now)
+        plan = await plan_in(SessionReads(session), ctx, model, competency, policy_config(services), now)
         if plan is None:
             return Reply.text(f"Done — {name} is now {who}'s focus. There is no lesson for their level in it yet, "
                               f"so they'll see it in `/learn progress` and get lessons as soon as L&D adds some.",
@@ -119,7 +120,7 @@ async def nudge(services: Services, manager_id: int, report_id: int) -> Reply:
         if await groups.recent_nudge(session, report.id, now - NUDGE_GAP):
             return too_soon
         ctx = await load_learner(session, report.id)
-        plan = await plan_next(session, ctx, await load_model(session), now, policy_config(services))
+        plan = await plan_next(SessionReads(session), ctx, await load_model(session), now, policy_config(services))
         if plan is None:
             return Reply.text(f"{who} has met every target I know of and has no review due, so there is no lesson "
                               "to nudge them with.", ephemeral=True)

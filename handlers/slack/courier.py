@@ -1,10 +1,16 @@
 """The Slack courier: how the dispatcher, triggers and nudges reach someone in Slack without them writing
 first. The DM is opened with `conversations.open`; someone who never wrote is found by `users.lookupByEmail`.
 
-It has a Web API client of its own that does not retry a 429 by itself: the dispatcher's send budget owns
-rate limits, so that one 429 makes the whole workspace wait for `Retry-After`, in every process, instead of
-the refused request alone sleeping while the others keep posting. Each message of a reply is posted through
-the dispatcher's `Attempt`, so a retry never posts again a part that already arrived.
+Slack limits each Web API method by its tier, per workspace (api.slack.com/docs/rate-limits): chat.postMessage
+about one a second per channel and several hundred a minute per workspace; users.lookupByEmail and
+conversations.open are Tier 3 (50+ a minute); users.info Tier 4 (100+ a minute). Every call goes through the
+dispatcher's `Attempt`, which waits for its kind's turn in the budget all processes share (`slack_paces`, from
+COACH_SLACK_*), so a first rollout to thousands of people paces its lookups instead of meeting a wall of 429s.
+
+Posts use a Web API client that does not retry a 429 by itself: the dispatcher's send budget owns them, so that
+one 429 makes the whole workspace wait for `Retry-After`, in every process, instead of the refused request alone
+sleeping while the others keep posting; and a retry never posts again a part that already arrived. Lookups post
+nothing, so their client lets slack_sdk's retry handler wait out a 429's `Retry-After` and ask again.
 """
 
 from __future__ import annotations
@@ -16,8 +22,9 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.couriers import DeliveryError, Recipient, Sent
-from bot.dispatch.attempts import Attempt
+from bot.config import Settings
+from bot.couriers import DeliveryError, Pace, Recipient, Sent
+from bot.dispatch.attempts import POST, Attempt
 from bot.metrics import SEND_FAILURES
 from bot.replies import LessonCard, Reply
 from handlers.slack.app import retry_handlers
@@ -33,18 +40,37 @@ CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived"}
 """A shout-out channel the app cannot post to until someone invites it (or fixes COACH_SHOUTOUT_CHANNEL)."""
 
 
-def dispatch_client(client: AsyncWebClient) -> AsyncWebClient:
-    """The app's client again (same token, URL and timeout), leaving 429s to the dispatcher."""
+TIER3 = "tier3"
+"""users.lookupByEmail, conversations.open."""
+TIER4 = "tier4"
+"""users.info."""
+
+
+def slack_paces(config: Settings) -> dict[str, Pace]:
+    """Each kind of call's pace per workspace (COACH_SLACK_*), with a burst of COACH_SLACK_BURST_SECONDS' worth."""
+
+    def pace(per_minute: float) -> Pace:
+        return Pace(per_minute, max(1.0, per_minute / 60.0 * config.slack_burst_seconds))
+
+    return {POST: pace(config.slack_posts_per_minute), TIER3: pace(config.slack_tier3_per_minute),
+            TIER4: pace(config.slack_tier4_per_minute)}
+
+
+def dispatch_client(client: AsyncWebClient, *, rate_limits: bool = False) -> AsyncWebClient:
+    """The app's client again (same token, URL and timeout); by default leaving 429s to the dispatcher."""
     return AsyncWebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
-                          retry_handlers=retry_handlers(rate_limits=False), logger=client.logger)
+                          retry_handlers=retry_handlers(rate_limits=rate_limits), logger=client.logger)
 
 
 class SlackCourier:
     platform = "slack"
 
-    def __init__(self, chat: SlackChat, workspace: str | None = None) -> None:
+    def __init__(self, chat: SlackChat, workspace: str | None = None,
+                 paces: dict[str, Pace] | None = None) -> None:
         self.chat = SlackChat(dispatch_client(chat.client))
+        self.lookups = dispatch_client(chat.client, rate_limits=True)
         self.workspace = workspace
+        self.paces = paces or {}
 
     def can_reach(self, recipient: Recipient) -> bool:
         return bool(recipient.external_id or recipient.email)
@@ -53,11 +79,11 @@ class SlackCourier:
         """One bot token is one workspace, and Slack's limits are the workspace's: every recipient shares it."""
         return f"slack:{self.workspace or 'workspace'}"
 
-    async def resolve(self, recipient: Recipient) -> dict[str, Any]:
+    async def resolve(self, recipient: Recipient, attempt: Attempt | None = None) -> dict[str, Any]:
         """Who the person is in Slack, their profile's time zone and their DM, without posting anything: the
         dispatcher checks the learner's window in that zone before the first lesson."""
         try:
-            return await self._reach(recipient, profile=True)
+            return await self._reach(recipient, attempt or Attempt(self.rate_key(recipient)), profile=True)
         except SlackFailure as exc:
             raise self._failure(recipient, exc) from exc
 
@@ -68,7 +94,7 @@ class SlackCourier:
     async def send_attempt(self, recipient: Recipient, reply: Reply, attempt: Attempt) -> Sent:
         """`send`, with each message paced by the dispatcher and none posted twice across its retries."""
         try:
-            learned = await self._reach(recipient, profile=False)
+            learned = await self._reach(recipient, attempt, profile=False)
             channel = learned["address"]["channel"]
             refs: dict[str, Any] = {}
             part = 0
@@ -96,27 +122,33 @@ class SlackCourier:
                                 permanent=code in CHANNEL_GONE) from exc
         return Sent(message_ref=refs)
 
-    async def _reach(self, recipient: Recipient, *, profile: bool) -> dict[str, Any]:
+    async def _reach(self, recipient: Recipient, attempt: Attempt, *, profile: bool) -> dict[str, Any]:
         """The person's user id and DM channel (looked up and opened when not known yet), and with `profile`
         (or when they had to be found by email) what their Slack profile says, such as their zone."""
         learned: dict[str, Any] = {}
         user_id = recipient.external_id
         if user_id is None or profile:
-            found = await self._profile(recipient)
+            found = await self._profile(recipient, attempt)
             user_id, learned["timezone"] = str(found["id"]), found.get("tz")
-        channel = (recipient.address or {}).get("channel") or await self.chat.open_dm(user_id)
+        channel = (recipient.address or {}).get("channel")
+        if not channel:
+            channel = await attempt.call(TIER3, partial(self._open_dm, user_id))
         learned.update({"external_id": user_id, "address": {"channel": channel}})
         if self.workspace:
             learned["workspace"] = self.workspace
         return learned
 
-    async def _profile(self, recipient: Recipient) -> dict[str, Any]:
+    async def _profile(self, recipient: Recipient, attempt: Attempt) -> dict[str, Any]:
         """Slack's user object: by id when known, else by email for someone who never wrote to the app."""
         if recipient.external_id:
-            response = await self.chat.client.users_info(user=recipient.external_id)
+            response = await attempt.call(TIER4, partial(self.lookups.users_info, user=recipient.external_id))
         else:
-            response = await self.chat.client.users_lookupByEmail(email=recipient.email)
+            response = await attempt.call(TIER3, partial(self.lookups.users_lookupByEmail, email=recipient.email))
         return dict(response["user"])
+
+    async def _open_dm(self, user_id: str) -> str:
+        response = await self.lookups.conversations_open(users=user_id)
+        return str(response["channel"]["id"])
 
     async def _post(self, channel: str, message: SlackMessage) -> dict[str, Any]:
         response = await self.chat.client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,

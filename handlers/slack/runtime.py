@@ -13,7 +13,7 @@ from bot.config import Settings
 from handlers.platforms import Platforms
 from handlers.slack.app import bolt_app, web_client
 from handlers.slack.chat import SlackChat
-from handlers.slack.courier import SlackCourier
+from handlers.slack.courier import SlackCourier, slack_paces
 from handlers.slack.http import SlackRoute
 from handlers.slack.listeners import SlackListeners
 from handlers.slack.people import Directory
@@ -35,7 +35,7 @@ def attach_slack(platforms: Platforms, coach: Coach, config: Settings) -> SlackL
     background = Background()
     listeners = SlackListeners(coach, chat, Directory(coach, client, background), background)
     listeners.register(app)
-    platforms.couriers["slack"] = SlackCourier(chat)
+    platforms.couriers["slack"] = SlackCourier(chat, paces=slack_paces(config))
     if config.slack_app_token is not None and config.slack_app_token.get_secret_value():
         socket = AsyncSocketModeHandler(app, config.slack_app_token.get_secret_value(), web_client=client)
         platforms.background.append(socket.start_async)

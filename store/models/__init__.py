@@ -1,6 +1,7 @@
 """All tables. Importing this package registers them on `SQLModel.metadata` (Alembic reads it)."""
 
 from store.models.catalog import (
+    CatalogueVersion,
     Competency,
     ItemParam,
     Lesson,
@@ -33,6 +34,7 @@ __all__ = [
     "WEEKDAYS",
     "Answer",
     "Badge",
+    "CatalogueVersion",
     "ChatIdentity",
     "Competency",
     "Delivery",

@@ -111,3 +111,13 @@ class ModelFit(SQLModel, table=True):
     params: dict[str, Any] = Field(sa_type=JSONType)
     answers: int = 0
     fitted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CatalogueVersion(SQLModel, table=True):
+    """A counter per shared thing that processes cache (`catalogue`: lessons, questions, roles; `model`: the
+    fitted mastery model), bumped in the transaction that changes it (content import, `coach fit`). A process
+    reads these few rows once per batch and reloads its copy only when a counter moved, so several processes on
+    one database never act on an old catalogue for longer than one batch."""
+
+    name: str = Field(primary_key=True, max_length=32)
+    version: int = 0

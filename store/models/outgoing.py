@@ -42,7 +42,8 @@ class LrsCursor(SQLModel, table=True):
 
 class SendBudget(SQLModel, table=True):
     """How fast every process together may still post to one Slack workspace or Teams tenant: a token bucket
-    (`tokens` as of `refilled_at`, refilled at `COACH_SENDS_PER_SECOND`) and, after a 429, nothing before
+    (`tokens` as of `refilled_at`, refilled at the key's pace: `COACH_SENDS_PER_SECOND`, or a Slack method tier's
+    `COACH_SLACK_*_PER_MINUTE` for keys ending in the tier) and, after a 429, nothing before
     `hold_until`. Read and written in short transactions under a row lock, never across a network call."""
 
     key: str = Field(primary_key=True, max_length=200, description="platform and workspace/tenant, e.g. slack:T01")

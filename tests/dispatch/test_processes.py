@@ -18,7 +18,7 @@ from sqlmodel import col
 from bot.chat.coach import Coach
 from store.db import Database
 from store.models import LearnerSettings
-from tests.conftest import Clock
+from tests.conftest import FAST_SLACK, Clock
 from tests.support.dispatching import all_deliveries, bigger_org, loopback, sample_users
 from tests.support.fake_slack import FakeSlack
 from tests.support.org import load_sample_org
@@ -32,7 +32,7 @@ def coach_env(db_url: str, fake: FakeSlack, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "COACH_"))}
     return env | {"COACH_DATABASE_URL": db_url, "SLACK_BOT_TOKEN": "xoxb-test-token",
                   "SLACK_SIGNING_SECRET": "test-signing-secret", "SLACK_API_URL": fake.url,
-                  "COACH_LOG_LEVEL": "WARNING"} | extra
+                  "COACH_LOG_LEVEL": "WARNING"} | {f"COACH_{k.upper()}": str(v) for k, v in FAST_SLACK.items()} | extra
 
 
 async def start(args: list[str], env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:

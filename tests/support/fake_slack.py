@@ -45,6 +45,8 @@ class Call:
     args: dict[str, Any]
     status: int = 200
     answer: dict[str, Any] = field(default_factory=dict)
+    at: float = 0.0
+    """When the fake received it, on the fake's `clock`."""
 
     @property
     def ts(self) -> str:
@@ -112,6 +114,9 @@ class FakeSlack:
     record: bool = True
     """Keep every call and post (for tests to look at); off, the fake only counts posts per delivery, so that a
     benchmark can post hundreds of thousands of messages through it."""
+    clock: Callable[[], float] = time.monotonic
+    """Where `Call.at` reads the time: a test pacing the coach on simulated time passes that time here, to count
+    calls per method and (simulated) minute."""
     gate: asyncio.Event | None = None
     """When given, every `chat.postMessage` waits for it (after its delay); `waiting` counts the posts held."""
     waiting: int = 0
@@ -218,6 +223,7 @@ class FakeSlack:
     # Handlers ---------------------------------------------------------------------------------------------
 
     async def _record(self, call: Call) -> None:
+        call.at = self.clock()
         async with self._changed:
             if self.record:
                 self.calls.append(call)

@@ -12,6 +12,7 @@ from bot.chat.coach import Coach
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
 from bot.engine.next_lesson import plan_in, plan_next
+from bot.engine.reads import SessionReads
 from bot.lessons.lessons import policy_config
 from bot.replies import TeamSummary
 from store.db import Database
@@ -121,9 +122,9 @@ async def test_the_engine_plans_a_lesson_in_a_given_competency(coach: Coach, db:
                               created_at=coach.services.clock()))
     async with db.session() as session:
         ctx, model, config = await load_learner(session, ben), await load_model(session), policy_config(coach.services)
-        general = await plan_next(session, ctx, model, coach.services.clock(), config, allow_review=False)
-        safety = await plan_in(session, ctx, model, "safety", config, coach.services.clock())
-        untargeted = await plan_in(session, ctx, model, "career", config, coach.services.clock())
+        general = await plan_next(SessionReads(session), ctx, model, coach.services.clock(), config, allow_review=False)
+        safety = await plan_in(SessionReads(session), ctx, model, "safety", config, coach.services.clock())
+        untargeted = await plan_in(SessionReads(session), ctx, model, "career", config, coach.services.clock())
     assert general is not None and general.competency == "privacy"
     assert safety is not None and safety.competency == "safety" and safety.lesson.competency_id == "safety"
     assert untargeted is None, "not one of Ben's targets"
