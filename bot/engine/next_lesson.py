@@ -27,7 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.engine.evidence import Evidence, day_of, target_met
 from bot.engine.learner import LearnerContext
 from bot.engine.mastery import MasteryModel
-from bot.engine.placement import staircase, worth_placing
+from bot.engine.placement import learner_prior, next_level
 from bot.engine.targets import Target
 from store import learning
 from store.learning import PastDelivery
@@ -78,7 +78,9 @@ async def plan_next(session: AsyncSession, ctx: LearnerContext, model: MasteryMo
     last_item = next((d.item_key for d in recent if d.item_key), None)
     gaps = await working_gaps(session, ctx)
     if allow_review and gaps and _review_allowed(recent, config.review_share):
-        plan = await _review(session, ctx, now, last_item, [target.competency for target, _ in gaps])
+        taught = [target.competency for target, _ in gaps
+                  if not await learning.fresh_lessons(session, ctx.id, target.competency, target.level, limit=1)]
+        plan = await _review(session, ctx, now, last_item, taught) if taught else None
         if plan is not None:
             return plan
     for target, level in gaps:
@@ -144,19 +146,12 @@ async def _plan_for(session: AsyncSession, ctx: LearnerContext, model: MasteryMo
     competency = target.competency
     state = ctx.state(competency)
     evidence = Evidence.of(state.state)
-    if (not state.placed and not evidence.answers
-            and (evidence.placement or worth_placing(model, ctx.skill_states(), competency))):
-        plan = await _placement(session, ctx, target, evidence)
+    if not state.placed and not evidence.answers:
+        plan = await _placement(session, ctx, model, target, evidence)
         if plan is not None:
             return plan
     if evidence.misses >= 2:
         plan = await _simpler(session, ctx, competency, recent, last_item, shown=max(level, state.floor))
-        if plan is not None:
-            return plan
-    today = _start_of_day(now)
-    if (level >= target.level and evidence.confirmed < target.level
-            and evidence.shown_before(target.level, today.date())):
-        plan = await _confirmation(session, ctx, competency, target.level, today, last_item)
         if plan is not None:
             return plan
     working = min(max(level + 1, state.floor, 1) + state.level_offset, target.level)
@@ -164,6 +159,12 @@ async def _plan_for(session: AsyncSession, ctx: LearnerContext, model: MasteryMo
     upward = list(range(max(working, 1), target.level + 1))
     for candidate in upward:
         plan = await _unseen_at(session, ctx, competency, candidate, last_item, shown=shown)
+        if plan is not None:
+            return plan
+    today = _start_of_day(now)
+    if (level >= target.level and evidence.confirmed < target.level
+            and evidence.shown_before(target.level, today.date())):
+        plan = await _confirmation(session, ctx, competency, target.level, today, last_item)
         if plan is not None:
             return plan
     for candidate in reversed(upward):
@@ -181,10 +182,11 @@ async def _plan_for(session: AsyncSession, ctx: LearnerContext, model: MasteryMo
     return None
 
 
-async def _placement(session: AsyncSession, ctx: LearnerContext, target: Target, evidence: Evidence) -> Plan | None:
-    """The next placement question: an unasked one at the staircase's level (bot.engine.placement), or the
-    nearest level that still has one."""
-    level, _ = staircase(evidence.placement, target.level)
+async def _placement(session: AsyncSession, ctx: LearnerContext, model: MasteryModel, target: Target,
+                     evidence: Evidence) -> Plan | None:
+    """The next placement question: an unasked one at the most informative level (bot.engine.placement),
+    or the nearest level that still has one; None when the prior or the answers so far already decide."""
+    level = next_level(learner_prior(model, ctx, target.competency, target.level), evidence.placement)
     if level is None:
         return None
     for candidate in _nearby(level, target.level):
