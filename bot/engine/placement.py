@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.engine.evidence import Evidence
 from bot.engine.learner import LearnerContext
 from bot.engine.mastery import MasteryModel, SkillState
 
@@ -57,7 +56,7 @@ def learner_prior(model: MasteryModel, ctx: LearnerContext, competency: str, tar
     """The prior for this learner: their other competencies only (this one's own placement answers are the
     evidence, not the prior), and how many of them placement found known."""
     others = {c: s for c, s in ctx.states.items() if c != competency}
-    placed = [s for s in others.values() if s.placed and Evidence.of(s.state).placement]
+    placed = [s for s in others.values() if s.placed]
     states = {c: SkillState.from_json(s.state or None) for c, s in others.items()}
     return prior(model, states, competency, target, sum(s.floor >= 1 for s in placed), len(placed))
 
