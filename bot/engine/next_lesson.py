@@ -2,16 +2,16 @@
 
 In order:
 1. while any target is unmet, a review only if it is due — FSRS predicts recall below the desired
-   retention — for a question at the level of an unmet target, not retired (two right answers in a row),
-   within the review share of recent deliveries;
+   retention — for a question at the level of an unmet target whose target-level lessons are all taught
+   (new material first), not retired (two right answers in a row), within the review share of recent
+   deliveries;
 2. the most urgent unmet target (priority of its source x relevance, then the gap):
-   - the first time, adaptive placement from the target level down (bot.engine.placement), unless the
-     model already predicts a miss even at level 1;
+   - the first time, adaptive placement (bot.engine.placement), unless its prior already decides;
    - after two misses in a row, a simpler lesson;
+   - the next unseen lesson at the working level, then above it up to the target (preferred formats
+     first, `requires` met) — never a lesson taught again while an unseen one is left;
    - once the target level is shown but not yet confirmed on a later day, a question alone at that level
      (bot.engine.evidence);
-   - otherwise the next unseen lesson at the working level, then above it up to the target (preferred
-     formats first, `requires` met) — never a lesson taught again while an unseen one is left;
    - when every lesson up to the target is taught, retrieval practice: a question alone of a taught lesson;
 3. when every target is met, any due review (maintenance).
 Never the exact same question twice in a row.
