@@ -123,26 +123,26 @@ async def due_reviews(session: AsyncSession, person_id: int, now: datetime, *, a
 async def recent_results(session: AsyncSession, person_id: int, item_keys: list[str],
                          per_item: int = 2) -> dict[str, list[bool]]:
     """The last answers (right or wrong, newest first, at most `per_item`) to each of these questions, in any
-    version: one index probe per question version, bounded by how often each was asked."""
+    version. Per question version, the k-th latest answered delivery is one backward step on the (person,
+    question, time) index, so the cost stays bounded by `per_item`, not by how often a question was asked."""
     if not item_keys:
         return {}
-    versions = dict((await session.exec(
-        select(Question.id, Question.item_key).where(col(Question.item_key).in_(item_keys)))).all())
-    if not versions:
-        return {}
-    rows = await session.exec(
-        select(Delivery.question_id, Answer.correct)
-        .join(Answer, col(Answer.delivery_id) == Delivery.id)
-        .where(Delivery.person_id == person_id, col(Delivery.question_id).in_(list(versions)),
-               col(Answer.correct).is_not(None))
-        .order_by(col(Delivery.created_at).desc(), col(Delivery.id).desc())
-    )
-    results: dict[str, list[bool]] = {}
-    for question_id, correct in rows.all():
-        answers = results.setdefault(versions[question_id], [])
-        if len(answers) < per_item:
-            answers.append(bool(correct))
-    return results
+    columns = []
+    for k in range(per_item):
+        nth = (select(Delivery.created_at, Answer.correct)
+               .join(Answer, col(Answer.delivery_id) == Delivery.id)
+               .where(Delivery.person_id == person_id, Delivery.question_id == Question.id,
+                      col(Answer.correct).is_not(None))
+               .order_by(col(Delivery.created_at).desc(), col(Delivery.id).desc()).offset(k).limit(1))
+        columns += [nth.with_only_columns(Delivery.created_at).scalar_subquery().label(f"at{k}"),
+                    nth.with_only_columns(Answer.correct).scalar_subquery().label(f"right{k}")]
+    rows = await session.exec(select(Question.item_key, *columns).where(col(Question.item_key).in_(item_keys)))
+    answered: dict[str, list[tuple[datetime, bool]]] = {}
+    for item_key, *pairs in rows.all():
+        found = answered.setdefault(item_key, [])
+        found += [(at, bool(right)) for at, right in zip(pairs[::2], pairs[1::2], strict=True) if at is not None]
+    return {key: [right for _, right in sorted(found, key=lambda a: a[0], reverse=True)[:per_item]]
+            for key, found in answered.items() if found}
 
 
 async def taught_questions(session: AsyncSession, person_id: int, competency: str, level: int,

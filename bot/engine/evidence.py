@@ -50,7 +50,7 @@ class Evidence:
     shown_on: dict[str, str] = field(default_factory=dict)
     """The day (ISO date) each level was first shown by the level decision."""
     placement: list[list[int]] = field(default_factory=list)
-    """The placement answers, [level, 1 right / 0 wrong], oldest first (bot.engine.placement)."""
+    """The placement answers, [level, 1 right / 0 wrong, options], oldest first (bot.engine.placement)."""
     tested: int = 0
     """The level placement proved without teaching (the target: the learner tested out)."""
 
@@ -60,27 +60,36 @@ class Evidence:
         return cls(confirmed=int(data.get("confirmed", 0)), misses=int(data.get("misses", 0)),
                    answers=_pairs(data.get("answers")),
                    shown_on={str(k): str(v) for k, v in (data.get("shown_on") or {}).items()},
-                   placement=_pairs(data.get("placement")), tested=int(data.get("tested", 0)))
+                   placement=[[int(v) for v in a] for a in data.get("placement") or []],
+                   tested=int(data.get("tested", 0)))
 
     def stored_with(self, skill: SkillState) -> dict[str, Any]:
         """The JSON to store: the model's state, with this evidence alongside."""
         return {**skill.to_json(), KEY: asdict(self)}
 
-    def after(self, kind: str, level: int, correct: bool, day: date, *, placing: bool) -> Evidence:
+    def after(self, kind: str, level: int, correct: bool, day: date, *, placing: bool,
+              options: int = 4) -> Evidence:
         """The evidence once this answer (to a delivery of this kind, at this lesson level, on this day) is
-        counted: it confirms every level up to its own that was shown on an earlier day. `placing`: a
-        placement question while placement is under way (kept apart, for the placement staircase)."""
+        counted: it confirms every level up to its own that was shown on an earlier day; a miss without the
+        lesson in view at a level already confirmed (or tested out) reopens that level and those above it. `placing`: a
+        placement question while placement is under way (kept apart, for bot.engine.placement, with the
+        question's number of `options`: the chance of a lucky guess)."""
         confirmed = self.confirmed
         if correct and kind in DELAYED:
             earlier = [int(k) for k, shown in self.shown_on.items() if int(k) <= level and shown < day.isoformat()]
             confirmed = max([confirmed, *earlier])
         pair, misses = [level, int(correct)], 0 if correct else self.misses + 1
-        contradicted = misses >= 2 and not placing  # two misses in a row: what was shown must be shown again
-        return Evidence(confirmed=0 if contradicted else confirmed, misses=misses,
+        if misses >= 2 and not placing:  # two misses in a row: what was shown must be shown again
+            keep = 0
+        elif not correct and not placing and kind in DELAYED and level <= max(self.confirmed, self.tested):
+            keep = level - 1  # a confirmed level missed later: reopened, to be taught and confirmed again
+        else:
+            keep = 3
+        return Evidence(confirmed=min(confirmed, keep), misses=misses,
                         answers=self.answers if placing else [*self.answers, pair][-KEPT:],
-                        shown_on={} if contradicted else dict(self.shown_on),
-                        placement=[*self.placement, pair] if placing else list(self.placement),
-                        tested=0 if contradicted else self.tested)
+                        shown_on={k: v for k, v in self.shown_on.items() if int(k) <= keep},
+                        placement=[*self.placement, [*pair, options]] if placing else list(self.placement),
+                        tested=min(self.tested, keep))
 
     def shown(self, level: int, day: date) -> None:
         """Record the day each level up to `level` was first shown."""

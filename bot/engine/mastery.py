@@ -167,6 +167,15 @@ class MasteryModel:
     def level_probabilities(self, state: SkillState) -> tuple[float, float, float]:
         """P(mastered level 1), P(level 2), P(level 3): the ability belief above each level's bar."""
         ability, sd = (state.ability, state.ability_sd) if state.ability is not None else self._newcomer
+        return self._above_bars(ability, sd)
+
+    def level_chances(self, states: Mapping[str, SkillState], skill: str) -> tuple[float, float, float]:
+        """Like ``level_probabilities``, from the learner's whole record: for a competency not yet answered,
+        what their answers in the other competencies say (a newcomer's prior when there are none)."""
+        view = self._view(self._learner(states), states.get(skill) or SkillState(), skill, 0.0)
+        return self._above_bars(view.ability, view.ability_sd)
+
+    def _above_bars(self, ability: float, sd: float | None) -> tuple[float, float, float]:
         sd = max(float(sd or 0.0), 1e-6)
         p1, p2, p3 = (float(ndtr((ability - bar) / sd)) for bar in self._thresholds)
         return p1, p2, p3

@@ -2,16 +2,16 @@
 
 In order:
 1. while any target is unmet, a review only if it is due — FSRS predicts recall below the desired
-   retention — for a question at the level of an unmet target, not retired (two right answers in a row),
-   within the review share of recent deliveries;
+   retention — for a question at the level of an unmet target whose target-level lessons are all taught
+   (new material first), not retired (two right answers in a row), within the review share of recent
+   deliveries;
 2. the most urgent unmet target (priority of its source x relevance, then the gap):
-   - the first time, adaptive placement from the target level down (bot.engine.placement), unless the
-     model already predicts a miss even at level 1;
+   - the first time, adaptive placement (bot.engine.placement), unless its prior already decides;
    - after two misses in a row, a simpler lesson;
+   - the next unseen lesson at the working level, then above it up to the target (preferred formats
+     first, `requires` met) — never a lesson taught again while an unseen one is left;
    - once the target level is shown but not yet confirmed on a later day, a question alone at that level
      (bot.engine.evidence);
-   - otherwise the next unseen lesson at the working level, then above it up to the target (preferred
-     formats first, `requires` met) — never a lesson taught again while an unseen one is left;
    - when every lesson up to the target is taught, retrieval practice: a question alone of a taught lesson;
 3. when every target is met, any due review (maintenance).
 Never the exact same question twice in a row.
@@ -25,7 +25,7 @@ from datetime import UTC, datetime, time
 from bot.engine.evidence import Evidence, day_of, target_met
 from bot.engine.learner import LearnerContext
 from bot.engine.mastery import MasteryModel
-from bot.engine.placement import staircase, worth_placing
+from bot.engine.placement import learner_prior, next_level
 from bot.engine.reads import LearningReads
 from bot.engine.targets import Target
 from store.learning import PastDelivery
@@ -76,7 +76,9 @@ async def plan_next(reads: LearningReads, ctx: LearnerContext, model: MasteryMod
     last_item = next((d.item_key for d in recent if d.item_key), None)
     gaps = await working_gaps(reads, ctx)
     if allow_review and gaps and _review_allowed(recent, config.review_share):
-        plan = await _review(reads, ctx, now, last_item, [target.competency for target, _ in gaps])
+        taught = [target.competency for target, _ in gaps
+                  if not await reads.fresh_lessons(ctx.id, target.competency, target.level, limit=1)]
+        plan = await _review(reads, ctx, now, last_item, taught) if taught else None
         if plan is not None:
             return plan
     for target, level in gaps:
@@ -142,19 +144,12 @@ async def _plan_for(reads: LearningReads, ctx: LearnerContext, model: MasteryMod
     competency = target.competency
     state = ctx.view(competency)
     evidence = Evidence.of(state.state)
-    if (not state.placed and not evidence.answers
-            and (evidence.placement or worth_placing(model, ctx.skill_states(), competency))):
-        plan = await _placement(reads, ctx, target, evidence)
+    if not state.placed and not evidence.answers:
+        plan = await _placement(reads, ctx, model, target, evidence)
         if plan is not None:
             return plan
     if evidence.misses >= 2:
         plan = await _simpler(reads, ctx, competency, recent, last_item, shown=max(level, state.floor))
-        if plan is not None:
-            return plan
-    today = _start_of_day(now)
-    if (level >= target.level and evidence.confirmed < target.level
-            and evidence.shown_before(target.level, today.date())):
-        plan = await _confirmation(reads, ctx, competency, target.level, today, last_item)
         if plan is not None:
             return plan
     working = min(max(level + 1, state.floor, 1) + state.level_offset, target.level)
@@ -162,6 +157,12 @@ async def _plan_for(reads: LearningReads, ctx: LearnerContext, model: MasteryMod
     upward = list(range(max(working, 1), target.level + 1))
     for candidate in upward:
         plan = await _unseen_at(reads, ctx, competency, candidate, last_item, shown=shown)
+        if plan is not None:
+            return plan
+    today = _start_of_day(now)
+    if (level >= target.level and evidence.confirmed < target.level
+            and evidence.shown_before(target.level, today.date())):
+        plan = await _confirmation(reads, ctx, competency, target.level, today, last_item)
         if plan is not None:
             return plan
     for candidate in reversed(upward):
@@ -179,10 +180,11 @@ async def _plan_for(reads: LearningReads, ctx: LearnerContext, model: MasteryMod
     return None
 
 
-async def _placement(reads: LearningReads, ctx: LearnerContext, target: Target, evidence: Evidence) -> Plan | None:
-    """The next placement question: an unasked one at the staircase's level (bot.engine.placement), or the
-    nearest level that still has one."""
-    level, _ = staircase(evidence.placement, target.level)
+async def _placement(reads: LearningReads, ctx: LearnerContext, model: MasteryModel, target: Target,
+                     evidence: Evidence) -> Plan | None:
+    """The next placement question: an unasked one at the most informative level (bot.engine.placement),
+    or the nearest level that still has one; None when the prior or the answers so far already decide."""
+    level = next_level(learner_prior(model, ctx, target.competency, target.level), evidence.placement)
     if level is None:
         return None
     for candidate in _nearby(level, target.level):

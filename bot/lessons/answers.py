@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.engine.evidence import Evidence, day_of, decided_level
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
-from bot.engine.placement import placement_result
+from bot.engine.placement import learner_prior, next_level, placed_level
 from bot.engine.reviews import review
 from bot.lessons.lessons import lesson_card
 from bot.lessons.rewards import award_badges
@@ -180,16 +180,19 @@ async def _grade(services: Services, session: AsyncSession, delivery: Delivery, 
     target = goal.level if goal else lesson.level
     skill = states[lesson.competency_id]
     day = day_of(now)
-    placing = delivery.kind == "placement" and not state.placed
-    evidence = Evidence.of(state.state).after(delivery.kind, lesson.level, correct, day, placing=placing)
+    before = Evidence.of(state.state)
+    placing = delivery.kind == "placement" and not state.placed and not before.answers  # not a confirmation
+    evidence = before.after(delivery.kind, lesson.level, correct, day, placing=placing,
+                                              options=len(question.options))
     state.attempts, state.correct = state.attempts + 1, state.correct + int(correct)
     threshold = services.config.mastery_threshold
     previous, state.level = state.level, decided_level(model, skill, state.level, evidence, threshold)
     if state.level != previous:
         state.level_offset = 0  # "too easy"/"too hard" was about the level the learner has now left
     if placing:
-        over, placed_at = placement_result(model, skill, evidence.placement, target)
-        if over:  # where they stand is known: teaching starts above it, or they tested out
+        chances = learner_prior(model, ctx, lesson.competency_id, target)
+        if next_level(chances, evidence.placement) is None:
+            placed_at = placed_level(chances, evidence.placement)  # teaching starts above it, or tested out
             state.placed, state.floor = True, max(state.floor, placed_at)
             state.level = max(state.level, placed_at)
             if placed_at >= target:  # nothing was read, so nothing to confirm on a later day

@@ -1,13 +1,15 @@
 """The engine's decision rules on their own (issue 13): the level decision, confirmation on a later day,
-and the placement staircase, on the mastery model's default parameters."""
+and Bayesian placement, on the mastery model's default parameters."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from bot.engine.evidence import Evidence, decided_level, target_met
 from bot.engine.mastery import MasteryModel, ModelParams, SkillState
-from bot.engine.placement import PLACEMENT_MAX, placement_result, staircase, worth_placing
+from bot.engine.placement import CONFIDENT, PLACEMENT_MAX, next_level, placed_level, posterior, prior
 
 MONDAY = date(2026, 12, 7)
 MODEL = MasteryModel(ModelParams.default())
@@ -68,28 +70,50 @@ def test_the_evidence_is_stored_beside_the_model_state_and_read_back() -> None:
     assert Evidence.of(stored) == evidence and Evidence.of(None) == Evidence()
 
 
-def test_placement_starts_at_the_target_and_steps_down_after_a_miss() -> None:
-    assert staircase([], 3) == (3, 0)
-    assert staircase([[3, 1]], 3) == (3, 0)
-    assert staircase([[3, 0]], 3) == (2, 0)
-    assert staircase([[3, 0], [2, 1], [2, 1], [2, 1]], 3) == (None, 2)
-    assert staircase([[1, 0]], 1) == (None, 0)
-    assert staircase([[3, 0], [2, 1], [2, 0], [1, 1], [1, 1]], 3) == (None, 0)
-    assert len([[3, 0], [2, 1], [2, 0], [1, 1], [1, 1]]) == PLACEMENT_MAX
+def test_placement_asks_where_an_answer_tells_most_and_stops_when_the_posterior_is_confident() -> None:
+    even = [0.5, 0.5, 0.5]
+    assert next_level(even, []) == 3, "an even prior: the target level, the cut"
+    assert next_level([0.66, 0.46, 0.27], []) == 2, "the level nearest one half first"
+    assert next_level(even, [[3, 1, 4]]) == 3 and placed_level(even, [[3, 1, 4]]) == 0
+    two_right = [[3, 1, 4], [3, 1, 4]]
+    assert posterior(even, two_right)[2] >= CONFIDENT
+    assert next_level(even, two_right) is None and placed_level(even, two_right) == 3, "tested out"
+    assert next_level([0.5], [[1, 1, 2], [1, 1, 2]]) == 1, "two-option questions: two right answers may be luck"
+    assert next_level([0.8, 0.5, 0.3], [[3, 0, 4]]) == 2, "not at the target: the level now nearest one half"
+    unlikely = [0.5, 0.3, 0.1]
+    assert next_level(unlikely, []) == 1 and next_level(unlikely, [[1, 0, 4]]) == 1
+    assert next_level(unlikely, [[1, 0, 4], [1, 0, 4]]) is None
+    assert placed_level(unlikely, [[1, 0, 4], [1, 0, 4]]) == 0, "clearly does not know: teaching starts at level 1"
+    assert len([[1, 1, 4], [1, 0, 4], [1, 1, 4], [1, 0, 4]]) == PLACEMENT_MAX
+    assert next_level(even, [[1, 1, 4], [1, 0, 4], [1, 1, 4], [1, 0, 4]]) is None
 
 
-def test_three_right_at_the_target_level_test_out_and_misses_end_placement() -> None:
-    skill = SkillState()
-    assert placement_result(MODEL, skill, [[2, 1], [2, 1]], 2) == (False, 0)
-    assert placement_result(MODEL, skill, [[2, 1], [2, 1], [2, 1]], 2) == (True, 2)
-    assert placement_result(MODEL, skill, [[3, 0], [2, 1], [2, 1], [2, 1]], 3) == (True, 2)
-    assert placement_result(MODEL, skill, [[1, 0]], 1) == (True, 0)
+def test_a_test_out_needs_a_right_answer_at_the_target_level_and_a_confident_prior_alone_never_places() -> None:
+    assert next_level([0.99, 0.98, 0.95], []) == 3, "a prior, however sure, is no test-out"
+    assert next_level([0.05, 0.02, 0.01], []) is None and placed_level([0.05, 0.02, 0.01], []) == 0
+    known_below = [[2, 1, 4], [2, 1, 4], [2, 1, 4], [3, 0, 4]]
+    assert placed_level([0.9, 0.6, 0.5], known_below) == 2, "teaching starts above the level shown"
 
 
-def test_a_learner_who_missed_everything_elsewhere_is_not_placed() -> None:
-    assert worth_placing(MODEL, {}, "new")
+def test_the_prior_follows_the_learners_other_placements() -> None:
+    fresh = prior(MODEL, {}, "new", 3, known=0, placed=0)
+    assert fresh == pytest.approx(MODEL.level_chances({}, "new")), "no other placements: the model's prior"
+    assert prior(MODEL, {}, "new", 3, known=0, placed=3)[0] < fresh[0] / 3, "knew none of three: less likely"
+    assert prior(MODEL, {}, "new", 3, known=3, placed=3)[0] > 0.9
+    assert len(prior(MODEL, {}, "new", 1, known=0, placed=0)) == 1
     states: dict[str, SkillState] = {}
-    for competency in "abdefgh":  # the default parameters share little across competencies: it takes many
-        for _ in range(4):
-            MODEL.update(states, competency, False, level=1, guess=0.25)
-    assert not worth_placing(MODEL, states, "new")
+    for _ in range(6):
+        MODEL.update(states, "other", True, level=3, guess=0.25)
+    assert MODEL.level_chances(states, "new")[0] > fresh[0], "ability elsewhere raises the model's prior"
+
+
+def test_a_miss_without_the_lesson_reopens_a_confirmed_level() -> None:
+    _, evidence = answered([(2, True)] * 3)
+    evidence.shown(2, MONDAY)
+    met = evidence.after("review", 2, True, MONDAY + timedelta(days=1), placing=False)
+    assert target_met(met, 2)
+    missed = met.after("review", 2, False, MONDAY + timedelta(days=2), placing=False)
+    assert not target_met(missed, 2) and missed.confirmed == 1 and "2" not in missed.shown_on
+    tested = Evidence(confirmed=2, tested=2)
+    assert target_met(tested, 2) and tested.after("lesson", 2, False, MONDAY, placing=False).tested == 2
+    assert tested.after("review", 2, False, MONDAY, placing=False).tested == 1, "a test-out contradicted"
