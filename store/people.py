@@ -252,13 +252,16 @@ async def manages_anyone(session: AsyncSession, person_id: int) -> bool:
                                                           col(Person.active))))).one())
 
 
-async def is_below(session: AsyncSession, manager_id: int, person_id: int) -> bool:
+async def is_below(session: AsyncSession, manager_id: int, person_id: int, *, leavers: bool = False) -> bool:
     """Whether the person reports to the manager, directly or not (never oneself): a walk up the person's
     chain of managers by primary key, at most `MAX_DEPTH` levels as `report_ids` goes down, and it stops at
     the manager. Its cost is the depth of the chart, never the size of anyone's team. A leaver (`active`
-    false) is below no one, as `report_ids` leaves them out: an old button must not act on them."""
-    base = select(col(Person.manager_id).label("id"), literal(1).label("depth")) \
-        .where(Person.id == person_id, col(Person.active))
+    false) is below no one, as `report_ids` leaves them out, so that an old button cannot act on them;
+    with `leavers` they count where they last were (a leaver still names the group of those who reported to
+    them)."""
+    base = select(col(Person.manager_id).label("id"), literal(1).label("depth")).where(Person.id == person_id)
+    if not leavers:
+        base = base.where(col(Person.active))
     chain = base.cte("chain", recursive=True)
     step = select(Person.manager_id, chain.c.depth + 1).join(chain, Person.id == chain.c.id) \
         .where(chain.c.depth < MAX_DEPTH, chain.c.id != manager_id)

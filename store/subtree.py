@@ -196,16 +196,3 @@ async def group_totals(session: AsyncSession, root: int, rule: LevelRule, now: d
         else:
             totals.activity[head] = GroupActivity(head, int(a), int(b), int(c), int(d))
     return totals
-
-
-async def is_within(session: AsyncSession, root: int, person_id: int) -> bool:
-    """Whether `person_id` is somewhere below `root` (never `root` itself): a walk up from the person, by
-    primary key, at most MAX_DEPTH levels. Unlike `people.is_below` the person may have left the org chart:
-    a leaver still names the group of those who reported to them."""
-    base = select(col(Person.manager_id).label("id"), literal(1).label("depth")).where(Person.id == person_id)
-    chain = base.cte("chain", recursive=True)
-    step = select(col(Person.manager_id), chain.c.depth + 1).join(chain, col(Person.id) == chain.c.id) \
-        .where(chain.c.depth < MAX_DEPTH, chain.c.id != root)
-    chain = chain.union_all(step)
-    found = await session.exec(select(chain.c.id).where(chain.c.id == root).limit(1))  # type: ignore[call-overload]
-    return found.first() is not None

@@ -150,7 +150,7 @@ async def group_view(session: AsyncSession, manager_id: int, head: int, now: dat
     """The group of `head` (anyone below the manager: a Show button's `g`, `coach report team --under`) one
     level down: its own reports' groups counted by the database when it is large, else its people one by one.
     None when `head` is not below the manager — the same answer as for someone who does not exist."""
-    if not await subtree.is_within(session, manager_id, head):
+    if not await people.is_below(session, manager_id, head, leavers=True):
         return None
     manager, lead = await session.get(Person, manager_id), await session.get(Person, head)
     if manager is None or lead is None:
