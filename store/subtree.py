@@ -151,6 +151,19 @@ def _level(rule: LevelRule) -> Any:
     return sum((case((ability - bar >= spread, 1), else_=0) for bar in rule.bars), start=literal(0))
 
 
+async def group_roles(session: AsyncSession, root: int) -> list[GroupRole]:
+    """Per group and role under `root`, its people and how deep the group goes: all it takes to decide whether
+    a summary is counted here (`bot.team.rollup.counted`), without the totals a small team never uses."""
+    rows = await session.exec(select(_roles(_members(root))))  # type: ignore[call-overload]
+    return [GroupRole(head, role, int(people), int(depth)) for head, role, people, depth in rows.all()]
+
+
+def _roles(members: CTE) -> Any:
+    """(head, role, people, deepest) per group and role of `members`."""
+    return select(members.c.head, members.c.role, func.count().label("people"),
+                  func.max(members.c.depth).label("deepest")).group_by(members.c.head, members.c.role).subquery()
+
+
 async def group_totals(session: AsyncSession, root: int, rule: LevelRule, now: datetime) -> GroupTotals:
     """In one statement, so the subtree is walked once (a CTE used several times is computed once, on both
     databases): per group, its people by role and its depth; open focuses by role and competency; per group
@@ -159,13 +172,12 @@ async def group_totals(session: AsyncSession, root: int, rule: LevelRule, now: d
     `now`, the coach's clock); how many people are below target anywhere. Each part is one kind of row of a
     UNION ALL."""
     members = _members(root)
-    answered = _answered(members, rule)
+    answered, roles = _answered(members, rule), _roles(members)
     week, fortnight = now - timedelta(days=7), now - timedelta(days=14)
     at = col(Answer.answered_at)
     none, zero = literal(""), literal(0)
     parts = union_all(
-        select(literal("role"), members.c.head, members.c.role, none, func.count(), func.max(members.c.depth), zero,
-               zero).group_by(members.c.head, members.c.role),
+        select(literal("role"), roles.c.head, roles.c.role, none, roles.c.people, roles.c.deepest, zero, zero),
         select(literal("focus"), members.c.head, members.c.role, col(Focus.competency_id), func.count(), zero, zero,
                zero)
         .join(Focus, and_(col(Focus.person_id) == members.c.id, col(Focus.cleared_at).is_(None)))

@@ -130,12 +130,13 @@ async def team_view(session: AsyncSession, manager_id: int, now: datetime, thres
     """The manager's whole team: counted by the database when it is large and has sub-managers (unless
     `everyone`: the per-person rows are wanted), else loaded person by person. None for someone who manages
     nobody."""
-    model = await load_model(session)
-    totals = await subtree.group_totals(session, manager_id, rollup.level_rule(model, threshold), now)
+    roles = await subtree.group_roles(session, manager_id)
     manager = await session.get(Person, manager_id)
-    if not totals.roles or manager is None:
+    if not roles or manager is None:
         return None
-    if not everyone and rollup.counted(totals.roles):
+    if not everyone and rollup.counted(roles):
+        model = await load_model(session)
+        totals = await subtree.group_totals(session, manager_id, rollup.level_rule(model, threshold), now)
         view = await rollup.counted_summary(session, manager.name, totals, now, await competency_names(session))
         return TeamView(view, [])
     team = await load_team(session, manager_id, now, threshold)
@@ -158,8 +159,8 @@ async def group_view(session: AsyncSession, manager_id: int, head: int, now: dat
     title = group_title(lead.name, left=not lead.active)
     own = [head] if lead.active else []
     model, names = await load_model(session), await competency_names(session)
-    totals = await subtree.group_totals(session, head, rollup.level_rule(model, threshold), now)
-    if not everyone and rollup.counted(totals.roles, extra=len(own)):
+    if not everyone and rollup.counted(await subtree.group_roles(session, head), extra=len(own)):
+        totals = await subtree.group_totals(session, head, rollup.level_rule(model, threshold), now)
         standing = (await load_standings(session, own, model, names, now, threshold)) if own else []
         view = await rollup.counted_summary(session, manager.name, totals, now, names, scope=title,
                                             lead=standing[0] if standing else None)
