@@ -32,12 +32,17 @@ START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 @dataclass
 class Figures:
-    """One learner's figures in every arm (lessons None: targets not met within the cap)."""
+    """One learner's figures in every arm (lessons None: targets not met within the cap). `coach`,
+    `role_course`, `catalogue`: the symmetric stop (bot.demo.trial, bot.demo.courses); `*_oracle`: the
+    oracle stop, the first lesson after which the hidden skill met every target."""
 
     role: str
     coach: int | None
     role_course: int | None
     catalogue: int | None
+    coach_oracle: int | None
+    role_course_oracle: int | None
+    catalogue_oracle: int | None
     kinds: Counter[str]
     after: Counter[str]
     with_coach: dict[int, float]
@@ -73,7 +78,9 @@ async def _cohort(url: str, chart: Path, employees: list[tuple[str, str, str]], 
         catalogue = sit(make_learner(person_id, email, role, targets, seed, questions, population),
                         lessons_of(questions), START, cap)
         figures.append(Figures(role=role, coach=trial.lessons, role_course=course.lessons,
-                               catalogue=catalogue.lessons, kinds=trial.kinds, after=trial.after,
+                               catalogue=catalogue.lessons, coach_oracle=trial.oracle,
+                               role_course_oracle=course.oracle, catalogue_oracle=catalogue.oracle,
+                               kinds=trial.kinds, after=trial.after,
                                with_coach=trial.with_coach, left_alone=trial.left_alone,
                                after_role_course=retention(course.sim, course_learner, course.ended)))
     await database.dispose()
