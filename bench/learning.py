@@ -92,13 +92,14 @@ def report(population: str, runs: list[list[Figures]], cap: int) -> list[str]:
         f"  after the stop, 90 days with the coach: {sum(after.values()) / len(everyone):.1f} lessons a learner ("
         + ", ".join(f"{kind} {count}" for kind, count in after.most_common()) + ")",
     ]
-    for days in HORIZONS:
-        with_coach = statistics.mean(f.with_coach[days] for f in everyone)
-        alone = statistics.mean(f.left_alone[days] for f in everyone)
-        role = statistics.mean(f.after_role_course[days] for f in everyone)
-        lines.append(f"  retention +{days} d after each arm's symmetric stop: with reviews {with_coach:.1%}, "
-                     f"without {alone:.1%} ({(with_coach - alone) * 100:+.1f} points), role course {role:.1%} "
-                     f"({(with_coach - role) * 100:+.1f} points)")
+    for stop, prefix in (("symmetric", ""), ("oracle", "oracle_")):
+        for days in HORIZONS:
+            with_coach = statistics.mean(getattr(f, f"{prefix}with_coach")[days] for f in everyone)
+            alone = statistics.mean(getattr(f, f"{prefix}left_alone")[days] for f in everyone)
+            role = statistics.mean(getattr(f, f"{prefix}after_role_course")[days] for f in everyone)
+            lines.append(f"  [{stop} stop] retention +{days} d after each arm's stop: with reviews {with_coach:.1%}, "
+                         f"without {alone:.1%} ({(with_coach - alone) * 100:+.1f} points), role course {role:.1%} "
+                         f"({(with_coach - role) * 100:+.1f} points)")
     return lines
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from bot.chat.coach import Coach
 from bot.config import Settings
-from bot.demo.courses import lessons_of, role_course, sit
+from bot.demo.courses import CourseRun, lessons_of, role_course, sit
+from bot.demo.learners import SimulatedLearner
 from bot.demo.org import sample_org
 from bot.demo.population import make_learner
 from bot.demo.run import roster_of
@@ -48,6 +49,17 @@ class Figures:
     with_coach: dict[int, float]
     left_alone: dict[int, float]
     after_role_course: dict[int, float]
+    """Retention after each arm's symmetric stop (bot.demo.trial.HORIZONS days later)."""
+    oracle_with_coach: dict[int, float]
+    oracle_left_alone: dict[int, float]
+    oracle_after_role_course: dict[int, float]
+    """The same after each arm's oracle stop."""
+
+
+def _oracle_state(course: CourseRun) -> tuple[SimulatedLearner, datetime]:
+    """The course's learner at its oracle stop (at the end, if never there)."""
+    moment, sim = course.at_oracle or (course.ended, course.sim)
+    return sim, moment
 
 
 def cohort(path: Path, population: str, seed: int, learners: int, cap: int) -> list[Figures]:
@@ -82,6 +94,8 @@ async def _cohort(url: str, chart: Path, employees: list[tuple[str, str, str]], 
                                role_course_oracle=course.oracle, catalogue_oracle=catalogue.oracle,
                                kinds=trial.kinds, after=trial.after,
                                with_coach=trial.with_coach, left_alone=trial.left_alone,
-                               after_role_course=retention(course.sim, course_learner, course.ended)))
+                               after_role_course=retention(course.sim, course_learner, course.ended),
+                               oracle_with_coach=trial.oracle_with_coach, oracle_left_alone=trial.oracle_left_alone,
+                               oracle_after_role_course=retention(*_oracle_state(course), course_learner)))
     await database.dispose()
     return figures

@@ -29,6 +29,8 @@ class CourseRun:
     target (None: no such pass ended within the cap)."""
     oracle: int | None
     """Oracle stop: the first lesson after which the hidden skill met every target (None: not within the cap)."""
+    at_oracle: tuple[datetime, SimulatedLearner] | None
+    """The moment of the oracle stop and the learner as they were then."""
     given: int
     ended: datetime
     sim: SimulatedLearner
@@ -54,7 +56,7 @@ def sit(learner: Learner, course: list[list[Question]], start: datetime, cap: in
     targets met, or the cap (a pass cut by the cap does not count); the first lesson at which they were met
     (the oracle) is noted on the way."""
     sim = deepcopy(learner.sim)
-    moment, given, oracle = start, 0, None
+    moment, given, oracle, at_oracle = start, 0, None, None
     while given < cap:
         lesson = course[given % len(course)]
         question = lesson[(given // len(course)) % len(lesson)]
@@ -63,8 +65,8 @@ def sit(learner: Learner, course: list[list[Question]], start: datetime, cap: in
         given += 1
         there = sim.meets(learner.targets, learner.questions, moment)
         if oracle is None and there:
-            oracle = given
+            oracle, at_oracle = given, (moment, deepcopy(sim))
         if there and given % len(course) == 0:  # the end of a pass: the course's own check, given free
-            return CourseRun(given, oracle, given, moment, sim)
+            return CourseRun(given, oracle, at_oracle, given, moment, sim)
         moment = next_working_day(moment)
-    return CourseRun(None, oracle, given, moment, sim)
+    return CourseRun(None, oracle, at_oracle, given, moment, sim)

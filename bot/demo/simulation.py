@@ -57,6 +57,8 @@ class Learner:
     graded: int = 0
     lessons_to_targets: int | None = None
     """Oracle stop: the first graded lesson after which the hidden skill met every target."""
+    at_oracle: tuple[datetime, SimulatedLearner] | None = None
+    """The moment of the oracle stop and the learner as they were then (for retention from that moment)."""
     stopped: int | None = None
     """Symmetric stop: the first graded lesson after which the coach's own model counted every target met
     *and* the hidden skill met them (a false stop, the model alone, is not a stop)."""
@@ -193,7 +195,7 @@ async def answer_card(coach: Coach, chat: SimulatedChat, learner: Learner, card:
     learner.graded += 1
     there = learner.sim.meets(learner.targets, learner.questions, now)
     if learner.lessons_to_targets is None and there:
-        learner.lessons_to_targets = learner.graded
+        learner.lessons_to_targets, learner.at_oracle = learner.graded, (now, deepcopy(learner.sim))
     if learner.stopped is None and there and await coach_counts_met(coach, learner.person_id):
         learner.stopped = learner.graded
     rating = _rating(p_right, learner.rng)
@@ -266,9 +268,10 @@ def fixed_course(learner: Learner, start: datetime, end: datetime, lessons: int)
     """The same learner (a fresh copy) sitting the fixed course instead: every lesson in catalogue order,
     each followed by its first question.
 
-    Returns how many lessons it takes them to meet their role's targets — to the end of the first whole pass
-    after which they meet them (None if two passes through the course are not enough) — and their state after the `lessons` lessons the coach gave them in the same
-    weeks — spread evenly over the run, so both arms get the same time and the same number of lessons."""
+    Returns how many lessons it takes them to meet their role's targets — to the end of the first whole
+    pass after which they meet them (None if two passes through the course are not enough) — and their
+    state after the `lessons` lessons the coach gave them in the same weeks — spread evenly over the run, so
+    both arms get the same time and the same number of lessons."""
     sim = deepcopy(learner.sim)
     course = list({q.lesson: q for q in reversed(learner.questions)}.values())[::-1]
     needed: int | None = None

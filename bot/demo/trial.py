@@ -12,6 +12,7 @@ learner left alone at the stop.
 from __future__ import annotations
 
 from collections import Counter
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -48,6 +49,10 @@ class Trial:
     """What the coach sent in the 90 days after the count."""
     with_coach: dict[int, float] = field(default_factory=dict)
     left_alone: dict[int, float] = field(default_factory=dict)
+    """Retention HORIZONS days after the symmetric stop: staying with the coach, and left alone at the stop."""
+    oracle_with_coach: dict[int, float] = field(default_factory=dict)
+    oracle_left_alone: dict[int, float] = field(default_factory=dict)
+    """The same, HORIZONS days after the oracle stop (the coach teaches on until its own stop, then maintains)."""
 
 
 def retention(sim: SimulatedLearner, learner: Learner, start: datetime) -> dict[int, float]:
@@ -61,7 +66,9 @@ async def coach_trial(coach: Coach, clock: SimClock, learner: Learner, cap: int)
     chat = SimulatedChat()
     result = ArmResult(learners=[learner], end=clock.now, chat=chat)
     kinds: Counter[str] = Counter()
+    oracle_with: dict[int, float] = {}
     while learner.stopped is None and learner.graded < cap:
+        _measure(oracle_with, learner, _marks(learner.at_oracle), clock.now)
         kind = await _one(coach, learner, chat, result)
         if kind is None:  # nothing now (the coach judges the targets met): back when a review is due
             if not await wait_for_review(coach, clock, learner.person_id):
@@ -71,28 +78,38 @@ async def coach_trial(coach: Coach, clock: SimClock, learner: Learner, cap: int)
         if learner.stopped is None:
             clock.now = next_working_day(clock.now)
     trial = Trial(lessons=learner.stopped, oracle=learner.lessons_to_targets, given=learner.graded,
-                  counted_at=clock.now, kinds=kinds)
+                  counted_at=clock.now, kinds=kinds, oracle_with_coach=oracle_with)
     trial.left_alone = retention(learner.sim, learner, clock.now)
-    marks = {days: trial.counted_at + timedelta(days=days) for days in HORIZONS}
+    if learner.at_oracle is None:  # never there: both stops are the cap
+        learner.at_oracle = (clock.now, deepcopy(learner.sim))
+    trial.oracle_left_alone = retention(learner.at_oracle[1], learner, learner.at_oracle[0])
+    marks, oracle_marks = _marks((clock.now, learner.sim)), _marks(learner.at_oracle)
     end = marks[max(HORIZONS)]
     clock.now = next_working_day(clock.now)
     while clock.now < end:
-        _measure(trial, learner, marks, clock.now)
+        _measure(trial.with_coach, learner, marks, clock.now)
+        _measure(trial.oracle_with_coach, learner, oracle_marks, clock.now)
         kind = await _one(coach, learner, chat, result)
         if kind is not None:
             trial.after[kind] += 1
             clock.now = next_working_day(clock.now)
         elif not await wait_for_review(coach, clock, learner.person_id):
             break
-    _measure(trial, learner, marks, end + timedelta(days=1))
+    _measure(trial.with_coach, learner, marks, end + timedelta(days=1))
+    _measure(trial.oracle_with_coach, learner, oracle_marks, end + timedelta(days=1))
     return trial
 
 
-def _measure(trial: Trial, learner: Learner, marks: dict[int, datetime], now: datetime) -> None:
+def _marks(stop: tuple[datetime, object] | None) -> dict[int, datetime]:
+    """The moments HORIZONS days after a stop (none before the stop is known)."""
+    return {days: stop[0] + timedelta(days=days) for days in HORIZONS} if stop else {}
+
+
+def _measure(into: dict[int, float], learner: Learner, marks: dict[int, datetime], now: datetime) -> None:
     """Record retention at every mark the clock is about to pass (before anything later is answered)."""
     for days, mark in marks.items():
-        if days not in trial.with_coach and now > mark:
-            trial.with_coach[days] = learner.sim.target_mastery(learner.targets, learner.questions, mark)
+        if days not in into and now > mark:
+            into[days] = learner.sim.target_mastery(learner.targets, learner.questions, mark)
 
 
 async def _one(coach: Coach, learner: Learner, chat: SimulatedChat, result: ArmResult) -> str | None:
