@@ -17,11 +17,10 @@ from pathlib import Path
 from bot.chat.coach import Coach
 from bot.config import Settings
 from bot.demo.courses import CourseRun, lessons_of, role_course, sit
-from bot.demo.learners import SimulatedLearner
 from bot.demo.org import sample_org
 from bot.demo.population import make_learner
 from bot.demo.run import roster_of
-from bot.demo.simulation import SimClock, graded_catalogue
+from bot.demo.simulation import Learner, SimClock, graded_catalogue
 from bot.demo.trial import coach_trial, retention
 from bot.imports.org_chart import import_org_chart
 from bot.imports.packs import ensure_starter_content
@@ -56,10 +55,10 @@ class Figures:
     """The same after each arm's oracle stop."""
 
 
-def _oracle_state(course: CourseRun) -> tuple[SimulatedLearner, datetime]:
-    """The course's learner at its oracle stop (at the end, if never there)."""
+def _oracle_retention(course: CourseRun, learner: Learner) -> dict[int, float]:
+    """Retention after the course's oracle stop (after its end, if never there)."""
     moment, sim = course.at_oracle or (course.ended, course.sim)
-    return sim, moment
+    return retention(sim, learner, moment)
 
 
 def cohort(path: Path, population: str, seed: int, learners: int, cap: int) -> list[Figures]:
@@ -96,6 +95,6 @@ async def _cohort(url: str, chart: Path, employees: list[tuple[str, str, str]], 
                                with_coach=trial.with_coach, left_alone=trial.left_alone,
                                after_role_course=retention(course.sim, course_learner, course.ended),
                                oracle_with_coach=trial.oracle_with_coach, oracle_left_alone=trial.oracle_left_alone,
-                               oracle_after_role_course=retention(*_oracle_state(course), course_learner)))
+                               oracle_after_role_course=_oracle_retention(course, course_learner)))
     await database.dispose()
     return figures
