@@ -9,8 +9,10 @@ from pathlib import Path
 from sqlmodel import col, func, select
 
 from bot.chat.coach import Coach
-from bot.engine.next_lesson import _review_allowed
+from bot.engine.learner import load_learner
+from bot.engine.next_lesson import _review_allowed, working_gaps
 from bot.engine.placement import PLACEMENT_MAX
+from bot.engine.reads import SessionReads
 from bot.replies import AnswerResult, LessonCard
 from store import learning
 from store.db import Database
@@ -458,3 +460,23 @@ async def test_maintenance_reviews_a_targets_level_first_and_a_miss_there_reopen
     _, taught, _ = await delivery_facts(coach, after.delivery_id)
     assert after.kind != "review" and taught.competency_id == "procurement" and taught.level == 3, \
         "the tested-out target is reopened: its level is taught"
+
+
+async def test_the_coach_never_idles_while_a_target_is_open(
+        coach: Coach, db: Database, tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
+    """As long as the coach's own test leaves a target open, `/learn` always brings something to work on —
+    never "nothing to learn" while a target's lessons remain untaught or unconfirmed — whatever the answers
+    (a learner right two times in three, on a new day each time)."""
+    mia = await setup(coach, db, tmp_path, "mia@example.com")  # a people manager: many targets
+    for step in range(60):
+        async with db.session() as session:
+            ctx = await load_learner(session, mia)
+            open_targets = await working_gaps(SessionReads(session), ctx)
+        reply = await coach.command(mia, "")
+        if not open_targets:
+            break
+        card = reply.messages[0]
+        assert isinstance(card, LessonCard), (step, [t.competency for t, _ in open_targets], card)
+        await coach.sent(card.delivery_id, platform="test", message_ref=None)
+        await answer(coach, mia, card, correct=step % 3 != 2)
+        clock.advance(days=1)
