@@ -101,11 +101,11 @@ def _comparison(console: Console, result: DemoResult) -> None:
     console.print(Text(f"Coach / role course, ratio of the medians: "
                        f"{statistics.median(coach) / statistics.median(role):.2f}.", style="bold"))
     console.print(Text(
-        "coach / role course / catalogue: lessons to targets; “—” not reached (in brackets, the lessons the coach "
-        "gave before it judged the targets met or the catch-up cap). One seed, a few learners: `python "
-        "bench/learning.py` gives the figures over seeds and populations. +30 d: the simulated learners' chance of "
-        "answering a typical target-level question right — with spaced review, without it, and after the "
-        "catalogue course.",
+        "coach / role course / catalogue: lessons charged (the symmetric stop of `python bench/learning.py`); “—” not "
+        "reached within the catch-up cap (in brackets, the lessons the coach gave). One seed, a few learners: "
+        "`python bench/learning.py` gives the figures over seeds and populations, and the oracle stop beside. "
+        "+30 d: the simulated learners' chance of answering a typical target-level question right — with spaced "
+        "review, without it, and after the catalogue course.",
         style="dim"))
 
 
