@@ -16,11 +16,11 @@ from pathlib import Path
 
 from bot.chat.coach import Coach
 from bot.config import Settings
-from bot.demo.courses import lessons_of, role_course, sit
+from bot.demo.courses import CourseRun, lessons_of, role_course, sit
 from bot.demo.org import sample_org
 from bot.demo.population import make_learner
 from bot.demo.run import roster_of
-from bot.demo.simulation import SimClock, graded_catalogue
+from bot.demo.simulation import Learner, SimClock, graded_catalogue
 from bot.demo.trial import coach_trial, retention
 from bot.imports.org_chart import import_org_chart
 from bot.imports.packs import ensure_starter_content
@@ -32,17 +32,33 @@ START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 @dataclass
 class Figures:
-    """One learner's figures in every arm (lessons None: targets not met within the cap)."""
+    """One learner's figures in every arm (lessons None: targets not met within the cap). `coach`,
+    `role_course`, `catalogue`: the symmetric stop (bot.demo.trial, bot.demo.courses); `*_oracle`: the
+    oracle stop, the first lesson after which the hidden skill met every target."""
 
     role: str
     coach: int | None
     role_course: int | None
     catalogue: int | None
+    coach_oracle: int | None
+    role_course_oracle: int | None
+    catalogue_oracle: int | None
     kinds: Counter[str]
     after: Counter[str]
     with_coach: dict[int, float]
     left_alone: dict[int, float]
     after_role_course: dict[int, float]
+    """Retention after each arm's symmetric stop (bot.demo.trial.HORIZONS days later)."""
+    oracle_with_coach: dict[int, float]
+    oracle_left_alone: dict[int, float]
+    oracle_after_role_course: dict[int, float]
+    """The same after each arm's oracle stop."""
+
+
+def _oracle_retention(course: CourseRun, learner: Learner) -> dict[int, float]:
+    """Retention after the course's oracle stop (after its end, if never there)."""
+    moment, sim = course.at_oracle or (course.ended, course.sim)
+    return retention(sim, learner, moment)
 
 
 def cohort(path: Path, population: str, seed: int, learners: int, cap: int) -> list[Figures]:
@@ -73,8 +89,12 @@ async def _cohort(url: str, chart: Path, employees: list[tuple[str, str, str]], 
         catalogue = sit(make_learner(person_id, email, role, targets, seed, questions, population),
                         lessons_of(questions), START, cap)
         figures.append(Figures(role=role, coach=trial.lessons, role_course=course.lessons,
-                               catalogue=catalogue.lessons, kinds=trial.kinds, after=trial.after,
+                               catalogue=catalogue.lessons, coach_oracle=trial.oracle,
+                               role_course_oracle=course.oracle, catalogue_oracle=catalogue.oracle,
+                               kinds=trial.kinds, after=trial.after,
                                with_coach=trial.with_coach, left_alone=trial.left_alone,
-                               after_role_course=retention(course.sim, course_learner, course.ended)))
+                               after_role_course=retention(course.sim, course_learner, course.ended),
+                               oracle_with_coach=trial.oracle_with_coach, oracle_left_alone=trial.oracle_left_alone,
+                               oracle_after_role_course=_oracle_retention(course, course_learner)))
     await database.dispose()
     return figures

@@ -189,8 +189,10 @@ async def _team_summary(url: str, end: datetime) -> Reply:
 
 def _outcomes(with_review: ArmResult, at_end: list[Learner], without_review: ArmResult, untouched: list[Learner],
               names: dict[str, str], start: datetime, cap: int) -> list[LearnerOutcome]:
-    """Per learner: lessons to targets (adaptive, counted on after the run, vs the role course and the whole
-    catalogue), and true mastery 30 days after the scheduled weeks (`at_end`: the learners as they were then)."""
+    """Per learner: lessons to targets under the symmetric stop of `bench/learning.py` (the coach, counted on
+    after the run, until its own model counts every target met and the hidden skill meets them; the role
+    course and the whole catalogue to the end of the first whole pass after which the hidden skill meets
+    them), and true mastery 30 days after the scheduled weeks (`at_end`: the learners as they were then)."""
     later = with_review.end + AFTER
     outcomes = []
     for learner, snapshot, twin, fresh in zip(with_review.learners, at_end, without_review.learners, untouched,
@@ -199,7 +201,7 @@ def _outcomes(with_review: ArmResult, at_end: list[Learner], without_review: Arm
         role = sit(fresh, role_course(learner.questions, learner.targets), start, cap)
         outcomes.append(LearnerOutcome(
             email=learner.email, name=names[learner.email], role=learner.role,
-            adaptive_needed=learner.lessons_to_targets, role_needed=role.lessons, fixed_needed=fixed_needed,
+            adaptive_needed=learner.stopped, role_needed=role.lessons, fixed_needed=fixed_needed,
             lessons_sent=learner.graded,
             mastery_review=snapshot.sim.target_mastery(learner.targets, learner.questions, later),
             mastery_no_review=twin.sim.target_mastery(twin.targets, learner.questions, later),

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.chat.coach import Coach
@@ -23,10 +24,13 @@ from bot.config import Settings
 from bot.demo.chat import PLATFORM, SimulatedChat
 from bot.demo.learners import Question, SimulatedLearner
 from bot.dispatch.dispatcher import Dispatcher
+from bot.engine.learner import load_learner
+from bot.engine.next_lesson import working_gaps
+from bot.engine.reads import SessionReads
 from bot.lessons.schedule import zone_of
 from bot.replies import AnswerResult, LessonCard, Reply
 from store.db import Database
-from store.models import Delivery, LearnerSettings, Lesson, Person
+from store.models import Delivery, LearnerSettings, Lesson, Person, ReviewState
 from store.models import Question as QuestionRow
 
 ANSWER_RATE = 0.85
@@ -52,6 +56,12 @@ class Learner:
     questions: list[Question]
     graded: int = 0
     lessons_to_targets: int | None = None
+    """Oracle stop: the first graded lesson after which the hidden skill met every target."""
+    at_oracle: tuple[datetime, SimulatedLearner] | None = None
+    """The moment of the oracle stop and the learner as they were then (for retention from that moment)."""
+    stopped: int | None = None
+    """Symmetric stop: the first graded lesson after which the coach's own model counted every target met
+    *and* the hidden skill met them (a false stop, the model alone, is not a stop)."""
 
 
 @dataclass
@@ -98,10 +108,12 @@ async def run_arm(url: str, learners: list[Learner], start: datetime, weeks: int
 
 
 async def catch_up(url: str, learners: list[Learner], start: datetime, *, cap: int) -> list[Learner]:
-    """After the scheduled weeks, each learner who has not yet met their targets asks for a lesson every
-    working day (`/learn`) until they do, to count how many lessons the coach needed — or until the coach
-    has nothing more to teach them, or `cap` lessons. Learners go side by side, each on their own clock;
-    they are returned, counted, because the catch-up runs in another process."""
+    """After the scheduled weeks, each learner the coach has not yet stopped for (its own model counting
+    every target met while the hidden skill meets them) asks for a lesson every working day (`/learn`) until
+    it does, to count how many lessons the coach needed — or `cap` lessons. When the coach has nothing to
+    send (it judges the targets met and the learner is not there: a false stop), they come back the day a
+    review falls due, as scheduled lessons would. Learners go side by side, each on their own clock; they are
+    returned, counted, because the catch-up runs in another process."""
     database = Database(url)
     await asyncio.gather(*(_catch_up_one(database, url, learner, start, cap) for learner in learners))
     await database.dispose()
@@ -113,17 +125,19 @@ async def _catch_up_one(database: Database, url: str, learner: Learner, start: d
     coach = Coach(database, Settings(_env_file=None, database_url=url), clock=clock, worker_id="demo")
     chat = SimulatedChat()
     result = ArmResult(learners=[learner], end=start, chat=chat)
-    while learner.lessons_to_targets is None and learner.graded < cap:
+    while learner.stopped is None and learner.graded < cap:
         reply = await coach.command(learner.person_id, "")
         card = next((m for m in reply.messages if isinstance(m, LessonCard)), None)
         if card is None:
-            return
+            if not await wait_for_review(coach, clock, learner.person_id):
+                return
+            continue
         await coach.sent(card.delivery_id, platform=PLATFORM, message_ref=None, origin=card.origin)
         if card.options:
             await answer_card(coach, chat, learner, card, result)
         else:
             await coach.reflect(learner.person_id, card.delivery_id, REFLECTION_TEXT, via=PLATFORM)
-        clock.now += timedelta(days=1 if clock.now.isoweekday() < 5 else 3)
+        clock.now = next_working_day(clock.now)
 
 
 def _anyone_at_work(now: datetime, zones: set[str]) -> bool:
@@ -179,12 +193,42 @@ async def answer_card(coach: Coach, chat: SimulatedChat, learner: Learner, card:
         chat.record(learner.person_id, "coach", message)
     result.answers += 1
     learner.graded += 1
-    if learner.lessons_to_targets is None and learner.sim.meets(learner.targets, learner.questions, now):
-        learner.lessons_to_targets = learner.graded
+    there = learner.sim.meets(learner.targets, learner.questions, now)
+    if learner.lessons_to_targets is None and there:
+        learner.lessons_to_targets, learner.at_oracle = learner.graded, (now, deepcopy(learner.sim))
+    if learner.stopped is None and there and await coach_counts_met(coach, learner.person_id):
+        learner.stopped = learner.graded
     rating = _rating(p_right, learner.rng)
     if rating and any(isinstance(m, AnswerResult) for m in reply.messages):
         chat.record(learner.person_id, "learner", f"(rates the lesson: {rating.replace('_', ' ')})")
         await coach.press(learner.person_id, "feedback", {"d": card.delivery_id, "r": rating}, via="demo")
+
+
+async def coach_counts_met(coach: Coach, person_id: int) -> bool:
+    """Whether the coach's own model counts every target of the learner met (bot.engine.next_lesson: no
+    working gap left) — what a real course run by the coach can know, unlike the hidden skill."""
+    async with coach.services.database.session() as session:
+        ctx = await load_learner(session, person_id)
+        return not await working_gaps(SessionReads(session), ctx)
+
+
+async def wait_for_review(coach: Coach, clock: SimClock, person_id: int) -> bool:
+    """Move the clock to the working day the learner's next review falls due; False if none ever will."""
+    async with coach.services.database.session() as session:
+        due = (await session.exec(select(func.min(ReviewState.due_at))
+                                  .where(ReviewState.person_id == person_id,
+                                         ReviewState.due_at > clock.now))).first()
+    if due is None:
+        return False
+    while clock.now < due:
+        clock.now = next_working_day(clock.now)
+    return True
+
+
+def next_working_day(moment: datetime) -> datetime:
+    """The same time on the next working day (Monday to Friday)."""
+    step = {5: 3, 6: 2}.get(moment.weekday(), 1)
+    return moment + timedelta(days=step)
 
 
 def _rating(p_right: float, rng: random.Random) -> str | None:
@@ -224,9 +268,10 @@ def fixed_course(learner: Learner, start: datetime, end: datetime, lessons: int)
     """The same learner (a fresh copy) sitting the fixed course instead: every lesson in catalogue order,
     each followed by its first question.
 
-    Returns how many lessons it takes them to meet their role's targets (None if two passes through the
-    course are not enough), and their state after the `lessons` lessons the coach gave them in the same
-    weeks — spread evenly over the run, so both arms get the same time and the same number of lessons."""
+    Returns how many lessons it takes them to meet their role's targets — to the end of the first whole
+    pass after which they meet them (None if two passes through the course are not enough) — and their
+    state after the `lessons` lessons the coach gave them in the same weeks — spread evenly over the run, so
+    both arms get the same time and the same number of lessons."""
     sim = deepcopy(learner.sim)
     course = list({q.lesson: q for q in reversed(learner.questions)}.values())[::-1]
     needed: int | None = None
@@ -236,8 +281,8 @@ def fixed_course(learner: Learner, start: datetime, end: datetime, lessons: int)
         moment = start + step * min(count - 1, lessons)
         sim.study(question.competency, question.lesson, question.level, moment)
         sim.answer(question, moment)
-        if needed is None and sim.meets(learner.targets, learner.questions, moment):
-            needed = count
+        if needed is None and count % len(course) == 0 and sim.meets(learner.targets, learner.questions, moment):
+            needed = count  # charged in whole passes, like the role course (bot.demo.courses)
         if count == lessons:
             after_run = deepcopy(sim)
         if after_run is not None and needed is not None:

@@ -8,11 +8,13 @@ engine acts on, and the evidence that a target level lasts.
   in a row; and the classic mastery criterion of tutoring systems, three right of the last four answers at
   that level or above (ASSISTments' "three in a row", relaxed to forgive one slip; Pelánek & Řihák 2017
   compare such criteria). Pure guessing passes it about once in twenty.
-- **A target counts as met only after a right answer at that level on a later day** than the day the level
-  was first shown, to a question asked without its lesson in front of the learner (a review, or a question
-  alone): a question answered right just after reading shows what is fresh in mind, not what lasts, and a
-  level shown once may be luck. A placement that tests the learner out with high confidence
-  (bot.engine.placement) needs no such answer: nothing was read.
+- **A target counts as met when a sequential probability ratio test confirms it** (bot.engine.decision:
+  Wald's SPRT over the answers at that level or above, with its error rates stated there), **and after a
+  right answer at that level on a later day** than the day the level was first shown, to a question asked
+  without its lesson in front of the learner (a review, or a question alone): a question answered right just
+  after reading shows what is fresh in mind, not what lasts, and one right answer cannot tell a learner right
+  two times in three from one right nine times in ten. A placement that tests the learner out with high
+  confidence (bot.engine.placement) needs neither: nothing was read.
 
 Days are UTC calendar days (the engine does not depend on the schedule's time zones). Both are kept in the
 competency's stored state (`MasteryState.state`, under "evidence"), next to the mastery
@@ -25,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from bot.engine.decision import sprt_confirms
 from bot.engine.mastery import MasteryModel, SkillState
 
 KEY = "evidence"
@@ -127,10 +130,15 @@ def decided_level(model: MasteryModel, skill: SkillState, previous: int, evidenc
 
 
 def target_met(evidence: Evidence, target: int) -> bool:
-    """The target level is shown by the learner's own answers — tested out in placement, or three right of
-    the last four at that level or above since teaching began — and confirmed by a right answer at that
-    level on a later day (a test-out needs none: nothing was read)."""
-    return evidence.confirmed >= target and max(evidence.tested, evidence.streak_level()) >= target
+    """The target level is tested out in placement, or confirmed by the sequential probability ratio test
+    over the answers at that level or above since teaching began (bot.engine.decision; placement's answers
+    describe the learner before it), *and* by a right
+    answer at that level on a later day, without the lesson in view (a test-out needs neither: nothing was
+    read)."""
+    if evidence.tested >= target:
+        return True
+    return evidence.confirmed >= target and sprt_confirms(right == 1 for level, right in evidence.answers
+                                                          if level >= target)
 
 
 def _pairs(data: Any) -> list[list[int]]:

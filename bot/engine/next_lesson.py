@@ -121,14 +121,20 @@ def _review_allowed(recent: list[PastDelivery], share: float) -> bool:
 
 async def _review(reads: LearningReads, ctx: LearnerContext, now: datetime, last_item: str | None,
                   competencies: list[str] | None = None) -> Plan | None:
-    """The most overdue review: of any question once every target is met (maintenance); while targets are
-    open, only of questions at the level of an open target (what the target asks for), never a retired one."""
-    due = await reads.due_reviews(ctx.id, now, avoid=last_item, limit=10, competencies=competencies)
+    """The most overdue review: while targets are open, only of questions at the level of an open target
+    (what the target asks for), never a retired one; once every target is met (maintenance), of a question at
+    a target's level first — a right answer there keeps the target's evidence up to date, a miss reopens a
+    target passed by a lucky run — then of any question."""
+    due = await reads.due_reviews(ctx.id, now, avoid=last_item, limit=10,
+                                  competencies=list(ctx.targets) if competencies is None else competencies)
+    at_target = [(lesson, question) for lesson, question in due if lesson.competency_id in ctx.targets
+                 and lesson.level >= ctx.targets[lesson.competency_id].level]
     if competencies is not None:
-        retired = await _retired(reads, ctx.id, [question.item_key for _, question in due])
-        due = [(lesson, question) for lesson, question in due if question.item_key not in retired
-               and lesson.level >= ctx.targets[lesson.competency_id].level]
-    for lesson, question in due[:1]:
+        retired = await _retired(reads, ctx.id, [question.item_key for _, question in at_target])
+        at_target = [(lesson, question) for lesson, question in at_target if question.item_key not in retired]
+    elif not at_target:
+        at_target = await reads.due_reviews(ctx.id, now, avoid=last_item, limit=1, competencies=None)
+    for lesson, question in at_target[:1]:
         return Plan(lesson, question, "review", lesson.competency_id)
     return None
 
@@ -184,7 +190,8 @@ async def _placement(reads: LearningReads, ctx: LearnerContext, model: MasteryMo
                      evidence: Evidence) -> Plan | None:
     """The next placement question: an unasked one at the most informative level (bot.engine.placement),
     or the nearest level that still has one; None when the prior or the answers so far already decide."""
-    level = next_level(learner_prior(model, ctx, target.competency, target.level), evidence.placement)
+    level = next_level(learner_prior(model, ctx, target.competency, target.level), evidence.placement,
+                       await untaught_per_level(reads, ctx.id, target.competency, target.level))
     if level is None:
         return None
     for candidate in _nearby(level, target.level):
@@ -195,6 +202,13 @@ async def _placement(reads: LearningReads, ctx: LearnerContext, model: MasteryMo
             if lesson is not None and question is not None:
                 return Plan(lesson, question, "placement", target.competency)
     return None
+
+
+async def untaught_per_level(reads: LearningReads, person_id: int, competency: str, target: int) -> list[int]:
+    """The graded lessons not yet taught at each level 1..target: what placement could let the learner skip
+    (bot.engine.placement weighs a question against them)."""
+    return [sum(_graded(lesson) for lesson in await reads.fresh_lessons(person_id, competency, level))
+            for level in range(1, target + 1)]
 
 
 async def _simpler(reads: LearningReads, ctx: LearnerContext, competency: str, recent: list[PastDelivery],

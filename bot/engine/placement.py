@@ -2,9 +2,9 @@
 
 Placement is a sequential Bayesian test (a mastery decision, as in computerised classification testing;
 Spray & Reckase 1996, Eggen 1999). The unknown is the highest level the learner already masters, m in
-0..target. The answers are read with a guessing floor and slips, as BKT reads them (Corbett & Anderson
-1995): a learner who masters a question's level answers right with 1 − SLIP, one who does not, by guessing,
-with 1/options.
+0..target. The answers are read as bot.engine.decision reads them: a learner who masters a question's level
+answers right with 1 − slip, one who does not with the middle of guessing (1/options) and the mastery bar —
+partial knowledge, not blind guessing, so that a lucky run of a learner short of the bar does not test them out.
 
 - **Prior**: the learner's ability in their other competencies. The mastery model's learner-wide belief
   (bot.engine.ability) gives P(m ≥ k) for each level; the share of the learner's other competencies that
@@ -18,25 +18,31 @@ with 1/options.
   (a test-out: it needs a right answer at the target level), when level 1 is not mastered with P ≥ 0.9
   (someone who clearly does not know: teaching starts at level 1, after one or two misses), or after
   PLACEMENT_MAX questions. No question at all when the prior already decides.
+- **Stop when no answer could pay for its question** (the expected value of perfect information; Howard
+  1966, Raiffa & Schlaifer 1961): knowing m exactly would save, in expectation, the untaught lessons of every
+  level above the current decision that the learner masters, Σ n_k · P(m ≥ k). When even that is worth less
+  than one question (QUESTION_COST lessons: a placement question is counted like a lesson), no question is
+  worth asking — typically for someone whose other competencies show they know little: teaching starts.
 
 Placement ends at the highest level mastered with P ≥ 0.9; teaching starts above it. With four options a
-test-out from an even prior takes two right answers at the target level.
+test-out from an even prior takes four right answers at the target level (fewer when the learner's other
+competencies were known).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.engine.decision import TYPICAL_OPTIONS, p_master, p_non_master
 from bot.engine.learner import LearnerContext
 from bot.engine.mastery import MasteryModel, SkillState
 
 PLACEMENT_MAX = 4
+"""A bound, not the rule: the posterior and the value of another question decide when placement ends."""
 CONFIDENT = 0.9
 """Posterior that decides a level either way (mastered ≥ 0.9, not mastered ≤ 0.1)."""
-SLIP = 0.1
-"""P(a wrong answer while mastering the level): BKT slips fitted on tutor data are mostly 0.05–0.15."""
-TYPICAL_OPTIONS = 4
-"""Options of a placement answer stored without its count (answers recorded before counts were kept)."""
+QUESTION_COST = 1.0
+"""What a placement question costs, in lessons: the benchmark counts it as one."""
 PRIOR_WEIGHT = 1.0
 """How many competencies the model's prior counts for, against the learner's own placements."""
 
@@ -68,18 +74,21 @@ def posterior(chances: list[float], answers: list[list[int]]) -> list[float]:
     weights = [max(w, 0.0) for w in weights]  # weights[m]: P(m), m = 0..target
     for answer in answers:
         level, right = answer[0], answer[1]
-        guess = 1.0 / (answer[2] if len(answer) > 2 and answer[2] > 0 else TYPICAL_OPTIONS)
+        below = p_non_master(answer[2] if len(answer) > 2 else TYPICAL_OPTIONS)
         for m in range(len(weights)):
-            chance = 1.0 - SLIP if m >= level else guess
+            chance = p_master() if m >= level else below
             weights[m] *= chance if right else 1.0 - chance
     total = sum(weights) or 1.0
     return [sum(weights[k:]) / total for k in range(1, len(weights))]
 
 
-def next_level(chances: list[float], answers: list[list[int]]) -> int | None:
-    """The level of the next placement question, or None when placement is over."""
+def next_level(chances: list[float], answers: list[list[int]], lessons: list[int] | None = None) -> int | None:
+    """The level of the next placement question, or None when placement is over. `lessons`: the untaught
+    graded lessons at each level 1..target (none given: placement never stops for want of value)."""
     after = posterior(chances, answers)
     if len(answers) >= PLACEMENT_MAX or after[0] <= 1.0 - CONFIDENT or _tested_out(after, answers):
+        return None
+    if lessons is not None and information_value(after, answers, lessons) < QUESTION_COST:
         return None
     open_levels = [k for k, p in enumerate(after, start=1) if 1.0 - CONFIDENT < p < CONFIDENT]
     if not open_levels:
@@ -87,9 +96,20 @@ def next_level(chances: list[float], answers: list[list[int]]) -> int | None:
     return min(open_levels, key=lambda k: (abs(after[k - 1] - 0.5), -k))
 
 
+def information_value(after: list[float], answers: list[list[int]], lessons: list[int]) -> float:
+    """The expected value of perfect information, in lessons: the untaught lessons of every level above the
+    current decision that the learner masters, Σ n_k · P(m ≥ k)."""
+    decided = _decision(after, answers)
+    return sum(n * p for k, (n, p) in enumerate(zip(lessons, after, strict=False), start=1) if k > decided)
+
+
 def placed_level(chances: list[float], answers: list[list[int]]) -> int:
     """The highest level mastered with P ≥ CONFIDENT (the target: tested out), 0 if none."""
-    after = posterior(chances, answers)
+    return _decision(posterior(chances, answers), answers)
+
+
+def _decision(after: list[float], answers: list[list[int]]) -> int:
+    """The level placement would settle on now (see placed_level)."""
     if _tested_out(after, answers):
         return len(after)
     return max((k for k, p in enumerate(after[:-1], start=1) if p >= CONFIDENT), default=0)

@@ -16,7 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.engine.evidence import Evidence, day_of, decided_level
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
+from bot.engine.next_lesson import untaught_per_level
 from bot.engine.placement import learner_prior, next_level, placed_level
+from bot.engine.reads import SessionReads
 from bot.engine.reviews import review
 from bot.lessons.lessons import lesson_card
 from bot.lessons.rewards import award_badges
@@ -191,7 +193,8 @@ async def _grade(services: Services, session: AsyncSession, delivery: Delivery, 
         state.level_offset = 0  # "too easy"/"too hard" was about the level the learner has now left
     if placing:
         chances = learner_prior(model, ctx, lesson.competency_id, target)
-        if next_level(chances, evidence.placement) is None:
+        lessons = await untaught_per_level(SessionReads(session), delivery.person_id, lesson.competency_id, target)
+        if next_level(chances, evidence.placement, lessons) is None:
             placed_at = placed_level(chances, evidence.placement)  # teaching starts above it, or tested out
             state.placed, state.floor = True, max(state.floor, placed_at)
             state.level = max(state.level, placed_at)

@@ -71,10 +71,13 @@ def _team(console: Console, result: DemoResult) -> None:
 
 def _comparison(console: Console, result: DemoResult) -> None:
     console.print(Rule("Adaptive coach versus a one-size-fits-all course"))
-    console.print(Text("Lessons until each learner's true skill meets every target of their role — the coach; the "
-                       "role course (the role's competencies, levels 1 to target in order, each lesson once a "
-                       f"pass); the whole catalogue ({result.course_length} lessons, twice at most) — and their "
-                       "true mastery 30 days after the scheduled weeks, after the same number of lessons:"))
+    console.print(Text("Lessons each arm charged until it knew the learner had met every target of their role and "
+                       "the learner truly had — the coach: until its own model counted every target met while "
+                       "the true skill met them; the role course (the role's competencies, levels 1 to target in "
+                       "order, each lesson once a pass) and the whole catalogue "
+                       f"({result.course_length} lessons, twice at most): to the end of the first whole pass after "
+                       "which the true skill met them — and their true mastery 30 days after the scheduled weeks, "
+                       "after the same number of lessons:"))
     cap = result.options.catch_up_cap
     table = Table(show_footer=True, box=box.SIMPLE_HEAD, pad_edge=False)  # fits an 80-column terminal
     table.add_column("learner", footer="median / mean", no_wrap=True)
@@ -98,11 +101,11 @@ def _comparison(console: Console, result: DemoResult) -> None:
     console.print(Text(f"Coach / role course, ratio of the medians: "
                        f"{statistics.median(coach) / statistics.median(role):.2f}.", style="bold"))
     console.print(Text(
-        "coach / role course / catalogue: lessons to targets; “—” not reached (in brackets, the lessons the coach "
-        "gave before it judged the targets met or the catch-up cap). One seed, a few learners: `python "
-        "bench/learning.py` gives the figures over seeds and populations. +30 d: the simulated learners' chance of "
-        "answering a typical target-level question right — with spaced review, without it, and after the "
-        "catalogue course.",
+        "coach / role course / catalogue: lessons charged (the symmetric stop of `python bench/learning.py`); “—” not "
+        "reached within the catch-up cap (in brackets, the lessons the coach gave). One seed, a few learners: "
+        "`python bench/learning.py` gives the figures over seeds and populations, and the oracle stop beside. "
+        "+30 d: the simulated learners' chance of answering a typical target-level question right — with spaced "
+        "review, without it, and after the catalogue course.",
         style="dim"))
 
 

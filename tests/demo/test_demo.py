@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bot.demo.cohort import cohort
+from bot.demo.courses import role_course, sit
+from bot.demo.learners import Question
+from bot.demo.population import make_learner
 from bot.demo.run import DemoOptions, run_demo
 from bot.replies import AnswerResult, LessonCard, Notice
 from handlers.cli import app
@@ -75,3 +79,29 @@ def test_a_start_date_pins_the_simulated_weeks() -> None:
     assert options.first_monday(date(2027, 1, 1)).isoformat() == "2026-03-02T05:00:00+00:00"
     default = DemoOptions(weeks=2).first_monday(date(2026, 12, 3))  # a Thursday
     assert default.isoformat() == "2026-11-16T05:00:00+00:00", "two weeks that end on this Monday"
+
+
+def test_a_course_is_charged_in_whole_passes_and_the_oracle_count_is_kept_beside() -> None:
+    """The symmetric stop (bench/learning.py): a course ends at the end of the first whole pass after which
+    the hidden skill meets every target, never at the lesson the oracle saw it happen."""
+    targets = {"safety": 2, "infosec": 1}
+    questions = [Question(c, level, f"{c}-{level}-{n}", f"{c}-{level}-{n}/q") for c in targets
+                 for level in (1, 2, 3) for n in range(3)]
+    learner = make_learner(1, "ana@example.com", "operator", targets, 3, questions, "novice")
+    course = role_course(questions, targets)
+    run = sit(learner, course, datetime(2027, 1, 4, 9, tzinfo=UTC), cap=90)
+    assert run.lessons is not None and run.oracle is not None and run.at_oracle is not None
+    assert run.lessons % len(course) == 0 and run.lessons >= run.oracle
+    assert run.sim.meets(targets, questions, run.ended)
+    short = sit(learner, course, datetime(2027, 1, 4, 9, tzinfo=UTC), cap=len(course) - 1)
+    assert short.lessons is None, "a pass cut by the cap does not count"
+
+
+def test_each_arm_s_symmetric_count_is_never_before_its_oracle_count(tmp_path: Path) -> None:
+    """Both rules are counted in one run of the cohort: each arm's symmetric stop (it knows the learner is there
+    and the learner truly is) comes at or after the oracle's moment."""
+    figures = cohort(tmp_path / "c.db", "experienced", 1, 2, 60)
+    assert figures
+    for f in figures:
+        assert f.coach is None or (f.coach_oracle is not None and f.coach >= f.coach_oracle)
+        assert f.role_course is None or (f.role_course_oracle is not None and f.role_course >= f.role_course_oracle)

@@ -9,8 +9,10 @@ from pathlib import Path
 from sqlmodel import col, func, select
 
 from bot.chat.coach import Coach
-from bot.engine.next_lesson import _review_allowed
+from bot.engine.learner import load_learner
+from bot.engine.next_lesson import _review_allowed, working_gaps
 from bot.engine.placement import PLACEMENT_MAX
+from bot.engine.reads import SessionReads
 from bot.replies import AnswerResult, LessonCard
 from store import learning
 from store.db import Database
@@ -61,7 +63,7 @@ async def test_right_placement_answers_skip_the_lessons_below(coach: Coach, db: 
         await answer(coach, ben, card, correct=True)
     assert placed["procurement"] == [1, 2, 3] or placed["procurement"] == sorted(placed["procurement"])
     for competency, levels in placed.items():
-        assert levels == sorted(levels) and len(levels) <= 3  # up one level per right answer, confirm the top
+        assert levels == sorted(levels) and len(levels) <= PLACEMENT_MAX  # up with right answers, confirm the top
         assert all(level >= max(levels) for level in taught.get(competency, [])), (competency, levels, taught)
 
 
@@ -109,16 +111,19 @@ async def test_a_miss_moves_on_and_two_in_a_row_bring_a_simpler_lesson(coach: Co
         card = await next_card(coach, ben)
     levels = [(await delivery_facts(coach, card.delivery_id))[1].level for card in placement]
     assert levels[:2] == [3, 2] and len(levels) <= PLACEMENT_MAX, levels
+    async with db.session() as session:
+        state = await session.get(MasteryState, (ben, "procurement"))
+    assert state is not None and 1 <= state.floor < 3, "placed below the target it missed"
     _, lesson, _ = await delivery_facts(coach, card.delivery_id)
-    assert card.kind == "lesson" and lesson.level == 3, "teaching starts above the level placement proved"
+    assert card.kind == "lesson" and lesson.level == state.floor + 1, "teaching starts above the level placed"
     await answer(coach, ben, card, correct=False)
     again = await next_card(coach, ben)
     _, lesson2, _ = await delivery_facts(coach, again.delivery_id)
-    assert again.kind == "lesson" and lesson2.id != lesson.id and lesson2.level == 3
+    assert again.kind == "lesson" and lesson2.id != lesson.id and lesson2.level == lesson.level
     await answer(coach, ben, again, correct=False)
     simpler = await next_card(coach, ben)
     _, lesson3, _ = await delivery_facts(coach, simpler.delivery_id)
-    assert simpler.kind == "remediation" and lesson3.level == 2 and simpler.body
+    assert simpler.kind == "remediation" and lesson3.level == lesson.level - 1 and simpler.body
 
 
 async def test_placement_right_at_the_target_level_tests_out(coach: Coach, db: Database, tmp_path: Path) -> None:
@@ -137,7 +142,7 @@ async def test_placement_right_at_the_target_level_tests_out(coach: Coach, db: D
         if not isinstance(reply.messages[0], LessonCard):
             break
         card = reply.messages[0]
-    assert levels[0] == 3 and 2 <= len(levels) <= 3, levels
+    assert levels[0] == 3 and 2 <= len(levels) <= PLACEMENT_MAX, levels
     async with db.session() as session:
         state = await session.get(MasteryState, (ben, "procurement"))
     assert state is not None and state.placed and state.level == 3 and state.floor == 3
@@ -147,7 +152,8 @@ async def test_placement_right_at_the_target_level_tests_out(coach: Coach, db: D
 async def test_a_learner_who_knew_none_of_their_other_competencies_is_placed_in_fewer_questions(
         coach: Coach, db: Database, tmp_path: Path) -> None:
     """The prior follows the learner: having known nothing of procurement, infosec and privacy, Ben is asked
-    fewer questions about inclusion before teaching starts at level 1."""
+    at most one question about inclusion before teaching starts at level 1 — none when no answer could pay
+    for its question (bot.engine.placement)."""
     ben = await setup(coach, db, tmp_path)
     asked: dict[str, int] = {}
     for _ in range(40):
@@ -158,7 +164,7 @@ async def test_a_learner_who_knew_none_of_their_other_competencies_is_placed_in_
         await answer(coach, ben, card, correct=card.kind != "placement")
         if "inclusion" in asked and card.kind != "placement" and lesson.competency_id == "inclusion":
             break
-    assert asked["procurement"] >= 2 and asked["inclusion"] == 1, asked
+    assert asked["procurement"] >= 2 and asked.get("inclusion", 0) <= 1, asked
 
 
 async def test_a_target_counts_as_met_after_its_lessons_and_a_right_answer_on_a_later_day(
@@ -192,6 +198,7 @@ async def test_a_target_counts_as_met_after_its_lessons_and_a_right_answer_on_a_
             Lesson.competency_id == "infosec", Lesson.level == 1))).one()
     assert len(taught) == level_one, "every lesson at the target level is taught"
     assert kinds[-1] == "review", f"a question alone on a later day confirms the level: {kinds}"
+    assert not isinstance(card, LessonCard), kinds
     assert "reached every target" in card.text
 
 
@@ -427,3 +434,49 @@ async def test_recent_results_are_each_questions_last_answers_newest_first(
         found = await learning.recent_results(session, ben, [*expected, "nobody/q1"], per_item=2)
     assert found == {key: answers[:2] for key, answers in expected.items()}
     assert any(len(answers) == 2 for answers in found.values()), "some question was asked twice"
+
+
+async def test_maintenance_reviews_a_targets_level_first_and_a_miss_there_reopens_it(
+        coach: Coach, db: Database, tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
+    """Every target met: the due review at a target's level comes before an older one below it (a learner who
+    passed by a lucky run is otherwise never asked about the level again), and missing it reopens the target."""
+    ben = await setup(coach, db, tmp_path)
+    await known(db, ben, "procurement", "infosec", "privacy", "inclusion")  # every target met: maintenance
+    due: dict[int, str] = {}
+    async with db.session() as session:
+        for level, days in ((1, 30), (3, 1)):  # the level-1 review is far more overdue
+            lesson = (await session.exec(select(Lesson).where(Lesson.competency_id == "procurement",
+                                                              Lesson.level == level).order_by(Lesson.id))).first()
+            assert lesson is not None
+            question = (await learning.lesson_questions(session, lesson))[0]
+            due[level] = question.item_key
+            session.add(ReviewState(person_id=ben, item_key=question.item_key, lesson_id=lesson.id,
+                                    competency_id="procurement", card={}, due_at=clock.now - timedelta(days=days)))
+    card = await next_card(coach, ben)
+    _, lesson, asked = await delivery_facts(coach, card.delivery_id)
+    assert card.kind == "review" and asked is not None and asked.item_key == due[3], "the target's level first"
+    await answer(coach, ben, card, correct=False)
+    after = await next_card(coach, ben)
+    _, taught, _ = await delivery_facts(coach, after.delivery_id)
+    assert after.kind != "review" and taught.competency_id == "procurement" and taught.level == 3, \
+        "the tested-out target is reopened: its level is taught"
+
+
+async def test_the_coach_never_idles_while_a_target_is_open(
+        coach: Coach, db: Database, tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
+    """As long as the coach's own test leaves a target open, `/learn` always brings something to work on —
+    never "nothing to learn" while a target's lessons remain untaught or unconfirmed — whatever the answers
+    (a learner right two times in three, on a new day each time)."""
+    mia = await setup(coach, db, tmp_path, "mia@example.com")  # a people manager: many targets
+    for step in range(60):
+        async with db.session() as session:
+            ctx = await load_learner(session, mia)
+            open_targets = await working_gaps(SessionReads(session), ctx)
+        reply = await coach.command(mia, "")
+        if not open_targets:
+            break
+        card = reply.messages[0]
+        assert isinstance(card, LessonCard), (step, [t.competency for t, _ in open_targets], card)
+        await coach.sent(card.delivery_id, platform="test", message_ref=None)
+        await answer(coach, mia, card, correct=step % 3 != 2)
+        clock.advance(days=1)

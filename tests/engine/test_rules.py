@@ -7,9 +7,19 @@ from datetime import date, timedelta
 
 import pytest
 
+from bot.engine.decision import ACCEPT, ALPHA, BETA, REJECT, log_ratio, p_above_bar, p_non_master, sprt_confirms
 from bot.engine.evidence import Evidence, decided_level, target_met
 from bot.engine.mastery import MasteryModel, ModelParams, SkillState
-from bot.engine.placement import CONFIDENT, PLACEMENT_MAX, next_level, placed_level, posterior, prior
+from bot.engine.placement import (
+    CONFIDENT,
+    PLACEMENT_MAX,
+    QUESTION_COST,
+    information_value,
+    next_level,
+    placed_level,
+    posterior,
+    prior,
+)
 
 MONDAY = date(2026, 12, 7)
 MODEL = MasteryModel(ModelParams.default())
@@ -62,6 +72,47 @@ def test_a_target_is_met_only_after_a_right_answer_on_a_later_day_without_the_le
     assert not target_met(missed_twice, 1), "two misses in a row: the level must be shown again"
 
 
+def test_one_right_answer_on_a_later_day_is_not_enough_the_sequential_test_must_confirm() -> None:
+    """Confirmation is Wald's SPRT over the answers at the level (bot.engine.decision): two right answers
+    after reading and one on a later day (three in all) do not confirm; a miss among them needs two more."""
+    _, evidence = answered([(1, True)] * 2)
+    evidence.shown(1, MONDAY)
+    later = evidence.after("review", 1, True, MONDAY + timedelta(days=1), placing=False)
+    assert later.confirmed == 1 and not target_met(later, 1), "one right answer on a later day, three in all"
+    assert target_met(later.after("review", 1, True, MONDAY + timedelta(days=2), placing=False), 1)
+    _, noisy = answered([(1, True), (1, True), (1, True), (1, False)])
+    noisy.shown(1, MONDAY)
+    noisy = noisy.after("review", 1, True, MONDAY + timedelta(days=1), placing=False)
+    one_more = noisy.after("review", 1, True, MONDAY + timedelta(days=2), placing=False)
+    assert not target_met(noisy, 1) and not target_met(one_more, 1), "a miss outweighs more than one right answer"
+    assert target_met(one_more.after("review", 1, True, MONDAY + timedelta(days=3), placing=False), 1)
+
+
+def test_the_sequential_test_keeps_its_stated_error_rates() -> None:
+    """Wald's bounds: one test accepts a learner at the non-master's chance with probability at most
+    ALPHA / (1 − BETA), and turns down one at the master's chance with at most BETA / (1 − ALPHA). Computed
+    exactly, walking the test's sum over every sequence of answers."""
+    def accepts(p: float) -> float:
+        walk, accepted = {0.0: 1.0}, 0.0
+        for _ in range(200):
+            step: dict[float, float] = {}
+            for total, chance in walk.items():
+                for right, weight in ((True, p), (False, 1.0 - p)):
+                    moved = round(total + log_ratio(right), 9)
+                    if moved >= ACCEPT:
+                        accepted += chance * weight
+                    elif moved > REJECT:
+                        step[moved] = step.get(moved, 0.0) + chance * weight
+            walk = step
+        return accepted
+
+    assert accepts(p_non_master(4)) <= ALPHA / (1 - BETA)
+    assert 1.0 - accepts(p_above_bar()) <= BETA / (1 - ALPHA)
+    assert sprt_confirms([True] * 4) and not sprt_confirms([True] * 3)
+    assert sprt_confirms([True] * 4 + [False]), "the test stops at its decision (the evidence reopens a level)"
+    assert sprt_confirms([False, False, True, True, True, True]), "turned down, then a new test from scratch"
+
+
 def test_the_evidence_is_stored_beside_the_model_state_and_read_back() -> None:
     states, evidence = answered([(2, True), (3, False)])
     evidence.shown(2, MONDAY)
@@ -75,9 +126,9 @@ def test_placement_asks_where_an_answer_tells_most_and_stops_when_the_posterior_
     assert next_level(even, []) == 3, "an even prior: the target level, the cut"
     assert next_level([0.66, 0.46, 0.27], []) == 2, "the level nearest one half first"
     assert next_level(even, [[3, 1, 4]]) == 3 and placed_level(even, [[3, 1, 4]]) == 0
-    two_right = [[3, 1, 4], [3, 1, 4]]
-    assert posterior(even, two_right)[2] >= CONFIDENT
-    assert next_level(even, two_right) is None and placed_level(even, two_right) == 3, "tested out"
+    four_right = [[3, 1, 4]] * 4
+    assert posterior(even, four_right)[2] >= CONFIDENT
+    assert next_level(even, four_right) is None and placed_level(even, four_right) == 3, "tested out"
     assert next_level([0.5], [[1, 1, 2], [1, 1, 2]]) == 1, "two-option questions: two right answers may be luck"
     assert next_level([0.8, 0.5, 0.3], [[3, 0, 4]]) == 2, "not at the target: the level now nearest one half"
     unlikely = [0.5, 0.3, 0.1]
@@ -88,11 +139,35 @@ def test_placement_asks_where_an_answer_tells_most_and_stops_when_the_posterior_
     assert next_level(even, [[1, 1, 4], [1, 0, 4], [1, 1, 4], [1, 0, 4]]) is None
 
 
+def test_a_run_of_lucky_answers_short_of_the_bar_does_not_test_out() -> None:
+    """A learner who does not know the level is read as answering right about half the time (partial
+    knowledge and a guess, bot.engine.decision), not as a blind guesser: three right answers in a row, which
+    such a learner gives about one time in ten, leave the test-out undecided; a fourth decides it."""
+    even = [0.5, 0.5, 0.5]
+    assert 0.4 < p_non_master(4) < 0.5 and p_non_master(2) > 0.5
+    assert posterior(even, [[3, 1, 4]] * 3)[2] < CONFIDENT and placed_level(even, [[3, 1, 4]] * 3) == 0
+    assert placed_level(even, [[3, 1, 4]] * 4) == 3
+
+
+def test_placement_asks_nothing_that_could_not_pay_for_its_question() -> None:
+    """The expected value of perfect information: when even knowing the level exactly would save, in
+    expectation, less than one lesson, no placement question is asked and teaching starts."""
+    doubtful = [0.15, 0.08, 0.03]  # someone whose other competencies say they probably know little
+    assert information_value(doubtful, [], [3, 3, 3]) < QUESTION_COST
+    assert next_level(doubtful, [], [3, 3, 3]) is None and placed_level(doubtful, []) == 0
+    assert next_level(doubtful, [], [10, 10, 10]) == 1, "more lessons to skip: worth a question"
+    assert next_level(doubtful, []) == 1, "without the lesson counts, only the posterior stops it"
+    shown_two = [[2, 1, 4]] * 2
+    assert placed_level([0.95, 0.8, 0.5], shown_two) == 2
+    assert next_level([0.95, 0.8, 0.5], shown_two, [3, 3, 0]) is None, "nothing left above level 2 to skip"
+    assert next_level([0.95, 0.8, 0.5], shown_two, [3, 3, 3]) == 3
+
+
 def test_a_test_out_needs_a_right_answer_at_the_target_level_and_a_confident_prior_alone_never_places() -> None:
     assert next_level([0.99, 0.98, 0.95], []) == 3, "a prior, however sure, is no test-out"
     assert next_level([0.05, 0.02, 0.01], []) is None and placed_level([0.05, 0.02, 0.01], []) == 0
     known_below = [[2, 1, 4], [2, 1, 4], [2, 1, 4], [3, 0, 4]]
-    assert placed_level([0.9, 0.6, 0.5], known_below) == 2, "teaching starts above the level shown"
+    assert placed_level([0.95, 0.8, 0.5], known_below) == 2, "teaching starts above the level shown"
 
 
 def test_the_prior_follows_the_learners_other_placements() -> None:
