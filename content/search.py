@@ -57,10 +57,16 @@ NEAR_TIE = 0.1
 MIN_COVERAGE = 0.65
 """To be sent without asking, the best hit must cover at least this share of what the query asks about
 (weighted by how telling each word is, see `Hit.coverage`)…"""
-MIN_SCORE = 8.0
+MIN_SCORE = 2.0
 """…score at least this much once the score is multiplied by the share of the query the lesson is *about*
 (`Hit.topical`): a lesson that says two of three words only in passing ("submit" in its text, "expenses" in a
-check question's option) is not sent for "submit my travel expenses"…"""
+check question's option) is not sent for "submit my travel expenses"…
+
+Scores are in units of the inverse document frequency of a word that one lesson of the pack says
+(`LessonIndex.unit`), not raw BM25: BM25 grows with the log of the number of lessons, so a threshold in raw
+points set on the 88-lesson starter pack (where the unit is 4.1 points and this is 8.2) would never be reached in
+a pack of five lessons (unit 1.4), however well a lesson matched. In these units the bar means the same in
+both: about two distinctive words said where a lesson says what it is about."""
 CLOSE = 0.2
 """…and beat the next lesson by more than this share of its score; otherwise the two are close, and the
 person chooses."""
@@ -163,6 +169,8 @@ class LessonIndex:
             self._retrievers[name] = retriever
         self.speller = Speller(vocabulary)
         self._frequency = Counter(gram[0] for said in self._said for gram in said if len(gram) == 1)
+        self.unit = self._idf_of(1)
+        """What a word that one lesson says weighs: scores are given in this unit (see MIN_SCORE)."""
 
     def query(self, words_typed: str) -> Query:
         """What search matches of the words: its terms without phrasing, typos mended."""
@@ -186,7 +194,7 @@ class LessonIndex:
                             for headline, said in zip(self._headline, self._said, strict=True)])
         asked = np.array([max((self._coverage(concepts, ask) for ask in asks), default=0.0)
                           for asks in self._asks])
-        scores = self._scores(concepts, query.doubtful) * coverage ** COORD * (1 + ASKED * asked)
+        scores = self._scores(concepts, query.doubtful) / self.unit * coverage ** COORD * (1 + ASKED * asked)
         weights = np.array([(learned or {}).get(doc.lesson_id, 0.0) for doc in self.docs])
         if weights.any():
             scores = _with_evidence(scores, weights)
@@ -249,7 +257,10 @@ class LessonIndex:
         return covered / total if total else 0.0
 
     def _idf(self, term: str) -> float:
-        count = self._frequency.get(term, 0)
+        return self._idf_of(self._frequency.get(term, 0))
+
+    def _idf_of(self, count: int) -> float:
+        """The inverse document frequency of a word that `count` lessons say (as bm25s weighs it)."""
         return math.log(1 + (len(self.docs) - count + 0.5) / (count + 0.5))
 
 

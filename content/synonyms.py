@@ -112,4 +112,16 @@ class Thesaurus:
             else:
                 found.append(Concept((query[i],)))
                 i += 1
-        return found
+        return _once(found)
+
+
+def _once(concepts: list[Concept]) -> list[Concept]:
+    """The concepts without those whose terms another concept already says: a word typed twice ("changed
+    *banks*, update my *bank* details") is asked about once, not weighed twice against a lesson's coverage."""
+    kept: list[Concept] = []
+    for i, concept in enumerate(concepts):
+        within = any(set(concept.typed) <= set(other.typed) and (len(other.typed) > len(concept.typed) or j < i)
+                     for j, other in enumerate(concepts) if j != i)
+        if not within:
+            kept.append(concept)
+    return kept

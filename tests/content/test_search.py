@@ -210,6 +210,40 @@ def test_common_words_from_two_topics_are_not_answered_confidently() -> None:
     assert supplier[0].doc.lesson_id == "bank" and supplier[0].key and judge(supplier) is Verdict.SURE
 
 
+def test_a_small_pack_sends_a_clear_match_as_the_starter_pack_does() -> None:
+    """Scores are in units of a distinctive word's weight in the pack, so the bar for sending means the same in
+    four lessons as in eighty-eight: a query that a lesson's title and tags say in full is sent, a query that
+    shares one everyday word with a lesson is not, and a topic the pack does not teach gets nothing."""
+    docs = [SearchDoc("mfa", "Unexpected MFA prompts: deny and report", "infosec", 2, ("MFA prompt", "push"),
+                      text="Someone who has your password keeps sending prompts. Press deny and tell IT."),
+            SearchDoc("phish", "Spot a phishing email", "infosec", 1, ("phishing", "suspicious email"),
+                      text="Check the sender and hover over links before you click."),
+            SearchDoc("ppe", "Wear the protective equipment the sign asks for", "safety", 1, ("PPE",),
+                      text="Each area's sign says what to wear, and the stores hand it out."),
+            SearchDoc("gifts", "Gifts from suppliers", "procurement", 1, ("supplier gift", "hospitality"),
+                      text="Record any gift over $50 in the register.")]
+    index = LessonIndex(docs)
+    for query, lesson in [("what do I do with a phishing email", "phish"),
+                          ("someone keeps sending me MFA push prompts", "mfa")]:
+        hits = index.search(query)
+        assert hits[0].doc.lesson_id == lesson and judge(hits) is Verdict.SURE, query
+    assert judge(index.search("where do I hand in my timesheet")) is not Verdict.SURE
+    assert judge(index.search("kubernetes pod autoscaling")) is Verdict.NOTHING
+    assert index.unit < LessonIndex([*docs] * 22).unit / 2  # BM25 in a small pack is a fraction of a large one's
+
+
+def test_a_word_typed_twice_counts_once() -> None:
+    """"I changed *banks*, update my *bank* details": the person asks about bank details once. Counting "bank"
+    twice let a lesson on a supplier's bank details cover two thirds of a question about salary."""
+    docs = [SearchDoc("bank", "A supplier's change of bank details", "procurement", 2, ("bank details",)),
+            SearchDoc("pay", "Your payslip and salary", "people", 1, ("salary", "payslip"))]
+    index = LessonIndex(docs, [["bank details", "account number"]])
+    twice = index.thesaurus.concepts(index.query("changed banks, update my bank details for my salary").terms)
+    assert [concept.typed for concept in twice].count(("bank",)) == 0
+    once = index.search("changed, update my bank details for my salary")[0].coverage
+    assert index.search("changed banks, update my bank details for my salary")[0].coverage == once
+
+
 def test_a_phrase_counts_only_where_a_lesson_says_it() -> None:
     """"say my name" means "pronounce" only as a phrase: a lesson that says "say" in one sentence and "names" in
     another does not cover "pronounce"."""
