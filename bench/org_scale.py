@@ -221,9 +221,10 @@ async def team_over_http(env: dict[str, str], repeat: int) -> tuple[float, list[
     fake.add_user("U0000000", email(0))
     port = free_port()
     server_env = {**env, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url}
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below) the server's stderr, shown if it dies
     server = await asyncio.create_subprocess_exec(*coach("serve", "--host", "127.0.0.1", "--port", str(port),
                                                          "--no-scheduler"), env=server_env,
-                                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                                  stdout=subprocess.DEVNULL, stderr=log)
     times = []
     try:
         async with aiohttp.ClientSession() as http:
@@ -245,14 +246,21 @@ async def team_over_http(env: dict[str, str], repeat: int) -> tuple[float, list[
                 await fake.wait_for("response_url", within=600, name=name)
                 times.append(time.perf_counter() - started)
         rss = peak_rss_mb(server.pid)
+    except Exception:
+        log.seek(0)
+        print(f"coach serve (exit code {server.returncode}) said: {log.read()[-3000:].decode(errors='replace')}",
+              file=sys.stderr)
+        raise
     finally:
-        server.terminate()
+        if server.returncode is None:
+            server.terminate()
         try:
             await asyncio.wait_for(server.wait(), 60)
         except TimeoutError:
             server.kill()
             await server.wait()
         await fake.stop()
+        log.close()
     return times[0], times[1:], rss
 
 
