@@ -12,9 +12,15 @@ issue's 100,000) org, on a fresh database with the starter pack loaded, it measu
 - the whole `coach org import` command (process start included) of the large file, against the floor: the same
   rows inserted raw with `sqlite3` `executemany` into one table;
 - a 3,000-level chain (each person the manager of the next) against a flat file of the same 3,000 people, per row;
+- a refresh of the kept team totals alone (`bot.team.rollup.refresh_totals`, what the scheduler's `team-totals`
+  job runs), in a fresh child process;
 - the root's `coach report team EMAIL --json` (wall time and peak RSS of the command);
 - `/team` typed by the root: a signed Slack slash command to a `coach serve` process, timed until its reply reaches
-  the fake Slack Web API's response_url; the server's peak RSS (VmHWM) after it.
+  the fake Slack Web API's response_url: the first request (cold: a fresh server, right after the import) apart
+  from the `--repeat` warm ones; the server's peak RSS (VmHWM) after them.
+
+`--summaries` measures only the import, the refresh, the report and `/team` (no re-imports, chain or whole
+command).
 
 Printed are the medians over `--repeat` runs of each timing and the ratios large / small. What it does not show:
 the orgs have no answers yet (the summaries' cost of answers is bench/team_summary.py's), and absolute times
@@ -38,6 +44,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -132,6 +139,37 @@ def import_child(url: str, path: str) -> None:
     print(json.dumps(figures))
 
 
+def refresh_child(url: str) -> None:
+    """In a fresh process: count every manager's kept team totals again (what the scheduler's `team-totals` job
+    and an import that changed the chart do), print its seconds (null where the code keeps no totals)."""
+    from store.db import Database
+
+    try:
+        from bot.team.rollup import refresh_totals
+    except ImportError:
+        print(json.dumps({"seconds": None}))
+        return
+
+    async def body() -> float:
+        database = Database(url)
+        async with database.session() as session:
+            started = time.perf_counter()
+            await refresh_totals(session, datetime.now(UTC), 0.8)
+        elapsed = time.perf_counter() - started
+        await database.dispose()
+        return elapsed
+
+    print(json.dumps({"seconds": asyncio.run(body())}))
+
+
+def child_refresh(url: str, env: dict[str, str]) -> float | None:
+    result = subprocess.run([sys.executable, __file__, "--refresh-child", url], env=env, capture_output=True,
+                            text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"refresh failed: {result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
+
+
 def child_import(url: str, path: Path, env: dict[str, str]) -> dict[str, Any]:
     result = subprocess.run([sys.executable, __file__, "--import-child", url, str(path)], env=env,
                             capture_output=True, text=True, check=False)
@@ -172,8 +210,9 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def team_over_http(env: dict[str, str], repeat: int) -> tuple[float, float]:
-    """Median seconds from the root's signed `/team` to its reply at the response_url, and the server's peak RSS."""
+async def team_over_http(env: dict[str, str], repeat: int) -> tuple[float, list[float], float]:
+    """Seconds from the root's signed `/team` to its reply at the response_url: the first (cold: a fresh server,
+    right after the import) and each of `repeat` more (warm); and the server's peak RSS."""
     sys.path.insert(0, str(ROOT))
     from tests.support.fake_slack import TEAM, FakeSlack
     from tests.support.health import until_healthy
@@ -182,14 +221,16 @@ async def team_over_http(env: dict[str, str], repeat: int) -> tuple[float, float
     fake.add_user("U0000000", email(0))
     port = free_port()
     server_env = {**env, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url}
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below) the server's stderr, shown if it dies
     server = await asyncio.create_subprocess_exec(*coach("serve", "--host", "127.0.0.1", "--port", str(port),
                                                          "--no-scheduler"), env=server_env,
-                                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                                  stdout=subprocess.DEVNULL, stderr=log)
     times = []
     try:
         async with aiohttp.ClientSession() as http:
-            await until_healthy(http, port, within=60.0)
-            for attempt in range(repeat + 1):  # the first, untimed, warms the server up
+            if not await until_healthy(http, port, within=600.0):  # a loaded machine starts it slowly
+                raise RuntimeError("coach serve did not answer its health check within 600 s")
+            for attempt in range(repeat + 1):  # the first is the cold one
                 name = f"team{attempt}"
                 form = urlencode({"token": "legacy", "team_id": TEAM, "team_domain": "bench",
                                   "channel_id": "DU0000000", "channel_name": "directmessage", "user_id": "U0000000",
@@ -204,41 +245,50 @@ async def team_over_http(env: dict[str, str], repeat: int) -> tuple[float, float
                         "X-Slack-Signature": signature}) as response:
                     assert response.status == 200, await response.text()
                 await fake.wait_for("response_url", within=600, name=name)
-                if attempt:
-                    times.append(time.perf_counter() - started)
+                times.append(time.perf_counter() - started)
         rss = peak_rss_mb(server.pid)
+    except Exception:
+        log.seek(0)
+        print(f"coach serve (exit code {server.returncode}) said: {log.read()[-3000:].decode(errors='replace')}",
+              file=sys.stderr)
+        raise
     finally:
-        server.terminate()
+        if server.returncode is None:
+            server.terminate()
         try:
             await asyncio.wait_for(server.wait(), 60)
         except TimeoutError:
             server.kill()
             await server.wait()
         await fake.stop()
-    return statistics.median(times), rss
+        log.close()
+    return times[0], times[1:], rss
 
 
 def median_of(repeat: int, measure: Callable[[], float]) -> float:
     return statistics.median(measure() for _ in range(repeat))
 
 
-def org_case(kind: str, folder: Path, size: int, repeat: int) -> dict[str, float]:
-    """Import, re-import, report and /team for a `size`-person tree on a fresh database."""
+def org_case(kind: str, folder: Path, size: int, repeat: int, summaries: bool) -> dict[str, Any]:
+    """Import, re-import (not with `summaries`), a refresh of the kept team totals, report and /team for a
+    `size`-person tree on a fresh database."""
     path = write_csv(folder / f"tree_{size}.csv", tree_rows(size))
     url, env = prepared(kind, folder)
     try:
         first = child_import(url, path, env)
         assert first["created"] == size, first
-        again = [child_import(url, path, env) for _ in range(repeat)]
+        again = [] if summaries else [child_import(url, path, env) for _ in range(repeat)]
         assert all(r["created"] == 0 and r["updated"] == 0 for r in again), again
+        refresh = child_refresh(url, env)
         reports = [isolated(coach("report", "team", email(0), "--json"), env) for _ in range(repeat)]
-        http_seconds, http_rss = asyncio.run(team_over_http(env, repeat))
+        cold, http_times, http_rss = asyncio.run(team_over_http(env, repeat))
     finally:
         drop_database(url)
     return {"import_s": first["seconds"], "import_rss": first["rss_mb"],
-            "reimport_s": statistics.median(r["seconds"] for r in again),
+            "reimport_s": statistics.median(r["seconds"] for r in again) if again else float("nan"),
+            "refresh_s": refresh, "http_cold_s": cold,
             "report_s": statistics.median(r[0] for r in reports), "report_rss": max(r[1] for r in reports),
-            "http_s": http_seconds, "http_rss": http_rss}
+            "http_s": statistics.median(http_times), "http_samples": http_times, "http_rss": http_rss}
 
 
 def chain_case(kind: str, folder: Path, depth: int) -> tuple[float, float]:
@@ -265,19 +315,30 @@ def whole_command(kind: str, folder: Path, size: int) -> tuple[float, float]:
     return seconds, statistics.median(raw_floor(rows, folder) for _ in range(3))
 
 
-def report(kind: str, small: int, large: int, repeat: int, whole_rows: int, depth: int) -> None:
+def report(kind: str, small: int, large: int, repeat: int, whole_rows: int, depth: int, summaries: bool) -> None:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        figures = {size: org_case(kind, folder, size, repeat) for size in (small, large)}
-        chain, flat = chain_case(kind, folder, depth)
-        whole, raw = whole_command(kind, folder, whole_rows)
+        figures = {size: org_case(kind, folder, size, repeat, summaries) for size in (small, large)}
+        if not summaries:
+            chain, flat = chain_case(kind, folder, depth)
+            whole, raw = whole_command(kind, folder, whole_rows)
     a, b = figures[small], figures[large]
     print(f"org scale, {kind}: {small:,} vs {large:,} people")
     for size, f in figures.items():
+        refresh = "n/a (no kept totals)" if f["refresh_s"] is None else f"{f['refresh_s']:.2f} s"
+        print(f"  {size:>7,}: kept team totals counted again in {refresh}; /team over HTTP cold "
+              f"{f['http_cold_s']:.3f} s")
         print(f"  {size:>7,}: import {f['import_s']:7.2f} s ({f['import_s'] / size * 1e3:6.3f} ms/row, "
               f"peak RSS {f['import_rss']:6.0f} MB), re-import {f['reimport_s']:7.2f} s, report team "
               f"{f['report_s']:6.2f} s ({f['report_rss']:5.0f} MB), /team over HTTP {f['http_s']:6.2f} s "
-              f"(server peak RSS {f['http_rss']:5.0f} MB)")
+              f"(server peak RSS {f['http_rss']:5.0f} MB; samples "
+              f"{', '.join(f'{t:.3f}' for t in f['http_samples'])} s)")
+    print(f"  root /team over HTTP {large:,} / {small:,}: time {b['http_s'] / a['http_s']:.2f} (cold "
+          f"{b['http_cold_s'] / a['http_cold_s']:.2f}), server peak memory {b['http_rss'] / a['http_rss']:.2f}")
+    print(f"  root report team {large:,} / {small:,}: time {b['report_s'] / a['report_s']:.2f}, "
+          f"peak memory {b['report_rss'] / a['report_rss']:.2f}")
+    if summaries:
+        return
     print(f"  import time per row {large:,} / {small:,}: {(b['import_s'] / large) / (a['import_s'] / small):.2f}"
           f"   peak memory: {b['import_rss'] / a['import_rss']:.2f}")
     print(f"  re-import of the unchanged file / first import: {small:,} {a['reimport_s'] / a['import_s']:.2f}, "
@@ -285,10 +346,6 @@ def report(kind: str, small: int, large: int, repeat: int, whole_rows: int, dept
     print(f"  {depth:,}-deep chain per row / flat file of {depth:,} per row: {chain / flat:.2f}")
     print(f"  whole `coach org import` of {whole_rows:,} rows / raw sqlite3 executemany of them: {whole / raw:.1f} "
           f"({whole:.2f} s vs {raw:.3f} s)")
-    print(f"  root report team {large:,} / {small:,}: time {b['report_s'] / a['report_s']:.2f}, "
-          f"peak memory {b['report_rss'] / a['report_rss']:.2f}")
-    print(f"  root /team over HTTP {large:,} / {small:,}: time {b['http_s'] / a['http_s']:.2f}, "
-          f"server peak memory {b['http_rss'] / a['http_rss']:.2f}")
 
 
 def measure(command: list[str]) -> None:
@@ -306,18 +363,25 @@ def main() -> None:
     parser.add_argument("--whole-rows", type=int, default=40_000, help="Rows of the whole-command vs raw case.")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--chain", type=int, default=3_000, help="Depth of the management chain case.")
+    parser.add_argument("--summaries", action="store_true", help="Only what the root's summaries cost: one import "
+                        "per org, a refresh of the kept team totals, report team and /team (no re-imports, chain "
+                        "or whole-command cases).")
+    parser.add_argument("--refresh-child", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--import-child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--measure", metavar="COMMAND", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.import_child:
         import_child(*args.import_child)
         return
+    if args.refresh_child:
+        refresh_child(args.refresh_child)
+        return
     if args.measure:
         measure(json.loads(args.measure))
         return
     large = 100_000 if args.full else args.large
     for kind in (["sqlite", "postgresql"] if args.database == "both" else [args.database]):
-        report(kind, args.small, large, args.repeat, args.whole_rows, args.chain)
+        report(kind, args.small, large, args.repeat, args.whole_rows, args.chain, args.summaries)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MASTERY_THRESHOLD = 0.8
+"""The probability that a learner's ability clears a level's bar for the level to count as reached (the
+default of `COACH_MASTERY_THRESHOLD`)."""
+
 
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
@@ -116,6 +120,12 @@ class Settings(BaseSettings):
         validation_alias=_env("COACH_EXPIRE_AFTER_DAYS"),
         description="An unsent trigger, asked-for lesson or nudge that keeps failing expires after this long.",
     )
+    team_totals_every: float = Field(
+        300.0, ge=0,
+        validation_alias=_env("COACH_TEAM_TOTALS_EVERY"),
+        description="Seconds between two counts of every manager's team totals by the scheduler (the "
+                    "`team-totals` job), which large teams' summaries read; 0 counts them at every tick.",
+    )
     default_timezone: str = Field(
         "UTC",
         validation_alias=_env("COACH_DEFAULT_TIMEZONE"),
@@ -123,7 +133,7 @@ class Settings(BaseSettings):
     )
 
     # The engine.
-    mastery_threshold: float = Field(0.8, validation_alias=_env("COACH_MASTERY_THRESHOLD"))
+    mastery_threshold: float = Field(MASTERY_THRESHOLD, validation_alias=_env("COACH_MASTERY_THRESHOLD"))
     review_share: float = Field(
         0.34,
         validation_alias=_env("COACH_REVIEW_SHARE"),

@@ -13,11 +13,12 @@ the mastery threshold (`LevelRule`): P(ability > bar) >= threshold  <=>  ability
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CTE, Float, and_, case, cast, func, literal, select, union_all
+from sqlalchemy import CTE, Float, Select, and_, case, cast, func, literal, select, union_all
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -105,9 +106,15 @@ class Head:
 
 def _members(root: int) -> CTE:
     """Everyone active below `root`, with the direct report whose group they are in: (id, head, role, depth)."""
-    base = select(col(Person.id).label("id"), col(Person.id).label("head"), literal(1).label("depth")) \
-        .where(Person.manager_id == root)
-    tree = base.cte("tree", recursive=True)
+    return members_of(select(col(Person.id).label("id"), col(Person.id).label("head"))
+                      .where(Person.manager_id == root))
+
+
+def members_of(heads: Select[Any]) -> CTE:
+    """Everyone active in the groups of `heads` (rows of (id, head): each head itself), with the head whose
+    group they are in: (id, head, role, depth), the head at depth 1. A person sits in the group of every head
+    above them that `heads` names (`store.team_totals` names every manager at once)."""
+    tree = heads.add_columns(literal(1).label("depth")).cte("tree", recursive=True)
     step = select(col(Person.id), tree.c.head, tree.c.depth + 1).join(tree, col(Person.manager_id) == tree.c.id) \
         .where(tree.c.depth < MAX_DEPTH)
     tree = tree.union_all(step)
@@ -165,18 +172,23 @@ def _roles(members: CTE) -> Any:
 
 
 async def group_totals(session: AsyncSession, root: int, rule: LevelRule, now: datetime) -> GroupTotals:
-    """In one statement, so the subtree is walked once (a CTE used several times is computed once, on both
-    databases): per group, its people by role and its depth; open focuses by role and competency; per group
-    and competency, among the people with a target and answers in it, how many meet it, are one below, two or
-    more below; lessons answered in the last 7 and 30 days and people who answered in the last 7 and 14 (up to
-    `now`, the coach's clock); how many people are below target anywhere. Each part is one kind of row of a
-    UNION ALL."""
-    members = _members(root)
+    """The totals of every group below `root`, counted now: one statement (`parts`), so the subtree is walked
+    once (a CTE used several times is computed once, on both databases)."""
+    rows = await session.exec(union_all(*parts(_members(root), rule, now)))  # type: ignore[call-overload]
+    return collect(rows.all())
+
+
+def parts(members: CTE, rule: LevelRule, now: datetime) -> list[Select[Any]]:
+    """Per group of `members` (`members_of`): its people by role and its depth; open focuses by role and
+    competency; per competency, among the people with a target and answers in it, how many meet it, are one
+    below, two or more below; lessons answered in the last 7 and 30 days and people who answered in the last 7
+    and 14 (up to `now`, the coach's clock); how many people are below target anywhere. Each part is one kind
+    of row for a UNION ALL: (kind, head, role, competency, a, b, c, d), `collect` reads them back."""
     answered, roles = _answered(members, rule), _roles(members)
     week, fortnight = now - timedelta(days=7), now - timedelta(days=14)
     at = col(Answer.answered_at)
     none, zero = literal(""), literal(0)
-    parts = union_all(
+    return [
         select(literal("role"), roles.c.head, roles.c.role, none, roles.c.people, roles.c.deepest, zero, zero),
         select(literal("focus"), members.c.head, members.c.role, col(Focus.competency_id), func.count(), zero, zero,
                zero)
@@ -194,9 +206,13 @@ async def group_totals(session: AsyncSession, root: int, rule: LevelRule, now: d
                func.count(func.distinct(case((at >= fortnight, members.c.id)))))
         .select_from(members).join(Answer, col(Answer.person_id) == members.c.id)
         .where(at >= now - timedelta(days=30), at <= now).group_by(members.c.head),
-    )
+    ]
+
+
+def collect(rows: Iterable[Any]) -> GroupTotals:
+    """`GroupTotals` from rows of `parts` (counted now, or kept: `store.team_totals`)."""
     totals = GroupTotals([], [], [], {}, {})
-    for kind, head, role, competency, a, b, c, d in (await session.exec(parts)).all():  # type: ignore[call-overload]
+    for kind, head, role, competency, a, b, c, d in rows:
         if kind == "role":
             totals.roles.append(GroupRole(head, role, int(a), int(b)))
         elif kind == "focus":

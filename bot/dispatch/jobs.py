@@ -16,6 +16,7 @@ from bot.dispatch.planner import plan_batch
 from bot.dispatch.reminders import send_reminders
 from bot.dispatch.sender import Outcome, Sender
 from bot.services import Services
+from bot.team.rollup import refresh_totals
 from bot.team.shoutouts import post_shoutouts
 from store import dispatch as claims
 from store import events
@@ -39,6 +40,8 @@ class TickReport:
     enrolled: int = 0
     forgotten: int = 0
     """Old keys of handled platform events dropped (see store.events.forget_events)."""
+    team_totals: int = 0
+    """Rows of kept team totals written when this tick counted them again (0: they were fresh enough)."""
 
     def count(self, outcome: Outcome) -> None:
         setattr(self, outcome.value, getattr(self, outcome.value) + 1)
@@ -106,9 +109,21 @@ async def forget_old_events(tick: Tick) -> None:
         tick.report.forgotten = await events.forget_events(session, tick.services.clock() - EVENT_MEMORY)
 
 
+async def team_totals(tick: Tick) -> None:
+    """Count every manager's team totals again when the kept ones are older than `team_totals_every` (or were
+    counted under another rule), for the summaries of large teams (`bot.team.rollup`): what answers, focuses
+    and the passing days (this week, the last 14 days) changed since shows from then on. On the wall clock,
+    as summaries read them: a tick `--at` another day does not count them as of that day."""
+    config = tick.services.config
+    async with tick.services.database.session() as session:
+        done = await refresh_totals(session, tick.services.clock(), config.mastery_threshold,
+                                    every=timedelta(seconds=config.team_totals_every))
+    tick.report.team_totals = done.rows if done.counted else 0
+
+
 SENDING: dict[str, Job] = {"lessons": plan_lessons, "due": send_due}
 """Jobs that feed the send queue; the tick waits for it to drain before the rest."""
 AFTER_SENDING: dict[str, Job] = {"reminders": remind, "digests": digests, "shoutouts": shoutouts,
-                                 "clean-up": forget_old_events}
+                                 "clean-up": forget_old_events, "team-totals": team_totals}
 JOBS = (*SENDING, *AFTER_SENDING)
 """Every job's name, in the order a tick runs them."""

@@ -8,11 +8,13 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.config import MASTERY_THRESHOLD
 from content.accepted_text import REFUSED, control_lines
 from content.model import Problem
 from store import catalog
 from store.db import Database
 from store.people import OrgRow, OrgUpsert, identities_in_use, manager_links, upsert_org
+from store.types import utcnow
 
 COLUMNS = ("email", "name", "manager_email", "role", "timezone", "slack_user_id", "teams_user_id")
 REQUIRED = ("email", "name")
@@ -27,9 +29,12 @@ class OrgChartError(Exception):
         self.problems = problems
 
 
-async def import_org_chart(database: Database, path: Path, *, deactivate_missing: bool = False) -> OrgUpsert:
+async def import_org_chart(database: Database, path: Path, *, deactivate_missing: bool = False,
+                           threshold: float = MASTERY_THRESHOLD) -> OrgUpsert:
     """Validate the whole file against itself and the database, then load it in one transaction. With
-    `deactivate_missing`, people the file no longer lists have left the organisation."""
+    `deactivate_missing`, people the file no longer lists have left the organisation. An import that changed
+    anyone counts the managers' kept team totals again in the same transaction (`bot.team.rollup`, at the
+    mastery `threshold`), so no summary shows the chart before it; one that changed nothing writes nothing."""
     rows, problems = parse_org_csv(path)
     async with database.session() as session:
         known_roles = await catalog.role_ids(session)
@@ -45,7 +50,12 @@ async def import_org_chart(database: Database, path: Path, *, deactivate_missing
                                                                f"belongs to {owner}"))
         if problems:
             raise OrgChartError(sorted(problems, key=lambda p: p.line))
-        return await upsert_org(session, rows, deactivate_missing=deactivate_missing)
+        result = await upsert_org(session, rows, deactivate_missing=deactivate_missing)
+        if result.created or result.updated or result.deactivated:
+            from bot.team.rollup import refresh_totals  # the engine's numerics: only for an import that changed
+
+            await refresh_totals(session, utcnow(), threshold)
+        return result
 
 
 def parse_org_csv(path: Path) -> tuple[list[OrgRow], list[Problem]]:

@@ -108,8 +108,8 @@ async def team_report(session: AsyncSession, manager_email: str, now: datetime, 
     if under is not None:
         data.update(under=under, title=view.scope)
     data["competencies"] = counted_competencies(view) if view.counted else competency_summary(standings)
-    if view.counted:
-        data["counted"] = True
+    if view.counted and view.as_of is not None:
+        data.update(counted=True, as_of=view.as_of.isoformat())
     if view.grouped:
         data["groups"] = [group_json(group, view.competencies) for group in view.groups]
     if standings and (members or not view.grouped):

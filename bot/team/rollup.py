@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from scipy.special import ndtri
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.engine.fitted import load_model
 from bot.engine.mastery import MasteryModel
+from bot.lessons.schedule import local_time
 from bot.replies import Button, Choice, LevelCounts, TeamGroup, TeamSummary
 from bot.team.roster import Standing
 from bot.team.text import summary_text
@@ -28,8 +31,9 @@ from bot.team.view import (
     member_line,
     show_button,
 )
-from store import groups, subtree
+from store import groups, subtree, team_totals
 from store.subtree import GroupActivity, GroupAnswered, GroupRole, GroupTotals, LevelRule
+from store.team_totals import Refreshed
 
 COUNT_ABOVE = LIST_LIMIT
 """A team with sub-managers and more people than this is counted by the database rather than loaded: above it
@@ -37,6 +41,17 @@ no one is listed or drawn anyway (`LIST_LIMIT`), so the loaded rows would only b
 COUNTED_NOTE = ("Each group is one line here, its figures counted over everyone in it: press its Show button to "
                 "see it one level down, and so on down to the people themselves. `/team export` has everyone as "
                 "a spreadsheet.")
+KEPT_FOR = timedelta(days=1)
+"""The oldest kept totals (`store.team_totals`) a summary shows, with their age; older ones (a scheduler that has
+stopped) are not shown: the summary is counted at the request instead, as slow as the subtree is large."""
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A counted summary's totals, and when they were counted when they are kept ones (None: counted now)."""
+
+    totals: GroupTotals
+    kept_at: datetime | None
 
 
 def counted(roles: list[GroupRole], extra: int = 0) -> bool:
@@ -45,6 +60,42 @@ def counted(roles: list[GroupRole], extra: int = 0) -> bool:
     and name instead, `bot.team.view.flat_groups`)."""
     people = sum(r.people for r in roles) + extra
     return people > max(COUNT_ABOVE, GROUP_ABOVE) and any(r.deepest > 1 for r in roles)
+
+
+async def totals_of(session: AsyncSession, root: int, now: datetime, model: MasteryModel, threshold: float, *,
+                    extra: int = 0) -> Totals | None:
+    """The totals of `root`'s groups when its summary is counted (`counted`, with `extra` people besides the
+    groups), else None (the summary lists people one by one, live). Kept totals when they are fit to show
+    (`store.team_totals.kept`: a few rows, whatever the subtree's size), else counted now over the subtree."""
+    rule = level_rule(model, threshold)
+    kept = await team_totals.kept(session, root, rule, now, KEPT_FOR)
+    if kept is not None:
+        return Totals(kept.totals, kept.as_of) if counted(kept.totals.roles, extra) else None
+    if not counted(await subtree.group_roles(session, root), extra):
+        return None
+    return Totals(await subtree.group_totals(session, root, rule, now), None)
+
+
+async def refresh_totals(session: AsyncSession, now: datetime, threshold: float, *,
+                         every: timedelta | None = None) -> Refreshed:
+    """Count every manager's subtree again and keep the totals (`store.team_totals.refresh`; with `every`,
+    only when the kept ones are older than that or were counted under another rule): the scheduler's
+    `team-totals` job and `coach org import` call it."""
+    return await team_totals.refresh(session, level_rule(await load_model(session), threshold), now, every=every)
+
+
+def kept_note(kept_at: datetime, now: datetime, zone: str) -> str:
+    """How old kept figures are, in the reader's zone: `Counted 12 minutes ago (Mon 07 Dec, 17:40
+    (Europe/Berlin)); …`."""
+    minutes = int((now - kept_at).total_seconds() // 60)
+    if minutes < 1:
+        ago = "less than a minute ago"
+    elif minutes < 120:
+        ago = f"{minutes} minute{'' if minutes == 1 else 's'} ago"
+    else:
+        ago = f"{minutes // 60} hours ago"
+    return (f"Counted {ago}, at {local_time(kept_at, zone)}: the coach counts large teams again every few "
+            "minutes and after each org chart import; answers given since then show at the next count.")
 
 
 def level_rule(model: MasteryModel, threshold: float) -> LevelRule:
@@ -103,10 +154,12 @@ def _counts(with_target: int, answered: GroupAnswered | None) -> LevelCounts:
 
 
 async def counted_summary(session: AsyncSession, manager: str, totals: GroupTotals, now: datetime,
-                          names: dict[str, str], *, scope: str = "", lead: Standing | None = None) -> TeamSummary:
+                          names: dict[str, str], *, scope: str = "", lead: Standing | None = None,
+                          kept_at: datetime | None = None, zone: str = "UTC") -> TeamSummary:
     """The summary of everyone below a root (`totals`: `store.subtree.group_totals` of it) by direct report's
     group. With `scope` it is one group opened from a summary a level up (`lead`: the group's own head, shown
-    as a line of their own before their reports' groups)."""
+    as a line of their own before their reports' groups). `kept_at`: the totals are kept ones counted then
+    (the summary says how long ago, in the reader's `zone`, and `as_of` is that time)."""
     also = {row.competency_id for row in lead.rows if row.target} if lead else set()
     competencies, groups = await counted_groups(session, totals, names, also)
     if lead is not None:
@@ -117,8 +170,9 @@ async def counted_summary(session: AsyncSession, manager: str, totals: GroupTota
     view = TeamSummary(
         manager=manager, competencies=competencies, groups=groups, grouped=True, listed=False,
         gaps=gap_lines(totals, competencies), attention=[],
-        actions=[Button("Back to the team", "team_summary", {})] if scope else [], text="", note=COUNTED_NOTE,
-        as_of=now, scope=scope, counted=True,
+        actions=[Button("Back to the team", "team_summary", {})] if scope else [], text="",
+        note=f"{COUNTED_NOTE} {kept_note(kept_at, now, zone)}" if kept_at else COUNTED_NOTE,
+        as_of=kept_at or now, scope=scope, counted=True,
     )
     view.text = summary_text(view, now)
     return view

@@ -25,7 +25,7 @@ from bot.team.mentions import find_report
 from bot.team.roster import Standing, load_standings
 from bot.team.text import people as people_count
 from bot.team.view import LIST_LIMIT, Org, detail, flat_group_summary, group_title, summary
-from store import groups, learning, people, subtree
+from store import groups, learning, people
 from store.models import Person
 
 ACTIONS: tuple[str, ...] = ("team_summary", "team_group", "team_focus", "team_nudge", "manager_view")
@@ -128,16 +128,17 @@ class TeamView:
 async def team_view(session: AsyncSession, manager_id: int, now: datetime, threshold: float, *,
                     everyone: bool = False) -> TeamView | None:
     """The manager's whole team: counted by the database when it is large and has sub-managers (unless
-    `everyone`: the per-person rows are wanted), else loaded person by person. None for someone who manages
-    nobody."""
-    roles = await subtree.group_roles(session, manager_id)
+    `everyone`: the per-person rows are wanted; `bot.team.rollup.totals_of`), else loaded person by person.
+    None for someone who manages nobody."""
     manager = await session.get(Person, manager_id)
-    if not roles or manager is None:
+    if manager is None:
         return None
-    if not everyone and rollup.counted(roles):
-        model = await load_model(session)
-        totals = await subtree.group_totals(session, manager_id, rollup.level_rule(model, threshold), now)
-        view = await rollup.counted_summary(session, manager.name, totals, now, await competency_names(session))
+    found = None if everyone else await rollup.totals_of(session, manager_id, now, await load_model(session),
+                                                         threshold)
+    if found is not None:
+        view = await rollup.counted_summary(session, manager.name, found.totals, now,
+                                            await competency_names(session), kept_at=found.kept_at,
+                                            zone=manager.timezone or "UTC")
         return TeamView(view, [])
     team = await load_team(session, manager_id, now, threshold)
     if team is None:
@@ -159,11 +160,12 @@ async def group_view(session: AsyncSession, manager_id: int, head: int, now: dat
     title = group_title(lead.name, left=not lead.active)
     own = [head] if lead.active else []
     model, names = await load_model(session), await competency_names(session)
-    if not everyone and rollup.counted(await subtree.group_roles(session, head), extra=len(own)):
-        totals = await subtree.group_totals(session, head, rollup.level_rule(model, threshold), now)
+    found = None if everyone else await rollup.totals_of(session, head, now, model, threshold, extra=len(own))
+    if found is not None:
         standing = (await load_standings(session, own, model, names, now, threshold)) if own else []
-        view = await rollup.counted_summary(session, manager.name, totals, now, names, scope=title,
-                                            lead=standing[0] if standing else None)
+        view = await rollup.counted_summary(session, manager.name, found.totals, now, names, scope=title,
+                                            lead=standing[0] if standing else None, kept_at=found.kept_at,
+                                            zone=manager.timezone or "UTC")
         return TeamView(view, [])
     standings = await load_standings(session, own + await people.report_ids(session, head), model, names, now,
                                      threshold)

@@ -71,7 +71,7 @@ def team(email: str = typer.Argument(..., help="The manager's email."), as_json:
     _levels_by_group(data.get("groups", []), data["competencies"])
     title = f"{data.get('title') or 'Team of ' + data['manager']} · {data['people']} people"
     if data.get("counted"):
-        _counted(title, data["competencies"])
+        _counted(f"{title} · counted at {data['as_of']}", data["competencies"])
         return
     table = Table(title=title)
     for column in ("competency", "average mastery", "below target"):

@@ -29,6 +29,7 @@ from store.models.learning import (
 from store.models.outgoing import DigestSent, LrsCursor
 from store.models.people import ChatIdentity, PendingContact, Person
 from store.models.searches import SearchEvidence, TopicSearch
+from store.models.teams import TeamTotal, TeamTotalsState
 
 __all__ = [
     "WEEKDAYS",
@@ -59,5 +60,7 @@ __all__ = [
     "RoleRequirement",
     "SearchEvidence",
     "Suggestion",
+    "TeamTotal",
+    "TeamTotalsState",
     "TopicSearch",
 ]

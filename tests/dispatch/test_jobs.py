@@ -20,7 +20,7 @@ TUESDAY = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 async def test_the_jobs_run_in_the_order_they_are_listed() -> None:
-    assert JOBS == ("lessons", "due", "reminders", "digests", "shoutouts", "clean-up")
+    assert JOBS == ("lessons", "due", "reminders", "digests", "shoutouts", "clean-up", "team-totals")
     assert set(SENDING).isdisjoint(AFTER_SENDING)
 
 

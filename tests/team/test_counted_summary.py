@@ -8,6 +8,7 @@ import json
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import astuple
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,10 @@ from bot.team.summary import NOT_A_MANAGER, NOT_FOUND, group_view, team_summary,
 from bot.team.text import group_line
 from handlers.msteams.team_cards import team_summary_card
 from handlers.slack.renderers.team import team_summary_blocks
-from store import subtree
+from store import subtree, team_totals
 from store.db import Database
 from store.models import Answer, Delivery, Focus, Lesson, MasteryState, Person
+from store.subtree import GroupTotals
 from tests.support.org import load_sample_org
 
 NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -37,12 +39,15 @@ ROLES = ("buyer", "call-centre-agent", "shop-floor-operator", "new-hire", "")
 HEADER = "email,name,manager_email,role,timezone"
 
 
-def layered_org(leads: int, subleads: int, reports: int) -> str:
+def layered_org(leads: int, subleads: int, reports: int, *, assistant: bool = False) -> str:
     """Bea Boss > `leads` team leads > `subleads` managers each > `reports` people each, of mixed roles (some
-    with none), plus Olga, another manager with a team of her own outside Bea's."""
+    with none), plus Olga, another manager with a team of her own outside Bea's (and with `assistant`, Ada,
+    who reports to Bea and manages no one)."""
     lines = [HEADER, "boss@example.com,Bea Boss,,people-manager,Europe/Paris",
              "olga@example.com,Olga Other,,people-manager,Europe/Paris",
              "ola@example.com,Ola Outside,olga@example.com,buyer,Europe/Paris"]
+    if assistant:
+        lines.append("ada@example.com,Ada Assistant,boss@example.com,buyer,Europe/Paris")
     for lead in range(leads):
         lines.append(f"lead{lead}@example.com,Lead {lead},boss@example.com,team-lead,Europe/Paris")
         for sub in range(subleads):
@@ -53,18 +58,18 @@ def layered_org(leads: int, subleads: int, reports: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def seeded(db: Database, tmp_path: Path, seed: int) -> dict[str, int]:
+async def seeded(db: Database, tmp_path: Path, seed: int, *, assistant: bool = False) -> dict[str, int]:
     """The layered org with random model states (some answered with no ability stored), answers over the last
     40 days (and one after the coach's clock, which must not count), open and cleared focuses, and Lead 3 gone
     from the org chart (their people stay, under their name)."""
-    ids = await load_sample_org(db, tmp_path, layered_org(4, 2, 20))
+    ids = await load_sample_org(db, tmp_path, layered_org(4, 2, 20, assistant=assistant))
     rng = random.Random(seed)
     async with db.session() as session:
         lessons = (await session.exec(select(Lesson.id, Lesson.current_version_id, Lesson.competency_id))).all()
         competencies = sorted({c for _, _, c in lessons})
         await session.exec(update(Person).where(Person.id == ids["lead3@example.com"]).values(active=False))
         for email, pid in ids.items():
-            if not email.startswith(("p", "m", "lead")):
+            if not email.startswith(("p", "m", "lead", "ada")):
                 continue
             for competency in rng.sample(competencies, k=rng.randint(0, len(competencies))):
                 attempts = rng.choice([0, 0, 1, 3, 8])
@@ -89,6 +94,12 @@ async def seeded(db: Database, tmp_path: Path, seed: int) -> dict[str, int]:
     return ids
 
 
+def normal(totals: GroupTotals) -> tuple[object, ...]:
+    """Totals in an order-free form, to compare kept and live ones."""
+    return (sorted(map(astuple, totals.roles)), sorted(map(astuple, totals.focuses)),
+            sorted(map(astuple, totals.answered)), totals.activity, totals.below_people)
+
+
 def figures(group: TeamGroup) -> tuple[object, ...]:
     return (group.key, group.heading, group.left, group.people, group.levels, group.below, group.below_people,
             group.active_7, group.active_14, group.answered_7, group.answered_30, group.gaps, group.show)
@@ -97,19 +108,28 @@ def figures(group: TeamGroup) -> tuple[object, ...]:
 @pytest.mark.parametrize(("seed", "threshold"), [(1, 0.8), (2, 0.6)])
 async def test_the_counted_groups_equal_the_per_person_computation(db: Database, tmp_path: Path, seed: int,
                                                                    threshold: float) -> None:
-    ids = await seeded(db, tmp_path, seed)
+    ids = await seeded(db, tmp_path, seed, assistant=True)
     boss = ids["boss@example.com"]
     async with db.session() as session:
         model, names = await load_model(session), await competency_names(session)
         loaded = await team_view(session, boss, NOW, threshold, everyone=True)
         totals = await subtree.group_totals(session, boss, rollup.level_rule(model, threshold), NOW)
         columns, counted = await rollup.counted_groups(session, totals, names)
+        live = await team_summary(session, boss, NOW, threshold)
+        await rollup.refresh_totals(session, NOW, threshold)
+    async with db.session() as session:
+        kept = await team_totals.kept(session, boss, rollup.level_rule(model, threshold), NOW, rollup.KEPT_FOR)
         whole = await team_summary(session, boss, NOW, threshold)
-    assert loaded is not None and not loaded.summary.counted and len(loaded.standings) == 4 + 8 + 160 - 1
+    assert loaded is not None and not loaded.summary.counted and len(loaded.standings) == 4 + 8 + 160 - 1 + 1
     assert columns == loaded.summary.competencies
     assert [figures(g) for g in counted] == [figures(g) for g in loaded.summary.groups]
-    assert [g.heading for g in counted] == ["Lead 0's group", "Lead 1's group", "Lead 2's group",
-                                            "Reporting to Lead 3 (left)"]
+    assert kept is not None and kept.as_of == NOW and normal(kept.totals) == normal(totals), \
+        "the kept totals (the assistant, who manages no one, counted live beside them) are the live ones"
+    assert live is not None and live.note == rollup.COUNTED_NOTE and live.as_of == NOW
+    assert whole is not None and whole.note.startswith(rollup.COUNTED_NOTE + " Counted less than a minute ago")
+    assert [figures(g) for g in whole.groups] == [figures(g) for g in counted]
+    assert [g.heading for g in counted] == ["Ada Assistant's group", "Lead 0's group", "Lead 1's group",
+                                            "Lead 2's group", "Reporting to Lead 3 (left)"]
     assert sum(c.new for g in counted for c in g.levels) and sum(c.far for g in counted for c in g.levels), \
         "the org has every kind of cell"
     assert whole is not None and whole.counted and not whole.members
@@ -124,8 +144,10 @@ async def test_the_counted_groups_equal_the_per_person_computation(db: Database,
         person_by_person = await group_view(session, boss, lead, NOW, threshold, everyone=True)
         [own] = await load_standings(session, [lead], model, names, NOW, threshold)
         below_lead = await subtree.group_totals(session, lead, rollup.level_rule(model, threshold), NOW)
+        kept_lead = await team_totals.kept(session, lead, rollup.level_rule(model, threshold), NOW, rollup.KEPT_FOR)
         one_down = await rollup.counted_summary(session, "Bea Boss", below_lead, NOW, names, scope="Lead 0's group",
                                                 lead=own)
+    assert kept_lead is not None and normal(kept_lead.totals) == normal(below_lead), "one level down too"
     assert person_by_person is not None
     [together] = person_by_person.summary.groups
     assert one_down.people == together.people == 1 + 2 + 40
@@ -177,6 +199,7 @@ def counting(db: Database) -> Iterator[dict[str, int]]:
 
 async def test_a_large_root_summary_sends_the_same_few_statements_and_loads_no_one(db: Database,
                                                                                    tmp_path: Path) -> None:
+    """Counted now and read from the kept totals alike: a fixed number of statements, at any size."""
     sent = []
     for size, (leads, subleads, reports) in (("small", (3, 3, 20)), ("large", (6, 4, 40))):
         folder = tmp_path / size
@@ -189,8 +212,16 @@ async def test_a_large_root_summary_sends_the_same_few_statements_and_loads_no_o
         assert isinstance(view, TeamSummary) and view.counted
         assert view.people == leads * (1 + subleads * (1 + reports))
         assert (seen["people"], seen["states"], seen["answers"]) == (1, 0, 0), "only the manager is loaded"
-        sent.append(seen["statements"])
-    assert sent[0] == sent[1] <= 12, sent
+        async with db.session() as session:
+            await rollup.refresh_totals(session, NOW, 0.8)
+        with counting(db) as read:
+            async with db.session() as session:
+                kept = await team_summary(session, ids["boss@example.com"], NOW + timedelta(minutes=3), 0.8)
+        assert kept is not None and kept.as_of == NOW and kept.people == view.people
+        assert [figures(g) for g in kept.groups] == [figures(g) for g in view.groups]
+        assert (read["people"], read["states"], read["answers"]) == (1, 0, 0)
+        sent.append((seen["statements"], read["statements"]))
+    assert sent[0] == sent[1] and sent[0][1] <= sent[0][0] <= 13, sent
 
 
 async def test_show_goes_one_level_down_and_never_outside_the_presser_s_subtree(

@@ -1,0 +1,151 @@
+"""The kept team totals (`store.team_totals`) that a director's summary reads: counted again by the scheduler's
+`team-totals` job once they are older than `team_totals_every` (so an answer and the passing days show at the
+next count, and the summary says how old its figures are), and by an org import that changed the chart; equal,
+each time, to the totals counted live at the same moment. A manager's own small team stays live."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot.chat.coach import Coach
+from bot.engine.fitted import load_model
+from bot.imports.org_chart import import_org_chart
+from bot.replies import TeamSummary
+from bot.team import rollup
+from bot.team.summary import team_summary
+from store import subtree, team_totals
+from store.db import Database
+from store.models import Answer, Delivery, Lesson, MasteryState, TeamTotalsState
+from store.types import utcnow
+from tests.conftest import Clock
+from tests.support.dispatching import loopback
+from tests.team.test_counted_summary import NOW, layered_org, normal, seeded
+
+THRESHOLD = 0.8
+
+
+async def live_and_kept(db: Database, root: int, now) -> tuple[subtree.GroupTotals, team_totals.KeptTotals | None]:
+    """The totals of `root`'s groups counted now, and the kept ones as a summary at `now` would read them."""
+    async with db.session() as session:
+        rule = rollup.level_rule(await load_model(session), THRESHOLD)
+        return (await subtree.group_totals(session, root, rule, now),
+                await team_totals.kept(session, root, rule, now, rollup.KEPT_FOR))
+
+
+async def answer(db: Database, person: int, at) -> str:
+    """`person` answers a lesson at `at` and now stands far above every bar in its competency."""
+    async with db.session() as session:
+        lesson, version, competency = (await session.exec(
+            select(Lesson.id, Lesson.current_version_id, Lesson.competency_id).order_by(Lesson.id))).first()
+        delivery = Delivery(person_id=person, lesson_id=lesson, lesson_version_id=version, kind="lesson",
+                            status="sent", created_at=at, sent_at=at, due_at=at)
+        session.add(delivery)
+        await session.flush()
+        session.add(Answer(delivery_id=delivery.id, person_id=person, competency_id=competency,
+                           lesson_version_id=version, correct=True, answered_at=at))
+        state = await session.get(MasteryState, (person, competency))
+        if state is None:
+            state = MasteryState(person_id=person, competency_id=competency, state={}, attempts=0, correct=0)
+        state.state, state.attempts, state.correct = {"ability": 9.0, "ability_sd": 0.1}, 9, 9
+        session.add(state)
+    return competency
+
+
+async def summary_at(db: Database, manager: int, now) -> TeamSummary:
+    async with db.session() as session:
+        view = await team_summary(session, manager, now, THRESHOLD)
+    assert view is not None
+    return view
+
+
+async def test_an_answer_and_the_passing_days_show_at_the_scheduler_s_next_count(
+        coach: Coach, db: Database, clock: Clock, tmp_path: Path) -> None:
+    ids = await seeded(db, tmp_path, 1)
+    boss, learner = ids["boss@example.com"], ids["p0x0x3@example.com"]
+    assert clock.now == NOW
+    async with loopback(coach) as (_fake, dispatcher):
+        first = await dispatcher.tick(only=("team-totals",))
+        assert first.team_totals > 0
+        before = await summary_at(db, boss, NOW)
+        assert before.counted and before.as_of == NOW
+
+        await answer(db, learner, NOW + timedelta(minutes=1))
+        clock.advance(minutes=2)
+        assert (await dispatcher.tick(only=("team-totals",))).team_totals == 0, "counted 2 minutes ago: fresh"
+        stale = await summary_at(db, boss, clock.now)
+        assert stale.as_of == NOW and "Counted 2 minutes ago, at Tue 01 Dec, 10:00 (Europe/Paris)" in stale.note
+        assert "Counted 2 minutes ago" in stale.text, "every client shows how old the figures are"
+        assert [g.answered_7 for g in stale.groups] == [g.answered_7 for g in before.groups]
+        small = await summary_at(db, ids["m0x0@example.com"], clock.now)
+        live, _ = await live_and_kept(db, ids["m0x0@example.com"], clock.now)
+        assert not small.counted and small.as_of == clock.now, "a manager's own small team is loaded live"
+        assert sum(g.answered_7 for g in small.groups) == sum(a.answered_7 for a in live.activity.values())
+        assert live.activity[learner].answered_7 >= 1, "the answer shows there at once"
+
+        clock.advance(minutes=4)
+        assert (await dispatcher.tick(only=("team-totals",))).team_totals > 0, "6 minutes: counted again"
+        live, kept = await live_and_kept(db, boss, clock.now)
+        assert kept is not None and kept.as_of == clock.now and normal(kept.totals) == normal(live)
+        after = await summary_at(db, boss, clock.now)
+        assert "Counted less than a minute ago" in after.note
+        assert after.groups[0].heading == "Lead 0's group"
+        assert after.groups[0].answered_7 > before.groups[0].answered_7, "Lead 0's group has the new answer"
+
+        week = [a.answered_7 for a in kept.totals.activity.values()]
+        clock.advance(days=8)
+        assert (await dispatcher.tick(only=("team-totals",))).team_totals > 0
+        live, kept = await live_and_kept(db, boss, clock.now)
+        assert kept is not None and kept.as_of == clock.now and normal(kept.totals) == normal(live)
+        assert [a.answered_7 for a in kept.totals.activity.values()] != week, "last week's answers left the week"
+
+
+async def test_an_import_that_moves_people_counts_the_kept_totals_again_and_one_that_does_not_writes_nothing(
+        db: Database, tmp_path: Path) -> None:
+    ids = await seeded(db, tmp_path, 2)
+    boss = ids["boss@example.com"]
+    moved = layered_org(4, 2, 20).replace("m0x0@example.com,Manager 0x0,lead0@example.com",
+                                          "m0x0@example.com,Manager 0x0,lead1@example.com")
+    chart = tmp_path / "moved.csv"
+    chart.write_text(moved)
+    started = utcnow()
+    await import_org_chart(db, chart, threshold=THRESHOLD)
+    live, kept = await live_and_kept(db, boss, utcnow())
+    assert kept is not None and kept.as_of >= started
+    assert normal(kept.totals) == normal(await live_at(db, boss, kept.as_of))
+    people = {r.head: 0 for r in kept.totals.roles}
+    for row in kept.totals.roles:
+        people[row.head] += row.people
+    assert (people[ids["lead0@example.com"]], people[ids["lead1@example.com"]]) == (1 + 21, 1 + 3 * 21)
+    assert normal(live) == normal(await live_at(db, boss, utcnow())), "nothing else moved"
+
+    await import_org_chart(db, chart, threshold=THRESHOLD)
+    async with db.session() as session:
+        [state] = (await session.exec(select(TeamTotalsState))).all()
+    assert state.as_of == kept.as_of, "an import that changed no one counts nothing again"
+
+
+async def live_at(db: Database, root: int, now) -> subtree.GroupTotals:
+    live, _ = await live_and_kept(db, root, now)
+    return live
+
+
+async def test_processes_counting_at_once_count_once(db: Database, tmp_path: Path) -> None:
+    await seeded(db, tmp_path, 3)
+    other = Database(db.url)  # a second process's connections to the same database
+    every = timedelta(minutes=5)
+
+    async def count(database: Database) -> team_totals.Refreshed:
+        async with database.session() as session:
+            return await rollup.refresh_totals(session, NOW, THRESHOLD, every=every)
+
+    try:
+        done = await asyncio.gather(count(db), count(other), count(db), count(other))
+    finally:
+        await other.dispose()
+    assert sorted(d.counted for d in done) == [False, False, False, True]
+    async with db.session() as session:
+        assert (await session.exec(select(TeamTotalsState.as_of))).all() == [NOW]
