@@ -36,7 +36,7 @@ def lesson_messages(item: Any) -> list[SlackMessage]:
         return messages_for(item)
     stand_in = _stand_in(item.delivery_id)
     template_card = _with_id(item, stand_in)
-    key = json.dumps(dataclasses.asdict(template_card), sort_keys=True, default=str)
+    key = _key(template_card)
     if key in _templates:
         _templates.move_to_end(key)
         template = _templates[key]
@@ -47,6 +47,12 @@ def lesson_messages(item: Any) -> list[SlackMessage]:
     if len(_templates) > TEMPLATES:
         _templates.popitem(last=False)
     return fresh
+
+
+def _key(card: LessonCard) -> str:
+    """Every field of the card (whatever fields it gains later), its buttons' too."""
+    fields = {name: value for name, value in vars(card).items() if name != "options"}
+    return json.dumps([fields, [vars(option) for option in card.options]], sort_keys=True, default=str)
 
 
 def _stand_in(delivery_id: int) -> int:
