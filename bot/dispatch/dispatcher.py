@@ -1,9 +1,8 @@
 """One scheduling tick: the jobs of `bot.dispatch.jobs` in order, sharing one bounded send queue.
 
-Planning and sending overlap: the planner feeds a bounded queue that senders drain, `dispatch_concurrency`
-posts at a time, so memory stays flat however many learners are due, and the database work of one batch runs
-while the previous batch is on the wire. A posted lesson's record (a group commit, `bot.lessons.ledger`) is
-waited for outside the posting slot, so recording overlaps the next posts too.
+Planning and sending overlap: the planner feeds a bounded queue that `dispatch_concurrency` senders drain,
+so memory stays flat however many learners are due, and the database work of one batch runs while the
+previous batch is on the wire.
 """
 
 from __future__ import annotations
@@ -22,9 +21,6 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-IN_HAND_PER_POST = 4
-"""Sends each posting slot keeps going: the tick posts `dispatch_concurrency` lessons at a time, and the
-senders of lessons already posted wait for their record (a group commit) without holding a slot."""
 RENEW_EVERY = 30.0
 """Seconds between lease renewals of the deliveries in hand (at most a third of the lease)."""
 
@@ -85,10 +81,8 @@ class Dispatcher:
         report = TickReport()
         batch = max(1, self.config.dispatch_batch)
         queue: asyncio.Queue[Outgoing] = asyncio.Queue(maxsize=batch)
-        concurrency = max(1, self.config.dispatch_concurrency)
-        posting = asyncio.Semaphore(concurrency)
-        tasks = [asyncio.create_task(self._send_from(queue, report, posting))
-                 for _ in range(concurrency * IN_HAND_PER_POST)]
+        tasks = [asyncio.create_task(self._send_from(queue, report))
+                 for _ in range(max(1, self.config.dispatch_concurrency))]
         tasks.append(asyncio.create_task(self._keep_leases()))
         tick = Tick(now, self.services, self.sender, report, batch, self.planners, self.lease, self._lease_end,
                     lambda ids: self._enqueue(queue, ids, moment))
@@ -118,12 +112,11 @@ class Dispatcher:
         for out in ready:
             await queue.put(out)
 
-    async def _send_from(self, queue: asyncio.Queue[Outgoing], report: TickReport,
-                         posting: asyncio.Semaphore) -> None:
+    async def _send_from(self, queue: asyncio.Queue[Outgoing], report: TickReport) -> None:
         while True:
             out = await queue.get()
             try:
-                report.count(await self.sender.deliver(out, posting))
+                report.count(await self.sender.deliver(out))
             except Exception:
                 # The claim stays ours until its lease runs out; then this or another process retries it.
                 log.exception("delivery %s could not be sent or recorded", out.delivery_id)

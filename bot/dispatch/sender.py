@@ -16,8 +16,6 @@ straight away, and the parts of a long lesson that arrived are kept, so a retry 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -188,11 +186,8 @@ class Sender:
                 progress=progress))
         return prepared
 
-    async def deliver(self, out: Outgoing, posting: asyncio.Semaphore | None = None) -> Outcome:
+    async def deliver(self, out: Outgoing) -> Outcome:
         """Post one claimed delivery and record the result; never raises for a platform's failure.
-
-        `posting` bounds the posts in flight (the tick's send concurrency). It is held while posting only, not
-        while the send is recorded, so a slot posts the next lesson while this one waits for its group commit.
 
         A learner reached for the first time gets the welcome as a message of its own just before: if the
         lesson then fails, only the lesson is retried, and the welcome is never repeated.
@@ -204,24 +199,21 @@ class Sender:
             return await self._release(out, f"looking the person up: {exc}", exc.retry_after or 0.0, None)
         if held is not None:
             return held
-        posted: tuple[Courier, Recipient, Sent] | None = None
-        async with posting or contextlib.nullcontext():
-            for courier, recipient in out.routes:
-                platform = courier.platform
-                attempt = self._attempt(courier, recipient, out.posted_on(platform))
-                try:
-                    await self._welcome(out, courier, recipient)
-                    posted = (courier, recipient, await self._post(courier, recipient, out.reply, attempt))
-                    break
-                except DeliveryError as exc:
-                    error = f"{courier.platform}: {exc}"
-                except Postponed as exc:
-                    error, wait = f"{courier.platform}: {exc}", exc.wait
-                    break
-        if posted is None:
-            return await self._release(out, error, wait, attempt, platform)
-        await self._record(out, *posted)
-        return Outcome.SENT
+        for courier, recipient in out.routes:
+            platform = courier.platform
+            attempt = self._attempt(courier, recipient, out.posted_on(platform))
+            try:
+                await self._welcome(out, courier, recipient)
+                sent = await self._post(courier, recipient, out.reply, attempt)
+            except DeliveryError as exc:
+                error = f"{courier.platform}: {exc}"
+                continue
+            except Postponed as exc:
+                error, wait = f"{courier.platform}: {exc}", exc.wait
+                break
+            await self._record(out, courier, recipient, sent)
+            return Outcome.SENT
+        return await self._release(out, error, wait, attempt, platform)
 
     async def send_notice(self, person: Person, reply: Reply, *, prefer: str | None = None) -> bool:
         """A message that is not a delivery (a reminder): one try per courier, no retry later."""
