@@ -6,9 +6,11 @@
    lesson, records it, posts it through the real Slack courier to a fake Slack Web API that runs in another
    process (so Slack's side does not share the coach's CPU), and records each send. The baseline, measured in
    the same run against the same fake, is a raw slack_sdk `AsyncWebClient` posting the very same messages (the
-   Block Kit the coach rendered) to the same DM channels with the same concurrency and nothing else.
-   Printed: messages per second of both, the dispatcher's ratio to the baseline, and the SQL statements the tick
-   sent per learner. Pace is off on both sides: the raw client paces nothing, and the dispatcher's shared send
+   Block Kit the coach rendered) to the same DM channels with the same concurrency, over one kept-alive HTTP
+   session as a competent script would, and nothing else. Printed: messages per second of both, the
+   dispatcher's ratio to the baseline, the SQL statements the tick sent per learner, and each side's CPU time
+   in this process per message (less moved by other work on the machine than wall time; the fake Slack's CPU
+   is in neither). Pace is off on both sides: the raw client paces nothing, and the dispatcher's shared send
    budget (COACH_SENDS_PER_SECOND and every Slack method tier, COACH_SLACK_*_PER_MINUTE) is lifted for the run,
    so the figure is the dispatcher's own cost, not Slack's documented pace (300 posts a minute per workspace by
    default; docs/operations.md says how long a rollout takes at that pace).
@@ -115,9 +117,9 @@ def config_for(url: str, slack_url: str, concurrency: int) -> Settings:
                     microsoft_app_id="")
 
 
-async def tick(url: str, slack_url: str, concurrency: int) -> tuple[dict[str, int], float]:
+async def tick(url: str, slack_url: str, concurrency: int) -> tuple[dict[str, float], float]:
     """One dispatcher tick at NOW through the real Slack courier; returns its report (with the SQL statements it
-    sent) and its duration."""
+    sent and the CPU seconds this process spent) and its duration."""
     config = config_for(url, slack_url, concurrency)
     database = Database(url)
     await database.ensure_schema()
@@ -130,15 +132,15 @@ async def tick(url: str, slack_url: str, concurrency: int) -> tuple[dict[str, in
         statements += 1
 
     event.listen(database.engine.sync_engine, "before_cursor_execute", count)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = await platforms.dispatcher.tick()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     event.remove(database.engine.sync_engine, "before_cursor_execute", count)
     for cleanup in platforms.cleanups:
         await cleanup()
     await database.dispose()
     return {"sent": report.sent, "failed": report.failed, "deferred": report.deferred,
-            "statements": statements}, elapsed
+            "statements": statements, "cpu": cpu}, elapsed
 
 
 async def rendered_messages(url: str) -> list[tuple[str, str, list[dict[str, Any]]]]:
@@ -155,21 +157,23 @@ async def rendered_messages(url: str) -> list[tuple[str, str, list[dict[str, Any
 
 
 async def raw_client(slack_url: str, messages: list[tuple[str, str, list[dict[str, Any]]]],
-                     concurrency: int) -> float:
-    """The baseline: the same messages through a bare AsyncWebClient, `concurrency` at a time."""
-    client = AsyncWebClient(token="xoxb-bench", base_url=slack_url)
+                     concurrency: int) -> tuple[float, float]:
+    """The baseline: the same messages through a bare AsyncWebClient, `concurrency` at a time, over one HTTP
+    session (kept-alive connections), as a competent script would post them."""
     queue: asyncio.Queue[tuple[str, str, list[dict[str, Any]]]] = asyncio.Queue()
     for message in messages:
         queue.put_nowait(message)
+    async with aiohttp.ClientSession() as http:
+        client = AsyncWebClient(token="xoxb-bench", base_url=slack_url, session=http)
 
-    async def post() -> None:
-        while not queue.empty():
-            channel, text, blocks = queue.get_nowait()
-            await client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
+        async def post() -> None:
+            while not queue.empty():
+                channel, text, blocks = queue.get_nowait()
+                await client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
 
-    started = time.perf_counter()
-    await asyncio.gather(*(post() for _ in range(concurrency)))
-    return time.perf_counter() - started
+        started, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(post() for _ in range(concurrency)))
+        return time.perf_counter() - started, time.process_time() - cpu
 
 
 async def stats(slack_url: str) -> dict[str, int]:
@@ -200,7 +204,7 @@ async def throughput(kind: str, folder: Path, slack_url: str, learners: int, con
         after = await stats(slack_url)
         assert report["sent"] == learners and after["deliveries"] - before["deliveries"] == learners, report
         messages = await rendered_messages(url)
-        raw_seconds = await raw_client(slack_url, messages, concurrency)
+        raw_seconds, raw_cpu = await raw_client(slack_url, messages, concurrency)
         posted = after["posts"] - before["posts"]
     finally:
         drop_database(url)
@@ -212,6 +216,9 @@ async def throughput(kind: str, folder: Path, slack_url: str, learners: int, con
           f"{raw_rate:7.0f} messages/s")
     print(f"  ratio dispatcher / raw client: {coach_rate / raw_rate:.2f}  (repeated posts: {after['repeated']}; "
           f"SQL statements per learner: {report['statements'] / learners:.1f})")
+    coach_cpu, raw_cpu = report["cpu"] / posted, raw_cpu / len(messages)
+    print(f"  CPU of this process per message: dispatcher {coach_cpu * 1000:.2f} ms, raw {raw_cpu * 1000:.2f} ms;"
+          f" ratio raw / dispatcher {raw_cpu / coach_cpu:.2f} (Slack's side runs in its own process, in neither)")
 
 
 async def memory(kind: str, folder: Path, slack_url: str, concurrency: int) -> None:

@@ -28,8 +28,10 @@ from bot.dispatch.attempts import POST, Attempt
 from bot.metrics import SEND_FAILURES
 from bot.replies import LessonCard, Reply
 from handlers.slack.app import retry_handlers
-from handlers.slack.blocks import SlackMessage, messages_for
+from handlers.slack.blocks import SlackMessage
 from handlers.slack.chat import SlackChat, SlackFailure, retry_after_of
+from handlers.slack.keepalive import KeptSession
+from handlers.slack.lesson_cache import lesson_messages
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +71,17 @@ class SlackCourier:
                  paces: dict[str, Pace] | None = None) -> None:
         self.chat = SlackChat(dispatch_client(chat.client))
         self.lookups = dispatch_client(chat.client, rate_limits=True)
+        self.connections = KeptSession(chat.client.timeout)
+        """Both clients' HTTP session: connections kept open from one post to the next."""
         self.workspace = workspace
         self.paces = paces or {}
+
+    async def close(self) -> None:
+        await self.connections.close()
+
+    def _connected(self) -> None:
+        """Point both clients at the running loop's kept session before they call Slack."""
+        self.chat.client.session = self.lookups.session = self.connections.session()
 
     def can_reach(self, recipient: Recipient) -> bool:
         return bool(recipient.external_id or recipient.email)
@@ -82,6 +93,7 @@ class SlackCourier:
     async def resolve(self, recipient: Recipient, attempt: Attempt | None = None) -> dict[str, Any]:
         """Who the person is in Slack, their profile's time zone and their DM, without posting anything: the
         dispatcher checks the learner's window in that zone before the first lesson."""
+        self._connected()
         try:
             return await self._reach(recipient, attempt or Attempt(self.rate_key(recipient)), profile=True)
         except SlackFailure as exc:
@@ -93,13 +105,14 @@ class SlackCourier:
 
     async def send_attempt(self, recipient: Recipient, reply: Reply, attempt: Attempt) -> Sent:
         """`send`, with each message paced by the dispatcher and none posted twice across its retries."""
+        self._connected()
         try:
             learned = await self._reach(recipient, attempt, profile=False)
             channel = learned["address"]["channel"]
             refs: dict[str, Any] = {}
             part = 0
             for item in reply.messages:
-                for message in messages_for(item):
+                for message in lesson_messages(item):
                     ref = await attempt.post(part, partial(self._post, channel, message))
                     part += 1
                 if isinstance(item, LessonCard) or not refs:
@@ -113,6 +126,7 @@ class SlackCourier:
     async def post_to_channel(self, channel: str, reply: Reply) -> Sent:
         """A message for a whole channel (opt-in shout-outs, `bot.team.shoutouts`); the app must be a member."""
         refs: dict[str, str] = {"channel": channel}
+        self._connected()
         try:
             for item in reply.messages:
                 refs["ts"] = await self.chat.post(channel, item)

@@ -35,7 +35,9 @@ def attach_slack(platforms: Platforms, coach: Coach, config: Settings) -> SlackL
     background = Background()
     listeners = SlackListeners(coach, chat, Directory(coach, client, background), background)
     listeners.register(app)
-    platforms.couriers["slack"] = SlackCourier(chat, paces=slack_paces(config))
+    courier = SlackCourier(chat, paces=slack_paces(config))
+    platforms.couriers["slack"] = courier
+    platforms.cleanups.append(courier.close)
     if config.slack_app_token is not None and config.slack_app_token.get_secret_value():
         socket = AsyncSocketModeHandler(app, config.slack_app_token.get_secret_value(), web_client=client)
         platforms.background.append(socket.start_async)
