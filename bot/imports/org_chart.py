@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import csv
-import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from content.accepted_text import REFUSED, control_lines
+from content.accepted_text import CONTROL, REFUSED
 from content.model import Problem
 from store import catalog
 from store.db import Database
-from store.people import OrgRow, OrgUpsert, identities_in_use, manager_links, upsert_org
+from store.org_import import PLATFORMS, OrgRow, OrgUpsert, read_snapshot, upsert_org
 
 COLUMNS = ("email", "name", "manager_email", "role", "timezone", "slack_user_id", "teams_user_id")
 REQUIRED = ("email", "name")
@@ -33,11 +34,10 @@ async def import_org_chart(database: Database, path: Path, *, deactivate_missing
     rows, problems = parse_org_csv(path)
     async with database.session() as session:
         known_roles = await catalog.role_ids(session)
-        links = await manager_links(session)
-        problems += _check_against(path, rows, known_roles, links)
-        for platform, column in (("slack", "slack_user_id"), ("teams", "teams_user_id")):
-            in_use = await identities_in_use(session, platform, [getattr(r, column) for r in rows
-                                                                 if getattr(r, column)])
+        stored = await read_snapshot(session)
+        problems += _check_against(path, rows, known_roles, stored.manager_links())
+        for platform, column in PLATFORMS:
+            in_use = stored.holders(platform)
             for row in rows:
                 owner = in_use.get(getattr(row, column) or "")
                 if owner and owner != row.email:
@@ -45,20 +45,36 @@ async def import_org_chart(database: Database, path: Path, *, deactivate_missing
                                                                f"belongs to {owner}"))
         if problems:
             raise OrgChartError(sorted(problems, key=lambda p: p.line))
-        return await upsert_org(session, rows, deactivate_missing=deactivate_missing)
+        return await upsert_org(session, rows, stored, deactivate_missing=deactivate_missing)
 
 
 def parse_org_csv(path: Path) -> tuple[list[OrgRow], list[Problem]]:
-    """Rows that are well-formed on their own, and the problems of those that are not."""
-    problems: list[Problem] = []
+    """Rows that are well-formed on their own, and the problems of those that are not. The file is read as a
+    stream (only the rows are kept); a line holding a control character refuses the whole file, with only
+    those lines reported, since no name or email may carry one."""
+    controls: list[Problem] = []
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open(encoding="utf-8-sig", newline="\n") as handle:
+            rows, problems = _parse(path, csv.reader(_checked(path, handle, controls)))
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(path, 1, f"cannot read the file: {exc}")]
-    controls = control_lines(text)
-    if controls:  # refused before anything is read: no name or email may carry one
-        return [], [Problem(path, line, REFUSED.format(char)) for line, char in controls]
-    reader = csv.reader(io.StringIO(text))
+    if controls:
+        return [], controls
+    return rows, problems
+
+
+def _checked(path: Path, handle: Iterator[str], controls: list[Problem]) -> Iterator[str]:
+    """The file's lines as they are, noting each line with a control character (as U+XXXX) on the way."""
+    for number, line in enumerate(handle, 1):
+        found = CONTROL.search(line)
+        if found:
+            controls.append(Problem(path, number, REFUSED.format(f"U+{ord(found.group()):04X}")))
+        yield line
+
+
+def _parse(path: Path, reader: Any) -> tuple[list[OrgRow], list[Problem]]:
+    """The rows of a csv.reader (whose `line_num` gives each row's line) and their problems."""
+    problems: list[Problem] = []
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
@@ -71,7 +87,7 @@ def parse_org_csv(path: Path) -> tuple[list[OrgRow], list[Problem]]:
         return [], problems
     rows: list[OrgRow] = []
     first_line: dict[str, int] = {}
-    zones = available_timezones()
+    zones = _ZoneCheck()
     for values in reader:
         line = reader.line_num
         if not any(v.strip() for v in values):
@@ -92,7 +108,7 @@ def parse_org_csv(path: Path) -> tuple[list[OrgRow], list[Problem]]:
         if manager == email:
             problems.append(Problem(path, line, f"{email} cannot be their own manager"))
         timezone = cell.get("timezone") or None
-        if timezone and not _valid_zone(timezone, zones):
+        if timezone and not zones.valid(timezone):
             problems.append(Problem(path, line, f"'{timezone}' is not an IANA time zone (e.g. Europe/Berlin)"))
         if len(problems) > before:
             continue
@@ -105,14 +121,28 @@ def parse_org_csv(path: Path) -> tuple[list[OrgRow], list[Problem]]:
     return rows, problems
 
 
-def _valid_zone(name: str, zones: set[str]) -> bool:
-    if name not in zones:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+class _ZoneCheck:
+    """IANA zone names, each checked once per file (a large org uses a few dozen zones, not one per row)."""
+
+    def __init__(self) -> None:
+        self._zones: set[str] | None = None
+        self._checked: dict[str, bool] = {}
+
+    def valid(self, name: str) -> bool:
+        if name not in self._checked:
+            self._checked[name] = self._valid(name)
+        return self._checked[name]
+
+    def _valid(self, name: str) -> bool:
+        if self._zones is None:
+            self._zones = available_timezones()
+        if name not in self._zones:
+            return False
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return False
+        return True
 
 
 def _duplicate_ids(path: Path, rows: list[OrgRow]) -> list[Problem]:
