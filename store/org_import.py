@@ -20,6 +20,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from store.catalogue_versions import CATALOGUE
+from store.catalogue_versions import current as catalogue_versions
 from store.models import LearnerSettings, Person
 from store.types import utcnow
 
@@ -78,6 +80,26 @@ class OrgSnapshot:
         """external id -> email of the person who holds it on that platform."""
         emails = {person.id: email for email, person in self.people.items()}
         return {external: emails[pid] for pid, (_row, external) in self.identities[platform].items()}
+
+
+async def unchanged_since(session: AsyncSession, digest: str) -> int | None:
+    """How many people the last import listed, when it was this same file (`digest`) and nothing it compared has
+    been written since, by anyone (the triggers of migration 0008), nor the roles it was checked against; else
+    None. Such a file was valid on exactly this state and would write nothing, so it needs no second reading."""
+    connection = await session.connection()
+    [(changes, last, last_changes, catalogue, listed)] = await _rows(
+        connection, "SELECT changes, digest, digest_changes, catalogue, listed FROM orgstate WHERE id = 1")
+    if last != digest or last_changes != changes:
+        return None
+    return listed if catalogue == (await catalogue_versions(session))[CATALOGUE] else None
+
+
+async def remember(session: AsyncSession, digest: str, listed: int) -> None:
+    """Note the file just imported and the state it left, in the import's own transaction."""
+    connection = await session.connection()
+    await connection.exec_driver_sql(_placeholders(
+        connection, "UPDATE orgstate SET digest = ?, digest_changes = changes, catalogue = ?, listed = ? WHERE id = 1"),
+        (digest, (await catalogue_versions(session))[CATALOGUE], listed))
 
 
 async def read_snapshot(session: AsyncSession) -> OrgSnapshot:
