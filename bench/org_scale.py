@@ -9,8 +9,9 @@ issue's 100,000) org, on a fresh database with the starter pack loaded, it measu
 
 - import: `import_org_chart` on the whole file in a fresh child process (its own time, so process start-up does
   not flatter the larger file's time per row), the child's peak RSS, and a second import of the unchanged file;
-- the whole `coach org import` command (process start included) of the large file, against the floor: the same
-  rows inserted raw with `sqlite3` `executemany` into one table;
+- the whole `coach org import` command (process start included) of `--whole-rows` rows, against the floor: the
+  same rows inserted raw into one table of a fresh database of the same kind, with the plain driver's
+  `executemany` (`sqlite3`; psycopg 3, which pipelines it, on PostgreSQL);
 - a 3,000-level chain (each person the manager of the next) against a flat file of the same 3,000 people, per row;
 - a refresh of the kept team totals alone (`bot.team.rollup.refresh_totals`, what the scheduler's `team-totals`
   job runs), in a fresh child process;
@@ -20,7 +21,7 @@ issue's 100,000) org, on a fresh database with the starter pack loaded, it measu
   from the `--repeat` warm ones; the server's peak RSS (VmHWM) after them.
 
 `--summaries` measures only the import, the refresh, the report and `/team` (no re-imports, chain or whole
-command).
+command); `--imports-only` only the import figures.
 
 Printed are the medians over `--repeat` runs of each timing and the ratios large / small. What it does not show:
 the orgs have no answers yet (the summaries' cost of answers is bench/team_summary.py's), and absolute times
@@ -50,6 +51,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+import psycopg
 from dispatch import drop_database, new_database  # bench/dispatch.py: a fresh SQLite file or PostgreSQL database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,15 +188,29 @@ def prepared(kind: str, folder: Path) -> tuple[str, dict[str, str]]:
     return url, env
 
 
-def raw_floor(rows: list[tuple[str, ...]], folder: Path) -> float:
-    """The same rows, inserted raw into one table of a fresh SQLite file: the fastest any import could be."""
-    path = folder / f"raw_{uuid.uuid4().hex[:8]}.db"
-    started = time.perf_counter()
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE person (email TEXT PRIMARY KEY, name TEXT, manager_email TEXT, role TEXT, "
-                     "timezone TEXT, slack_user_id TEXT)")
-        conn.executemany("INSERT INTO person VALUES (?, ?, ?, ?, ?, ?)", rows)
-    return time.perf_counter() - started
+RAW_TABLE = ("CREATE TABLE person (email TEXT PRIMARY KEY, name TEXT, manager_email TEXT, role TEXT, "
+             "timezone TEXT, slack_user_id TEXT)")
+
+
+def raw_floor(kind: str, rows: list[tuple[str, ...]], folder: Path) -> float:
+    """The same rows, inserted raw into one table of a fresh database of the same kind, in one transaction, by
+    the plain driver's executemany: the floor any import is compared with (connecting is timed too)."""
+    if kind == "sqlite":
+        path = folder / f"raw_{uuid.uuid4().hex[:8]}.db"
+        started = time.perf_counter()
+        with sqlite3.connect(path) as conn:
+            conn.execute(RAW_TABLE)
+            conn.executemany("INSERT INTO person VALUES (?, ?, ?, ?, ?, ?)", rows)
+        return time.perf_counter() - started
+    url = new_database(kind, folder)
+    try:
+        started = time.perf_counter()
+        with psycopg.connect(url) as conn, conn.cursor() as cursor:
+            cursor.execute(RAW_TABLE)
+            cursor.executemany("INSERT INTO person VALUES (%s, %s, %s, %s, %s, %s)", rows)
+        return time.perf_counter() - started
+    finally:
+        drop_database(url)
 
 
 def free_port() -> int:
@@ -269,26 +285,29 @@ def median_of(repeat: int, measure: Callable[[], float]) -> float:
     return statistics.median(measure() for _ in range(repeat))
 
 
-def org_case(kind: str, folder: Path, size: int, repeat: int, summaries: bool) -> dict[str, Any]:
-    """Import, re-import (not with `summaries`), a refresh of the kept team totals, report and /team for a
-    `size`-person tree on a fresh database."""
+def org_case(kind: str, folder: Path, size: int, repeat: int, parts: set[str]) -> dict[str, Any]:
+    """Import, and for the `parts` asked: re-import ("imports"); a refresh of the kept team totals, report and
+    /team ("summaries"), for a `size`-person tree on a fresh database."""
     path = write_csv(folder / f"tree_{size}.csv", tree_rows(size))
     url, env = prepared(kind, folder)
     try:
         first = child_import(url, path, env)
         assert first["created"] == size, first
-        again = [] if summaries else [child_import(url, path, env) for _ in range(repeat)]
-        assert all(r["created"] == 0 and r["updated"] == 0 for r in again), again
-        refresh = child_refresh(url, env)
-        reports = [isolated(coach("report", "team", email(0), "--json"), env) for _ in range(repeat)]
-        cold, http_times, http_rss = asyncio.run(team_over_http(env, repeat))
+        figures: dict[str, Any] = {"import_s": first["seconds"], "import_rss": first["rss_mb"]}
+        if "imports" in parts:
+            again = [child_import(url, path, env) for _ in range(repeat)]
+            assert all(r["created"] == 0 and r["updated"] == 0 for r in again), again
+            figures["reimport_s"] = statistics.median(r["seconds"] for r in again)
+        if "summaries" in parts:
+            figures["refresh_s"] = child_refresh(url, env)
+            reports = [isolated(coach("report", "team", email(0), "--json"), env) for _ in range(repeat)]
+            figures["report_s"] = statistics.median(r[0] for r in reports)
+            figures["report_rss"] = max(r[1] for r in reports)
+            cold, http_times, figures["http_rss"] = asyncio.run(team_over_http(env, repeat))
+            figures.update(http_cold_s=cold, http_s=statistics.median(http_times), http_samples=http_times)
     finally:
         drop_database(url)
-    return {"import_s": first["seconds"], "import_rss": first["rss_mb"],
-            "reimport_s": statistics.median(r["seconds"] for r in again) if again else float("nan"),
-            "refresh_s": refresh, "http_cold_s": cold,
-            "report_s": statistics.median(r[0] for r in reports), "report_rss": max(r[1] for r in reports),
-            "http_s": statistics.median(http_times), "http_samples": http_times, "http_rss": http_rss}
+    return figures
 
 
 def chain_case(kind: str, folder: Path, depth: int) -> tuple[float, float]:
@@ -303,8 +322,9 @@ def chain_case(kind: str, folder: Path, depth: int) -> tuple[float, float]:
     return seconds[0], seconds[1]
 
 
-def whole_command(kind: str, folder: Path, size: int) -> tuple[float, float]:
-    """The whole `coach org import` of `size` rows (process start included), and the raw floor for them."""
+def whole_command(kind: str, folder: Path, size: int) -> tuple[float, float, float]:
+    """The whole `coach org import` of `size` rows (process start included), the raw floor for them on the same
+    kind of database, and the raw floor on SQLite (the issue's own yardstick, whatever the database)."""
     rows = tree_rows(size)
     path = write_csv(folder / f"whole_{size}.csv", rows)
     url, env = prepared(kind, folder)
@@ -312,40 +332,43 @@ def whole_command(kind: str, folder: Path, size: int) -> tuple[float, float]:
         seconds, _rss, _ = isolated(coach("org", "import", str(path)), env)
     finally:
         drop_database(url)
-    return seconds, statistics.median(raw_floor(rows, folder) for _ in range(3))
+    floors = {each: statistics.median(raw_floor(each, rows, folder) for _ in range(3)) for each in {kind, "sqlite"}}
+    return seconds, floors[kind], floors["sqlite"]
 
 
-def report(kind: str, small: int, large: int, repeat: int, whole_rows: int, depth: int, summaries: bool) -> None:
+def report(kind: str, small: int, large: int, repeat: int, whole_rows: int, depth: int, parts: set[str]) -> None:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        figures = {size: org_case(kind, folder, size, repeat, summaries) for size in (small, large)}
-        if not summaries:
+        figures = {size: org_case(kind, folder, size, repeat, parts) for size in (small, large)}
+        if "imports" in parts:
             chain, flat = chain_case(kind, folder, depth)
-            whole, raw = whole_command(kind, folder, whole_rows)
+            whole, raw, raw_sqlite = whole_command(kind, folder, whole_rows)
     a, b = figures[small], figures[large]
     print(f"org scale, {kind}: {small:,} vs {large:,} people")
     for size, f in figures.items():
-        refresh = "n/a (no kept totals)" if f["refresh_s"] is None else f"{f['refresh_s']:.2f} s"
-        print(f"  {size:>7,}: kept team totals counted again in {refresh}; /team over HTTP cold "
-              f"{f['http_cold_s']:.3f} s")
         print(f"  {size:>7,}: import {f['import_s']:7.2f} s ({f['import_s'] / size * 1e3:6.3f} ms/row, "
-              f"peak RSS {f['import_rss']:6.0f} MB), re-import {f['reimport_s']:7.2f} s, report team "
-              f"{f['report_s']:6.2f} s ({f['report_rss']:5.0f} MB), /team over HTTP {f['http_s']:6.2f} s "
-              f"(server peak RSS {f['http_rss']:5.0f} MB; samples "
-              f"{', '.join(f'{t:.3f}' for t in f['http_samples'])} s)")
-    print(f"  root /team over HTTP {large:,} / {small:,}: time {b['http_s'] / a['http_s']:.2f} (cold "
-          f"{b['http_cold_s'] / a['http_cold_s']:.2f}), server peak memory {b['http_rss'] / a['http_rss']:.2f}")
-    print(f"  root report team {large:,} / {small:,}: time {b['report_s'] / a['report_s']:.2f}, "
-          f"peak memory {b['report_rss'] / a['report_rss']:.2f}")
-    if summaries:
-        return
+              f"peak RSS {f['import_rss']:6.0f} MB)"
+              + (f", re-import {f['reimport_s']:7.2f} s" if "imports" in parts else ""))
+        if "summaries" in parts:
+            refresh = "n/a (no kept totals)" if f["refresh_s"] is None else f"{f['refresh_s']:.2f} s"
+            print(f"  {size:>7,}: kept team totals counted again in {refresh}; report team {f['report_s']:6.2f} s "
+                  f"({f['report_rss']:5.0f} MB); /team over HTTP cold {f['http_cold_s']:.3f} s, warm "
+                  f"{f['http_s']:6.2f} s (server peak RSS {f['http_rss']:5.0f} MB; samples "
+                  f"{', '.join(f'{t:.3f}' for t in f['http_samples'])} s)")
     print(f"  import time per row {large:,} / {small:,}: {(b['import_s'] / large) / (a['import_s'] / small):.2f}"
           f"   peak memory: {b['import_rss'] / a['import_rss']:.2f}")
-    print(f"  re-import of the unchanged file / first import: {small:,} {a['reimport_s'] / a['import_s']:.2f}, "
-          f"{large:,} {b['reimport_s'] / b['import_s']:.2f}")
-    print(f"  {depth:,}-deep chain per row / flat file of {depth:,} per row: {chain / flat:.2f}")
-    print(f"  whole `coach org import` of {whole_rows:,} rows / raw sqlite3 executemany of them: {whole / raw:.1f} "
-          f"({whole:.2f} s vs {raw:.3f} s)")
+    if "summaries" in parts:
+        print(f"  root /team over HTTP {large:,} / {small:,}: time {b['http_s'] / a['http_s']:.2f} (cold "
+              f"{b['http_cold_s'] / a['http_cold_s']:.2f}), server peak memory {b['http_rss'] / a['http_rss']:.2f}")
+        print(f"  root report team {large:,} / {small:,}: time {b['report_s'] / a['report_s']:.2f}, "
+              f"peak memory {b['report_rss'] / a['report_rss']:.2f}")
+    if "imports" in parts:
+        print(f"  re-import of the unchanged file / first import: {small:,} {a['reimport_s'] / a['import_s']:.2f}, "
+              f"{large:,} {b['reimport_s'] / b['import_s']:.2f}")
+        print(f"  {depth:,}-deep chain per row / flat file of {depth:,} per row: {chain / flat:.2f}")
+        print(f"  whole `coach org import` of {whole_rows:,} rows / raw {kind} executemany of them: "
+              f"{whole / raw:.1f} ({whole:.2f} s vs {raw:.3f} s)" + ("" if kind == "sqlite" else
+              f"; / raw sqlite3 executemany: {whole / raw_sqlite:.1f} ({raw_sqlite:.3f} s)"))
 
 
 def measure(command: list[str]) -> None:
@@ -363,9 +386,12 @@ def main() -> None:
     parser.add_argument("--whole-rows", type=int, default=40_000, help="Rows of the whole-command vs raw case.")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--chain", type=int, default=3_000, help="Depth of the management chain case.")
-    parser.add_argument("--summaries", action="store_true", help="Only what the root's summaries cost: one import "
-                        "per org, a refresh of the kept team totals, report team and /team (no re-imports, chain "
-                        "or whole-command cases).")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--summaries", action="store_true", help="Only what the root's summaries cost: one import "
+                      "per org, a refresh of the kept team totals, report team and /team (no re-imports, chain "
+                      "or whole-command cases).")
+    only.add_argument("--imports-only", action="store_true",
+                      help="Only the import figures: no refresh, root `report team` or `/team` over HTTP.")
     parser.add_argument("--refresh-child", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--import-child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--measure", metavar="COMMAND", help=argparse.SUPPRESS)
@@ -380,8 +406,10 @@ def main() -> None:
         measure(json.loads(args.measure))
         return
     large = 100_000 if args.full else args.large
+    parts = {"imports", "summaries"} - ({"imports"} if args.summaries else set()) \
+        - ({"summaries"} if args.imports_only else set())
     for kind in (["sqlite", "postgresql"] if args.database == "both" else [args.database]):
-        report(kind, args.small, large, args.repeat, args.whole_rows, args.chain, args.summaries)
+        report(kind, args.small, large, args.repeat, args.whole_rows, args.chain, parts)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -22,6 +19,9 @@ from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import store.models  # noqa: F401  (registers every table on the metadata)
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SCHEMA_LOCK_KEY = 7_311_946_011  # pg advisory lock id: one process migrates at a time
@@ -68,6 +68,8 @@ class SchemaUpgrade:
 def alembic_config(url: str | None = None) -> Config:
     """Alembic's configuration pointing at the bundled migrations (no alembic.ini needed), and at the
     database when `url` is given (store/migrations/env.py reads it from here)."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if url is not None:
@@ -102,11 +104,24 @@ class Database:
         Returns what the first call found and left (`coach db upgrade` says which)."""
         async with self._schema_lock, _migration_lock():
             if self._schema is None:
+                self._schema = await self._already_at_head()
+            if self._schema is None:
                 async with self.engine.begin() as conn:
                     if self.dialect == "postgresql":
                         await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK_KEY})
                     self._schema = await conn.run_sync(_upgrade_to_head, self.url)
             return self._schema
+
+    async def _already_at_head(self) -> SchemaUpgrade | None:
+        """The schema as it is when it is already at the newest migration, else None. One read, without loading
+        Alembic and its scripts: every command (and each process of a cron job) starts with this check."""
+        head = newest_migration()
+        try:
+            async with self.engine.connect() as conn:
+                found = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
+        except SQLAlchemyError:
+            return None
+        return SchemaUpgrade(head, head) if found == [head] else None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -176,7 +191,16 @@ def _migration_lock() -> asyncio.Lock:
     return _MIGRATION_LOCKS[loop]
 
 
+def newest_migration() -> str:
+    """The revision of the newest migration: revisions are numbered like their files (`0007_….py` is revision
+    0007, each revising the one before), which tests/cli/test_cli_errors.py holds to Alembic's own head."""
+    return max(path.name[:4] for path in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
 def _upgrade_to_head(connection: Connection, url: str) -> SchemaUpgrade:
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
     before = MigrationContext.configure(connection).get_current_revision()
     cfg = alembic_config(url)
     cfg.attributes["connection"] = connection

@@ -3,43 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, exists, literal
+from sqlalchemy import exists, literal
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from store.models import ChatIdentity, LearnerSettings, Person
+from store.models import ChatIdentity, Person
 from store.types import utcnow
 
 UNVERIFIED_ADDRESS = "coachUnverified"
 """Marks a stored chat address that came from a request nobody authenticated (Teams dev mode)."""
-
-
-@dataclass(frozen=True)
-class OrgRow:
-    """One validated line of the org chart CSV."""
-
-    line: int
-    email: str
-    name: str
-    manager_email: str | None
-    role: str | None
-    timezone: str | None
-    slack_user_id: str | None
-    teams_user_id: str | None
-
-
-@dataclass(frozen=True)
-class OrgUpsert:
-    created: int
-    updated: int
-    unchanged: int
-    deactivated: int = 0
 
 
 async def person_by_email(session: AsyncSession, email: str) -> Person | None:
@@ -52,118 +27,6 @@ async def people_by_email(session: AsyncSession, emails: Iterable[str]) -> dict[
         return {}
     rows = await session.exec(select(Person).where(col(Person.email).in_(wanted)))
     return {person.email: person for person in rows.all()}
-
-
-async def manager_links(session: AsyncSession) -> dict[str, str | None]:
-    """Every known person's email -> their manager's email (for cycle checks across file and database)."""
-    manager = select(Person.id, Person.email).subquery()
-    rows = await session.exec(
-        select(Person.email, manager.c.email).outerjoin(manager, manager.c.id == Person.manager_id)
-    )
-    return {email: manager_email for email, manager_email in rows.all()}
-
-
-async def identities_in_use(session: AsyncSession, platform: str, ids: Iterable[str]) -> dict[str, str]:
-    """external id -> email of the person who already holds it on that platform. One read of the platform's
-    identities, filtered here: a list of 100,000 ids would not fit in one SQL statement's parameters."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    rows = await session.exec(
-        select(ChatIdentity.external_id, Person.email)
-        .join(Person, col(Person.id) == ChatIdentity.person_id)
-        .where(ChatIdentity.platform == platform)
-    )
-    return {external_id: email for external_id, email in rows.all() if external_id in wanted}
-
-
-CHUNK = 5000
-"""Rows per executemany: large enough to keep round trips few, small enough to keep each batch's memory small."""
-
-
-async def upsert_org(session: AsyncSession, rows: list[OrgRow], *, deactivate_missing: bool = False) -> OrgUpsert:
-    """Create or update everyone in the file (already validated), then wire managers and chat ids. With
-    `deactivate_missing` the file is the whole organisation: anyone not in it has left (no more lessons, not
-    shown to managers); everyone in it is active again.
-
-    Set-based, so its cost per row stays flat from a team to a 100,000-person company: a few whole-table reads
-    into plain tuples, then one batched statement per kind of change (new people, changed people, managers,
-    enrolments, chat ids). Only what differs is written: re-importing an unchanged file writes nothing."""
-    connection = await session.connection()
-    now = utcnow()
-    person = Person.__table__  # type: ignore[attr-defined]
-    before = {email: (pid, name, role, zone, manager, active) for pid, email, name, role, zone, manager, active in
-              (await connection.execute(select(person.c.id, person.c.email, person.c.name, person.c.role_id,
-                                               person.c.timezone, person.c.manager_id, person.c.active))).all()}
-    fresh = [{"email": r.email, "name": r.name, "role_id": r.role, "timezone": r.timezone, "active": True,
-              "manager_id": None, "created_at": now, "updated_at": now} for r in rows if r.email not in before]
-    await _in_chunks(connection, person.insert(), fresh)
-    ids = {email: pid for email, pid in (await connection.execute(select(person.c.email, person.c.id))).all()}
-    changes = []
-    updated = 0
-    for row in rows:
-        manager = ids[row.manager_email] if row.manager_email else None
-        wanted = (row.name, row.role, row.timezone, manager, True)
-        old = before.get(row.email)
-        if old is None:
-            if manager is not None:
-                changes.append({"pid": ids[row.email], "name": row.name, "role_id": row.role, "timezone": row.timezone,
-                                "manager_id": manager, "active": True, "updated_at": now})
-        elif old[1:] != wanted:
-            updated += 1
-            changes.append({"pid": old[0], "name": row.name, "role_id": row.role, "timezone": row.timezone,
-                            "manager_id": manager, "active": True, "updated_at": now})
-    await _in_chunks(connection, person.update().where(person.c.id == bindparam("pid")), changes)
-    await _enrol(connection, [ids[r.email] for r in rows])
-    for platform, column in (("slack", "slack_user_id"), ("teams", "teams_user_id")):
-        await _link_identities(connection, platform, {ids[r.email]: getattr(r, column) for r in rows
-                                                      if getattr(r, column)}, now)
-    deactivated = 0
-    if deactivate_missing:
-        listed = {r.email for r in rows}
-        leaving = [{"pid": pid, "updated_at": now} for email, (pid, *_rest, active) in before.items()
-                   if active and email not in listed]
-        await _in_chunks(connection, person.update().where(person.c.id == bindparam("pid")).values(active=False),
-                         leaving)
-        deactivated = len(leaving)
-    created = len(fresh)
-    return OrgUpsert(created=created, updated=updated, unchanged=len(rows) - created - updated,
-                     deactivated=deactivated)
-
-
-async def _in_chunks(connection: AsyncConnection, statement: Executable, params: list[dict[str, Any]]) -> None:
-    """One executemany per CHUNK rows (nothing at all for no rows)."""
-    for start in range(0, len(params), CHUNK):
-        await connection.execute(statement, params[start:start + CHUNK])
-
-
-async def _enrol(connection: AsyncConnection, person_ids: list[int]) -> None:
-    """Enrol with the default schedule whoever has no settings yet; a learner's own changes are never
-    overwritten by a re-import."""
-    table = LearnerSettings.__table__  # type: ignore[attr-defined]
-    enrolled = set((await connection.execute(select(table.c.person_id))).scalars().all())
-    defaults = LearnerSettings(person_id=0).model_dump()
-    await _in_chunks(connection, table.insert(), [{**defaults, "person_id": pid} for pid in dict.fromkeys(person_ids)
-                                                  if pid not in enrolled])
-
-
-async def _link_identities(connection: AsyncConnection, platform: str, wanted: dict[int, str],
-                           now: datetime) -> None:
-    """Each person's id on the platform as the file gives it: new identities inserted, re-pointed ones updated
-    (the file was checked: no id belongs to someone else), the same ones left alone."""
-    if not wanted:
-        return
-    table = ChatIdentity.__table__  # type: ignore[attr-defined]
-    held = {pid: (row_id, external) for row_id, pid, external in (await connection.execute(
-        select(table.c.id, table.c.person_id, table.c.external_id).where(table.c.platform == platform))).all()}
-    fresh, moved = [], []
-    for pid, external in wanted.items():
-        if pid not in held:
-            fresh.append({"person_id": pid, "platform": platform, "external_id": external, "updated_at": now})
-        elif held[pid][1] != external:
-            moved.append({"row": held[pid][0], "external_id": external, "updated_at": now})
-    await _in_chunks(connection, table.update().where(table.c.id == bindparam("row")), moved)
-    await _in_chunks(connection, table.insert(), fresh)
 
 
 async def link_identity(session: AsyncSession, person_id: int, platform: str, external_id: str,

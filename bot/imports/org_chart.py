@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import csv
-import io
+import hashlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.config import MASTERY_THRESHOLD
-from content.accepted_text import REFUSED, control_lines
+from content.accepted_text import CONTROL, REFUSED
 from content.model import Problem
 from store import catalog
 from store.db import Database
-from store.people import OrgRow, OrgUpsert, identities_in_use, manager_links, upsert_org
+from store.org_import import PLATFORMS, OrgRow, OrgUpsert, read_snapshot, remember, unchanged_since, upsert_org
 from store.types import utcnow
 
 COLUMNS = ("email", "name", "manager_email", "role", "timezone", "slack_user_id", "teams_user_id")
@@ -34,15 +36,22 @@ async def import_org_chart(database: Database, path: Path, *, deactivate_missing
     """Validate the whole file against itself and the database, then load it in one transaction. With
     `deactivate_missing`, people the file no longer lists have left the organisation. An import that changed
     anyone counts the managers' kept team totals again in the same transaction (`bot.team.rollup`, at the
-    mastery `threshold`), so no summary shows the chart before it; one that changed nothing writes nothing."""
+    mastery `threshold`), so no summary shows the chart before it; one that changed nothing writes nothing.
+
+    The same file again, with nothing it compares written since (store.org_import.unchanged_since), is
+    answered from one small read: every person unchanged, nothing written."""
+    digest = _digest(path, deactivate_missing)
+    async with database.session() as session:
+        listed = await unchanged_since(session, digest) if digest else None
+        if listed is not None:
+            return OrgUpsert(created=0, updated=0, unchanged=listed)
     rows, problems = parse_org_csv(path)
     async with database.session() as session:
         known_roles = await catalog.role_ids(session)
-        links = await manager_links(session)
-        problems += _check_against(path, rows, known_roles, links)
-        for platform, column in (("slack", "slack_user_id"), ("teams", "teams_user_id")):
-            in_use = await identities_in_use(session, platform, [getattr(r, column) for r in rows
-                                                                 if getattr(r, column)])
+        stored = await read_snapshot(session)
+        problems += _check_against(path, rows, known_roles, stored.manager_links())
+        for platform, column in PLATFORMS:
+            in_use = stored.holders(platform)
             for row in rows:
                 owner = in_use.get(getattr(row, column) or "")
                 if owner and owner != row.email:
@@ -50,25 +59,54 @@ async def import_org_chart(database: Database, path: Path, *, deactivate_missing
                                                                f"belongs to {owner}"))
         if problems:
             raise OrgChartError(sorted(problems, key=lambda p: p.line))
-        result = await upsert_org(session, rows, deactivate_missing=deactivate_missing)
+        result = await upsert_org(session, rows, stored, deactivate_missing=deactivate_missing)
         if result.created or result.updated or result.deactivated:
             from bot.team.rollup import refresh_totals  # the engine's numerics: only for an import that changed
 
             await refresh_totals(session, utcnow(), threshold)
+        if digest:
+            await remember(session, digest, len(rows))
         return result
 
 
-def parse_org_csv(path: Path) -> tuple[list[OrgRow], list[Problem]]:
-    """Rows that are well-formed on their own, and the problems of those that are not."""
-    problems: list[Problem] = []
+def _digest(path: Path, deactivate_missing: bool) -> str | None:
+    """The file's bytes and the options, hashed; None when it cannot be read (parsing says why)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256")
+    except OSError:
+        return None
+    digest.update(b"deactivate_missing" if deactivate_missing else b"")
+    return digest.hexdigest()
+
+
+def parse_org_csv(path: Path) -> tuple[list[OrgRow], list[Problem]]:
+    """Rows that are well-formed on their own, and the problems of those that are not. The file is read as a
+    stream (only the rows are kept); a line holding a control character refuses the whole file, with only
+    those lines reported, since no name or email may carry one."""
+    controls: list[Problem] = []
+    try:
+        with path.open(encoding="utf-8-sig", newline="\n") as handle:
+            rows, problems = _parse(path, csv.reader(_checked(path, handle, controls)))
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(path, 1, f"cannot read the file: {exc}")]
-    controls = control_lines(text)
-    if controls:  # refused before anything is read: no name or email may carry one
-        return [], [Problem(path, line, REFUSED.format(char)) for line, char in controls]
-    reader = csv.reader(io.StringIO(text))
+    if controls:
+        return [], controls
+    return rows, problems
+
+
+def _checked(path: Path, handle: Iterator[str], controls: list[Problem]) -> Iterator[str]:
+    """The file's lines as they are, noting each line with a control character (as U+XXXX) on the way."""
+    for number, line in enumerate(handle, 1):
+        found = CONTROL.search(line)
+        if found:
+            controls.append(Problem(path, number, REFUSED.format(f"U+{ord(found.group()):04X}")))
+        yield line
+
+
+def _parse(path: Path, reader: Any) -> tuple[list[OrgRow], list[Problem]]:
+    """The rows of a csv.reader (whose `line_num` gives each row's line) and their problems."""
+    problems: list[Problem] = []
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
@@ -81,7 +119,7 @@ def parse_org_csv(path: Path) -> tuple[list[OrgRow], list[Problem]]:
         return [], problems
     rows: list[OrgRow] = []
     first_line: dict[str, int] = {}
-    zones = available_timezones()
+    zones = _ZoneCheck()
     for values in reader:
         line = reader.line_num
         if not any(v.strip() for v in values):
@@ -102,7 +140,7 @@ def parse_org_csv(path: Path) -> tuple[list[OrgRow], list[Problem]]:
         if manager == email:
             problems.append(Problem(path, line, f"{email} cannot be their own manager"))
         timezone = cell.get("timezone") or None
-        if timezone and not _valid_zone(timezone, zones):
+        if timezone and not zones.valid(timezone):
             problems.append(Problem(path, line, f"'{timezone}' is not an IANA time zone (e.g. Europe/Berlin)"))
         if len(problems) > before:
             continue
@@ -115,14 +153,28 @@ def parse_org_csv(path: Path) -> tuple[list[OrgRow], list[Problem]]:
     return rows, problems
 
 
-def _valid_zone(name: str, zones: set[str]) -> bool:
-    if name not in zones:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+class _ZoneCheck:
+    """IANA zone names, each checked once per file (a large org uses a few dozen zones, not one per row)."""
+
+    def __init__(self) -> None:
+        self._zones: set[str] | None = None
+        self._checked: dict[str, bool] = {}
+
+    def valid(self, name: str) -> bool:
+        if name not in self._checked:
+            self._checked[name] = self._valid(name)
+        return self._checked[name]
+
+    def _valid(self, name: str) -> bool:
+        if self._zones is None:
+            self._zones = available_timezones()
+        if name not in self._zones:
+            return False
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return False
+        return True
 
 
 def _duplicate_ids(path: Path, rows: list[OrgRow]) -> list[Problem]:

@@ -27,7 +27,7 @@ from store.models.learning import (
     Suggestion,
 )
 from store.models.outgoing import DigestSent, LrsCursor
-from store.models.people import ChatIdentity, PendingContact, Person
+from store.models.people import ChatIdentity, OrgState, PendingContact, Person
 from store.models.searches import SearchEvidence, TopicSearch
 from store.models.teams import TeamTotal, TeamTotalsState
 
@@ -49,6 +49,7 @@ __all__ = [
     "LrsCursor",
     "MasteryState",
     "ModelFit",
+    "OrgState",
     "Pack",
     "PausePeriod",
     "PendingContact",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, String, UniqueConstraint
+from sqlalchemy import BigInteger, Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.types import JSONType, UTCDateTime, utcnow
@@ -65,3 +65,17 @@ class PendingContact(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime,
                                          description="a process is asking the platform until then")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OrgState(SQLModel, table=True):
+    """Whether the org chart changed since the last `coach org import`, so re-importing an unchanged file is
+    one small read instead of a whole comparison. One row (id 1). Database triggers (migration 0009) add one
+    to `changes` whenever anything an import compares is written by anyone: people, their chat ids, who is
+    enrolled. The import keeps the file's digest and the `changes` and catalogue version it left behind."""
+
+    id: int = Field(default=1, primary_key=True)
+    changes: int = Field(default=0, sa_type=BigInteger)
+    digest: str | None = Field(default=None, max_length=64, description="sha256 of the file and its options")
+    digest_changes: int | None = Field(default=None, sa_type=BigInteger)
+    catalogue: int | None = Field(default=None, description="the catalogue version (roles) it was checked on")
+    listed: int | None = Field(default=None, description="people the file listed")

@@ -21,11 +21,16 @@ from typer.testing import CliRunner
 
 from content.packs import STARTER
 from handlers.cli import app
-from store.db import alembic_config
+from store.db import alembic_config, newest_migration
 from tests.support.databases import PG_ADMIN, pg_url
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_the_newest_migration_file_is_alembic_s_head() -> None:
+    """Commands skip Alembic when the database is at `newest_migration()`: it must be Alembic's own head."""
+    assert newest_migration() == HEAD
 
 
 def _coach(monkeypatch: pytest.MonkeyPatch, url: str, *args: str) -> tuple[int, str]:
