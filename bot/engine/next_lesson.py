@@ -13,6 +13,8 @@ In order:
    - once the target level is shown but not yet confirmed on a later day, a question alone at that level
      (bot.engine.evidence);
    - when every lesson up to the target is taught, retrieval practice: a question alone of a taught lesson;
+   - a lesson taught again only when no open target has any of the above to give (a level waiting for its
+     later-day confirmation does not hold the learner on lessons they have just had);
 3. when every target is met, any due review (maintenance).
 Never the exact same question twice in a row.
 """
@@ -81,10 +83,11 @@ async def plan_next(reads: LearningReads, ctx: LearnerContext, model: MasteryMod
         plan = await _review(reads, ctx, now, last_item, taught) if taught else None
         if plan is not None:
             return plan
-    for target, level in gaps:
-        plan = await _plan_for(reads, ctx, model, target, level, recent, last_item, now)
-        if plan is not None:
-            return plan
+    for again in (False, True):  # a lesson taught again only when no open target has anything else to give
+        for target, level in gaps:
+            plan = await _plan_for(reads, ctx, model, target, level, recent, last_item, now, again=again)
+            if plan is not None:
+                return plan
     return await _review(reads, ctx, now, last_item) if allow_review else None
 
 
@@ -146,7 +149,10 @@ async def _retired(reads: LearningReads, person_id: int, item_keys: list[str]) -
 
 
 async def _plan_for(reads: LearningReads, ctx: LearnerContext, model: MasteryModel, target: Target, level: int,
-                    recent: list[PastDelivery], last_item: str | None, now: datetime) -> Plan | None:
+                    recent: list[PastDelivery], last_item: str | None, now: datetime, *,
+                    again: bool = True) -> Plan | None:
+    """The target's next delivery; with `again` False, never a lesson taught again (the last resort, kept for
+    when no other open target has anything new, a placement, a confirmation or a retrieval to give)."""
     competency = target.competency
     state = ctx.view(competency)
     evidence = Evidence.of(state.state)
@@ -179,6 +185,8 @@ async def _plan_for(reads: LearningReads, ctx: LearnerContext, model: MasteryMod
         plan = await _unseen_at(reads, ctx, competency, candidate, last_item, shown=shown)
         if plan is not None:
             return plan
+    if not again:
+        return None
     for candidate in _nearby(max(working, 1), target.level):  # everything taught and retired: practise again
         plan = await _taught_again_at(reads, ctx, competency, candidate, last_item)
         if plan is not None:

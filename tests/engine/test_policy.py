@@ -480,3 +480,28 @@ async def test_the_coach_never_idles_while_a_target_is_open(
         await coach.sent(card.delivery_id, platform="test", message_ref=None)
         await answer(coach, mia, card, correct=step % 3 != 2)
         clock.advance(days=1)
+
+
+async def test_a_level_waiting_for_a_later_day_does_not_hold_the_learner_on_lessons_just_taught(
+        coach: Coach, db: Database, tmp_path: Path) -> None:
+    """Zoe takes on the new-hire goal and works through it in one sitting, every answer right. A level's
+    confirmation has to wait for a later day, but that does not bring its lessons back while another open
+    target has anything new: a lesson taught again is the last resort, so after the first one nothing new
+    comes in the same sitting."""
+    ids = await load_sample_org(db, tmp_path, "email,name,manager_email,role,timezone\n"
+                                              "zoe@example.com,Zoe Zed,,everyone,Europe/Berlin\n")
+    zoe = ids["zoe@example.com"]
+    await coach.command(zoe, "goal new-hire")
+    sent: list[tuple[str, str]] = []
+    for _ in range(40):
+        card = (await coach.command(zoe, "")).messages[0]
+        if not isinstance(card, LessonCard):
+            break
+        await coach.sent(card.delivery_id, platform="test", message_ref=None)
+        _, lesson, _ = await delivery_facts(coach, card.delivery_id)
+        sent.append((lesson.id, card.kind))
+        await answer(coach, zoe, card, correct=True)
+    taught = [lesson for lesson, kind in sent if kind == "lesson"]
+    again = next((i for i, lesson in enumerate(taught) if lesson in taught[:i]), len(taught))
+    assert set(taught[again:]) <= set(taught[:again]), f"new material after a lesson taught again: {sent}"
+    assert len({lesson.split("-")[0] for lesson in taught[:again]}) >= 4, f"one target held the sitting: {sent}"
