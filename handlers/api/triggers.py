@@ -7,7 +7,9 @@ next window) and `id` (an idempotency key; the `Idempotency-Key` header does the
 identical trigger came within COACH_TRIGGER_MERGE_MINUTES — no new lesson), 401 bad token, 404 unknown
 learner or content, 422 malformed body, 429 with `Retry-After` past COACH_TRIGGER_DAILY_CAP lessons for the
 learner today, 503 while no token is configured. The lesson is recorded before the answer and sent right after
-it; if this process dies first, the dispatcher sends it when the claim's lease runs out.
+it; if this process dies first, the dispatcher sends it when the claim's lease runs out. A server that stops
+lets the sends under way finish, for at most DRAIN_SECONDS, and starts no new one: cut off between the
+platform taking a post and the send being recorded, a lesson would be posted again after the lease.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ TARGETS = {"topic": 500, "competency": 64, "lesson": 64}
 MAX_REASON = 500
 MAX_KEY = 200
 KEY_HEADER = "Idempotency-Key"
+DRAIN_SECONDS = 10.0
+"""How long a stopping server waits for the sends under way; those still going are then cancelled, and the
+dispatcher sends their lessons once the claims' leases run out."""
 
 
 @dataclass(frozen=True)
@@ -91,9 +96,11 @@ class TriggerAPI:
         self.coach = coach
         self.dispatcher = dispatcher
         self._sending: set[asyncio.Task[Any]] = set()
+        self._stopping = False
 
     def mount(self, app: web.Application) -> None:
         app.router.add_post(ROUTE, self.post)
+        app.on_shutdown.append(self._finish_sending)
 
     async def post(self, request: web.Request) -> web.Response:
         token = self.coach.services.config.trigger_token
@@ -125,11 +132,25 @@ class TriggerAPI:
                                   "due_at": done.due_at.isoformat()}
         if done.deduplicated:  # the first one's lesson: already sent, being sent, or waiting
             return web.json_response(answer | {"deduplicated": True}, status=202)
-        if done.status == "sending":
+        if done.status == "sending" and not self._stopping:
             task = asyncio.create_task(self._send(done.delivery_id))
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
         return web.json_response(answer, status=202)
+
+    async def _finish_sending(self, _app: web.Application) -> None:
+        """At shutdown: no new send, and the ones under way finish (or are cancelled after DRAIN_SECONDS), so
+        none outlives the server and the couriers it posts through."""
+        self._stopping = True
+        if not self._sending:
+            return
+        _, late = await asyncio.wait(set(self._sending), timeout=DRAIN_SECONDS)
+        if late:
+            log.warning("%d trigger sends were still running after %.0f s; the dispatcher sends them after their "
+                        "lease", len(late), DRAIN_SECONDS)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     async def _send(self, delivery_id: int) -> None:
         try:

@@ -43,9 +43,7 @@ async def test_a_flood_of_identical_triggers_on_two_servers_makes_one_lesson(
     body = {"email": "ben@example.com", "lesson": "infosec-spot-phishing", "reason": "You clicked a link."}
     async with trigger_api(db, settings, clock, tmp_path) as one, trigger_api(db, settings, clock, tmp_path) as two:
         answers = await asyncio.gather(*(post(one if n % 2 else two, body) for n in range(FLOOD)))
-        await eventually(lambda: bool(one.fake.per_delivery() + two.fake.per_delivery()))
-        await asyncio.sleep(0.5)  # time for any second send to show
-        posts = one.fake.per_delivery() + two.fake.per_delivery()
+    posts = one.fake.per_delivery() + two.fake.per_delivery()  # every send the two servers began has ended
     assert {status for status, _, _ in answers} == {202}
     assert len({answer["delivery_id"] for _, answer, _ in answers}) == 1
     assert sum(1 for _, answer, _ in answers if answer.get("deduplicated")) == FLOOD - 1

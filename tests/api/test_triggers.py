@@ -138,6 +138,20 @@ async def test_a_trigger_is_delivered_at_once_with_its_reason_and_leaves_the_day
     assert ben[0].lesson_id == "procurement-no-po-no-pay" and ben[0].reason is not None
 
 
+async def test_a_stopping_server_finishes_the_sends_it_accepted_before_it_is_gone(
+        db: Database, settings: Settings, clock: Clock, tmp_path: Path) -> None:
+    """The server stops the moment the 202s are in: each accepted lesson is still posted once and recorded as
+    sent, not cut off halfway nor left running after the server (and its Slack client) are gone."""
+    clock.now = AT_WORK
+    async with trigger_api(db, settings, clock, tmp_path) as api:
+        answers = [await api.post({"email": email, "lesson": "infosec-spot-phishing"})
+                   for email in ("ben@example.com", "eli@example.com")]
+    assert [status for status, _ in answers] == [202, 202]
+    ids = sorted(body["delivery_id"] for _, body in answers)
+    assert api.fake.per_delivery() == {delivery_id: 1 for delivery_id in ids}
+    assert [(d.id, d.status) for d in await all_deliveries(db)] == [(delivery_id, "sent") for delivery_id in ids]
+
+
 async def test_competency_and_topic_triggers_pick_a_fitting_lesson(
         db: Database, settings: Settings, clock: Clock, tmp_path: Path) -> None:
     clock.now = AT_WORK
