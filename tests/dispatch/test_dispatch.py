@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import SecretStr
 from sqlalchemy import update
 from sqlmodel import col
 
@@ -18,12 +17,19 @@ from bot.dispatch.dispatcher import Dispatcher
 from bot.dispatch.jobs import TickReport
 from bot.dispatch.ticker import run_ticker
 from bot.replies import LessonCard
-from handlers.assembly import attach_platforms
 from store import deliveries
 from store.db import Database
 from store.models import Delivery, LearnerSettings
 from tests.conftest import Clock
-from tests.support.dispatching import SimulatedTime, all_deliveries, eventually, every, loopback, sample_users
+from tests.support.dispatching import (
+    SimulatedTime,
+    all_deliveries,
+    eventually,
+    every,
+    loopback,
+    sample_users,
+    through_slack,
+)
 from tests.support.fake_slack import FakeSlack
 from tests.support.loopback_courier import LoopbackCourier, PartwiseLoopbackCourier
 from tests.support.org import load_sample_org
@@ -107,17 +113,8 @@ async def test_through_the_real_slack_courier_a_flaky_api_gets_each_lesson_exact
         db: Database, settings: Settings, clock: Clock, tmp_path: Path) -> None:
     await load_sample_org(db, tmp_path)
     fake = FakeSlack(users=sample_users(), fail_every=3, limit_every=5)
-    await fake.start()
-    config = settings.model_copy(update={"slack_bot_token": SecretStr("xoxb-test"), "slack_api_url": fake.url,
-                                         "slack_signing_secret": SecretStr("signing-secret")})
-    platforms = attach_platforms(Coach(db, config, clock=clock, worker_id="slack-test"), config)
-    assert platforms.dispatcher is not None and "slack" in platforms.couriers
-    try:
-        totals = await run_ticks(clock, platforms.dispatcher, sweeps(TUESDAY))
-    finally:
-        for cleanup in platforms.cleanups:
-            await cleanup()
-        await fake.stop()
+    async with through_slack(db, settings, clock, fake, "slack-test") as dispatcher:
+        totals = await run_ticks(clock, dispatcher, sweeps(TUESDAY))
     sent = await all_deliveries(db)
     assert len(sent) == totals["sent"] == 8 and {d.status for d in sent} == {"sent"}
     assert fake.refused["500"] and fake.refused["429"]

@@ -9,17 +9,14 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pydantic import SecretStr
-
 from bot.chat.coach import Coach
 from bot.config import Settings
 from bot.couriers import DeliveryError, Recipient, Sent
 from bot.dispatch.dispatcher import Dispatcher
 from bot.replies import Reply
-from handlers.assembly import attach_platforms
 from store.db import Database
 from tests.conftest import Clock
-from tests.support.dispatching import SimulatedTime, all_deliveries, bigger_org, sample_users
+from tests.support.dispatching import SimulatedTime, all_deliveries, bigger_org, sample_users, through_slack
 from tests.support.fake_slack import FakeSlack
 from tests.support.loopback_courier import LoopbackCourier
 from tests.support.org import load_sample_org
@@ -121,21 +118,11 @@ async def test_through_the_real_slack_courier_a_429_holds_the_whole_workspace_fo
     text, users = bigger_org(16)
     await load_sample_org(db, tmp_path, text)
     fake = FakeSlack(users=users, limit_every=10, retry_after=1)
-    await fake.start()
-    config = settings.model_copy(update={"slack_bot_token": SecretStr("xoxb-test"), "slack_api_url": fake.url,
-                                         "slack_signing_secret": SecretStr("signing-secret"),
-                                         "dispatch_concurrency": 4})
-    platforms = attach_platforms(Coach(db, config, clock=clock, worker_id="slack-429"), config)
-    assert platforms.dispatcher is not None
-    try:
+    async with through_slack(db, settings, clock, fake, "slack-429", dispatch_concurrency=4) as dispatcher:
         clock.now = TUESDAY
-        await platforms.dispatcher.tick()
+        await dispatcher.tick()
         clock.now = EUROPE_AT_WORK
-        report = await platforms.dispatcher.tick()
-    finally:
-        for cleanup in platforms.cleanups:
-            await cleanup()
-        await fake.stop()
+        report = await dispatcher.tick()
     assert report.sent == 21 and len(fake.limited_at) >= 3
     for refused in fake.limited_at:  # what was already on the wire may land; nothing new starts before 1 s
         assert [p.at - refused for p in fake.posts if refused + 0.3 < p.at < refused + 0.95] == []

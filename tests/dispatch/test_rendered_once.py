@@ -7,17 +7,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pydantic import SecretStr
-
-from bot.chat.coach import Coach
 from bot.config import Settings
 from bot.lessons.lessons import lesson_card
-from handlers.assembly import attach_platforms
 from handlers.slack.blocks import messages_for
 from store.db import Database
 from store.models import Person
 from tests.conftest import Clock
-from tests.support.dispatching import all_deliveries, sample_users
+from tests.support.dispatching import all_deliveries, sample_users, through_slack
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.org import load_sample_org
 
@@ -38,19 +34,10 @@ async def test_a_lesson_rendered_once_reaches_each_learner_as_rendered_fresh(
         db: Database, settings: Settings, clock: Clock, tmp_path: Path) -> None:
     await load_sample_org(db, tmp_path)
     fake = FakeSlack(users=sample_users())
-    await fake.start()
-    config = settings.model_copy(update={"slack_bot_token": SecretStr("xoxb-test"), "slack_api_url": fake.url,
-                                         "slack_signing_secret": SecretStr("signing-secret")})
-    platforms = attach_platforms(Coach(db, config, clock=clock, worker_id="render-once"), config)
-    assert platforms.dispatcher is not None
-    try:
+    async with through_slack(db, settings, clock, fake, "render-once") as dispatcher:
         for moment in SWEEPS:
             clock.now = moment
-            await platforms.dispatcher.tick()
-    finally:
-        for cleanup in platforms.cleanups:
-            await cleanup()
-        await fake.stop()
+            await dispatcher.tick()
     sent = await all_deliveries(db)
     posts = {c.args["channel"]: [] for c in fake.calls_to("chat.postMessage")}  # type: dict[str, list[Call]]
     for call in fake.calls_to("chat.postMessage"):

@@ -9,15 +9,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
 from bot.chat.coach import Coach
 from bot.config import Settings
-from handlers.assembly import attach_platforms
 from store.db import Database
 from store.models import Person
 from tests.conftest import Clock
-from tests.support.dispatching import all_deliveries, every, loopback
+from tests.support.dispatching import all_deliveries, every, loopback, through_slack
 from tests.support.fake_slack import FakeSlack
 from tests.support.org import load_sample_org
 
@@ -29,21 +28,13 @@ NO_ZONE = HEADER + "zed@example.com,Zed West,,buyer,,,\nyui@example.com,Yui East
 async def test_the_slack_profiles_zone_is_learned_before_the_first_scheduled_lesson(
         db: Database, settings: Settings, clock: Clock, tmp_path: Path) -> None:
     ids = await load_sample_org(db, tmp_path, NO_ZONE)
-    fake = await FakeSlack().start()
+    fake = FakeSlack()
     fake.add_user("UZED", "zed@example.com", tz="America/Los_Angeles")
     fake.add_user("UYUI", "yui@example.com", tz="Asia/Tokyo")
-    config = settings.model_copy(update={"slack_bot_token": SecretStr("xoxb-test"), "slack_api_url": fake.url,
-                                         "slack_signing_secret": SecretStr("signing-secret")})
-    platforms = attach_platforms(Coach(db, config, clock=clock, worker_id="zones"), config)
-    assert platforms.dispatcher is not None
-    try:
+    async with through_slack(db, settings, clock, fake, "zones") as dispatcher:
         for moment in every(datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 3, tzinfo=UTC), timedelta(hours=1)):
             clock.now = moment
-            await platforms.dispatcher.tick()
-    finally:
-        for cleanup in platforms.cleanups:
-            await cleanup()
-        await fake.stop()
+            await dispatcher.tick()
     zones = {ids["zed@example.com"]: "America/Los_Angeles", ids["yui@example.com"]: "Asia/Tokyo"}
     sent = await all_deliveries(db)
     assert {d.person_id for d in sent} == set(zones) and {d.status for d in sent} == {"sent"}

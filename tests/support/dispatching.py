@@ -9,12 +9,14 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
+from pydantic import SecretStr
 from sqlmodel import col, select
 
 from bot.chat.coach import Coach
 from bot.config import Settings
 from bot.dispatch.dispatcher import Dispatcher
 from bot.dispatch.rate import Timer
+from handlers.assembly import attach_platforms
 from handlers.server import Mount, build_app
 from store.db import Database
 from store.models import Delivery
@@ -50,6 +52,24 @@ async def loopback(coach: Coach, config: Settings | None = None, *, timer: Timer
         yield fake, Dispatcher(coach.services, {"slack": courier}, config, timer=timer)
     finally:
         await courier.close()
+        await fake.stop()
+
+
+@asynccontextmanager
+async def through_slack(db: Database, settings: Settings, clock: object, fake: FakeSlack, worker_id: str,
+                        **overrides: object) -> AsyncIterator[Dispatcher]:
+    """The dispatcher `coach serve` assembles, posting through the real Slack courier to `fake` (started here;
+    the platforms cleaned up and the fake stopped on the way out, whatever the test did)."""
+    await fake.start()
+    config = settings.model_copy(update={"slack_bot_token": SecretStr("xoxb-test"), "slack_api_url": fake.url,
+                                         "slack_signing_secret": SecretStr("signing-secret"), **overrides})
+    platforms = attach_platforms(Coach(db, config, clock=clock, worker_id=worker_id), config)  # type: ignore[arg-type]
+    assert platforms.dispatcher is not None and "slack" in platforms.couriers
+    try:
+        yield platforms.dispatcher
+    finally:
+        for cleanup in platforms.cleanups:
+            await cleanup()
         await fake.stop()
 
 
