@@ -44,7 +44,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -279,10 +278,6 @@ async def team_over_http(env: dict[str, str], repeat: int) -> tuple[float, list[
         await fake.stop()
         log.close()
     return times[0], times[1:], rss
-
-
-def median_of(repeat: int, measure: Callable[[], float]) -> float:
-    return statistics.median(measure() for _ in range(repeat))
 
 
 def org_case(kind: str, folder: Path, size: int, repeat: int, parts: set[str]) -> dict[str, Any]:
