@@ -72,10 +72,12 @@ def log_ratio(right: bool, options: int = TYPICAL_OPTIONS) -> float:
     return math.log(p1 / p0) if right else math.log((1.0 - p1) / (1.0 - p0))
 
 
-def sprt_confirms(results: Iterable[bool]) -> bool:
+def sprt_confirms(results: Iterable[bool], prior: float = 0.0) -> bool:
     """Whether the sequential test, run over these answers oldest first and restarted at each rejection, has
-    accepted "above the bar" (it stops there, as Wald's test does)."""
-    total = 0.0
+    accepted "above the bar" (it stops there, as Wald's test does). `prior`: the log odds of "above the bar"
+    before the first answer (0: even); a restart after a rejection starts from even, the answers since the
+    prior having overruled it."""
+    total = prior
     for right in results:
         total += log_ratio(right)
         if total >= ACCEPT:
