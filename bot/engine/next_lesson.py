@@ -185,7 +185,7 @@ async def _plan_for(reads: LearningReads, ctx: LearnerContext, model: MasteryMod
         plan = await _retrieval(reads, ctx, competency, candidate, today, last_item)
         if plan is not None:
             return plan
-    for candidate in range(max(working, 1) - 1, 0, -1):  # a gap in the content: the levels below
+    for candidate in range(max(working, 1) - 1, shown, -1):  # a gap in the content: the levels below, not shown
         plan = await _unseen_at(reads, ctx, competency, candidate, last_item, shown=shown)
         if plan is not None:
             return plan

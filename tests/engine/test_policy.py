@@ -484,7 +484,8 @@ async def test_the_coach_never_idles_while_a_target_is_open(
 
 async def test_a_level_waiting_for_a_later_day_does_not_hold_the_learner_on_lessons_just_taught(
         coach: Coach, db: Database, tmp_path: Path) -> None:
-    """Zoe takes on the new-hire goal and works through it in one sitting, every answer right. A level's
+    """Zoe takes on the new-hire goal and works through it in one sitting, new to it all (placement finds
+    nothing she knows) and every answer after a lesson right. A level's
     confirmation has to wait for a later day, but that does not bring its lessons back while another open
     target has anything new: a lesson taught again is the last resort, so after the first one nothing new
     comes in the same sitting."""
@@ -500,7 +501,7 @@ async def test_a_level_waiting_for_a_later_day_does_not_hold_the_learner_on_less
         await coach.sent(card.delivery_id, platform="test", message_ref=None)
         _, lesson, _ = await delivery_facts(coach, card.delivery_id)
         sent.append((lesson.id, card.kind))
-        await answer(coach, zoe, card, correct=True)
+        await answer(coach, zoe, card, correct=card.kind != "placement")
     taught = [lesson for lesson, kind in sent if kind == "lesson"]
     again = next((i for i, lesson in enumerate(taught) if lesson in taught[:i]), len(taught))
     assert set(taught[again:]) <= set(taught[:again]), f"new material after a lesson taught again: {sent}"
