@@ -26,6 +26,9 @@ began, oldest first (placement's answers describe the learner before the lessons
   the time drifts towards "below";
 - it is turned down when the sum falls to log(BETA / (1 − ALPHA)); the learner is still learning, so a new
   test starts with the next answer (answers from before more teaching no longer describe them);
+- it starts from the log odds placement left (bot.engine.evidence: `Evidence.prior`, never below even), not
+  from even: a Bayesian sequential test, the posterior odds crossing the same two bounds (Berger 1985, ch. 7);
+  a learner placed at the target with P = 0.8 before any lesson needs two right answers, not four;
 - once it accepts, the test is over (Wald's test stops at its decision); a later miss without the lesson in
   view at the confirmed level reopens the level (bot.engine.evidence), and a right answer on a later day
   confirms it again.

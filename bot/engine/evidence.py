@@ -13,8 +13,10 @@ engine acts on, and the evidence that a target level lasts.
   right answer at that level on a later day** than the day the level was first shown, to a question asked
   without its lesson in front of the learner (a review, or a question alone): a question answered right just
   after reading shows what is fresh in mind, not what lasts, and one right answer cannot tell a learner right
-  two times in three from one right nine times in ten. A placement that tests the learner out with high
-  confidence (bot.engine.placement) needs neither: nothing was read.
+  two times in three from one right nine times in ten. The test starts from what placement found (`prior`).
+  A placement that tests the learner out with high confidence (bot.engine.placement) needs neither: nothing
+  was read. The lessons at the target level need not all be taught: the target is the competency, not the
+  coverage (docs/engine.md, "Competency, not coverage").
 
 Days are UTC calendar days (the engine does not depend on the schedule's time zones). Both are kept in the
 competency's stored state (`MasteryState.state`, under "evidence"), next to the mastery

@@ -8,11 +8,13 @@ In order:
 2. the most urgent unmet target (priority of its source x relevance, then the gap):
    - the first time, adaptive placement (bot.engine.placement), unless its prior already decides;
    - after two misses in a row, a simpler lesson;
+   - once the target level is shown and the sequential test accepts it, the question alone on a later day
+     that is all its confirmation lacks (bot.engine.evidence), before any further lesson;
    - the next unseen lesson at the working level, then above it up to the target (preferred formats
      first, `requires` met) — never a lesson taught again while an unseen one is left;
-   - once the target level is shown but not yet confirmed on a later day, a question alone at that level
-     (bot.engine.evidence);
+   - once the target level is shown but not yet confirmed on a later day, a question alone at that level;
    - when every lesson up to the target is taught, retrieval practice: a question alone of a taught lesson;
+   - a level below the working one with unseen lessons (a gap in the content), down to the level shown;
    - a lesson taught again only when no open target has any of the above to give (a level waiting for its
      later-day confirmation does not hold the learner on lessons they have just had);
 3. when every target is met, any due review (maintenance).
