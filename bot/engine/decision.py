@@ -26,6 +26,9 @@ began, oldest first (placement's answers describe the learner before the lessons
   the time drifts towards "below";
 - it is turned down when the sum falls to log(BETA / (1 − ALPHA)); the learner is still learning, so a new
   test starts with the next answer (answers from before more teaching no longer describe them);
+- it starts from the log odds placement left (bot.engine.evidence: `Evidence.prior`, never below even), not
+  from even: a Bayesian sequential test, the posterior odds crossing the same two bounds (Berger 1985, ch. 7);
+  a learner placed at the target with P = 0.8 before any lesson needs two right answers, not four;
 - once it accepts, the test is over (Wald's test stops at its decision); a later miss without the lesson in
   view at the confirmed level reopens the level (bot.engine.evidence), and a right answer on a later day
   confirms it again.
@@ -72,10 +75,12 @@ def log_ratio(right: bool, options: int = TYPICAL_OPTIONS) -> float:
     return math.log(p1 / p0) if right else math.log((1.0 - p1) / (1.0 - p0))
 
 
-def sprt_confirms(results: Iterable[bool]) -> bool:
+def sprt_confirms(results: Iterable[bool], prior: float = 0.0) -> bool:
     """Whether the sequential test, run over these answers oldest first and restarted at each rejection, has
-    accepted "above the bar" (it stops there, as Wald's test does)."""
-    total = 0.0
+    accepted "above the bar" (it stops there, as Wald's test does). `prior`: the log odds of "above the bar"
+    before the first answer (0: even); a restart after a rejection starts from even, the answers since the
+    prior having overruled it."""
+    total = prior
     for right in results:
         total += log_ratio(right)
         if total >= ACCEPT:

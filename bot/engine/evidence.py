@@ -13,8 +13,10 @@ engine acts on, and the evidence that a target level lasts.
   right answer at that level on a later day** than the day the level was first shown, to a question asked
   without its lesson in front of the learner (a review, or a question alone): a question answered right just
   after reading shows what is fresh in mind, not what lasts, and one right answer cannot tell a learner right
-  two times in three from one right nine times in ten. A placement that tests the learner out with high
-  confidence (bot.engine.placement) needs neither: nothing was read.
+  two times in three from one right nine times in ten. The test starts from what placement found (`prior`).
+  A placement that tests the learner out with high confidence (bot.engine.placement) needs neither: nothing
+  was read. The lessons at the target level need not all be taught: the target is the competency, not the
+  coverage (docs/engine.md, "Competency, not coverage").
 
 Days are UTC calendar days (the engine does not depend on the schedule's time zones). Both are kept in the
 competency's stored state (`MasteryState.state`, under "evidence"), next to the mastery
@@ -56,6 +58,10 @@ class Evidence:
     """The placement answers, [level, 1 right / 0 wrong, options], oldest first (bot.engine.placement)."""
     tested: int = 0
     """The level placement proved without teaching (the target: the learner tested out)."""
+    prior: float = 0.0
+    """Log odds that the learner was above the bar at their target level before teaching began: placement's
+    posterior (its prior is their other competencies), never below even. The sequential test starts there
+    (bot.engine.decision): teaching does not unlearn, so what placement found is a floor on it now."""
 
     @classmethod
     def of(cls, stored: dict[str, Any] | None) -> Evidence:
@@ -64,7 +70,7 @@ class Evidence:
                    answers=_pairs(data.get("answers")),
                    shown_on={str(k): str(v) for k, v in (data.get("shown_on") or {}).items()},
                    placement=[[int(v) for v in a] for a in data.get("placement") or []],
-                   tested=int(data.get("tested", 0)))
+                   tested=int(data.get("tested", 0)), prior=float(data.get("prior", 0.0)))
 
     def stored_with(self, skill: SkillState) -> dict[str, Any]:
         """The JSON to store: the model's state, with this evidence alongside."""
@@ -92,7 +98,7 @@ class Evidence:
                         answers=self.answers if placing else [*self.answers, pair][-KEPT:],
                         shown_on={k: v for k, v in self.shown_on.items() if int(k) <= keep},
                         placement=[*self.placement, [*pair, options]] if placing else list(self.placement),
-                        tested=min(self.tested, keep))
+                        tested=min(self.tested, keep), prior=self.prior if keep >= 3 else 0.0)
 
     def shown(self, level: int, day: date) -> None:
         """Record the day each level up to `level` was first shown."""
@@ -137,8 +143,8 @@ def target_met(evidence: Evidence, target: int) -> bool:
     read)."""
     if evidence.tested >= target:
         return True
-    return evidence.confirmed >= target and sprt_confirms(right == 1 for level, right in evidence.answers
-                                                          if level >= target)
+    return evidence.confirmed >= target and sprt_confirms((right == 1 for level, right in evidence.answers
+                                                           if level >= target), evidence.prior)
 
 
 def _pairs(data: Any) -> list[list[int]]:

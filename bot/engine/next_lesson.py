@@ -8,11 +8,13 @@ In order:
 2. the most urgent unmet target (priority of its source x relevance, then the gap):
    - the first time, adaptive placement (bot.engine.placement), unless its prior already decides;
    - after two misses in a row, a simpler lesson;
+   - once the target level is shown and the sequential test accepts it, the question alone on a later day
+     that is all its confirmation lacks (bot.engine.evidence), before any further lesson;
    - the next unseen lesson at the working level, then above it up to the target (preferred formats
      first, `requires` met) — never a lesson taught again while an unseen one is left;
-   - once the target level is shown but not yet confirmed on a later day, a question alone at that level
-     (bot.engine.evidence);
+   - once the target level is shown but not yet confirmed on a later day, a question alone at that level;
    - when every lesson up to the target is taught, retrieval practice: a question alone of a taught lesson;
+   - a level below the working one with unseen lessons (a gap in the content), down to the level shown;
    - a lesson taught again only when no open target has any of the above to give (a level waiting for its
      later-day confirmation does not hold the learner on lessons they have just had);
 3. when every target is met, any due review (maintenance).
@@ -24,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
+from bot.engine.decision import sprt_confirms
 from bot.engine.evidence import Evidence, day_of, target_met
 from bot.engine.learner import LearnerContext
 from bot.engine.mastery import MasteryModel
@@ -56,16 +59,13 @@ class PolicyConfig:
 async def working_gaps(reads: LearningReads, ctx: LearnerContext) -> list[tuple[Target, int]]:
     """Targets not yet met with the learner's level, most urgent first (priority, then size of the gap).
 
-    Met: shown and confirmed (bot.engine.evidence), and — unless placement tested the learner out — every
-    lesson at the target level taught: the coach skips the levels below that a learner shows, never the
-    content their target asks for."""
+    Met: tested out in placement, or confirmed by the sequential test and a right answer on a later day
+    (bot.engine.evidence) — the competency the target asks for, not the coverage of every lesson at its level:
+    the lessons left stay available through /learn (docs/engine.md, "Competency, not coverage")."""
     gaps = []
     for target in ctx.targets.values():
         state = ctx.view(target.competency)
-        evidence = Evidence.of(state.state)
-        if (not target_met(evidence, target.level)
-                or (evidence.tested < target.level
-                    and await reads.fresh_lessons(ctx.id, target.competency, target.level, limit=1))):
+        if not target_met(Evidence.of(state.state), target.level):
             gaps.append((target, min(state.level, target.level)))
     gaps.sort(key=lambda tl: (-tl[0].priority, -(tl[0].level - tl[1]), tl[0].competency))
     return gaps
@@ -167,13 +167,19 @@ async def _plan_for(reads: LearningReads, ctx: LearnerContext, model: MasteryMod
     working = min(max(level + 1, state.floor, 1) + state.level_offset, target.level)
     shown = max(level, state.floor)
     upward = list(range(max(working, 1), target.level + 1))
+    today = _start_of_day(now)
+    waiting = (level >= target.level and evidence.confirmed < target.level
+               and evidence.shown_before(target.level, today.date()))
+    if waiting and sprt_confirms((right == 1 for at, right in evidence.answers if at >= target.level),
+                                 evidence.prior):
+        plan = await _confirmation(reads, ctx, competency, target.level, today, last_item)  # all that is missing
+        if plan is not None:
+            return plan
     for candidate in upward:
         plan = await _unseen_at(reads, ctx, competency, candidate, last_item, shown=shown)
         if plan is not None:
             return plan
-    today = _start_of_day(now)
-    if (level >= target.level and evidence.confirmed < target.level
-            and evidence.shown_before(target.level, today.date())):
+    if waiting:
         plan = await _confirmation(reads, ctx, competency, target.level, today, last_item)
         if plan is not None:
             return plan
@@ -181,7 +187,7 @@ async def _plan_for(reads: LearningReads, ctx: LearnerContext, model: MasteryMod
         plan = await _retrieval(reads, ctx, competency, candidate, today, last_item)
         if plan is not None:
             return plan
-    for candidate in range(max(working, 1) - 1, 0, -1):  # a gap in the content: the levels below
+    for candidate in range(max(working, 1) - 1, shown, -1):  # a gap in the content: the levels below, not shown
         plan = await _unseen_at(reads, ctx, competency, candidate, last_item, shown=shown)
         if plan is not None:
             return plan

@@ -31,6 +31,7 @@ competencies were known).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from bot.engine.decision import TYPICAL_OPTIONS, p_master, p_non_master
@@ -43,6 +44,11 @@ CONFIDENT = 0.9
 """Posterior that decides a level either way (mastered ≥ 0.9, not mastered ≤ 0.1)."""
 QUESTION_COST = 1.0
 """What a placement question costs, in lessons: the benchmark counts it as one."""
+TEST_OUT_RIGHT = 3
+"""Right answers at the target level a test-out needs, however strong the prior: a test-out skips every lesson
+and every later check of the competency, and a learner short of the bar answers a question right about half
+the time (bot.engine.decision): two right answers in a row about a quarter of the time, three about one time in
+ten. The prior cannot stand in for them: it is itself read from placements that can be lucky."""
 PRIOR_WEIGHT = 1.0
 """How many competencies the model's prior counts for, against the learner's own placements."""
 
@@ -103,6 +109,12 @@ def information_value(after: list[float], answers: list[list[int]], lessons: lis
     return sum(n * p for k, (n, p) in enumerate(zip(lessons, after, strict=False), start=1) if k > decided)
 
 
+def log_odds(p: float) -> float:
+    """log(p / (1 − p)), kept finite."""
+    p = min(max(p, 1e-6), 1.0 - 1e-6)
+    return math.log(p / (1.0 - p))
+
+
 def placed_level(chances: list[float], answers: list[list[int]]) -> int:
     """The highest level mastered with P ≥ CONFIDENT (the target: tested out), 0 if none."""
     return _decision(posterior(chances, answers), answers)
@@ -116,5 +128,6 @@ def _decision(after: list[float], answers: list[list[int]]) -> int:
 
 
 def _tested_out(after: list[float], answers: list[list[int]]) -> bool:
-    """Target mastered with P ≥ CONFIDENT, with a right answer at the target level (never on the prior alone)."""
-    return after[-1] >= CONFIDENT and any(a[1] and a[0] >= len(after) for a in answers)
+    """Target mastered with P ≥ CONFIDENT, with TEST_OUT_RIGHT right answers at the target level (never on the
+    prior alone, nor on one answer a learner short of the bar gives about half the time)."""
+    return after[-1] >= CONFIDENT and sum(bool(a[1]) and a[0] >= len(after) for a in answers) >= TEST_OUT_RIGHT

@@ -16,11 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.engine.evidence import Evidence, day_of, decided_level
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
-from bot.engine.next_lesson import untaught_per_level
-from bot.engine.placement import learner_prior, next_level, placed_level
-from bot.engine.reads import SessionReads
 from bot.engine.reviews import review
 from bot.lessons.lessons import lesson_card
+from bot.lessons.placing import settle, settle_others
 from bot.lessons.rewards import award_badges
 from bot.replies import AnswerResult, Button, Notice, Reply
 from store import deliveries, search_log
@@ -192,19 +190,14 @@ async def _grade(services: Services, session: AsyncSession, delivery: Delivery, 
     if state.level != previous:
         state.level_offset = 0  # "too easy"/"too hard" was about the level the learner has now left
     if placing:
-        chances = learner_prior(model, ctx, lesson.competency_id, target)
-        lessons = await untaught_per_level(SessionReads(session), delivery.person_id, lesson.competency_id, target)
-        if next_level(chances, evidence.placement, lessons) is None:
-            placed_at = placed_level(chances, evidence.placement)  # teaching starts above it, or tested out
-            state.placed, state.floor = True, max(state.floor, placed_at)
-            state.level = max(state.level, placed_at)
-            if placed_at >= target:  # nothing was read, so nothing to confirm on a later day
-                evidence.tested = evidence.confirmed = target
+        await settle(session, model, ctx, lesson.competency_id, target, state, evidence)
     if state.placed or delivery.kind != "placement":  # a level is shown once placement is over
         evidence.shown(state.level, day)
     state.state = evidence.stored_with(skill)
     state.updated_at = now
     session.add(state)
+    ctx.states[lesson.competency_id] = state
+    await settle_others(session, model, ctx, lesson.competency_id, day)
     row = Answer(delivery_id=delivery.id, person_id=delivery.person_id, competency_id=lesson.competency_id,
                  lesson_version_id=delivery.lesson_version_id, question_id=question.id,
                  item_key=question.item_key, choice=choice, correct=correct,

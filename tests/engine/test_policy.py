@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import col, func, select
 
 from bot.chat.coach import Coach
+from bot.engine.evidence import Evidence
 from bot.engine.learner import load_learner
+from bot.engine.mastery import MasteryModel, ModelParams
 from bot.engine.next_lesson import _review_allowed, working_gaps
 from bot.engine.placement import PLACEMENT_MAX
 from bot.engine.reads import SessionReads
+from bot.lessons.placing import settle_others
 from bot.replies import AnswerResult, LessonCard
 from store import learning
 from store.db import Database
@@ -484,7 +488,8 @@ async def test_the_coach_never_idles_while_a_target_is_open(
 
 async def test_a_level_waiting_for_a_later_day_does_not_hold_the_learner_on_lessons_just_taught(
         coach: Coach, db: Database, tmp_path: Path) -> None:
-    """Zoe takes on the new-hire goal and works through it in one sitting, every answer right. A level's
+    """Zoe takes on the new-hire goal and works through it in one sitting, new to it all (placement finds
+    nothing she knows) and every answer after a lesson right. A level's
     confirmation has to wait for a later day, but that does not bring its lessons back while another open
     target has anything new: a lesson taught again is the last resort, so after the first one nothing new
     comes in the same sitting."""
@@ -500,8 +505,31 @@ async def test_a_level_waiting_for_a_later_day_does_not_hold_the_learner_on_less
         await coach.sent(card.delivery_id, platform="test", message_ref=None)
         _, lesson, _ = await delivery_facts(coach, card.delivery_id)
         sent.append((lesson.id, card.kind))
-        await answer(coach, zoe, card, correct=True)
+        await answer(coach, zoe, card, correct=card.kind != "placement")
     taught = [lesson for lesson, kind in sent if kind == "lesson"]
     again = next((i for i, lesson in enumerate(taught) if lesson in taught[:i]), len(taught))
     assert set(taught[again:]) <= set(taught[:again]), f"new material after a lesson taught again: {sent}"
     assert len({lesson.split("-")[0] for lesson in taught[:again]}) >= 4, f"one target held the sitting: {sent}"
+
+
+async def test_an_answer_in_one_competency_settles_the_placement_it_decided_in_another(
+        coach: Coach, db: Database, tmp_path: Path) -> None:
+    """Placement's prior is the learner's other competencies: once Ben has tested out of three, the three right
+    answers he gave on privacy are a test-out, and the next answer he gives anywhere records it (before, the
+    planner stopped asking, nothing recorded the end, and privacy was taught from level 1). One right answer
+    is not enough: that placement stays open."""
+    ben = await setup(coach, db, tmp_path)
+    await known(db, ben, "procurement", "infosec", "inclusion")
+    async with db.session() as session:
+        for competency, rights in (("privacy", 3), ("feedback", 1)):
+            session.add(MasteryState(person_id=ben, competency_id=competency,
+                                     state={"evidence": {"placement": [[1, 1, 4]] * rights}}))
+        await session.commit()
+    async with db.session() as session:
+        ctx = await load_learner(session, ben)
+        ctx.targets.update({"feedback": replace(ctx.targets["privacy"], competency="feedback")})
+        await settle_others(session, MasteryModel(ModelParams.default()), ctx, "procurement", date(2026, 12, 7))
+        privacy, feedback = ctx.states["privacy"], ctx.states["feedback"]
+        assert privacy.placed and Evidence.of(privacy.state).tested == 1
+        assert not feedback.placed and Evidence.of(feedback.state).tested == 0
+        assert Evidence.of(privacy.state).placement == [[1, 1, 4]] * 3, "the answers are kept"

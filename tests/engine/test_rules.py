@@ -15,6 +15,7 @@ from bot.engine.placement import (
     PLACEMENT_MAX,
     QUESTION_COST,
     information_value,
+    log_odds,
     next_level,
     placed_level,
     posterior,
@@ -192,3 +193,32 @@ def test_a_miss_without_the_lesson_reopens_a_confirmed_level() -> None:
     tested = Evidence(confirmed=2, tested=2)
     assert target_met(tested, 2) and tested.after("lesson", 2, False, MONDAY, placing=False).tested == 2
     assert tested.after("review", 2, False, MONDAY, placing=False).tested == 1, "a test-out contradicted"
+
+
+def test_the_sequential_test_starts_from_what_placement_found() -> None:
+    """A Bayesian sequential test: someone placement found at the target with P = 0.8 before any lesson needs
+    two right answers, not four; a rejection starts the next test from even."""
+    placed = log_odds(0.8)
+    assert not sprt_confirms([True] * 3) and sprt_confirms([True] * 4)
+    assert not sprt_confirms([True], placed) and sprt_confirms([True] * 2, placed)
+    assert not sprt_confirms([False] * 4 + [True] * 2, placed), "after a rejection the prior is spent"
+    assert sprt_confirms([False] * 4 + [True] * 4, placed)
+
+
+def test_the_prior_is_kept_with_the_evidence_and_a_reopened_level_loses_it() -> None:
+    evidence = Evidence(confirmed=1, shown_on={"1": "2026-12-01"}, prior=log_odds(0.8))
+    evidence = evidence.after("lesson", 1, True, MONDAY, placing=False)
+    assert not target_met(Evidence(confirmed=1, answers=evidence.answers), 1)
+    evidence = evidence.after("lesson", 1, True, MONDAY, placing=False)
+    assert target_met(evidence, 1), "two right answers from P = 0.8 confirm the level"
+    assert Evidence.of(evidence.stored_with(SkillState())).prior == evidence.prior
+    reopened = evidence.after("review", 1, False, MONDAY, placing=False)
+    assert reopened.prior == 0.0 and not target_met(reopened, 1)
+
+
+def test_a_test_out_needs_three_right_answers_at_the_target_level_however_sure_the_prior() -> None:
+    """One or two right answers are what a learner short of the bar gives a quarter to a half of the time:
+    however strongly their other competencies speak for them, they are not a test-out."""
+    sure = [0.97, 0.95, 0.9]
+    assert placed_level(sure, [[3, 1, 4]] * 2) == 2 and next_level(sure, [[3, 1, 4]] * 2) == 3
+    assert placed_level(sure, [[3, 1, 4]] * 3) == 3 and next_level(sure, [[3, 1, 4]] * 3) is None
