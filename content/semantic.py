@@ -7,7 +7,8 @@ knows that "goggles" and "eye protection" or "prompt bombing" and "MFA fatigue" 
 tags and example questions are to the words typed, relative to the closest of them. The verdict
 (`content.search.judge`) then reads the combined scores, so the semantic confidence and the lexical one
 decide together. Off when unset; model2vec needs only numpy, safetensors and tokenizers (no torch), and is the
-optional extra `pip install -e '.[search]'`.
+optional extra `pip install -e '.[search]'`. `build_model` (`coach search build-model`) distils such a model
+offline from a local sentence-transformers folder; only that step needs torch.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ WEIGHT = 0.5
 
 
 class ModelUnavailable(RuntimeError):
-    """COACH_SEARCH_MODEL is set but the model cannot be loaded: said once, at start-up, in words."""
+    """COACH_SEARCH_MODEL is set but the model cannot be loaded (said once, at start-up), or `build_model` cannot
+    build one: in words."""
 
 
 class SemanticReranker:

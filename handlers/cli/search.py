@@ -29,4 +29,4 @@ def build_model(
         fail(str(exc))
     size = sum(path.stat().st_size for path in dest.iterdir()) / 1e6
     console.print(f"[green]built[/green] {dest} ({size:.0f} MB): set COACH_SEARCH_MODEL={dest.resolve()} "
-                  "(the coach needs `pip install -e '.[search]'`, no torch)", highlight=False)
+                  "(the coach needs `pip install -e '.\\[search]'`, no torch)", highlight=False)
