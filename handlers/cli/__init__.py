@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from handlers.cli import chat, content, db, demo, dispatch, evaluate, export, fit, org, report, serve, slack, teams
+from handlers.cli import search as search_model
 
 app = typer.Typer(
     name="coach",
@@ -27,6 +28,7 @@ app.command("eval")(evaluate.eval_command)
 app.command("fit")(fit.fit_command)
 app.add_typer(teams.app, name="teams")
 app.add_typer(slack.app, name="slack")
+app.add_typer(search_model.app, name="search")
 
 
 def main() -> None:
