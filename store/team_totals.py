@@ -7,10 +7,13 @@ every manager as a head; the walk is cut at `MAX_DEPTH` levels as everywhere els
 row locked, so processes sharing one PostgreSQL never refresh at once and readers see either the old totals or
 the new ones. The totals are keyed to the org chart they were counted on: the org state's write counter
 (`OrgState.changes`, which database triggers move whenever a person, a chat id or an enrolment is written),
-read before the count. A reader uses the kept rows only when they were counted on the chart as it is now, under
-its own level rule, and are not older than it accepts; else it counts live, and the scheduler's next
-`team-totals` job counts them again. So an org import need not count them (a 3,000-deep chain would pay more
-for the count than for the import), and no summary shows the chart before a change. A direct report who
+read before the count. Only an org import changes who reports to whom (and so which groups exist), and it
+leaves the counter it ended on in `OrgState.digest_changes`. A reader uses the kept rows only when they were
+counted after the last import that changed something, under its own level rule, and are not older than it
+accepts; else it counts live, and the scheduler's next `team-totals` job counts them again. So an org import
+need not count them (a 3,000-deep chain would pay more for the count than for the import), and no summary
+shows the groups as they were before an import. Other writes (a leaver, a chat id, an enrolment) show at the
+next count, as answers do, and the summary says how old its figures are. A direct report who
 manages no one is counted live, next to the kept rows (one person's rows: the cost of a request stays that of
 the number of direct reports, not of the subtree).
 """
@@ -59,17 +62,17 @@ async def refresh(session: AsyncSession, rule: LevelRule, now: datetime, *,
                   every: timedelta | None = None) -> Refreshed:
     """Count every manager's subtree as of `now` and replace the kept totals, in the caller's transaction.
     With `every`, only when the kept totals are older than that, in the future, counted under another rule or
-    on another org chart (someone written since), or missing; another process that refreshed meanwhile makes
+    before the last import that changed the chart, or missing; another process that refreshed meanwhile makes
     this one a no-op (the state row is locked first, so the second waits for the first and then finds fresh
     totals). The chart's counter is read before the count: a change committed while it runs leaves the totals
     marked as counted before it (counted again at the next call), never the other way round."""
     state = (await session.exec(select(TeamTotalsState.as_of, TeamTotalsState.rule, TeamTotalsState.changes)
                                 .where(TeamTotalsState.name == STATE).with_for_update())).first()
-    chart = (await session.exec(select(OrgState.changes).where(OrgState.id == 1))).one()
+    chart = (await session.exec(select(OrgState.changes, OrgState.digest_changes).where(OrgState.id == 1))).one()
     if state is None:
         session.add(TeamTotalsState(name=STATE))
         await session.flush()
-    elif every is not None and _current(state, rule, chart) and now - every < state.as_of <= now:
+    elif every is not None and _current(state, rule, chart.digest_changes) and now - every < state.as_of <= now:
         return Refreshed(False, 0, state.as_of)
     await session.exec(delete(TeamTotal))  # type: ignore[call-overload]
     reports = aliased(Person)
@@ -79,17 +82,17 @@ async def refresh(session: AsyncSession, rule: LevelRule, now: datetime, *,
         COLUMNS, union_all(*parts(members_of(managers), rule, now))))
     written = (await session.exec(select(func.count()).select_from(TeamTotal))).one()  # rowcount: not on SQLite
     await session.exec(update(TeamTotalsState).where(col(TeamTotalsState.name) == STATE)  # type: ignore[call-overload]
-                       .values(as_of=now, rule=rule_key(rule), changes=chart))
+                       .values(as_of=now, rule=rule_key(rule), changes=chart.changes))
     return Refreshed(True, int(written), now)
 
 
 async def kept(session: AsyncSession, root: int, rule: LevelRule, now: datetime,
                oldest: timedelta) -> KeptTotals | None:
     """The groups of `root`'s direct reports from the kept totals (a direct report who manages no one counted
-    live), or None when there are none fit to show: never counted, counted under another rule or on another
-    org chart (someone written since), older than `oldest`, or after `now` (a clock set back). Two statements,
+    live), or None when there are none fit to show: never counted, counted under another rule or before the
+    last import that changed the chart, older than `oldest`, or after `now` (a clock set back). Two statements,
     whatever the subtree's size."""
-    chart = select(OrgState.changes).where(OrgState.id == 1).scalar_subquery().label("chart")
+    chart = select(OrgState.digest_changes).where(OrgState.id == 1).scalar_subquery().label("chart")
     state = (await session.exec(select(TeamTotalsState.as_of, TeamTotalsState.rule, TeamTotalsState.changes, chart)
                                 .where(TeamTotalsState.name == STATE))).first()
     if state is None or not _current(state, rule, state.chart) or not now - oldest <= state.as_of <= now:
@@ -104,6 +107,8 @@ async def kept(session: AsyncSession, root: int, rule: LevelRule, now: datetime,
     return KeptTotals(collect(rows.all()), state.as_of)
 
 
-def _current(state: Row, rule: LevelRule, chart: int) -> bool:
-    """Whether a state row's totals were counted under `rule` on the org chart as it is (`chart`: its counter)."""
-    return state.as_of is not None and state.rule == rule_key(rule) and state.changes == chart
+def _current(state: Row, rule: LevelRule, imported: int | None) -> bool:
+    """Whether a state row's totals were counted under `rule` after the last import that changed the chart
+    (`imported`: the write counter that import ended on; None when nothing was ever imported)."""
+    return state.as_of is not None and state.rule == rule_key(rule) and (
+        imported is None or (state.changes is not None and state.changes >= imported))

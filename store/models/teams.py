@@ -36,8 +36,8 @@ class TeamTotalsState(SQLModel, table=True):
     """When the kept totals were counted (`as_of`, None before the first time), with which level rule (the
     fitted model's bars and the mastery threshold, as JSON) and on which org chart (`changes`: the org state's
     write counter, `OrgState.changes`, read before the count): totals counted under another rule, or before
-    anyone was written since, are not used. Its one row is also the lock that keeps two processes from
-    refreshing at once."""
+    the last import that changed the chart (`OrgState.digest_changes`), are not used. Its one row is also the
+    lock that keeps two processes from refreshing at once."""
 
     name: str = Field(primary_key=True, max_length=16)
     as_of: datetime | None = Field(default=None, sa_type=UTCDateTime)

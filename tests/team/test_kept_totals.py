@@ -147,7 +147,14 @@ async def test_an_import_that_moves_people_is_counted_live_until_the_scheduler_c
         async with db.session() as session:
             await session.exec(update(Person).where(Person.id == ids["m0x1@example.com"]).values(active=False))
         _, left = await live_and_kept(db, boss, clock.now)
-        assert left is None, "anyone written outside an import too: counted live until the next count"
+        assert left is not None and left.as_of == kept.as_of, \
+            "a write outside an import (a leaver) changes no group: it shows at the next count, as answers do"
+        clock.advance(minutes=1)
+        assert (await dispatcher.tick(only=("team-totals",))).team_totals == 0, "within the five minutes"
+        clock.advance(minutes=5)
+        assert (await dispatcher.tick(only=("team-totals",))).team_totals > 0
+        live, counted = await live_and_kept(db, boss, clock.now)
+        assert counted is not None and normal(counted.totals) == normal(live) != normal(kept.totals)
 
 
 def group_sizes(totals: subtree.GroupTotals, *heads: int) -> tuple[int, ...]:
