@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.config import MASTERY_THRESHOLD
 from content.accepted_text import CONTROL, REFUSED
 from content.model import Problem
 from store import catalog
 from store.db import Database
 from store.org_import import PLATFORMS, OrgRow, OrgUpsert, read_snapshot, remember, unchanged_since, upsert_org
-from store.types import utcnow
 
 COLUMNS = ("email", "name", "manager_email", "role", "timezone", "slack_user_id", "teams_user_id")
 REQUIRED = ("email", "name")
@@ -31,12 +29,12 @@ class OrgChartError(Exception):
         self.problems = problems
 
 
-async def import_org_chart(database: Database, path: Path, *, deactivate_missing: bool = False,
-                           threshold: float = MASTERY_THRESHOLD) -> OrgUpsert:
+async def import_org_chart(database: Database, path: Path, *, deactivate_missing: bool = False) -> OrgUpsert:
     """Validate the whole file against itself and the database, then load it in one transaction. With
-    `deactivate_missing`, people the file no longer lists have left the organisation. An import that changed
-    anyone counts the managers' kept team totals again in the same transaction (`bot.team.rollup`, at the
-    mastery `threshold`), so no summary shows the chart before it; one that changed nothing writes nothing.
+    `deactivate_missing`, people the file no longer lists have left the organisation. One that changed nothing
+    writes nothing. The managers' kept team totals are not counted here: the people it writes move the org
+    state's counter, so summaries count live until the scheduler's `team-totals` job counts them again
+    (`store.team_totals`) and never show the chart before the import.
 
     The same file again, with nothing it compares written since (store.org_import.unchanged_since), is
     answered from one small read: every person unchanged, nothing written."""
@@ -60,10 +58,6 @@ async def import_org_chart(database: Database, path: Path, *, deactivate_missing
         if problems:
             raise OrgChartError(sorted(problems, key=lambda p: p.line))
         result = await upsert_org(session, rows, stored, deactivate_missing=deactivate_missing)
-        if result.created or result.updated or result.deactivated:
-            from bot.team.rollup import refresh_totals  # the engine's numerics: only for an import that changed
-
-            await refresh_totals(session, utcnow(), threshold)
         if digest:
             await remember(session, digest, len(rows))
         return result

@@ -66,7 +66,8 @@ async def totals_of(session: AsyncSession, root: int, now: datetime, model: Mast
                     extra: int = 0) -> Totals | None:
     """The totals of `root`'s groups when its summary is counted (`counted`, with `extra` people besides the
     groups), else None (the summary lists people one by one, live). Kept totals when they are fit to show
-    (`store.team_totals.kept`: a few rows, whatever the subtree's size), else counted now over the subtree."""
+    (`store.team_totals.kept`: a few rows, whatever the subtree's size), else counted now over the subtree:
+    so after a change to the org chart (an import), until the scheduler's next count."""
     rule = level_rule(model, threshold)
     kept = await team_totals.kept(session, root, rule, now, KEPT_FOR)
     if kept is not None:
@@ -79,8 +80,8 @@ async def totals_of(session: AsyncSession, root: int, now: datetime, model: Mast
 async def refresh_totals(session: AsyncSession, now: datetime, threshold: float, *,
                          every: timedelta | None = None) -> Refreshed:
     """Count every manager's subtree again and keep the totals (`store.team_totals.refresh`; with `every`,
-    only when the kept ones are older than that or were counted under another rule): the scheduler's
-    `team-totals` job and `coach org import` call it."""
+    only when the kept ones are older than that, or were counted under another rule or before a change to the
+    org chart): the scheduler's `team-totals` job calls it."""
     return await team_totals.refresh(session, level_rule(await load_model(session), threshold), now, every=every)
 
 
@@ -95,7 +96,7 @@ def kept_note(kept_at: datetime, now: datetime, zone: str) -> str:
     else:
         ago = f"{minutes // 60} hours ago"
     return (f"Counted {ago}, at {local_time(kept_at, zone)}: the coach counts large teams again every few "
-            "minutes and after each org chart import; answers given since then show at the next count.")
+            "minutes; answers given since then show at the next count.")
 
 
 def level_rule(model: MasteryModel, threshold: float) -> LevelRule:

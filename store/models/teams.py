@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime
@@ -32,10 +33,13 @@ class TeamTotal(SQLModel, table=True):
 
 
 class TeamTotalsState(SQLModel, table=True):
-    """When the kept totals were counted (`as_of`, None before the first time) and with which level rule (the
-    fitted model's bars and the mastery threshold, as JSON): totals counted under another rule are not used.
-    Its one row is also the lock that keeps two processes from refreshing at once."""
+    """When the kept totals were counted (`as_of`, None before the first time), with which level rule (the
+    fitted model's bars and the mastery threshold, as JSON) and on which org chart (`changes`: the org state's
+    write counter, `OrgState.changes`, read before the count): totals counted under another rule, or before
+    the last import that changed the chart (`OrgState.digest_changes`), are not used. Its one row is also the
+    lock that keeps two processes from refreshing at once."""
 
     name: str = Field(primary_key=True, max_length=16)
     as_of: datetime | None = Field(default=None, sa_type=UTCDateTime)
     rule: str = Field(default="", max_length=400)
+    changes: int | None = Field(default=None, sa_type=BigInteger)

@@ -1,15 +1,18 @@
 """The kept team totals (`store.team_totals`) that a director's summary reads: counted again by the scheduler's
 `team-totals` job once they are older than `team_totals_every` (so an answer and the passing days show at the
-next count, and the summary says how old its figures are), and by an org import that changed the chart; equal,
-each time, to the totals counted live at the same moment. A manager's own small team stays live."""
+next count, and the summary says how old its figures are); equal, each time, to the totals counted live at the
+same moment. Totals counted before a change to the org chart (an import, anyone written) are never shown: the
+summary is counted live until the job counts them again at its next tick. A manager's own small team stays
+live."""
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import select, update
 
 from bot.chat.coach import Coach
 from bot.engine.fitted import load_model
@@ -19,8 +22,7 @@ from bot.team import rollup
 from bot.team.summary import team_summary
 from store import subtree, team_totals
 from store.db import Database
-from store.models import Answer, Delivery, Lesson, MasteryState, TeamTotalsState
-from store.types import utcnow
+from store.models import Answer, Delivery, Lesson, MasteryState, Person, TeamTotalsState
 from tests.conftest import Clock
 from tests.support.dispatching import loopback
 from tests.team.test_counted_summary import NOW, layered_org, normal, seeded
@@ -103,29 +105,64 @@ async def test_an_answer_and_the_passing_days_show_at_the_scheduler_s_next_count
         assert [a.answered_7 for a in kept.totals.activity.values()] != week, "last week's answers left the week"
 
 
-async def test_an_import_that_moves_people_counts_the_kept_totals_again_and_one_that_does_not_writes_nothing(
-        db: Database, tmp_path: Path) -> None:
+async def test_an_import_that_moves_people_is_counted_live_until_the_scheduler_counts_it_and_a_repeat_writes_nothing(
+        coach: Coach, db: Database, clock: Clock, tmp_path: Path) -> None:
     ids = await seeded(db, tmp_path, 2)
-    boss = ids["boss@example.com"]
+    boss, lead0, lead1 = ids["boss@example.com"], ids["lead0@example.com"], ids["lead1@example.com"]
     moved = layered_org(4, 2, 20).replace("m0x0@example.com,Manager 0x0,lead0@example.com",
                                           "m0x0@example.com,Manager 0x0,lead1@example.com")
     chart = tmp_path / "moved.csv"
     chart.write_text(moved)
-    started = utcnow()
-    await import_org_chart(db, chart, threshold=THRESHOLD)
-    live, kept = await live_and_kept(db, boss, utcnow())
-    assert kept is not None and kept.as_of >= started
-    assert normal(kept.totals) == normal(await live_at(db, boss, kept.as_of))
-    people = {r.head: 0 for r in kept.totals.roles}
-    for row in kept.totals.roles:
-        people[row.head] += row.people
-    assert (people[ids["lead0@example.com"]], people[ids["lead1@example.com"]]) == (1 + 21, 1 + 3 * 21)
-    assert normal(live) == normal(await live_at(db, boss, utcnow())), "nothing else moved"
+    async with loopback(coach) as (_fake, dispatcher):
+        assert (await dispatcher.tick(only=("team-totals",))).team_totals > 0
+        _, before = await live_and_kept(db, boss, clock.now)
+        assert before is not None and before.as_of == NOW
 
-    await import_org_chart(db, chart, threshold=THRESHOLD)
-    async with db.session() as session:
-        [state] = (await session.exec(select(TeamTotalsState))).all()
-    assert state.as_of == kept.as_of, "an import that changed no one counts nothing again"
+        clock.advance(minutes=1)
+        result = await import_org_chart(db, chart)
+        assert result.updated == 2, "Manager 0x0 moved, and Lead 3 (gone in `seeded`) back"
+        live, kept = await live_and_kept(db, boss, clock.now)
+        assert kept is None, "totals counted before the import are never shown"
+        assert group_sizes(live, lead0, lead1) == (1 + 21, 1 + 3 * 21)
+        view = await summary_at(db, boss, clock.now)
+        assert view.counted and view.as_of == clock.now and "Counted" not in view.note, "counted live, now"
+        assert {g.key: g.headcount for g in view.groups}[lead1] == 1 + 3 * 21
+        async with db.session() as session:
+            [state] = (await session.exec(select(TeamTotalsState))).all()
+        assert state.as_of == NOW, "the import counted nothing"
+
+        clock.advance(minutes=1)
+        assert (await dispatcher.tick(only=("team-totals",))).team_totals > 0, \
+            "counted 2 minutes ago, but before the import: the next tick counts again"
+        live, kept = await live_and_kept(db, boss, clock.now)
+        assert kept is not None and kept.as_of == clock.now and normal(kept.totals) == normal(live)
+        assert group_sizes(kept.totals, lead0, lead1) == (1 + 21, 1 + 3 * 21)
+        assert "Counted less than a minute ago" in (await summary_at(db, boss, clock.now)).note
+
+        again = await import_org_chart(db, chart)
+        assert (again.created, again.updated) == (0, 0)
+        _, still = await live_and_kept(db, boss, clock.now)
+        assert still is not None and still.as_of == kept.as_of, "an import that changed no one leaves them current"
+
+        async with db.session() as session:
+            await session.exec(update(Person).where(Person.id == ids["m0x1@example.com"]).values(active=False))
+        _, left = await live_and_kept(db, boss, clock.now)
+        assert left is not None and left.as_of == kept.as_of, \
+            "a write outside an import (a leaver) changes no group: it shows at the next count, as answers do"
+        clock.advance(minutes=1)
+        assert (await dispatcher.tick(only=("team-totals",))).team_totals == 0, "within the five minutes"
+        clock.advance(minutes=5)
+        assert (await dispatcher.tick(only=("team-totals",))).team_totals > 0
+        live, counted = await live_and_kept(db, boss, clock.now)
+        assert counted is not None and normal(counted.totals) == normal(live) != normal(kept.totals)
+
+
+def group_sizes(totals: subtree.GroupTotals, *heads: int) -> tuple[int, ...]:
+    """The people in the groups of `heads`, their heads included."""
+    people: Counter[int] = Counter()
+    for row in totals.roles:
+        people[row.head] += row.people
+    return tuple(people[head] for head in heads)
 
 
 async def live_at(db: Database, root: int, now) -> subtree.GroupTotals:
