@@ -50,6 +50,11 @@ def maybe_monday_somewhere(now: datetime) -> bool:
                for week in (timedelta(0), timedelta(days=7)))
 
 
+def _today(now: datetime, zone: str) -> Moment:
+    """The manager's Monday, as a day in their zone."""
+    return Moment.on(Moment(now, zone).local.date(), zone)
+
+
 def digest_notice(summary: TeamSummary, today: Moment) -> Notice:
     """The summary's essentials in one message, dated `today` (the manager's Monday); the full summary is
     one button away."""
@@ -90,7 +95,7 @@ async def send_due_digests(sender: Sender, now: datetime) -> int:
             async with services.database.session() as session:
                 summary = await team_summary(session, person.id, now, services.config.mastery_threshold)
             delivered = summary is None or await sender.send_notice(
-                person, Reply(messages=[digest_notice(summary, Moment(now, zone_of(settings, person), day=True))]))
+                person, Reply(messages=[digest_notice(summary, _today(now, zone_of(settings, person)))]))
         except Exception:
             log.exception("weekly digest for person %s failed; the next tick tries again", person.id)
             delivered = False

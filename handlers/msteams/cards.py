@@ -144,10 +144,10 @@ def update_for(item: Any, activity_id: str, viewer: str = "", locale: str | None
     return activity
 
 
-def all_messages(reply: Reply, viewer: str = "") -> list[tuple[Any, list[Activity]]]:
+def all_messages(reply: Reply, viewer: str = "", locale: str | None = None) -> list[tuple[Any, list[Activity]]]:
     """Every new message of a reply, in order and grouped by item (a lesson may take several; its last is
     the one to record and update): its items, then its files."""
-    made = [(item, activities_for(item, viewer)) for item in reply.messages]
+    made = [(item, activities_for(item, viewer, locale)) for item in reply.messages]
     made += [((name, mime), [file_activity(name, data, mime)]) for name, data, mime in reply.attachments]
     return made
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot.config import Settings
+from bot.dispatch.digest import send_due_digests
 from bot.lessons.schedule import zone_of
 from store.db import Database
 from store.models import LearnerSettings, Person
@@ -129,3 +130,20 @@ async def test_a_date_in_a_notice_is_a_card_function_and_its_summary_is_in_the_r
     [unsaid] = await ben.say("away 2026-12-24")  # no locale: the coach's own English, 24-hour clock
     assert "up to and including Thu 24 Dec." in unsaid.body["summary"]  # type: ignore[index]
     assert "{{" not in unsaid.body["summary"]  # type: ignore[index]
+
+
+async def test_a_message_nobody_asked_for_has_its_words_in_the_locale_the_person_last_wrote_in(
+        teams: TeamsBot, clock: Clock) -> None:
+    """The weekly digest goes by the dispatcher, outside any turn: its notification words follow the locale of
+    the conversation reference stored when Mia last wrote (Europe/Berlin, Monday 7 December)."""
+    mia = teams.user("29:mia", "Mia Manager")
+    await mia.say("help", locale="de-DE")
+    await teams.coach.save_settings(teams.ids["mia@example.com"], {"digest_opt_in": True})
+    clock.now = datetime(2026, 12, 7, 8, 30, tzinfo=UTC)  # 09:30 on Monday in Berlin
+    mark = len(teams.connector.calls)
+    dispatcher = teams.platforms.dispatcher
+    assert dispatcher is not None
+    assert await send_due_digests(dispatcher.sender, clock.now) == 1
+    [digest] = [c for c in teams.connector.sent(mia.conversation, after=mark) if "weekly team digest" in c.text]
+    assert "**Your weekly team digest** · {{DATE(2026-12-07T12:00:00+01:00, SHORT)}}" in digest.text
+    assert digest.body is not None and digest.body["summary"] == "Your weekly team digest · Mo., 7. Dez."
