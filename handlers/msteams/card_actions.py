@@ -28,10 +28,10 @@ from botbuilder.schema import Activity, AdaptiveCardInvokeResponse
 
 from bot.chat.actions import CURRENT_CARD
 from bot.chat.coach import Coach
+from bot.chat.dates import plain
 from bot.chat.once import LESSON_ACTIONS
 from bot.chat.pipeline import Pipeline
 from bot.couriers import DeliveryError
-from bot.dates import plain
 from bot.lessons.preferences import SettingsError
 from bot.replies import AnswerResult, LessonCard, Notice, Phrase, Reply
 from handlers.msteams import PLATFORM

@@ -17,7 +17,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from bot.dates import moment_words
+from bot.chat.dates import moment_words
 
 SUMMARY_CHARS = 150
 """Teams shows about a line of it; longer is cut at a word with an ellipsis."""

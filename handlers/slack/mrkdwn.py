@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from bot.dates import spoken
+from bot.chat.dates import spoken
 from bot.replies import Moment, Text
 
 FENCE = "```"

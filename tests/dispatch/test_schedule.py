@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from bot.chat.coach import Coach
-from bot.dates import plain
+from bot.chat.dates import plain
 from bot.lessons.preferences import SettingsError
 from bot.lessons.schedule import (
     due_slot,

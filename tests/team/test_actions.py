@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.chat.coach import Coach
-from bot.dates import plain
+from bot.chat.dates import plain
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
 from bot.engine.next_lesson import plan_in, plan_next

@@ -18,7 +18,7 @@ from sqlalchemy import event, update
 from sqlmodel import select
 
 from bot.chat.coach import Coach
-from bot.dates import plain
+from bot.chat.dates import plain
 from bot.dispatch.digest import digest_notice
 from bot.engine.fitted import load_model
 from bot.lessons.progress import competency_names

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from bot.chat.coach import Coach
-from bot.dates import plain
+from bot.chat.dates import plain
 from bot.dispatch.digest import digest_notice
 from bot.imports.org_chart import import_org_chart
 from bot.replies import Moment, Notice, ProgressView, TeamSummary
