@@ -9,15 +9,17 @@ Words follow the reader's locale as CLDR has it (Babel): `de-DE` reads "Mo., 7. 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_datetime, match_skeleton
 
 from bot.replies import Moment, Text, written
 
 DEFAULT_LOCALE = "en_GB"
 
 
+@cache
 def locale_of(tag: str | None) -> Locale:
     """The CLDR locale for a platform's tag (`de-DE`, `de_DE`, `pt-br`); the default for none or one CLDR
     does not know."""
@@ -29,15 +31,21 @@ def locale_of(tag: str | None) -> Locale:
     return Locale.parse(DEFAULT_LOCALE)
 
 
-def day_words(moment: datetime, locale: str | None = None) -> str:
-    """The day of a moment on its own clock: weekday, day and month ("Mon 7 Dec", "Mo., 7. Dez.")."""
-    return format_skeleton("MMMEd", moment, locale=locale_of(locale))
+@cache
+def _patterns(tag: str | None) -> tuple[Locale, str, str]:
+    """The locale and its CLDR patterns for a day (weekday, day, month: skeleton `MMMEd`) and a short time,
+    looked up once per locale (matching a skeleton costs more than formatting with it)."""
+    locale = locale_of(tag)
+    skeleton = match_skeleton("MMMEd", locale.datetime_skeletons) or "MMMEd"
+    return locale, str(locale.datetime_skeletons[skeleton]), str(locale.time_formats["short"])
 
 
 def moment_words(moment: datetime, locale: str | None = None, *, day: bool = False) -> str:
-    """A moment on its own clock in words: the day, and the time of day unless only the `day` counts."""
-    words = day_words(moment, locale)
-    return words if day else f"{words}, {format_time(moment, 'short', locale=locale_of(locale))}"
+    """A moment on its own clock in words: weekday, day and month ("Mon 7 Dec", "Mo., 7. Dez."), and the
+    time of day unless only the `day` counts."""
+    found, day_pattern, time_pattern = _patterns(locale)
+    words = format_datetime(moment, day_pattern, tzinfo=moment.tzinfo, locale=found)
+    return words if day else f"{words}, {format_datetime(moment, time_pattern, tzinfo=moment.tzinfo, locale=found)}"
 
 
 def spoken(moment: Moment, locale: str | None = None) -> str:
