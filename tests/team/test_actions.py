@@ -146,7 +146,7 @@ async def test_a_nudge_goes_once_a_day(coach: Coach, db: Database, clock: Clock,
     ids = await load_sample_org(db, tmp_path)
     cara, mia = ids["cara@example.com"], ids["mia@example.com"]
     first = await coach.press(mia, "team_nudge", {"p": cara}, via="test")
-    assert first.messages[0].text.startswith("Nudge sent — Cara gets a lesson with a note from you")
+    assert plain(first.messages[0].text).startswith("Nudge sent — Cara gets a lesson with a note from you")
     second = await coach.press(mia, "team_nudge", {"p": cara}, via="test")
     assert "already got a lesson from you today" in second.messages[0].text
     [(delivery, _)] = await queued(db, cara)
