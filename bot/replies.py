@@ -2,16 +2,18 @@
 
 Use cases return a `Reply`; `handlers/slack` turns it into Block Kit, `handlers/msteams` into Adaptive Cards,
 `handlers/console` into terminal text. Texts are Markdown (bold, italics, lists, links), which every
-renderer converts in exactly one place. Buttons carry an action name and a small value that comes back
-unchanged when pressed (`bot.chat.actions` routes it).
+renderer converts in exactly one place; a moment in a text is a `Moment` inside a `Phrase`, never words
+fixed on the server, so each platform shows it in its reader's zone and language. Buttons carry an action
+name and a small value that comes back unchanged when pressed (`bot.chat.actions` routes it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,6 +45,77 @@ class Renderers(Generic[F]):
 
 
 @dataclass(frozen=True)
+class Moment:
+    """A point in time in a reply, kept as a time and never as words written on the server: Slack shows it
+    with its date token and Teams with DATE()/TIME(), each client in its reader's own zone and language.
+    `zone` is the learner's: where text written on the server (a notification line, a screen reader's
+    fallback, the console) puts it. An unknown zone name reads as UTC."""
+
+    at: datetime
+    zone: str
+    day: bool = False
+    """Only the day counts (a last day away, a digest's date): shown without a time of day."""
+
+    @classmethod
+    def on(cls, day: date, zone: str) -> Moment:
+        """A calendar day in the learner's zone, held at its noon: a reader up to 12 hours away from the
+        learner still sees the same day."""
+        return cls(datetime.combine(day, time(12), zone_info(zone)), zone, day=True)
+
+    @property
+    def local(self) -> datetime:
+        """The moment on the learner's clock."""
+        return self.at.astimezone(zone_info(self.zone))
+
+
+def zone_info(zone: str) -> ZoneInfo:
+    """The zone by its IANA name; UTC for a name the zone database does not know."""
+    try:
+        return ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Markdown with moments in it, kept apart so that each renderer writes them its own way. Join it with
+    text by `+`; `Phrase.lines` joins several texts a line each."""
+
+    parts: tuple[str | Moment, ...]
+
+    def __add__(self, other: Text) -> Phrase:
+        return Phrase(self.parts + (other.parts if isinstance(other, Phrase) else (other,)))
+
+    def __radd__(self, other: str) -> Phrase:
+        return Phrase((other, *self.parts))
+
+    @classmethod
+    def of(cls, *parts: str | Moment) -> Phrase:
+        return cls(tuple(parts))
+
+    @classmethod
+    def lines(cls, texts: Iterable[Text]) -> Phrase:
+        parts: list[str | Moment] = []
+        for index, text in enumerate(texts):
+            parts += ["\n"] if index else []
+            parts += text.parts if isinstance(text, Phrase) else [text]
+        return cls(tuple(parts))
+
+    def written(self, moment: Callable[[Moment], str]) -> str:
+        """The Markdown, each moment written by `moment`."""
+        return "".join(part if isinstance(part, str) else moment(part) for part in self.parts)
+
+
+Text = str | Phrase
+"""What a reply's text may be: plain Markdown, or Markdown with moments (`Phrase`)."""
+
+
+def written(text: Text, moment: Callable[[Moment], str]) -> str:
+    """Any reply text as Markdown, each moment written by `moment`."""
+    return text.written(moment) if isinstance(text, Phrase) else text
+
+
+@dataclass(frozen=True)
 class Button:
     """A button; `action` + `value` come back to `Coach.press` when someone presses it."""
 
@@ -56,7 +129,7 @@ class Button:
 class Notice:
     """A plain message, optionally with buttons."""
 
-    text: str
+    text: Text
     buttons: list[Button] = field(default_factory=list)
 
 
@@ -202,7 +275,7 @@ class Reply:
     attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
 
     @classmethod
-    def text(cls, text: str, *buttons: Button, ephemeral: bool = False) -> Reply:
+    def text(cls, text: Text, *buttons: Button, ephemeral: bool = False) -> Reply:
         return cls(messages=[Notice(text, list(buttons))], ephemeral=ephemeral)
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.lessons.schedule import zone_of
-from bot.replies import Button, Notice, Reply, TeamSummary
+from bot.replies import Button, Moment, Notice, Phrase, Reply, TeamSummary, Text
 from bot.team.summary import team_summary
 from bot.team.text import people
 from store import outgoing
@@ -50,11 +50,17 @@ def maybe_monday_somewhere(now: datetime) -> bool:
                for week in (timedelta(0), timedelta(days=7)))
 
 
-def digest_notice(summary: TeamSummary, now: datetime) -> Notice:
-    """The summary's essentials in one message; the full summary is one button away."""
+def _today(now: datetime, zone: str) -> Moment:
+    """The manager's Monday, as a day in their zone."""
+    return Moment.on(Moment(now, zone).local.date(), zone)
+
+
+def digest_notice(summary: TeamSummary, today: Moment) -> Notice:
+    """The summary's essentials in one message, dated `today` (the manager's Monday); the full summary is
+    one button away."""
     answered = sum(g.answered_7 for g in summary.groups)  # groups hold everyone, counted or listed
     active = sum(g.active_7 for g in summary.groups)
-    lines = [f"**Your weekly team digest** · {now:%d %b %Y}",
+    lines: list[Text] = [Phrase.of("**Your weekly team digest** · ", today),
              f"{answered} lessons answered in the last 7 days by {active} of {people(summary.people)}."]
     if summary.gaps:
         lines += ["", "**Biggest gaps** (among people with answers)", *(f"• {gap}" for gap in summary.gaps[:3])]
@@ -65,7 +71,7 @@ def digest_notice(summary: TeamSummary, now: datetime) -> Notice:
             lines.append(f"• …and {more} more: open the team summary")
     lines += ["", "_You get this because you turned on the weekly digest in `/learn settings`._"]
     buttons = [Button("Open the team summary", "team_summary", {}, "primary"), *summary.actions[:3]]
-    return Notice("\n".join(lines), buttons)
+    return Notice(Phrase.lines(lines), buttons)
 
 
 async def send_due_digests(sender: Sender, now: datetime) -> int:
@@ -89,7 +95,7 @@ async def send_due_digests(sender: Sender, now: datetime) -> int:
             async with services.database.session() as session:
                 summary = await team_summary(session, person.id, now, services.config.mastery_threshold)
             delivered = summary is None or await sender.send_notice(
-                person, Reply(messages=[digest_notice(summary, now)]))
+                person, Reply(messages=[digest_notice(summary, _today(now, zone_of(settings, person)))]))
         except Exception:
             log.exception("weekly digest for person %s failed; the next tick tries again", person.id)
             delivered = False

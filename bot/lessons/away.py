@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine.reviews import postpone
 from bot.lessons.schedule import next_slot_for, zone_of
-from bot.replies import Reply
+from bot.replies import Moment, Phrase, Reply
 from bot.services import Services
 from store.models import LearnerSettings, PausePeriod, Person, ReviewState
 
@@ -48,7 +48,7 @@ async def away(services: Services, person_id: int, text: str) -> Reply:
         now = services.clock()
         today = now.astimezone(ZoneInfo(zone)).date()
         if not text.strip():
-            current = (f"You're away until {settings.away_until:%a %d %b}. "
+            current = (Phrase.of("You're away until ", Moment.on(settings.away_until, zone), ". ")
                        if settings.away_until and settings.away_until >= today else "")
             return Reply.text(current + "Tell me your last day off: `/learn away 2026-12-24` "
                               "(`/learn away off` to cancel).")
@@ -59,11 +59,12 @@ async def away(services: Services, person_id: int, text: str) -> Reply:
         await set_away(session, settings, zone, last_day, now)
     if last_day is None:
         return Reply.text("Welcome back — scheduled lessons resume in your next window.")
-    first = f" Your next lesson comes on {settings.next_slot_at.astimezone(ZoneInfo(zone)):%a %d %b}." if (
+    first = Phrase.of(" Your next lesson comes on ", Moment(settings.next_slot_at, zone, day=True), ".") if (
         settings.next_slot_at) else ""
-    return Reply.text(f"Enjoy your time off! No scheduled lessons up to and including {last_day:%a %d %b}.{first} "
-                      "Your reviews wait too, so nothing piles up, and your streak is safe. "
-                      "`/learn away off` if your plans change.")
+    return Reply.text(Phrase.of("Enjoy your time off! No scheduled lessons up to and including ",
+                                Moment.on(last_day, zone), ".") + first
+                      + (" Your reviews wait too, so nothing piles up, and your streak is safe. "
+                         "`/learn away off` if your plans change."))
 
 
 async def set_away(session: AsyncSession, settings: LearnerSettings, zone: str, last_day: date | None,

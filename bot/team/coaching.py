@@ -23,7 +23,7 @@ from bot.engine.targets import FOCUS_DEFAULT_LEVEL
 from bot.lessons.lessons import create_from_plan, policy_config
 from bot.lessons.progress import competency_names
 from bot.lessons.schedule import window_opening, zone_of
-from bot.replies import Reply
+from bot.replies import Moment, Phrase, Reply, Text
 from bot.services import Services
 from bot.team.mentions import find_report
 from bot.team.view import first_name
@@ -103,7 +103,7 @@ async def focus(services: Services, manager_id: int, report_id: int, competency:
                               ephemeral=True)
         when = await _queue(services, session, report, plan, origin="focus", reason=note, manager_id=manager_id)
     return Reply.text(f"Done — {name} is now {who}'s focus: their lessons work on it first until they reach "
-                      f"level {target}. {who} gets the first one, with your note, {when}.", ephemeral=True)
+                      f"level {target}. {who} gets the first one, with your note, " + when + ".", ephemeral=True)
 
 
 async def nudge(services: Services, manager_id: int, report_id: int) -> Reply:
@@ -132,7 +132,7 @@ async def nudge(services: Services, manager_id: int, report_id: int) -> Reply:
                                     manager_id=manager_id, daily=True)
         except IntegrityError:
             return too_soon
-    return Reply.text(f"Nudge sent — {who} gets a lesson with a note from you {when}.", ephemeral=True)
+    return Reply.text(f"Nudge sent — {who} gets a lesson with a note from you " + when + ".", ephemeral=True)
 
 
 async def _pair(session: AsyncSession, manager_id: int, report_id: int) -> tuple[Person | None, Person | None]:
@@ -143,8 +143,9 @@ async def _pair(session: AsyncSession, manager_id: int, report_id: int) -> tuple
 
 
 async def _queue(services: Services, session: AsyncSession, report: Person, plan: Plan, *, origin: str, reason: str,
-                 manager_id: int, daily: bool = False) -> str:
-    """A pending delivery the dispatcher sends at the next moment inside the learner's window; says when.
+                 manager_id: int, daily: bool = False) -> Text:
+    """A pending delivery the dispatcher sends at the next moment inside the learner's window; says when (a
+    moment the manager's client shows on their own clock; its words name the learner's zone).
     A `daily` one takes the slot `<origin>:<the learner's local date>`, which the unique `(person_id, slot)`
     key allows once."""
     assert report.id is not None
@@ -157,8 +158,7 @@ async def _queue(services: Services, session: AsyncSession, report: Person, plan
                            pending_from=due)
     if due <= now:
         return "right away"
-    local = due.astimezone(tz)
-    return f"when their lesson window opens ({local:%a %H:%M} their time, {zone})"
+    return Phrase.of("when their lesson window opens: ", Moment(due, zone))
 
 
 def _split_reason(args: str) -> tuple[str, str, str]:

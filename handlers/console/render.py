@@ -18,9 +18,19 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.lessons.schedule import local_time
 from bot.lessons.streaks import streak_length
-from bot.replies import AnswerResult, Button, LessonCard, Notice, ProgressView, Renderers, SettingsForm
+from bot.replies import (
+    AnswerResult,
+    Button,
+    LessonCard,
+    Moment,
+    Notice,
+    ProgressView,
+    Renderers,
+    SettingsForm,
+    written,
+)
+from bot.replies import Text as Said
 
 Renderer = Callable[[Any, "Keys"], RenderableType]
 RENDERERS: Renderers[Renderer] = Renderers("terminal")
@@ -59,9 +69,16 @@ def render(message: Any, keys: Keys) -> RenderableType:
     return renderer(message, keys)
 
 
-def markdown(text: str) -> Markdown:
-    """The coach's Markdown, where (as in chat) a single newline is a line break."""
-    return Markdown(re.sub(r"(?<!\n)\n(?!\n)", "  \n", text))
+def markdown(text: Said) -> Markdown:
+    """The coach's Markdown, where (as in chat) a single newline is a line break; moments as `iso`."""
+    return Markdown(re.sub(r"(?<!\n)\n(?!\n)", "  \n", written(text, iso)))
+
+
+def iso(moment: Moment) -> str:
+    """A moment as the terminal shows it: ISO 8601 on the learner's clock, naming the zone for a time
+    ("2026-12-07 10:49 (Europe/Berlin)", a day alone "2026-12-24"), the same whatever the machine's locale."""
+    local = moment.local
+    return local.date().isoformat() if moment.day else f"{local:%Y-%m-%d %H:%M} ({local.tzinfo})"
 
 
 @renders(Notice)
@@ -123,7 +140,7 @@ def _progress(view: ProgressView, keys: Keys) -> RenderableType:
         table.add_row(row.name, str(row.level), str(row.target or "—"), shown, row.why, row.explanation)
     parts: list[RenderableType] = [table]
     if view.next_lesson_at:
-        parts.append(Text(f"Next scheduled lesson: {local_time(view.next_lesson_at, view.timezone)}"))
+        parts.append(Text(f"Next scheduled lesson: {iso(Moment(view.next_lesson_at, view.timezone))}"))
     if view.badges:
         parts.append(Text("Badges: " + ", ".join(view.badges)))
     parts.append(markdown("_What your manager sees:_ " + view.manager_sees))

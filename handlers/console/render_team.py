@@ -29,7 +29,8 @@ def _engagement(e: Engagement) -> str:
 
 
 def _last_active(e: Engagement) -> str:
-    return f"{e.last_active:%d %b}" if e.last_active else "never"
+    """The day someone last answered, as ISO 8601 (the terminal's dates are ISO, whatever its locale)."""
+    return e.last_active.date().isoformat() if e.last_active else "never"
 
 
 @renders(TeamSummary)

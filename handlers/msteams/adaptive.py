@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from typing import Any
 
-from bot.replies import Button, Renderers
+from bot.replies import Button, Moment, Phrase, Renderers, Text, written
 
 CARD_VERSION = "1.4"  # every Teams client renders 1.4; nothing here needs newer elements
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -39,7 +38,7 @@ def render(item: Any) -> Card:
     found = RENDERERS.find(item)
     if found is not None:
         return found(item)
-    if isinstance(getattr(item, "text", None), str):
+    if isinstance(getattr(item, "text", None), (str, Phrase)):
         buttons = getattr(item, "buttons", None) or getattr(item, "actions", None) or []
         return card(text_blocks(item.text), [submit(b) for b in buttons if isinstance(b, Button)], wide=True)
     raise LookupError(f"no Teams card for {type(item).__name__}: register one with "
@@ -69,11 +68,13 @@ def inline(markdown: str) -> str:
     return _CODE.sub(lambda m: f"**{m.group(1)}**", markdown)
 
 
-def text_blocks(markdown: str, *, paragraphs: bool = False, **style: Any) -> list[dict[str, Any]]:
+def text_blocks(text: Text, *, paragraphs: bool = False, **style: Any) -> list[dict[str, Any]]:
     """TextBlocks for Markdown: a blank line becomes extra space above the next block, list items keep their
     own line, and a `## heading` (which a TextBlock would show as typed) becomes a bold heading block.
     Other lines are one block each, for replies whose lines are rows (team views); with `paragraphs`
-    (authored prose: lessons), consecutive lines are one paragraph and so one block, as in Markdown."""
+    (authored prose: lessons), consecutive lines are one paragraph and so one block, as in Markdown. Moments
+    are written with DATE()/TIME() (`moment`)."""
+    markdown = written(text, moment)
     blocks: list[dict[str, Any]] = []
     gap = False
     joinable = False  # the last block is a paragraph that the next plain line continues
@@ -131,9 +132,10 @@ def action_set(buttons: Iterable[Button], press: Callable[[Button], dict[str, An
     return {"type": "ActionSet", "actions": [press(b) for b in buttons]}
 
 
-def moment(when: datetime) -> str:
+def moment(when: Moment) -> str:
     """A moment for a TextBlock, written with Adaptive Cards' DATE() and TIME() functions: each Teams client
     shows it in its own locale and time zone ("Wed, Dec 2, 2026 10:49" in one, "2.12.2026 10:49" in another)
-    rather than as English words fixed on the server."""
-    stamp = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return f"{{{{DATE({stamp}, SHORT)}}}} {{{{TIME({stamp})}}}}"
+    rather than as English words fixed on the server. The stamp carries the learner's UTC offset (RFC 3339
+    allows it), so the card's plain-text summary can name the time on the learner's clock (`summary`)."""
+    stamp = when.local.isoformat(timespec="seconds")
+    return f"{{{{DATE({stamp}, SHORT)}}}}" if when.day else f"{{{{DATE({stamp}, SHORT)}}}} {{{{TIME({stamp})}}}}"

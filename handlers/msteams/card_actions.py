@@ -28,16 +28,18 @@ from botbuilder.schema import Activity, AdaptiveCardInvokeResponse
 
 from bot.chat.actions import CURRENT_CARD
 from bot.chat.coach import Coach
+from bot.chat.dates import plain
 from bot.chat.once import LESSON_ACTIONS
 from bot.chat.pipeline import Pipeline
 from bot.couriers import DeliveryError
 from bot.lessons.preferences import SettingsError
-from bot.replies import AnswerResult, LessonCard, Notice, Reply
+from bot.replies import AnswerResult, LessonCard, Notice, Phrase, Reply
 from handlers.msteams import PLATFORM
 from handlers.msteams.adaptive import Card
 from handlers.msteams.cards import cards_for, explained, verdict
 from handlers.msteams.later import LaterTurns
 from handlers.msteams.lesson_cards import REFLECT
+from handlers.msteams.members import reader_locale
 from handlers.msteams.posting import Backoff, with_backoff
 from handlers.msteams.settings_card import SAVE, saved_form, settings_problem, submitted_settings
 from handlers.msteams.summary import plain_words
@@ -121,7 +123,7 @@ class CardActions:
         self.later.start(request_identity(turn_context), activity, work)
 
     async def _update(self, context: TurnContext, shown: Card, activity_id: str) -> None:
-        update = message(shown)
+        update = message(shown, reader_locale(context.activity))
         update.id = activity_id
         try:
             await with_backoff(lambda: context.update_activity(update), self.backoff)
@@ -168,5 +170,6 @@ def _answered_before(reply: Reply) -> bool:
 
 def _words(reply: Reply) -> str:
     """A reply of notices as plain words, for an invoke answered with a message."""
-    texts = [plain_words(item.text) for item in reply.messages if isinstance(getattr(item, "text", None), str)]
+    texts = [plain_words(plain(item.text)) for item in reply.messages
+             if isinstance(getattr(item, "text", None), (str, Phrase))]
     return " ".join(texts) or ON_ITS_WAY

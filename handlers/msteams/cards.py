@@ -16,7 +16,7 @@ from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity, Attachment
 
 from bot.lessons.streaks import streak_length
-from bot.replies import AnswerResult, LessonCard, Notice, ProgressView, Reply
+from bot.replies import AnswerResult, LessonCard, Moment, Notice, ProgressView, Reply
 from handlers.msteams.adaptive import (
     Card,
     action_set,
@@ -76,7 +76,7 @@ def progress(item: ProgressView) -> Card:
     if item.paused:
         status += " · ⏸ paused (type **resume** to restart)"
     elif item.next_lesson_at:
-        status += f" · next lesson {moment(item.next_lesson_at)}"
+        status += f" · next lesson {moment(Moment(item.next_lesson_at, item.timezone))}"
     body.append({"type": "TextBlock", "text": status, "wrap": True})
     if item.rows:
         body.append({"type": "FactSet", "facts": [
@@ -113,14 +113,15 @@ def cards_for(item: Any, viewer: str = "") -> list[Card]:
     return fit(render(item))
 
 
-def activity_for(item: Any) -> Activity:
+def activity_for(item: Any, locale: str | None = None) -> Activity:
     """A small reply item (a notice) as one message carrying its card."""
-    return message(render(item))
+    return message(render(item), locale)
 
 
-def activities_for(item: Any, viewer: str = "") -> list[Activity]:
-    """The messages of one reply item, in order (for the `viewer`, see `cards_for`)."""
-    return [message(made) for made in cards_for(item, viewer)]
+def activities_for(item: Any, viewer: str = "", locale: str | None = None) -> list[Activity]:
+    """The messages of one reply item, in order (for the `viewer`, see `cards_for`; the notification's
+    dates in the reader's `locale`, when the turn told it)."""
+    return [message(made, locale) for made in cards_for(item, viewer)]
 
 
 def file_activity(name: str, data: bytes, mime: str) -> Activity:
@@ -135,18 +136,18 @@ def file_activity(name: str, data: bytes, mime: str) -> Activity:
     return offer(name, data, mime)
 
 
-def update_for(item: Any, activity_id: str, viewer: str = "") -> Activity:
+def update_for(item: Any, activity_id: str, viewer: str = "", locale: str | None = None) -> Activity:
     """The replacement of an earlier message (e.g. the lesson card after an answer: the last message of
     the lesson, which held the question)."""
-    activity = activities_for(item, viewer)[-1]
+    activity = activities_for(item, viewer, locale)[-1]
     activity.id = activity_id
     return activity
 
 
-def all_messages(reply: Reply, viewer: str = "") -> list[tuple[Any, list[Activity]]]:
+def all_messages(reply: Reply, viewer: str = "", locale: str | None = None) -> list[tuple[Any, list[Activity]]]:
     """Every new message of a reply, in order and grouped by item (a lesson may take several; its last is
     the one to record and update): its items, then its files."""
-    made = [(item, activities_for(item, viewer)) for item in reply.messages]
+    made = [(item, activities_for(item, viewer, locale)) for item in reply.messages]
     made += [((name, mime), [file_activity(name, data, mime)]) for name, data, mime in reply.attachments]
     return made
 

@@ -54,7 +54,8 @@ class TeamsCourier:
 
     async def send(self, recipient: Recipient, reply: Reply) -> Sent:
         """Post the reply's messages into the person's chat with the bot. Each message is retried on its
-        own, so a throttled second message never re-sends the first."""
+        own, so a throttled second message never re-sends the first. Notification words follow the locale
+        the stored conversation reference carries (the client's, when the person last wrote)."""
 
         async def post(_part: int, call: Call) -> str | None:
             response = await with_backoff(call, self.backoff)
@@ -84,7 +85,7 @@ class TeamsCourier:
 
         async def post(turn_context: TurnContext) -> None:
             part = 0
-            for item, activities in all_messages(reply, recipient.external_id or ""):
+            for item, activities in all_messages(reply, recipient.external_id or "", reference.locale):
                 for activity in activities:
                     activity_id = await post_one(part, partial(turn_context.send_activity, activity))
                     part += 1

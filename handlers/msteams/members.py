@@ -46,6 +46,16 @@ def reported_zone(activity: Activity) -> str | None:
     zone = getattr(activity, "local_timezone", None)
     return zone if isinstance(zone, str) and zone.strip() else None
 
+def reader_locale(activity: Activity) -> str | None:
+    """The locale the person's Teams client runs in: the activity's `locale` (`de-DE`), else the one its
+    `clientInfo` entity carries; None when neither says."""
+    found = getattr(activity, "locale", None)
+    for entity in getattr(activity, "entities", None) or []:
+        if not found and getattr(entity, "type", None) == "clientInfo":
+            found = (getattr(entity, "additional_properties", None) or {}).get("locale")
+    return found if isinstance(found, str) and found.strip() else None
+
+
 SOON = 0.01
 """Seconds to wait when a contact is due but another process is claiming it right now."""
 NO_SUCH_MEMBER = 404

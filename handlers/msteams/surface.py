@@ -14,6 +14,7 @@ from bot.couriers import DeliveryError
 from bot.replies import LessonCard
 from handlers.msteams import PLATFORM
 from handlers.msteams.cards import activities_for, file_activity, update_for
+from handlers.msteams.members import reader_locale
 from handlers.msteams.posting import Backoff, with_backoff
 from store.models import Person
 
@@ -37,6 +38,12 @@ class TurnSurface:
         sender = self.turn_context.activity.from_property
         return str(sender.id) if sender and sender.id else ""
 
+    @property
+    def locale(self) -> str | None:
+        """The language the person's Teams client runs in (`de-DE`), as each activity from it says: the
+        plain-text words of a date (a notification) follow it."""
+        return reader_locale(self.turn_context.activity)
+
     async def identify(self) -> Person | None:
         return await self._identify()
 
@@ -45,7 +52,7 @@ class TurnSurface:
         replied_to = self.turn_context.activity.reply_to_id
         if not replied_to:
             return False
-        update = update_for(item, replied_to, self.viewer)
+        update = update_for(item, replied_to, self.viewer, self.locale)
         try:
             await with_backoff(lambda: self.turn_context.update_activity(update), self.backoff)
         except DeliveryError as error:
@@ -54,7 +61,7 @@ class TurnSurface:
 
     async def post(self, item: Any, *, ephemeral: bool) -> dict[str, Any] | None:
         response = None
-        for activity in activities_for(item, self.viewer):
+        for activity in activities_for(item, self.viewer, self.locale):
             response = await with_backoff(lambda a=activity: self.turn_context.send_activity(a), self.backoff)
         return {"activity_id": response.id if response else None,
                 "conversation_id": self.turn_context.activity.conversation.id}

@@ -25,10 +25,10 @@ _SERIALIZER = Serializer({name: kind for name, kind in models.__dict__.items() i
 """The connector client's own serializer (`ConnectorClient` builds it from the same models)."""
 
 
-def message(card: dict[str, Any]) -> Activity:
+def message(card: dict[str, Any], locale: str | None = None) -> Activity:
     """A message carrying one Adaptive Card, with its headline as the notification's `summary` and the
-    card's `fallbackText` (`summary`)."""
-    headline = summary_of(card)
+    card's `fallbackText` (`summary`; dates in the reader's `locale` when known)."""
+    headline = summary_of(card, locale)
     made = MessageFactory.attachment(CardFactory.adaptive_card({"fallbackText": headline, **card}))
     made.summary = headline
     return made

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.replies import Button, Renderers
-from handlers.slack.mrkdwn import clip, split_text, to_mrkdwn
+from bot.replies import Button, Phrase, Renderers, Text
+from handlers.slack.mrkdwn import clip, split_text, to_mrkdwn, unlinked
 
 MAX_BLOCKS = 50
 SECTION_TEXT = 3000
@@ -57,7 +57,7 @@ def blocks_for(item: Any) -> list[Block]:
     found = RENDERERS.find(item)
     if found is not None:
         return found(item)
-    if isinstance(getattr(item, "text", None), str):
+    if isinstance(getattr(item, "text", None), (str, Phrase)):
         buttons = [b for b in getattr(item, "buttons", None) or [] if isinstance(b, Button)]
         return [*sections(item.text), *button_rows(buttons)]
     raise LookupError(f"no Slack renderer for {type(item).__name__}: add one in handlers/slack/renderers/")
@@ -76,11 +76,12 @@ def messages_for(item: Any) -> list[SlackMessage]:
 
 
 def fallback_text(blocks: list[Block]) -> str:
-    """Text for notifications and screen readers: the message's first words."""
+    """Text for notifications and screen readers: the message's first words, dates as their words in the
+    learner's zone (a notification does not show date tokens)."""
     for block in blocks:
         text = block.get("text")
         if isinstance(text, dict) and text.get("text"):
-            return clip(text["text"], FALLBACK_TEXT)
+            return clip(unlinked(text["text"]), FALLBACK_TEXT)
     return "A message from your learning coach"
 
 
@@ -92,7 +93,7 @@ def header(text: str) -> Block:
     return {"type": "header", "text": plain(text, HEADER_TEXT)}
 
 
-def sections(markdown: str) -> list[Block]:
+def sections(markdown: Text) -> list[Block]:
     """Markdown as as many section blocks as its length needs."""
     return [section_mrkdwn(piece) for piece in split_text(to_mrkdwn(markdown), SECTION_TEXT)]
 
@@ -102,7 +103,7 @@ def section_mrkdwn(mrkdwn: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn[:SECTION_TEXT]}}
 
 
-def context(*markdown: str) -> Block:
+def context(*markdown: Text) -> Block:
     return {"type": "context", "elements": [
         {"type": "mrkdwn", "text": split_text(to_mrkdwn(text), CONTEXT_TEXT)[0]} for text in markdown if text
     ][:10]}

@@ -4,12 +4,16 @@ Replies and lessons are written in Markdown (`**bold**`, `_italic_`, `***both***
 code, bullet lists, `[links](url)`, `![images](url)` — shown as links —, `# headings`). Slack speaks its own
 dialect and needs `&`, `<` and `>` escaped; this is the one place that converts. `split_text` keeps every
 piece within a block's limit and breaks at a paragraph, then a line, then a word — never inside a word or
-a link.
+a link. A moment (`bot.replies.Moment`) becomes Slack's date token, which each client shows in its reader's
+own zone and language, with a fallback in words in the learner's zone.
 """
 
 from __future__ import annotations
 
 import re
+
+from bot.chat.dates import spoken
+from bot.replies import Moment, Text
 
 FENCE = "```"
 
@@ -28,6 +32,7 @@ _ITALIC = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 _HOLD = re.compile("\x00(\\d+)\x00")
 _WORD = re.compile(r"<[^<>\n]*>\S*|\S+")
+_DATE_TOKEN = re.compile(r"<!date\^\d+\^[^|<>]*\|([^<>]*)>")
 BOLD_MARK = "\x01"
 
 
@@ -42,15 +47,29 @@ def link(url: str, label: str) -> str:
     return f"<{url.translate(_URL_CONTROL)}|{escape(label)}>"
 
 
-def to_mrkdwn(markdown: str) -> str:
-    """Markdown (the subset replies use) to Slack mrkdwn. Code and URLs pass through untouched."""
+def date_token(moment: Moment) -> str:
+    """Slack's date token: the reader's client writes the day (and time) in its own zone and language;
+    the fallback, for clients that can't, is in words in the learner's zone."""
+    shown = "{date_short_pretty}" if moment.day else "{date_short_pretty} at {time}"
+    return f"<!date^{int(moment.at.timestamp())}^{shown}|{escape(spoken(moment))}>"
+
+
+def unlinked(mrkdwn: str) -> str:
+    """mrkdwn with each date token as its fallback words (a notification line, which is plain text)."""
+    return _DATE_TOKEN.sub(r"\1", mrkdwn)
+
+
+def to_mrkdwn(markdown: Text) -> str:
+    """Markdown (the subset replies use) to Slack mrkdwn. Code and URLs pass through untouched; moments
+    become date tokens."""
     held: list[str] = []
 
     def hold(value: str) -> str:
         held.append(value)
         return f"\x00{len(held) - 1}\x00"
 
-    text = _CODE.sub(lambda m: hold(escape(m.group(0))), markdown)
+    text = markdown if isinstance(markdown, str) else markdown.written(lambda moment: hold(date_token(moment)))
+    text = _CODE.sub(lambda m: hold(escape(m.group(0))), text)
     text = _LINK.sub(lambda m: hold(link(m.group(2), m.group(1) or m.group(2))), text)
     text = _BARE_URL.sub(lambda m: hold(m.group(0).replace("&", "&amp;")), text)
     text = escape(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -80,3 +81,19 @@ async def test_commands_settings_and_reflection(coach: Coach, db: Database, tmp_
         assert (await session.exec(select(Answer))).one().text == "Fewer approvers for small orders."
     await chat.handle("pause")
     assert "Paused" in terminal.read()
+
+
+async def test_dates_are_iso_on_the_learners_clock_whatever_the_machines_locale(
+        coach: Coach, db: Database, tmp_path: Path) -> None:
+    ids = await load_sample_org(db, tmp_path)  # Ben's zone is Europe/Berlin
+    terminal = Terminal([])
+    chat = ConsoleChat(coach, ids["ben@example.com"], terminal.console, terminal.ask)
+    assert await chat.handle("away 2026-12-24")
+    assert "up to and including 2026-12-24." in terminal.read()
+    async with db.session() as session:
+        settings = await session.get(LearnerSettings, ids["ben@example.com"])
+        assert settings is not None
+        settings.away_until, settings.next_slot_at = None, datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+        session.add(settings)
+    assert await chat.handle("progress")
+    assert "Next scheduled lesson: 2026-12-02 10:30 (Europe/Berlin)" in terminal.read()

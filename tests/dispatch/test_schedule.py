@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import select
 
 from bot.chat.coach import Coach
+from bot.chat.dates import plain
 from bot.lessons.preferences import SettingsError
 from bot.lessons.schedule import (
     due_slot,
@@ -22,6 +23,7 @@ from bot.lessons.schedule import (
     window_opening,
     zone_of,
 )
+from bot.replies import Moment
 from store.db import Database
 from store.models import LearnerSettings, PausePeriod, Person, ReviewState
 from tests.conftest import Clock
@@ -171,7 +173,10 @@ async def test_time_away_skips_lessons_moves_reviews_and_excuses_the_streak(
     assert due_before
 
     reply = await coach.command(ben, "away 2026-12-04")
-    assert "Mon 07 Dec" in reply.messages[0].text
+    said = reply.messages[0].text
+    assert [part.local.date() for part in said.parts if isinstance(part, Moment)] == [date(2026, 12, 4),
+                                                                                      date(2026, 12, 7)]
+    assert "up to and including Fri 4 Dec. Your next lesson comes on Mon 7 Dec." in plain(said)
     assert [d - b for d, b in zip(await review_dues(db, ben), due_before, strict=True)] == [timedelta(days=4)] * len(
         due_before)
     async with db.session() as session:

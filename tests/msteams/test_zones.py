@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot.config import Settings
+from bot.dispatch.digest import send_due_digests
 from bot.lessons.schedule import zone_of
 from store.db import Database
 from store.models import LearnerSettings, Person
@@ -86,9 +87,10 @@ async def test_the_next_lesson_in_the_progress_card_is_shown_in_the_readers_loca
         [progress] = await kai.say("progress", localTimezone="Pacific/Auckland")
         found = re.search(r"next lesson \{\{DATE\((\S+), SHORT\)\}\} \{\{TIME\((\S+)\)\}\}", progress.text)
         assert found is not None and found.group(1) == found.group(2), progress.text
-        slot = datetime.strptime(found.group(1), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        slot = datetime.fromisoformat(found.group(1))
         assert slot > clock.now - timedelta(minutes=1)
-        assert 10 <= slot.astimezone(AUCKLAND).hour < 17  # the client shows this in Kai's own zone and locale
+        assert slot.utcoffset() == slot.astimezone(AUCKLAND).utcoffset()  # the stamp is on Kai's clock (RFC 3339)
+        assert 10 <= slot.hour < 17  # the client shows this in Kai's own zone and locale
         assert "(Europe/" not in progress.text and "(UTC)" not in progress.text  # no server-built English date
 
 
@@ -108,3 +110,40 @@ async def test_the_learners_own_zone_comes_before_the_teams_zone(
         assert chosen is not None and zone_of(chosen, person) == "Europe/Lisbon"
         [progress] = await kai.say("progress")
         assert "Europe/Lisbon" in progress.text
+
+
+async def test_a_date_in_a_notice_is_a_card_function_and_its_summary_is_in_the_readers_locale(
+        teams: TeamsBot) -> None:
+    """Ben's org chart zone is Europe/Berlin: his last day away is held at noon there (11:00 UTC); the card
+    writes it with DATE() and the notification words follow the locale his Teams client reports."""
+    ben = teams.user("29:ben", "Ben Buyer")
+    [german] = await ben.say("away 2026-12-24", locale="de-DE")
+    stamp = "2026-12-24T12:00:00+01:00"
+    assert f"up to and including {{{{DATE({stamp}, SHORT)}}}}." in german.text
+    content = german.cards[0]
+    assert german.body is not None
+    assert "up to and including Do., 24. Dez." in german.body["summary"]
+    assert content["fallbackText"] == german.body["summary"]  # a client without cards reads the same words
+
+    [american] = await ben.say("away 2026-12-24", locale="en-US")
+    assert "up to and including Thu, Dec 24." in american.body["summary"]  # type: ignore[index]
+    [unsaid] = await ben.say("away 2026-12-24")  # no locale: the coach's own English, 24-hour clock
+    assert "up to and including Thu 24 Dec." in unsaid.body["summary"]  # type: ignore[index]
+    assert "{{" not in unsaid.body["summary"]  # type: ignore[index]
+
+
+async def test_a_message_nobody_asked_for_has_its_words_in_the_locale_the_person_last_wrote_in(
+        teams: TeamsBot, clock: Clock) -> None:
+    """The weekly digest goes by the dispatcher, outside any turn: its notification words follow the locale of
+    the conversation reference stored when Mia last wrote (Europe/Berlin, Monday 7 December)."""
+    mia = teams.user("29:mia", "Mia Manager")
+    await mia.say("help", locale="de-DE")
+    await teams.coach.save_settings(teams.ids["mia@example.com"], {"digest_opt_in": True})
+    clock.now = datetime(2026, 12, 7, 8, 30, tzinfo=UTC)  # 09:30 on Monday in Berlin
+    mark = len(teams.connector.calls)
+    dispatcher = teams.platforms.dispatcher
+    assert dispatcher is not None
+    assert await send_due_digests(dispatcher.sender, clock.now) == 1
+    [digest] = [c for c in teams.connector.sent(mia.conversation, after=mark) if "weekly team digest" in c.text]
+    assert "**Your weekly team digest** · {{DATE(2026-12-07T12:00:00+01:00, SHORT)}}" in digest.text
+    assert digest.body is not None and digest.body["summary"] == "Your weekly team digest · Mo., 7. Dez."

@@ -143,7 +143,7 @@ async def test_app_home_shows_progress_with_lesson_and_settings_buttons(slack: S
     [home] = await slack.fake.wait_for("views.publish", user_id="UOMAR")
     view = home.args["view"]
     assert view["type"] == "home" and "Progress · Omar Owner" in home.text_of_blocks
-    assert "Next lesson: <!date^1796142600^{date_short_pretty} at {time}|Tue 01 Dec 11:30 America/New_York>" \
+    assert "Next lesson: <!date^1796142600^{date_short_pretty} at {time}|Tue 1 Dec, 11:30 (America/New_York)>" \
         in home.text_of_blocks
     labels = [b["text"]["text"] for b in home.buttons()]
     assert {"Lesson now", "Settings"} <= set(labels)

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.chat.dates import plain
 from bot.couriers import DeliveryError, Recipient, Sent
 from bot.dispatch.attempts import Attempt
 from bot.replies import LessonCard, Notice, Reply
@@ -99,4 +100,4 @@ def _render(channel: str, message: Any) -> dict[str, Any]:
                 "metadata": {"event_type": "lesson", "event_payload": {"delivery_id": message.delivery_id,
                                                                        "kind": message.kind}}}
     assert isinstance(message, Notice)
-    return {"channel": channel, "text": message.text}
+    return {"channel": channel, "text": plain(message.text)}  # dates in words, as in a notification

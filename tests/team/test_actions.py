@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.chat.coach import Coach
+from bot.chat.dates import plain
 from bot.engine.fitted import load_model
 from bot.engine.learner import load_learner
 from bot.engine.next_lesson import plan_in, plan_next
@@ -83,7 +84,7 @@ async def test_focus_from_a_summary_button_waits_for_the_learners_window(coach: 
     assert focus.competency_id == button.value["c"]
 
     reply = await coach.press(dana, "team_focus", {"p": fay, "c": "safety"}, via="test")
-    assert "when their lesson window opens (Tue 10:00 their time, America/New_York)" in reply.messages[0].text
+    assert "when their lesson window opens: Tue 1 Dec, 10:00 (America/New_York)." in plain(reply.messages[0].text)
     [delivery] = [d for d, competency in await queued(db, fay) if competency == "safety"]
     assert delivery.due_at.hour == 15 and delivery.status == "pending"
 
@@ -145,7 +146,7 @@ async def test_a_nudge_goes_once_a_day(coach: Coach, db: Database, clock: Clock,
     ids = await load_sample_org(db, tmp_path)
     cara, mia = ids["cara@example.com"], ids["mia@example.com"]
     first = await coach.press(mia, "team_nudge", {"p": cara}, via="test")
-    assert first.messages[0].text.startswith("Nudge sent — Cara gets a lesson with a note from you")
+    assert plain(first.messages[0].text).startswith("Nudge sent — Cara gets a lesson with a note from you")
     second = await coach.press(mia, "team_nudge", {"p": cara}, via="test")
     assert "already got a lesson from you today" in second.messages[0].text
     [(delivery, _)] = await queued(db, cara)

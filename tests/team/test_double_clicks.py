@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from bot.chat.coach import Coach
+from bot.chat.dates import plain
 from store.db import Database
 from store.models import Delivery, Focus
 from tests.support.org import load_sample_org
@@ -27,7 +28,7 @@ async def test_two_focus_presses_at_once_assign_it_once(coach: Coach, db: Databa
     fay, dana = ids["fay@example.com"], ids["dana@example.com"]
     replies = await asyncio.gather(*(coach.press(dana, "team_focus", {"p": fay, "c": "safety"}, via="slack")
                                      for _ in range(2)))
-    texts = sorted(reply.messages[0].text for reply in replies)
+    texts = sorted(plain(reply.messages[0].text) for reply in replies)
     focus, queued = await rows(db, fay)
     assert [(f.competency_id, f.cleared_at) for f in focus] == [("safety", None)] and len(queued) == 1
     assert texts[0].startswith("Done — Shop-floor safety is now Fay's focus"), texts
@@ -38,7 +39,7 @@ async def test_two_nudge_presses_at_once_queue_one_lesson(coach: Coach, db: Data
     ids = await load_sample_org(db, tmp_path)
     cara, mia = ids["cara@example.com"], ids["mia@example.com"]
     replies = await asyncio.gather(*(coach.press(mia, "team_nudge", {"p": cara}, via="slack") for _ in range(2)))
-    texts = sorted(reply.messages[0].text for reply in replies)
+    texts = sorted(plain(reply.messages[0].text) for reply in replies)
     _, queued = await rows(db, cara)
     assert [(d.origin, d.slot) for d in queued] == [("nudge", "nudge:2026-12-01")]
     assert texts[0].startswith("Cara already got a lesson from you today"), texts

@@ -14,9 +14,10 @@ import pytest
 from PIL import Image
 
 from bot.chat.coach import Coach
+from bot.chat.dates import plain
 from bot.dispatch.digest import digest_notice
 from bot.imports.org_chart import import_org_chart
-from bot.replies import Notice, ProgressView, TeamSummary
+from bot.replies import Moment, Notice, ProgressView, TeamSummary
 from bot.team.heatmap import DPI, ROW_INCHES
 from bot.team.reports import team_report
 from handlers.slack.blocks import ACTIONS_ELEMENTS, BUTTON_TEXT, MAX_BLOCKS, SECTION_TEXT
@@ -78,7 +79,7 @@ async def test_people_below_a_manager_who_left_stay_in_the_team_everywhere(coach
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert {r["email"] for r in rows} == team
     assert {r["group"] for r in rows if r["email"].startswith("p1x")} == {"Lead 1 (left)"}
-    assert "by 0 of 20 people" in digest_notice(summary, coach.services.clock()).text
+    assert "by 0 of 20 people" in plain(digest_notice(summary, Moment(coach.services.clock(), "UTC", day=True)).text)
     async with db.session() as session:
         report = await team_report(session, "boss@example.com", coach.services.clock(), 0.8, members=True)
     assert {m["email"] for m in report["members"]} == team

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from bot.lessons.streaks import streak_length
-from bot.replies import CompetencyRow, ProgressView
+from bot.replies import CompetencyRow, Moment, ProgressView
 from handlers.slack.blocks import Block, button_rows, context, header, renderer, section_mrkdwn, sections
+from handlers.slack.mrkdwn import date_token
 
 BAR_CELLS = 10
 WHY = {"role": "your role", "goal": "your goal", "focus": "your manager's focus", "interest": "your interest",
@@ -20,7 +18,7 @@ def progress_blocks(view: ProgressView) -> list[Block]:
     if view.paused:
         upcoming = "⏸ Paused — `/learn resume` to restart"
     elif view.next_lesson_at is not None:
-        upcoming = f"📬 Next lesson: {slack_date(view.next_lesson_at, view.timezone)}"
+        upcoming = f"📬 Next lesson: {date_token(Moment(view.next_lesson_at, view.timezone))}"
     else:
         upcoming = "📬 No lesson scheduled"
     rows = "\n\n".join(competency_line(row) for row in view.rows) or "_Nothing to show yet — try `/learn`._"
@@ -46,12 +44,3 @@ def mastery_bar(mastery: float) -> str:
     filled = round(max(0.0, min(1.0, mastery)) * BAR_CELLS)
     return "█" * filled + "░" * (BAR_CELLS - filled)
 
-
-def slack_date(moment: datetime, zone: str) -> str:
-    """mrkdwn that Slack shows in each reader's own time zone; the fallback is in the learner's zone."""
-    try:
-        local = moment.astimezone(ZoneInfo(zone))
-    except (ValueError, KeyError):
-        local, zone = moment, "UTC"
-    fallback = local.strftime("%a %d %b %H:%M ") + zone
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
