@@ -22,6 +22,7 @@ from store.models import ChatIdentity, PendingContact
 from tests.msteams.test_http import _token, secured, signing_key
 from tests.support.fake_connector import FakeConnector, TeamsBot, connector, quick_teams, teams, teams_bot
 from tests.support.teams_calls import Call
+from tests.support.waiting import eventually
 
 __all__ = ["connector", "quick_teams", "secured", "signing_key", "teams"]  # fixtures
 
@@ -32,14 +33,6 @@ async def _identity(teams: TeamsBot, email: str) -> ChatIdentity | None:
     async with teams.db.session() as session:
         return (await session.exec(select(ChatIdentity).where(ChatIdentity.person_id == teams.ids[email],
                                                               ChatIdentity.platform == "teams"))).first()
-
-
-async def _eventually(check: Callable[[], bool]) -> None:
-    for _ in range(250):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("it never happened")
 
 
 def _lookups(teams: TeamsBot, after: int) -> list[Call]:
@@ -60,7 +53,7 @@ async def test_a_failed_lookup_asks_to_try_again_and_the_install_completes_once_
 
     teams.connector.clear_failures()  # Teams answers again
 
-    await _eventually(lambda: any("Hi Gus," in c.text for c in teams.connector.sent(gus.conversation, after=mark)))
+    await eventually(lambda: any("Hi Gus," in c.text for c in teams.connector.sent(gus.conversation, after=mark)))
     # the background retry found him: the welcome the install owed him
     identity = await _identity(teams, "gus@example.com")
     assert identity is not None and identity.external_id == "29:gus"
@@ -142,14 +135,14 @@ async def test_a_restart_carries_on_with_the_people_teams_could_not_name(
 
     mark = len(connector.calls)
     async with teams_bot(db, settings, clock, connector, tmp_path) as second:  # Teams answers again
-        await _eventually(lambda: any("Hi Gus," in c.text for c in connector.sent(gus.conversation, after=mark)))
+        await eventually(lambda: any("Hi Gus," in c.text for c in connector.sent(gus.conversation, after=mark)))
         assert await _identity(second, "gus@example.com") is not None
-        for _ in range(50):
-            if not await _kept(db):
-                break
-            await asyncio.sleep(0.02)
-        assert await _kept(db) == []
+        await eventually(lambda: _none_kept(db), what="the kept contact's removal")
     assert sum("Hi Gus," in c.text for c in connector.sent(gus.conversation, after=mark)) == 1
+
+
+async def _none_kept(db: Database) -> bool:
+    return await _kept(db) == []
 
 
 async def test_a_contact_is_tried_by_one_process_at_a_time_and_a_newer_one_wins(db: Database) -> None:

@@ -4,7 +4,7 @@ that reaches it through the loopback courier, and simulated time for the shared 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -98,15 +98,6 @@ async def serving(database: Database, mounts: list[Mount]) -> AsyncIterator[str]
         yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
-
-
-async def eventually(check: Callable[[], bool], within: float = 10.0) -> None:
-    """Wait until `check()` holds (work that runs after an HTTP answer), failing after `within` seconds."""
-    deadline = asyncio.get_running_loop().time() + within
-    while not check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the expected effect did not happen in time")
-        await asyncio.sleep(0.05)
 
 
 class SimulatedTime:

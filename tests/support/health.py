@@ -6,8 +6,10 @@ import asyncio
 
 import aiohttp
 
+from tests.support.waiting import PATIENCE
 
-async def until_healthy(http: aiohttp.ClientSession, port: int, *, within: float = 15.0) -> bool:
+
+async def until_healthy(http: aiohttp.ClientSession, port: int, *, within: float = PATIENCE) -> bool:
     """Poll the server's health check until it answers 200; False if it never did within `within` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
