@@ -18,6 +18,7 @@ from handlers.cli import app
 from store.db import Database
 from store.models import Lesson
 from tests.support.health import until_healthy
+from tests.support.waiting import PATIENCE
 
 
 def _free_port() -> int:
@@ -47,9 +48,9 @@ async def test_first_start_imports_the_starter_pack(tmp_path: Path) -> None:
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         async with aiohttp.ClientSession() as http:
-            await until_healthy(http, port)
+            assert await until_healthy(http, port), "coach serve never answered /healthz"
         process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.communicate(), 20)
+        await asyncio.wait_for(process.communicate(), PATIENCE)
     finally:
         if process.returncode is None:
             process.kill()

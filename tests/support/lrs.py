@@ -18,6 +18,8 @@ from typing import Any
 import bcrypt
 import requests
 
+from tests.support.waiting import PATIENCE
+
 USER, PASSWORD = "coach", "lrs-secret"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,7 +65,7 @@ def running_lrs(folder: Path) -> Iterator[Lrs]:
                                env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/xAPI/"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + PATIENCE
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"Ralph did not start: {(folder / 'ralph.log').read_text()[-2000:]}")
@@ -73,7 +75,7 @@ def running_lrs(folder: Path) -> Iterator[Lrs]:
             except requests.ConnectionError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("Ralph did not answer within 60 s")
+                raise RuntimeError(f"Ralph did not answer within {PATIENCE:g} s")
             time.sleep(0.2)
         yield Lrs(url)
     finally:
