@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from handlers.cli import app
 from store.db import Database
 from store.models import Lesson
-from tests.support.health import until_healthy
+from tests.support.health import until_serving
 from tests.support.waiting import PATIENCE
 
 
@@ -48,7 +48,7 @@ async def test_first_start_imports_the_starter_pack(tmp_path: Path) -> None:
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         async with aiohttp.ClientSession() as http:
-            assert await until_healthy(http, port), "coach serve never answered /healthz"
+            await until_serving(http, port, process)
         process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.communicate(), PATIENCE)
     finally:
