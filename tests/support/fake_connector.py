@@ -43,6 +43,7 @@ from handlers.server import build_app
 from store.db import Database
 from tests.support.org import SAMPLE_ORG, load_sample_org
 from tests.support.teams_calls import FILE_CONSENT, Call
+from tests.support.waiting import PATIENCE
 
 BOT_ID = "28:coach-bot"
 TEAMS_LIMIT = 28_000
@@ -93,14 +94,14 @@ class FakeConnector:
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self) -> FakeConnector:
         self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=10)
+        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=PATIENCE)
         return self
 
     def stop(self) -> None:
         if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=PATIENCE)
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=PATIENCE)
 
     async def _serve(self) -> None:
         app = web.Application()
