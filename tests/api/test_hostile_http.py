@@ -84,7 +84,7 @@ async def test_a_forged_activity_never_moves_a_stored_teams_address(teams: Teams
     try:
         forger = TeamsUser(teams.http, teams.url, attacker, "29:ben")
         assert await forger.post(forger.activity("message", text="progress")) == 200
-        await teams.later.drain()  # the forged turn runs after the answer (handlers.msteams.later)
+        await teams.settle()  # the forged turn runs after the answer (handlers.msteams.later)
         async with teams.db.session() as session:
             [identity] = (await session.exec(select(ChatIdentity).where(ChatIdentity.platform == "teams",
                                                                         ChatIdentity.external_id == "29:ben"))).all()

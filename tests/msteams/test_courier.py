@@ -217,7 +217,7 @@ async def test_a_throttle_holds_the_whole_tenant_for_its_retry_after(teams: Team
     assert isinstance(connector, TimedConnector)
     mark = len(connector.calls)
     connector.fail(429, times=1, retry_after="2")
-    connector.clock = lambda: (simulated.now() - simulated.start).total_seconds()
+    connector.clock = simulated.elapsed
     try:
         report = await dispatcher.tick()
     finally:

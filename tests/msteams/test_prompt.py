@@ -27,7 +27,7 @@ async def test_a_slow_team_request_is_answered_before_its_work_is_done(teams: Te
         assert len(teams.later) == 1  # the turn is still working: the summary has not been sent
     finally:
         teams.connector.release()
-    await teams.later.drain()
+    await teams.settle()
     calls = [c for c in teams.connector.calls[mark:] if c.conversation == mia.conversation and c.body]
     assert calls[0].typing  # "Coach is typing…" first
     [summary, *_] = teams.connector.sent(mia.conversation, after=mark)

@@ -115,6 +115,10 @@ class SimulatedTime:
         self.current = max(self.current, moment)
         await asyncio.sleep(0)
 
+    def elapsed(self) -> float:
+        """Simulated seconds since the start: the clock a fake stamps its calls with, to compare them with holds."""
+        return (self.current - self.start).total_seconds()
+
     def second(self, moment: datetime) -> int:
         """Which simulated second since the start `moment` falls in."""
         return int((moment - self.start).total_seconds())

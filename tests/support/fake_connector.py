@@ -374,7 +374,16 @@ class TeamsBot:
 
     def user(self, user_id: str, name: str = "", aad_id: str | None = None) -> TeamsUser:
         return TeamsUser(self.http, self.url, self.connector, user_id, name=name, aad_id=aad_id,
-                         settle=self.later.drain)
+                         settle=self.settle)
+
+    async def settle(self) -> None:
+        """Wait until every turn the bot runs after answering is done. `LaterTurns.drain` gives up after its
+        DRAIN_SECONDS (right at shutdown, where a process must end); a test waits for the turns themselves."""
+        deadline = asyncio.get_running_loop().time() + PATIENCE
+        while len(self.later):
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{len(self.later)} Teams turns were still running after {PATIENCE:g} s")
+            await self.later.drain()
 
 
 @asynccontextmanager
