@@ -189,7 +189,10 @@ def fake_slack(delay: float = 0.0) -> Iterator[str]:
                                stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
     assert process.stdout is not None and process.stdin is not None
     try:
-        yield process.stdout.readline().strip()
+        url = process.stdout.readline().strip()  # printed once it listens; nothing if it died first
+        if not url.startswith("http://"):
+            raise RuntimeError(f"the fake Slack process did not start (exit code {process.poll()}, said {url!r})")
+        yield url
     finally:
         process.stdin.close()
         process.wait(timeout=30)
@@ -275,10 +278,16 @@ async def dispatch_process(env: dict[str, str], at: str) -> asyncio.subprocess.P
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
-async def posting_begun(slack_url: str) -> None:
-    """Return once the fake Slack has taken a few posts (the tick before is well into its batch)."""
+async def posting_begun(slack_url: str, before: asyncio.subprocess.Process) -> None:
+    """Return once the fake Slack has taken a few posts (the tick before is well into its batch) or that tick is
+    over; a RuntimeError if it failed, rather than waiting for posts that will never come."""
     posts = 0
     while posts < 20:
+        if before.returncode == 0:
+            return
+        if before.returncode is not None:
+            raise RuntimeError(f"`coach dispatch` failed (exit code {before.returncode}) after {posts} posts, "
+                               "before the next process was to start")
         await asyncio.sleep(0.05)
         posts = (await stats(slack_url))["posts"]
 
@@ -298,7 +307,7 @@ async def ticks_case(kind: str, folder: Path, learners: int, concurrency: int, p
             running = []
             for _ in range(processes):
                 if stagger and running:
-                    await posting_begun(slack_url)
+                    await posting_begun(slack_url, running[-1])
                 running.append(await dispatch_process(env, tomorrow.isoformat()))
             outputs = [await p.communicate() for p in running]
             seconds = time.perf_counter() - started

@@ -66,6 +66,10 @@ HEADER = "email,name,manager_email,role,timezone,slack_user_id\n"
 MOMENTS = (("right after the import", "imported"), ("after the scheduler's count", "counted"))
 """When the root's summaries are timed: before the kept team totals are counted (where the import does not count
 them, the summaries count live), and after."""
+WAIT_SECONDS = 600.0
+"""How long `coach serve` may take to start, and a `/team` to be answered, before the bench stops with an error
+naming which: a loaded machine started it after more than 60 s, and no figure is printed for a request that
+failed."""
 
 
 def email(i: int) -> str:
@@ -191,7 +195,10 @@ def prepared(kind: str, folder: Path) -> tuple[str, dict[str, str]]:
     """A fresh database with the schema and the starter pack, and the environment that points `coach` at it."""
     url = new_database(kind, folder)
     env = {**os.environ, "COACH_DATABASE_URL": url, "COACH_LOG_LEVEL": "WARNING"}
-    subprocess.run(coach("content", "import", "--starter"), env=env, check=True, capture_output=True)
+    done = subprocess.run(coach("content", "import", "--starter"), env=env, capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"coach content import --starter failed: {done.stderr[-2000:]}")
     return url, env
 
 
@@ -230,7 +237,7 @@ def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
-    return 0.0
+    raise RuntimeError(f"no peak RSS for process {pid}: it is gone, or /proc/{pid}/status has no VmHWM")
 
 
 async def team_over_http(env: dict[str, str], repeat: int) -> tuple[float, list[float], float]:
@@ -238,7 +245,7 @@ async def team_over_http(env: dict[str, str], repeat: int) -> tuple[float, list[
     right after the import) and each of `repeat` more (warm); and the server's peak RSS."""
     sys.path.insert(0, str(ROOT))
     from tests.support.fake_slack import TEAM, FakeSlack
-    from tests.support.health import until_healthy
+    from tests.support.health import until_serving
 
     fake = await FakeSlack().start()
     fake.add_user("U0000000", email(0))
@@ -251,8 +258,7 @@ async def team_over_http(env: dict[str, str], repeat: int) -> tuple[float, list[
     times = []
     try:
         async with aiohttp.ClientSession() as http:
-            if not await until_healthy(http, port, within=600.0):  # a loaded machine starts it slowly
-                raise RuntimeError("coach serve did not answer its health check within 600 s")
+            await until_serving(http, port, server, within=WAIT_SECONDS)  # a loaded machine starts it slowly
             for attempt in range(repeat + 1):  # the first is the cold one
                 name = f"team{attempt}"
                 form = urlencode({"token": "legacy", "team_id": TEAM, "team_domain": "bench",
@@ -263,12 +269,24 @@ async def team_over_http(env: dict[str, str], repeat: int) -> tuple[float, list[
                 signature = "v0=" + hmac.new(SECRET.encode(), f"v0:{stamp}:{form}".encode(),
                                              hashlib.sha256).hexdigest()
                 started = time.perf_counter()
-                async with http.post(f"http://127.0.0.1:{port}/slack/events", data=form.encode(), headers={
-                        "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": str(stamp),
-                        "X-Slack-Signature": signature}) as response:
-                    assert response.status == 200, await response.text()
-                await fake.wait_for("response_url", within=600, name=name)
+                try:
+                    async with http.post(f"http://127.0.0.1:{port}/slack/events", data=form.encode(), headers={
+                            "Content-Type": "application/x-www-form-urlencoded",
+                            "X-Slack-Request-Timestamp": str(stamp), "X-Slack-Signature": signature}) as response:
+                        status, said = response.status, await response.text()
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    raise RuntimeError(f"/team #{attempt} was not answered: {exc!r}") from None
+                if status != 200:
+                    raise RuntimeError(f"/team #{attempt} was answered {status}: {said[:500]}")
+                try:
+                    reply = (await fake.wait_for("response_url", within=WAIT_SECONDS, name=name))[0]
+                except TimeoutError:
+                    raise RuntimeError(f"/team #{attempt} got no reply at its response_url within "
+                                       f"{WAIT_SECONDS:g} s") from None
                 times.append(time.perf_counter() - started)
+                if "lessons answered this week" not in reply.text_of_blocks:  # an error reply is no summary
+                    raise RuntimeError(f"/team #{attempt} was answered without a team summary: "
+                                       f"{reply.text_of_blocks[:500]}")
         rss = peak_rss_mb(server.pid)
     except Exception:
         log.seek(0)

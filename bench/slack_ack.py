@@ -56,6 +56,9 @@ from tests.support.fake_slack import TEAM, FakeSlack
 from tests.support.slack_session import SIGNING_SECRET, sign
 
 Post = Callable[[str], Awaitable[float]]
+START_SECONDS = 600.0
+"""How long the fake Slack child may take to print its URL before the bench stops with an error (a loaded
+machine starts a Python process slowly)."""
 
 
 def main() -> None:
@@ -86,8 +89,7 @@ async def _run(url: str, workdir: Path, rounds: int, learners: int) -> None:
     await import_org_chart(database, org)
     fake = await asyncio.create_subprocess_exec(sys.executable, __file__, "--fake-slack", str(learners),
                                                 stdout=asyncio.subprocess.PIPE)
-    assert fake.stdout is not None
-    slack_root = (await fake.stdout.readline()).decode().strip()
+    slack_root = await _started(fake)
     config = Settings(_env_file=None, database_url=url, slack_bot_token=SecretStr("xoxb-bench"),
                       slack_signing_secret=SecretStr(SIGNING_SECRET), slack_api_url=slack_root + "/api/")
     coach = Coach(database, config)
@@ -110,6 +112,8 @@ async def _run(url: str, workdir: Path, rounds: int, learners: int) -> None:
                     timings[name].extend(measured)
         async with database.session() as session:
             answers = (await session.exec(select(func.count()).select_from(Answer))).one()
+        if fake.returncode is not None:  # the coach's background calls after the acks had nowhere to go
+            raise RuntimeError(f"the fake Slack process exited (code {fake.returncode}) during the run")
         _report(timings, rounds, learners, answers, url.split(":")[0])
     finally:
         await http.close()
@@ -117,9 +121,26 @@ async def _run(url: str, workdir: Path, rounds: int, learners: int) -> None:
             await runner.cleanup()
         for cleanup in platforms.cleanups:
             await cleanup()
-        fake.terminate()
+        if fake.returncode is None:
+            fake.terminate()
         await fake.wait()
         await database.dispose()
+
+
+async def _started(fake: asyncio.subprocess.Process) -> str:
+    """The fake Slack child's root URL, which it prints once it listens; a RuntimeError if it exits or stays
+    silent instead, so that no figure is measured against a Slack that is not there."""
+    assert fake.stdout is not None
+    try:
+        line = (await asyncio.wait_for(fake.stdout.readline(), START_SECONDS)).decode().strip()
+    except TimeoutError:
+        fake.kill()
+        await fake.wait()
+        raise RuntimeError(f"the fake Slack process printed no URL within {START_SECONDS:g} s") from None
+    if not line.startswith("http://"):
+        await fake.wait()
+        raise RuntimeError(f"the fake Slack process did not start (exit code {fake.returncode}, said {line!r})")
+    return line
 
 
 async def _presses(coach: Coach, response_url: str, learners: int) -> list[str]:
@@ -159,11 +180,15 @@ async def _post(http: aiohttp.ClientSession, url: str, body: str) -> float:
     headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": str(stamp),
                "X-Slack-Signature": sign(body, stamp)}
     started = time.perf_counter()
-    async with http.post(url, data=body, headers=headers) as response:
-        await response.read()
-        elapsed = time.perf_counter() - started
-        if response.status != 200:
-            raise RuntimeError(f"{url} answered {response.status}")
+    try:
+        async with http.post(url, data=body, headers=headers) as response:
+            await response.read()
+            elapsed = time.perf_counter() - started
+            status = response.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise RuntimeError(f"a press sent to {url} was not answered: {exc!r}") from None
+    if status != 200:
+        raise RuntimeError(f"{url} answered {status}")
     return elapsed
 
 

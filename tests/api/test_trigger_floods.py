@@ -19,7 +19,8 @@ from store.db import Database
 from store.models import Delivery
 from tests.api.test_triggers import AT_WORK, AUTH, Api, trigger_api
 from tests.conftest import Clock
-from tests.support.dispatching import all_deliveries, eventually
+from tests.support.dispatching import all_deliveries
+from tests.support.waiting import eventually
 
 FLOOD = 150
 LESSONS = ("infosec-spot-phishing", "procurement-no-po-no-pay", "infosec-tailgating", "career-own-your-growth")
@@ -43,6 +44,7 @@ async def test_a_flood_of_identical_triggers_on_two_servers_makes_one_lesson(
     body = {"email": "ben@example.com", "lesson": "infosec-spot-phishing", "reason": "You clicked a link."}
     async with trigger_api(db, settings, clock, tmp_path) as one, trigger_api(db, settings, clock, tmp_path) as two:
         answers = await asyncio.gather(*(post(one if n % 2 else two, body) for n in range(FLOOD)))
+        await eventually(lambda: bool(one.fake.per_delivery() + two.fake.per_delivery()), what="the lesson's post")
     posts = one.fake.per_delivery() + two.fake.per_delivery()  # every send the two servers began has ended
     assert {status for status, _, _ in answers} == {202}
     assert len({answer["delivery_id"] for _, answer, _ in answers}) == 1

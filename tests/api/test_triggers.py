@@ -25,9 +25,10 @@ from handlers.server import build_app
 from store.db import Database
 from store.models import Delivery, LearnerSettings, Lesson
 from tests.conftest import Clock
-from tests.support.dispatching import all_deliveries, eventually, loopback, serving
+from tests.support.dispatching import all_deliveries, loopback, serving
 from tests.support.fake_slack import FakeSlack
 from tests.support.org import load_sample_org
+from tests.support.waiting import eventually
 
 TOKEN = "trigger-secret-123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

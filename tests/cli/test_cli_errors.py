@@ -23,6 +23,7 @@ from content.packs import STARTER
 from handlers.cli import app
 from store.db import alembic_config, newest_migration
 from tests.support.databases import PG_ADMIN, pg_url
+from tests.support.waiting import PATIENCE
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -83,7 +84,7 @@ def test_the_installed_command_prints_the_one_line_and_nothing_after_it(tmp_path
     env = {"COACH_DATABASE_URL": "sqlite:////nonexistent_dir/x.db", "PATH": "/usr/bin:/bin"}
     command = [sys.executable, "-c", "from handlers.cli import main; main()", "report", "learner", "a@x.com"]
     done = subprocess.run(command,
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=PATIENCE)
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.startswith("error: cannot open the database sqlite:////nonexistent_dir/x.db: unable to open")
     assert done.stderr.count("\n") == 1, done.stderr
@@ -117,10 +118,10 @@ def test_alembic_itself_migrates_the_database_of_coach_database_url(tmp_path: Pa
     database = tmp_path / "alembic.db"
     env = {"COACH_DATABASE_URL": f"sqlite:///{database}", "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-m", "alembic", "-c", str(ROOT / "store/alembic.ini"), "upgrade", "head"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=PATIENCE)
     assert done.returncode == 0, done.stderr
     current = subprocess.run([sys.executable, "-m", "alembic", "-c", str(ROOT / "store/alembic.ini"), "current"],
-                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=PATIENCE)
     assert f"{HEAD} (head)" in current.stdout, current.stdout + current.stderr
 
 

@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from handlers.cli import app
 from store.db import Database
 from store.models import Lesson
-from tests.support.health import until_healthy
+from tests.support.health import until_serving
+from tests.support.waiting import PATIENCE
 
 
 def _free_port() -> int:
@@ -47,9 +48,9 @@ async def test_first_start_imports_the_starter_pack(tmp_path: Path) -> None:
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         async with aiohttp.ClientSession() as http:
-            await until_healthy(http, port)
+            await until_serving(http, port, process)
         process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.communicate(), 20)
+        await asyncio.wait_for(process.communicate(), PATIENCE)
     finally:
         if process.returncode is None:
             process.kill()

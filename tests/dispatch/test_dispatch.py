@@ -24,7 +24,6 @@ from tests.conftest import Clock
 from tests.support.dispatching import (
     SimulatedTime,
     all_deliveries,
-    eventually,
     every,
     loopback,
     sample_users,
@@ -33,6 +32,7 @@ from tests.support.dispatching import (
 from tests.support.fake_slack import FakeSlack
 from tests.support.loopback_courier import LoopbackCourier, PartwiseLoopbackCourier
 from tests.support.org import load_sample_org
+from tests.support.waiting import eventually
 
 TUESDAY = datetime(2026, 12, 1, tzinfo=UTC)
 ZONES = {"dana": "Europe/Berlin", "mia": "Europe/Berlin", "omar": "America/New_York", "ben": "Europe/Berlin",

@@ -24,6 +24,7 @@ from tests.dispatch.test_processes import coach_env, finish, start
 from tests.support.dispatching import all_deliveries, bigger_org, sample_users
 from tests.support.fake_slack import FakeSlack
 from tests.support.org import load_sample_org
+from tests.support.waiting import PATIENCE
 
 EXTRA = 16
 
@@ -76,7 +77,7 @@ async def test_a_tick_at_tomorrow_overlapping_another_takes_none_of_its_live_cla
         env = coach_env(db_url, fake, COACH_DISPATCH_BATCH="50", COACH_DISPATCH_CONCURRENCY="2")
         at = tomorrow_afternoon()
         first = await start(["dispatch", "--at", at, "--json"], env, tmp_path)
-        deadline = asyncio.get_running_loop().time() + 120
+        deadline = asyncio.get_running_loop().time() + PATIENCE
         while fake.waiting < 2:  # the first has claimed everyone and is posting
             assert first.returncode is None and asyncio.get_running_loop().time() < deadline
             await asyncio.sleep(0.05)

@@ -22,6 +22,7 @@ from tests.conftest import FAST_SLACK, Clock
 from tests.support.dispatching import all_deliveries, bigger_org, loopback, sample_users
 from tests.support.fake_slack import FakeSlack
 from tests.support.org import load_sample_org
+from tests.support.waiting import PATIENCE
 
 COACH = [sys.executable, "-c", "from handlers.cli import main; main()"]
 EXTRA = 16
@@ -40,7 +41,7 @@ async def start(args: list[str], env: dict[str, str], cwd: Path) -> asyncio.subp
                                                 stderr=asyncio.subprocess.PIPE)
 
 
-async def finish(process: asyncio.subprocess.Process, within: float = 120.0) -> str:
+async def finish(process: asyncio.subprocess.Process, within: float = PATIENCE) -> str:
     out, err = await asyncio.wait_for(process.communicate(), within)
     assert process.returncode == 0, err.decode()[-2000:]
     return out.decode()
@@ -120,7 +121,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_i
                     COACH_DISPATCH_CONCURRENCY=str(concurrency), COACH_DISPATCH_BATCH="10")
     try:
         first = await start(["worker"], env, tmp_path)
-        deadline = asyncio.get_running_loop().time() + 90
+        deadline = asyncio.get_running_loop().time() + PATIENCE
         while len(fake.posts) < 10:
             assert first.returncode is None and asyncio.get_running_loop().time() < deadline
             await asyncio.sleep(0.05)
@@ -132,7 +133,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_i
             assert second.returncode is None and asyncio.get_running_loop().time() < deadline, len(fake.posts)
             await asyncio.sleep(0.2)
         second.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(second.wait(), 60) == 0
+        assert await asyncio.wait_for(second.wait(), PATIENCE) == 0
     finally:
         await fake.stop()
     sent = await all_deliveries(db)

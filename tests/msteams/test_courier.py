@@ -18,6 +18,7 @@ from bot.dispatch.attempts import Attempt
 from bot.dispatch.dispatcher import Dispatcher
 from bot.lessons.lessons import lesson_now
 from store.models import ChatIdentity, Delivery, LearnerSettings
+from tests.support.dispatching import SimulatedTime
 from tests.support.fake_connector import TENANT, FakeConnector, TeamsBot, TeamsUser, quick_teams, teams
 from tests.support.teams_calls import Call, submits
 
@@ -25,15 +26,16 @@ __all__ = ["quick_teams", "teams"]  # fixtures
 
 
 class TimedConnector(FakeConnector):
-    """The fake connector, also noting when (monotonic seconds) each call arrived."""
+    """The fake connector, also noting when (seconds on `clock`) each call arrived."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.arrived: list[float] = []
+        self.clock: Callable[[], float] = time.monotonic
 
     def _record(self, call: Call) -> None:  # called on the connector's one thread, in order
         super()._record(call)
-        self.arrived.append(time.monotonic())
+        self.arrived.append(self.clock())
 
 
 @pytest.fixture(scope="module")
@@ -209,12 +211,17 @@ async def test_a_throttle_holds_the_whole_tenant_for_its_retry_after(teams: Team
             days="1234567", window_start="00:00", window_end="23:59", timezone="Etc/GMT-8",
             next_slot_at=teams.coach.services.clock() - timedelta(minutes=1)))
     config = teams.coach.services.config.model_copy(update={"dispatch_concurrency": 2, "sends_per_second": 4})
-    dispatcher = Dispatcher(teams.coach.services, teams.platforms.couriers, config)
+    simulated = SimulatedTime()  # the budget's pace and holds on a clock the machine's load cannot stretch
+    dispatcher = Dispatcher(teams.coach.services, teams.platforms.couriers, config, timer=simulated)
     connector = teams.connector
     assert isinstance(connector, TimedConnector)
     mark = len(connector.calls)
     connector.fail(429, times=1, retry_after="2")
-    report = await dispatcher.tick()
+    connector.clock = simulated.elapsed
+    try:
+        report = await dispatcher.tick()
+    finally:
+        connector.clock = time.monotonic
     calls = list(zip(connector.calls[mark:], connector.arrived[mark:], strict=True))
     [refused] = [at for call, at in calls if call.status == 429]
     posts = [at for call, at in calls if call.status == 200 and call.method == "POST"]

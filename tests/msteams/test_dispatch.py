@@ -22,6 +22,7 @@ from tests.conftest import Clock
 from tests.support.dispatching import SimulatedTime
 from tests.support.fake_connector import FakeConnector, TeamsBot, connector, teams, teams_bot
 from tests.support.teams_calls import Call, submits
+from tests.support.waiting import PATIENCE, eventually
 
 __all__ = ["connector", "teams"]  # fixtures
 
@@ -96,7 +97,7 @@ async def test_coach_dispatch_in_its_own_process_reaches_teams(teams: TeamsBot, 
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-c", "from handlers.cli import main; main()", "dispatch", "--at", at.isoformat(), "--json",
             env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-        out, err = await asyncio.wait_for(process.communicate(), 180)
+        out, err = await asyncio.wait_for(process.communicate(), PATIENCE)
         assert process.returncode == 0, err.decode()
         return json.loads(out), err.decode()
 
@@ -122,17 +123,19 @@ async def test_a_trigger_reaches_a_teams_learner_at_once(db: Database, settings:
                                    headers={"Authorization": "Bearer s3cret"}) as response:
             assert response.status == 202
             delivery_id = (await response.json())["delivery_id"]
-        for _ in range(250):
-            if teams.connector.sent(ben.conversation, after=mark):
-                break
-            await asyncio.sleep(0.02)
+        await eventually(lambda: bool(teams.connector.sent(ben.conversation, after=mark)), what="the lesson's post")
         lesson = _lesson(teams.connector.sent(ben.conversation, after=mark))
         assert "You just opened a purchase order" in lesson.text
         assert all(b["data"]["value"]["d"] == delivery_id for b in submits(lesson))
-        for _ in range(250):  # recorded once the send is committed
+
+        async def recorded() -> Delivery | None:
             async with teams.db.session() as session:
-                delivery = await session.get(Delivery, delivery_id)
-            if delivery is not None and delivery.status == "sent":
-                break
-            await asyncio.sleep(0.02)
+                return await session.get(Delivery, delivery_id)
+
+        async def sent() -> bool:
+            delivery = await recorded()
+            return delivery is not None and delivery.status == "sent"
+
+        await eventually(sent, what="the send's commit")  # recorded once the send is committed
+        delivery = await recorded()
         assert delivery is not None and delivery.status == "sent" and delivery.platform == "teams"

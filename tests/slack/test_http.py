@@ -31,7 +31,7 @@ from store.models import ProcessedEvent
 from store.types import utcnow
 from tests.conftest import Clock
 from tests.support.fake_slack import TEAM, FakeSlack
-from tests.support.health import until_healthy
+from tests.support.health import until_serving
 from tests.support.org import load_sample_org
 from tests.support.slack_session import (
     BOT_TOKEN,
@@ -42,6 +42,7 @@ from tests.support.slack_session import (
     slack_config,
     workspace_users,
 )
+from tests.support.waiting import PATIENCE
 
 __all__ = ["slack"]  # fixture
 
@@ -326,7 +327,7 @@ async def test_coach_serve_runs_the_bot_until_sigterm(db_url: str, db: Database,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         async with aiohttp.ClientSession() as http:
-            await until_healthy(http, port)
+            await until_serving(http, port, process)
             body = urlencode({"command": "/learn", "text": "", "user_id": "UCARA", "team_id": TEAM,
                               "channel_id": "DUCARA", "response_url": fake.response_url("served"),
                               "trigger_id": "t"})
@@ -338,7 +339,7 @@ async def test_coach_serve_runs_the_bot_until_sigterm(db_url: str, db: Database,
         [lesson] = await fake.wait_for("chat.postMessage", channel="DUCARA")
         assert lesson.buttons()
         process.send_signal(signal.SIGTERM)
-        _out, err = await asyncio.wait_for(process.communicate(), 20)
+        _out, err = await asyncio.wait_for(process.communicate(), PATIENCE)
         assert process.returncode == 0, err.decode()
     finally:
         if process.returncode is None:

@@ -55,9 +55,9 @@ async def test_a_sixty_person_heatmap_stays_readable(slack: SlackServer, tmp_pat
     slack.fake.add_user("UBOSS", "boss@example.com", "Europe/Paris")
     boss = slack.person("UBOSS")
     await boss.command("", command="/team")
-    [start, *_] = await slack.fake.wait_for("files.getUploadURLExternal", within=120)
+    [start, *_] = await slack.fake.wait_for("files.getUploadURLExternal")
     assert start.args["alt_txt"].startswith("Heatmap of levels against targets: 60 people × ")
-    uploads = await slack.fake.wait_for("file.upload", 2, within=120)
+    uploads = await slack.fake.wait_for("file.upload", 2)
     [png] = [c.args["data"] for c in uploads if c.args["data"].startswith(b"\x89PNG")]
     image = Image.open(io.BytesIO(png))
     width, height = image.size

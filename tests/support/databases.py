@@ -41,8 +41,10 @@ DROPPERS = 8
 
 
 def pg_available() -> bool:
+    """Whether PostgreSQL answers. A server that is down refuses at once; the generous timeout is for one that is
+    up on a loaded machine, where a 3 s limit once made a required PostgreSQL count as missing."""
     try:
-        with psycopg.connect(PG_ADMIN, connect_timeout=3, autocommit=True):
+        with psycopg.connect(PG_ADMIN, connect_timeout=60, autocommit=True):
             return True
     except psycopg.Error:
         return False

@@ -4,7 +4,7 @@ that reaches it through the loopback courier, and simulated time for the shared 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -100,15 +100,6 @@ async def serving(database: Database, mounts: list[Mount]) -> AsyncIterator[str]
         await runner.cleanup()
 
 
-async def eventually(check: Callable[[], bool], within: float = 10.0) -> None:
-    """Wait until `check()` holds (work that runs after an HTTP answer), failing after `within` seconds."""
-    deadline = asyncio.get_running_loop().time() + within
-    while not check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the expected effect did not happen in time")
-        await asyncio.sleep(0.05)
-
-
 class SimulatedTime:
     """The send budget's clock in tests (`bot.dispatch.rate.Timer`): waiting moves it forward at once instead
     of sleeping, so rates are counted per simulated second, not wall time. Time only moves forward, to the
@@ -123,6 +114,10 @@ class SimulatedTime:
     async def sleep_until(self, moment: datetime) -> None:
         self.current = max(self.current, moment)
         await asyncio.sleep(0)
+
+    def elapsed(self) -> float:
+        """Simulated seconds since the start: the clock a fake stamps its calls with, to compare them with holds."""
+        return (self.current - self.start).total_seconds()
 
     def second(self, moment: datetime) -> int:
         """Which simulated second since the start `moment` falls in."""

@@ -43,6 +43,7 @@ from handlers.server import build_app
 from store.db import Database
 from tests.support.org import SAMPLE_ORG, load_sample_org
 from tests.support.teams_calls import FILE_CONSENT, Call
+from tests.support.waiting import PATIENCE
 
 BOT_ID = "28:coach-bot"
 TEAMS_LIMIT = 28_000
@@ -93,14 +94,14 @@ class FakeConnector:
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self) -> FakeConnector:
         self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=10)
+        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=PATIENCE)
         return self
 
     def stop(self) -> None:
         if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=PATIENCE)
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=PATIENCE)
 
     async def _serve(self) -> None:
         app = web.Application()
@@ -373,7 +374,16 @@ class TeamsBot:
 
     def user(self, user_id: str, name: str = "", aad_id: str | None = None) -> TeamsUser:
         return TeamsUser(self.http, self.url, self.connector, user_id, name=name, aad_id=aad_id,
-                         settle=self.later.drain)
+                         settle=self.settle)
+
+    async def settle(self) -> None:
+        """Wait until every turn the bot runs after answering is done. `LaterTurns.drain` gives up after its
+        DRAIN_SECONDS (right at shutdown, where a process must end); a test waits for the turns themselves."""
+        deadline = asyncio.get_running_loop().time() + PATIENCE
+        while len(self.later):
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{len(self.later)} Teams turns were still running after {PATIENCE:g} s")
+            await self.later.drain()
 
 
 @asynccontextmanager

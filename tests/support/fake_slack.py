@@ -30,6 +30,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from tests.support.waiting import PATIENCE
+
 BOT_USER = "UBOT"
 TEAM = "T0001"
 DROP = 0
@@ -190,7 +192,7 @@ class FakeSlack:
         return [c for c in self.calls if c.method == method and c.status == 200
                 and all(c.args.get(k) == v for k, v in match.items())]
 
-    async def wait_for(self, method: str, count: int = 1, within: float = 10.0, **match: Any) -> list[Call]:
+    async def wait_for(self, method: str, count: int = 1, within: float = PATIENCE, **match: Any) -> list[Call]:
         """Wait until the bot made at least `count` such calls; returns them all."""
         async with asyncio.timeout(within):
             async with self._changed:
@@ -201,7 +203,7 @@ class FakeSlack:
         """Every call to `method`, refused ones included, in order."""
         return [c for c in self.calls if c.method == method]
 
-    async def wait_until(self, check: Callable[[], bool], within: float = 10.0) -> None:
+    async def wait_until(self, check: Callable[[], bool], within: float = PATIENCE) -> None:
         """Wait until `check()` holds, looked at after each call the fake records."""
         async with asyncio.timeout(within):
             async with self._changed:
@@ -209,7 +211,7 @@ class FakeSlack:
 
     # Socket Mode ------------------------------------------------------------------------------------------
 
-    async def push(self, kind: str, payload: dict[str, Any], within: float = 10.0) -> Call:
+    async def push(self, kind: str, payload: dict[str, Any], within: float = PATIENCE) -> Call:
         """Send a Socket Mode envelope to the connected bot and wait for its acknowledgement."""
         async with asyncio.timeout(within):
             async with self._changed:

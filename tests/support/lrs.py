@@ -18,6 +18,8 @@ from typing import Any
 import bcrypt
 import requests
 
+from tests.support.waiting import PATIENCE
+
 USER, PASSWORD = "coach", "lrs-secret"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +34,7 @@ class Lrs:
         url: str | None = self.url + "statements?limit=500"
         while url:
             response = requests.get(url, auth=(USER, PASSWORD), headers={"X-Experience-API-Version": "1.0.3"},
-                                    timeout=10)
+                                    timeout=PATIENCE)
             response.raise_for_status()
             body = response.json()
             found += body["statements"]
@@ -63,20 +65,20 @@ def running_lrs(folder: Path) -> Iterator[Lrs]:
                                env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/xAPI/"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + PATIENCE
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"Ralph did not start: {(folder / 'ralph.log').read_text()[-2000:]}")
             try:
-                if requests.get(f"http://127.0.0.1:{port}/__heartbeat__", timeout=1).ok:
+                if requests.get(f"http://127.0.0.1:{port}/__heartbeat__", timeout=10).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or too slow to answer on a loaded machine
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("Ralph did not answer within 60 s")
+                raise RuntimeError(f"Ralph did not answer within {PATIENCE:g} s")
             time.sleep(0.2)
         yield Lrs(url)
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=PATIENCE)
         log.close()

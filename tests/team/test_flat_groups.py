@@ -69,7 +69,7 @@ async def test_slack_a_flat_team_of_sixty_fits_one_message(slack: SlackServer, t
     slack.fake.add_user("UBOSS", "boss@example.com", "Europe/Paris")
     boss = slack.person("UBOSS")
     name = await boss.command("", command="/team")
-    [summary] = await slack.fake.wait_for("response_url", within=60, name=name)  # 60 people: give it time
+    [summary] = await slack.fake.wait_for("response_url", name=name)
     within_slack_limits(summary)
     assert "*Your team: 60 people*" in summary.text_of_blocks and "Flat 05*" not in summary.text_of_blocks
     shows = accessories(summary)
@@ -77,7 +77,7 @@ async def test_slack_a_flat_team_of_sixty_fits_one_message(slack: SlackServer, t
     reached: set[str] = set()
     for number, show in enumerate(shows):
         await boss.press(show, ephemeral_url=slack.fake.response_url(f"flat{number}"))
-        [opened] = await slack.fake.wait_for("response_url", within=60, name=f"flat{number}")
+        [opened] = await slack.fake.wait_for("response_url", name=f"flat{number}")
         within_slack_limits(opened)
         reached |= {f"Flat {n:02d}" for n in range(60) if f"*Flat {n:02d}*" in opened.text_of_blocks}
     assert len(reached) == 60, "the group buttons cover everyone"
