@@ -44,11 +44,13 @@ CONFIDENT = 0.9
 """Posterior that decides a level either way (mastered ≥ 0.9, not mastered ≤ 0.1)."""
 QUESTION_COST = 1.0
 """What a placement question costs, in lessons: the benchmark counts it as one."""
-TEST_OUT_RIGHT = 3
+TEST_OUT_RIGHT = 4
 """Right answers at the target level a test-out needs, however strong the prior: a test-out skips every lesson
 and every later check of the competency, and a learner short of the bar answers a question right about half
-the time (bot.engine.decision): two right answers in a row about a quarter of the time, three about one time in
-ten. The prior cannot stand in for them: it is itself read from placements that can be lucky."""
+the time (bot.engine.decision; nearer two in three just below the bar on three-option questions): three right
+answers in a row one time in ten to one in four, four one in twenty to one in six. The prior cannot stand in
+for them: it is itself read from placements that can be lucky. Three let a learner right 63 % of the time test
+out of a three-option competency and never be taught it (`bench/learning.py`, mixed population)."""
 PRIOR_WEIGHT = 1.0
 """How many competencies the model's prior counts for, against the learner's own placements."""
 

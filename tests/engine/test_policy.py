@@ -514,14 +514,14 @@ async def test_a_level_waiting_for_a_later_day_does_not_hold_the_learner_on_less
 
 async def test_an_answer_in_one_competency_settles_the_placement_it_decided_in_another(
         coach: Coach, db: Database, tmp_path: Path) -> None:
-    """Placement's prior is the learner's other competencies: once Ben has tested out of three, the three right
+    """Placement's prior is the learner's other competencies: once Ben has tested out of three, the four right
     answers he gave on privacy are a test-out, and the next answer he gives anywhere records it (before, the
     planner stopped asking, nothing recorded the end, and privacy was taught from level 1). One right answer
     is not enough: that placement stays open."""
     ben = await setup(coach, db, tmp_path)
     await known(db, ben, "procurement", "infosec", "inclusion")
     async with db.session() as session:
-        for competency, rights in (("privacy", 3), ("feedback", 1)):
+        for competency, rights in (("privacy", 4), ("feedback", 1)):
             session.add(MasteryState(person_id=ben, competency_id=competency,
                                      state={"evidence": {"placement": [[1, 1, 4]] * rights}}))
         await session.commit()
@@ -532,4 +532,4 @@ async def test_an_answer_in_one_competency_settles_the_placement_it_decided_in_a
         privacy, feedback = ctx.states["privacy"], ctx.states["feedback"]
         assert privacy.placed and Evidence.of(privacy.state).tested == 1
         assert not feedback.placed and Evidence.of(feedback.state).tested == 0
-        assert Evidence.of(privacy.state).placement == [[1, 1, 4]] * 3, "the answers are kept"
+        assert Evidence.of(privacy.state).placement == [[1, 1, 4]] * 4, "the answers are kept"
