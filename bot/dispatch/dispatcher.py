@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import datetime, timedelta
 
 from bot.config import Settings
@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 
 RENEW_EVERY = 30.0
 """Seconds between lease renewals of the deliveries in hand (at most a third of the lease)."""
+UNRECORDED_PER_SENDER = 2
+"""Sends each sender may have between starting to post and their record committed: its post on the wire and one
+posted whose record waits for the next group commit (`bot.lessons.ledger`). A sender does not wait for the
+database's write turn before its next post, and a crash repeats at most this many per sender
+(docs/operations.md, "When a learner can see a message twice")."""
 
 
 class Dispatcher:
@@ -81,8 +86,10 @@ class Dispatcher:
         report = TickReport()
         batch = max(1, self.config.dispatch_batch)
         queue: asyncio.Queue[Outgoing] = asyncio.Queue(maxsize=batch)
-        tasks = [asyncio.create_task(self._send_from(queue, report))
-                 for _ in range(max(1, self.config.dispatch_concurrency))]
+        senders = max(1, self.config.dispatch_concurrency)
+        room = asyncio.Semaphore(senders * UNRECORDED_PER_SENDER)
+        settling: set[asyncio.Task[None]] = set()
+        tasks = [asyncio.create_task(self._send_from(queue, report, room, settling)) for _ in range(senders)]
         tasks.append(asyncio.create_task(self._keep_leases()))
         tick = Tick(now, self.services, self.sender, report, batch, self.planners, self.lease, self._lease_end,
                     lambda ids: self._enqueue(queue, ids, moment))
@@ -98,6 +105,7 @@ class Dispatcher:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*settling, return_exceptions=True)  # records of sends posted are never dropped
         log.debug("dispatch tick at %s: %s", now.isoformat(), report)
         return report
 
@@ -112,18 +120,46 @@ class Dispatcher:
         for out in ready:
             await queue.put(out)
 
-    async def _send_from(self, queue: asyncio.Queue[Outgoing], report: TickReport) -> None:
+    async def _send_from(self, queue: asyncio.Queue[Outgoing], report: TickReport, room: asyncio.Semaphore,
+                         settling: set[asyncio.Task[None]]) -> None:
+        """One sender: posts the queued deliveries one after another, leaving each send's record to be written
+        (in a group with the others') while it posts the next; `room` bounds the sends not yet recorded."""
         while True:
             out = await queue.get()
+            await room.acquire()
             try:
-                report.count(await self.sender.deliver(out))
+                outcome, record = await self.sender.post(out)
+            except asyncio.CancelledError:
+                self._settled(out, room, queue)
+                raise
             except Exception:
                 # The claim stays ours until its lease runs out; then this or another process retries it.
                 log.exception("delivery %s could not be sent or recorded", out.delivery_id)
-                report.count(Outcome.DEFERRED)
-            finally:
-                self.sender.in_hand.discard(out.delivery_id)
-                queue.task_done()
+                outcome, record = Outcome.DEFERRED, None
+            if record is None:
+                report.count(outcome)
+                self._settled(out, room, queue)
+                continue
+            task = asyncio.create_task(self._record(out, outcome, record, report, room, queue))
+            settling.add(task)
+            task.add_done_callback(settling.discard)
+
+    async def _record(self, out: Outgoing, outcome: Outcome, record: Awaitable[None], report: TickReport,
+                      room: asyncio.Semaphore, queue: asyncio.Queue[Outgoing]) -> None:
+        try:
+            await record
+            report.count(outcome)
+        except Exception:
+            log.exception("delivery %s was posted but could not be recorded", out.delivery_id)
+            report.count(Outcome.DEFERRED)
+        finally:
+            self._settled(out, room, queue)
+
+    def _settled(self, out: Outgoing, room: asyncio.Semaphore, queue: asyncio.Queue[Outgoing]) -> None:
+        """The send is over (recorded, handed back, or left to its lease): its lease is no longer renewed."""
+        self.sender.in_hand.discard(out.delivery_id)
+        room.release()
+        queue.task_done()
 
     async def _keep_leases(self) -> None:
         while True:
