@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.couriers import Courier
+from bot.dispatch.collector import fewer_collections
 from bot.dispatch.jobs import AFTER_SENDING, JOBS, SENDING, Tick, TickReport
 from bot.dispatch.rate import Timer
 from bot.dispatch.sender import Outcome, Outgoing, Sender
@@ -65,7 +66,8 @@ class Dispatcher:
                 return TickReport()
             started = self.services.clock()
             as_of = at or started
-            return await self._tick(as_of, lambda: as_of + (self.services.clock() - started), only)
+            with fewer_collections():
+                return await self._tick(as_of, lambda: as_of + (self.services.clock() - started), only)
 
     async def idle(self) -> None:
         """Return once no tick is running (a graceful stop waits for the one in progress)."""
