@@ -2,7 +2,9 @@
 
 Planning and sending overlap: the planner feeds a bounded queue that `dispatch_concurrency` senders drain,
 so memory stays flat however many learners are due, and the database work of one batch runs while the
-previous batch is on the wire.
+previous batch is on the wire. A sender does not wait for a send's record before its next post: records are
+written by group commit while it posts, at most `UNRECORDED_PER_SENDER` sends per sender between the start of
+a post and its committed record (the bound on what a crash can repeat).
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ else expires after `COACH_EXPIRE_AFTER_DAYS`. `bot.dispatch.windows` says when a
 
 Neither platform takes an idempotency key, so a message can repeat when the platform accepted it but the
 coach did not learn so (a crash before `mark_sent`, a timeout or dropped connection after the platform took
-the post). docs/operations.md lists these windows; each send is recorded in its own short transaction
-straight away, and the parts of a long lesson that arrived are kept, so a retry posts only the rest.
+the post). docs/operations.md lists these windows; each send is recorded straight away (by group commit,
+`bot.lessons.ledger`, while the dispatcher's sender posts its next one), and the parts of a long lesson that
+arrived are kept, so a retry posts only the rest.
 """
 
 from __future__ import annotations
