@@ -2,18 +2,21 @@
 
 Planning and sending overlap: the planner feeds a bounded queue that `dispatch_concurrency` senders drain,
 so memory stays flat however many learners are due, and the database work of one batch runs while the
-previous batch is on the wire.
+previous batch is on the wire. A sender does not wait for a send's record before its next post: records are
+written by group commit while it posts, at most `UNRECORDED_PER_SENDER` sends per sender between the start of
+a post and its committed record (the bound on what a crash can repeat).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.couriers import Courier
+from bot.dispatch.collector import fewer_collections
 from bot.dispatch.jobs import AFTER_SENDING, JOBS, SENDING, Tick, TickReport
 from bot.dispatch.rate import Timer
 from bot.dispatch.sender import Outcome, Outgoing, Sender
@@ -23,6 +26,11 @@ log = logging.getLogger(__name__)
 
 RENEW_EVERY = 30.0
 """Seconds between lease renewals of the deliveries in hand (at most a third of the lease)."""
+UNRECORDED_PER_SENDER = 2
+"""Sends each sender may have between starting to post and their record committed: its post on the wire and one
+posted whose record waits for the next group commit (`bot.lessons.ledger`). A sender does not wait for the
+database's write turn before its next post, and a crash repeats at most this many per sender
+(docs/operations.md, "When a learner can see a message twice")."""
 
 
 class Dispatcher:
@@ -60,7 +68,8 @@ class Dispatcher:
                 return TickReport()
             started = self.services.clock()
             as_of = at or started
-            return await self._tick(as_of, lambda: as_of + (self.services.clock() - started), only)
+            with fewer_collections():
+                return await self._tick(as_of, lambda: as_of + (self.services.clock() - started), only)
 
     async def idle(self) -> None:
         """Return once no tick is running (a graceful stop waits for the one in progress)."""
@@ -81,8 +90,10 @@ class Dispatcher:
         report = TickReport()
         batch = max(1, self.config.dispatch_batch)
         queue: asyncio.Queue[Outgoing] = asyncio.Queue(maxsize=batch)
-        tasks = [asyncio.create_task(self._send_from(queue, report))
-                 for _ in range(max(1, self.config.dispatch_concurrency))]
+        senders = max(1, self.config.dispatch_concurrency)
+        room = asyncio.Semaphore(senders * UNRECORDED_PER_SENDER)
+        settling: set[asyncio.Task[None]] = set()
+        tasks = [asyncio.create_task(self._send_from(queue, report, room, settling)) for _ in range(senders)]
         tasks.append(asyncio.create_task(self._keep_leases()))
         tick = Tick(now, self.services, self.sender, report, batch, self.planners, self.lease, self._lease_end,
                     lambda ids: self._enqueue(queue, ids, moment))
@@ -98,6 +109,7 @@ class Dispatcher:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*settling, return_exceptions=True)  # records of sends posted are never dropped
         log.debug("dispatch tick at %s: %s", now.isoformat(), report)
         return report
 
@@ -112,18 +124,46 @@ class Dispatcher:
         for out in ready:
             await queue.put(out)
 
-    async def _send_from(self, queue: asyncio.Queue[Outgoing], report: TickReport) -> None:
+    async def _send_from(self, queue: asyncio.Queue[Outgoing], report: TickReport, room: asyncio.Semaphore,
+                         settling: set[asyncio.Task[None]]) -> None:
+        """One sender: posts the queued deliveries one after another, leaving each send's record to be written
+        (in a group with the others') while it posts the next; `room` bounds the sends not yet recorded."""
         while True:
             out = await queue.get()
+            await room.acquire()
             try:
-                report.count(await self.sender.deliver(out))
+                outcome, record = await self.sender.post(out)
+            except asyncio.CancelledError:
+                self._settled(out, room, queue)
+                raise
             except Exception:
                 # The claim stays ours until its lease runs out; then this or another process retries it.
                 log.exception("delivery %s could not be sent or recorded", out.delivery_id)
-                report.count(Outcome.DEFERRED)
-            finally:
-                self.sender.in_hand.discard(out.delivery_id)
-                queue.task_done()
+                outcome, record = Outcome.DEFERRED, None
+            if record is None:
+                report.count(outcome)
+                self._settled(out, room, queue)
+                continue
+            task = asyncio.create_task(self._record(out, outcome, record, report, room, queue))
+            settling.add(task)
+            task.add_done_callback(settling.discard)
+
+    async def _record(self, out: Outgoing, outcome: Outcome, record: Awaitable[None], report: TickReport,
+                      room: asyncio.Semaphore, queue: asyncio.Queue[Outgoing]) -> None:
+        try:
+            await record
+            report.count(outcome)
+        except Exception:
+            log.exception("delivery %s was posted but could not be recorded", out.delivery_id)
+            report.count(Outcome.DEFERRED)
+        finally:
+            self._settled(out, room, queue)
+
+    def _settled(self, out: Outgoing, room: asyncio.Semaphore, queue: asyncio.Queue[Outgoing]) -> None:
+        """The send is over (recorded, handed back, or left to its lease): its lease is no longer renewed."""
+        self.sender.in_hand.discard(out.delivery_id)
+        room.release()
+        queue.task_done()
 
     async def _keep_leases(self) -> None:
         while True:

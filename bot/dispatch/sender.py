@@ -10,15 +10,17 @@ else expires after `COACH_EXPIRE_AFTER_DAYS`. `bot.dispatch.windows` says when a
 
 Neither platform takes an idempotency key, so a message can repeat when the platform accepted it but the
 coach did not learn so (a crash before `mark_sent`, a timeout or dropped connection after the platform took
-the post). docs/operations.md lists these windows; each send is recorded in its own short transaction
-straight away, and the parts of a long lesson that arrived are kept, so a retry posts only the rest.
+the post). docs/operations.md lists these windows; each send is recorded straight away (by group commit,
+`bot.lessons.ledger`, while the dispatcher's sender posts its next one), and the parts of a long lesson that
+arrived are kept, so a retry posts only the rest.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -187,7 +189,17 @@ class Sender:
         return prepared
 
     async def deliver(self, out: Outgoing) -> Outcome:
-        """Post one claimed delivery and record the result; never raises for a platform's failure.
+        """Post one claimed delivery and record the result; never raises for a platform's failure."""
+        outcome, record = await self.post(out)
+        if record is not None:
+            await record
+        return outcome
+
+    async def post(self, out: Outgoing) -> tuple[Outcome, Awaitable[None] | None]:
+        """Post one claimed delivery; returns the outcome and, for a send the platform took, its record still
+        being written (`Ledger.sent` groups it with the other sends that finish meanwhile). A failure is
+        recorded before this returns. The dispatcher's sender slot moves on to its next post while the record
+        is written (`bot.dispatch.dispatcher`), so a post never waits for the database's write turn.
 
         A learner reached for the first time gets the welcome as a message of its own just before: if the
         lesson then fails, only the lesson is retried, and the welcome is never repeated.
@@ -196,9 +208,9 @@ class Sender:
         try:
             held = await self._when(out)
         except DeliveryError as exc:
-            return await self._release(out, f"looking the person up: {exc}", exc.retry_after or 0.0, None)
+            return await self._release(out, f"looking the person up: {exc}", exc.retry_after or 0.0, None), None
         if held is not None:
-            return held
+            return held, None
         for courier, recipient in out.routes:
             platform = courier.platform
             attempt = self._attempt(courier, recipient, out.posted_on(platform))
@@ -211,9 +223,8 @@ class Sender:
             except Postponed as exc:
                 error, wait = f"{courier.platform}: {exc}", exc.wait
                 break
-            await self._record(out, courier, recipient, sent)
-            return Outcome.SENT
-        return await self._release(out, error, wait, attempt, platform)
+            return Outcome.SENT, asyncio.ensure_future(self._record(out, courier, recipient, sent))
+        return await self._release(out, error, wait, attempt, platform), None
 
     async def send_notice(self, person: Person, reply: Reply, *, prefer: str | None = None) -> bool:
         """A message that is not a delivery (a reminder): one try per courier, no retry later."""
