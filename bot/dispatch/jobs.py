@@ -111,7 +111,7 @@ async def forget_old_events(tick: Tick) -> None:
 
 async def team_totals(tick: Tick) -> None:
     """Count every manager's team totals again when the kept ones are older than `team_totals_every` (or were
-    counted under another rule, or before a change to the org chart, such as an import: until then large teams'
+    counted under another rule, or before the last import that changed the org chart: until then large teams'
     summaries are counted live), for the summaries of large teams (`bot.team.rollup`): what answers, focuses
     and the passing days (this week, the last 14 days) changed since shows from then on. On the wall clock,
     as summaries read them: a tick `--at` another day does not count them as of that day."""

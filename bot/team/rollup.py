@@ -80,8 +80,8 @@ async def totals_of(session: AsyncSession, root: int, now: datetime, model: Mast
 async def refresh_totals(session: AsyncSession, now: datetime, threshold: float, *,
                          every: timedelta | None = None) -> Refreshed:
     """Count every manager's subtree again and keep the totals (`store.team_totals.refresh`; with `every`,
-    only when the kept ones are older than that, or were counted under another rule or before a change to the
-    org chart): the scheduler's `team-totals` job calls it."""
+    only when the kept ones are older than that, or were counted under another rule or before the last
+    import that changed the org chart): the scheduler's `team-totals` job calls it."""
     return await team_totals.refresh(session, level_rule(await load_model(session), threshold), now, every=every)
 
 
