@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.replies import zone_info
 from store.models import LearnerSettings, Person
 
 SEARCH_DAYS = 15
@@ -178,11 +179,8 @@ def slots_from(settings: LearnerSettings, zone: str, day: date) -> Iterator[Slot
 def local_time(moment: datetime, zone: str) -> str:
     """A moment as the learner reads it, in their zone and naming it ("Wed 02 Dec, 10:49 (Europe/Berlin)");
     in UTC if the zone is unknown."""
-    try:
-        tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        tz, zone = ZoneInfo("UTC"), "UTC"
-    return moment.astimezone(tz).strftime("%a %d %b, %H:%M") + f" ({zone})"
+    tz = zone_info(zone)
+    return moment.astimezone(tz).strftime("%a %d %b, %H:%M") + f" ({tz.key})"
 
 
 def upcoming_lesson(settings: LearnerSettings, zone: str, now: datetime) -> datetime | None:
