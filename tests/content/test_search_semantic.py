@@ -83,7 +83,7 @@ def test_build_model_refuses_what_it_cannot_build_in_words(tmp_path: Path, monke
     assert (tmp_path / "full" / "keep.txt").read_text() == "someone's file"
     monkeypatch.setitem(sys.modules, "model2vec.distill", None)  # as where the distill extra is not installed
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(ModelUnavailable, match=r"distill extra: pip install 'model2vec\[distill\]"):
+    with pytest.raises(ModelUnavailable, match=r"distill extra: pip install 'model2vec\[distill,quantization\]"):
         build_model(model, tmp_path / "c")
     result = CliRunner().invoke(app, ["search", "build-model", str(tmp_path / "nothing"), str(tmp_path / "d")])
     assert result.exit_code == 1 and "error:" in result.output and "not a model folder" in result.output
