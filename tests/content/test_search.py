@@ -3,9 +3,12 @@ an index that follows content imports."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from bot.chat.coach import Coach
 from bot.imports.packs import import_content
@@ -13,7 +16,6 @@ from bot.replies import LessonCard, Notice
 from content.packs import STARTER
 from content.search import MIN_SCORE, Hit, LessonIndex, SearchDoc, Verdict, confident, judge
 from content.search_terms import AMOUNT_TERM, words
-from store import search
 from store.db import Database
 from store.models import Delivery
 from tests.content.search_queries import (
@@ -26,6 +28,7 @@ from tests.content.search_queries import (
     OFF_TOPIC,
 )
 from tests.support.org import load_sample_org
+from tests.support.starter_search import starter_index
 
 # What people type, and the lesson an L&D author would want them to get.
 QUERIES = [
@@ -66,9 +69,10 @@ UNRELATED = ["quarterly VAT return filing", "kubernetes pod autoscaling", "paren
              "expense claim for a taxi", "office wifi password reset"]
 
 
-async def starter_index(db: Database) -> LessonIndex:
-    async with db.session() as session:
-        return LessonIndex(await search.lesson_documents(session), await search.synonym_groups(session))
+@pytest.fixture(scope="module")
+def index() -> LessonIndex:
+    """The starter pack's index, built once: ranking reads no database, so it is not run per backend."""
+    return asyncio.run(starter_index())
 
 
 def top1(index: LessonIndex, queries: list[tuple[str, frozenset[str]]]) -> float:
@@ -82,25 +86,22 @@ def sure_and_right(index: LessonIndex, queries: list[tuple[str, frozenset[str]]]
     return len(sure), sum(index.search(q)[0].doc.lesson_id in wanted for q, wanted in sure)
 
 
-async def test_top_result_is_the_right_lesson_for_most_realistic_queries(db: Database) -> None:
-    index = await starter_index(db)
+def test_top_result_is_the_right_lesson_for_most_realistic_queries(index: LessonIndex) -> None:
     fixed = [(q, frozenset([wanted])) for q, wanted in QUERIES] + AUDIT
     assert len(fixed) >= 50 and top1(index, fixed) >= 0.8  # the issue's bar
     sure, right = sure_and_right(index, fixed)
     assert sure >= len(fixed) * 0.6 and right / sure >= 0.9  # when it does not ask, it is right
 
 
-async def test_queries_written_before_tuning_rank_well_too(db: Database) -> None:
+def test_queries_written_before_tuning_rank_well_too(index: LessonIndex) -> None:
     """The employee queries of tests/content/search_queries.py: half was tuned on, half only measured (see there)."""
-    index = await starter_index(db)
     assert len(EMPLOYEE_QUERIES) >= 60 and top1(index, EMPLOYEE_QUERIES) >= 0.8
     assert top1(index, HELD_OUT) >= 0.7 and top1(index, FRESH) >= 0.6
     sure, right = sure_and_right(index, EMPLOYEE_QUERIES)
     assert right / sure >= 0.85
 
 
-async def test_nothing_confident_for_topics_the_pack_does_not_teach(db: Database) -> None:
-    index = await starter_index(db)
+def test_nothing_confident_for_topics_the_pack_does_not_teach(index: LessonIndex) -> None:
     assert [q for q in OFF_TOPIC + NEW_OFF_TOPIC + UNRELATED if confident(index.search(q))] == []
     # Questions that share workplace words with lessons ("approves", "order", "stuck", "expense"). One is still
     # sent: the hybrid-meetings lesson does tell people to share their screen; only meaning would tell them apart.
