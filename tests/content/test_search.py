@@ -14,7 +14,7 @@ from bot.chat.coach import Coach
 from bot.imports.packs import import_content
 from bot.replies import LessonCard, Notice
 from content.packs import STARTER
-from content.search import MIN_SCORE, Hit, LessonIndex, SearchDoc, Verdict, confident, judge
+from content.search import MIN_SCORE, NEAR_TIE, SYNONYM, Hit, LessonIndex, SearchDoc, Verdict, confident, judge
 from content.search_terms import AMOUNT_TERM, words
 from store.db import Database
 from store.models import Delivery
@@ -128,7 +128,9 @@ def test_synonyms_find_lessons_in_other_words() -> None:
     synonyms = [["goggles", "safety glasses", "eye protection"]]
     assert [hit.doc.lesson_id for hit in LessonIndex(docs).search("do I need goggles")] != ["ppe"]
     assert LessonIndex(docs, synonyms).search("do I need goggles")[0].doc.lesson_id == "ppe"
-    assert LessonIndex(docs, synonyms).search("eye protection")[0].coverage == 1.0
+    # A synonym is probably what was meant, not certainly: it covers the query as it scores, at SYNONYM.
+    assert LessonIndex(docs, synonyms).search("eye protection")[0].coverage == SYNONYM
+    assert LessonIndex(docs, synonyms).search("safety glasses")[0].coverage == 1.0
 
 
 def test_typos_are_mended_into_words_the_lessons_use() -> None:
@@ -151,8 +153,13 @@ def test_the_verdict_sends_clear_matches_offers_close_ones_and_says_when_nothing
     """Judged on the most relevant hit, whichever near-tie the learner's preference put first."""
     best, other = SearchDoc("best", "B", "c", 1), SearchDoc("other", "O", "c", 2)
     assert judge([Hit(other, MIN_SCORE * 0.5, 0.3, 0.3), Hit(best, MIN_SCORE * 1.1, 0.9, 0.95)]) is Verdict.SURE
-    # Two close matches: the person chooses, however well the best covers the words.
+    # Two close matches (a near tie, which a learner's preferences may reorder): the person chooses, however well
+    # the best covers the words. A lead beyond the near tie is the ranking's to decide.
     assert judge([Hit(other, MIN_SCORE * 1.05, 0.9, 0.9), Hit(best, MIN_SCORE * 1.1, 0.9, 0.9)]) is Verdict.CHOOSE
+    assert judge([Hit(other, MIN_SCORE * 1.1 * (1 - NEAR_TIE) + 0.01, 0.9, 0.95),
+                  Hit(best, MIN_SCORE * 1.1, 0.9, 0.95)]) is Verdict.CHOOSE
+    assert judge([Hit(other, MIN_SCORE * 1.1 * (1 - NEAR_TIE * 1.5), 0.9, 0.95),
+                  Hit(best, MIN_SCORE * 1.1, 0.9, 0.95)]) is Verdict.SURE
     # The best covers too little of the query to be sent, but enough to be worth offering.
     assert judge([Hit(best, MIN_SCORE * 1.1, 0.55, 0.55)]) is Verdict.CHOOSE
     # Far ahead of everything else and scoring high: sent although part of the query is not covered…
@@ -253,7 +260,7 @@ def test_a_phrase_counts_only_where_a_lesson_says_it() -> None:
                       text="Say once what you will do. He keeps calling me names.")]
     index = LessonIndex(docs, [["pronounce", "say my name"]])
     coverage = {hit.doc.lesson_id: hit.coverage for hit in index.search("how do I pronounce it")}
-    assert coverage["names"] == 1.0 and coverage.get("abuse", 0.0) == 0.0
+    assert coverage["names"] == SYNONYM and coverage.get("abuse", 0.0) == 0.0  # "names" says it by a synonym
 
 
 def test_question_phrasing_does_not_count_against_the_words_that_matter() -> None:
