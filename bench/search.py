@@ -39,29 +39,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.imports.packs import import_content
-from content.packs import STARTER
 from content.search import Hit, LessonIndex, confident
 from content.semantic import load_reranker
-from store import search
-from store.db import Database
 from tests.content import search_queries as sets
+from tests.support.starter_search import starter_index
 
 Queries = Sequence[tuple[str, frozenset[str]]]
 Search = Callable[[str], list[Hit]]
-
-
-async def starter_index() -> LessonIndex:
-    """The index the bot builds, from the starter pack as imported into a fresh database."""
-    with tempfile.TemporaryDirectory() as folder:
-        database = Database(f"sqlite:///{folder}/bench.db")
-        await database.ensure_schema()
-        await import_content(database, [STARTER])
-        async with database.session() as session:
-            index = LessonIndex(await search.lesson_documents(session), await search.synonym_groups(session),
-                                await search.pack_phrasing(session))
-        await database.dispose()
-    return index
 
 
 def figures(find: Search, queries: Queries) -> dict[str, float]:

@@ -3,17 +3,19 @@ an index that follows content imports."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from bot.chat.coach import Coach
 from bot.imports.packs import import_content
 from bot.replies import LessonCard, Notice
 from content.packs import STARTER
-from content.search import MIN_SCORE, Hit, LessonIndex, SearchDoc, Verdict, confident, judge
+from content.search import MIN_SCORE, NEAR_TIE, SYNONYM, Hit, LessonIndex, SearchDoc, Verdict, confident, judge
 from content.search_terms import AMOUNT_TERM, words
-from store import search
 from store.db import Database
 from store.models import Delivery
 from tests.content.search_queries import (
@@ -26,6 +28,7 @@ from tests.content.search_queries import (
     OFF_TOPIC,
 )
 from tests.support.org import load_sample_org
+from tests.support.starter_search import starter_index
 
 # What people type, and the lesson an L&D author would want them to get.
 QUERIES = [
@@ -66,9 +69,10 @@ UNRELATED = ["quarterly VAT return filing", "kubernetes pod autoscaling", "paren
              "expense claim for a taxi", "office wifi password reset"]
 
 
-async def starter_index(db: Database) -> LessonIndex:
-    async with db.session() as session:
-        return LessonIndex(await search.lesson_documents(session), await search.synonym_groups(session))
+@pytest.fixture(scope="module")
+def index() -> LessonIndex:
+    """The starter pack's index, built once: ranking reads no database, so it is not run per backend."""
+    return asyncio.run(starter_index())
 
 
 def top1(index: LessonIndex, queries: list[tuple[str, frozenset[str]]]) -> float:
@@ -82,25 +86,22 @@ def sure_and_right(index: LessonIndex, queries: list[tuple[str, frozenset[str]]]
     return len(sure), sum(index.search(q)[0].doc.lesson_id in wanted for q, wanted in sure)
 
 
-async def test_top_result_is_the_right_lesson_for_most_realistic_queries(db: Database) -> None:
-    index = await starter_index(db)
+def test_top_result_is_the_right_lesson_for_most_realistic_queries(index: LessonIndex) -> None:
     fixed = [(q, frozenset([wanted])) for q, wanted in QUERIES] + AUDIT
     assert len(fixed) >= 50 and top1(index, fixed) >= 0.8  # the issue's bar
     sure, right = sure_and_right(index, fixed)
     assert sure >= len(fixed) * 0.6 and right / sure >= 0.9  # when it does not ask, it is right
 
 
-async def test_queries_written_before_tuning_rank_well_too(db: Database) -> None:
+def test_queries_written_before_tuning_rank_well_too(index: LessonIndex) -> None:
     """The employee queries of tests/content/search_queries.py: half was tuned on, half only measured (see there)."""
-    index = await starter_index(db)
     assert len(EMPLOYEE_QUERIES) >= 60 and top1(index, EMPLOYEE_QUERIES) >= 0.8
     assert top1(index, HELD_OUT) >= 0.7 and top1(index, FRESH) >= 0.6
     sure, right = sure_and_right(index, EMPLOYEE_QUERIES)
     assert right / sure >= 0.85
 
 
-async def test_nothing_confident_for_topics_the_pack_does_not_teach(db: Database) -> None:
-    index = await starter_index(db)
+def test_nothing_confident_for_topics_the_pack_does_not_teach(index: LessonIndex) -> None:
     assert [q for q in OFF_TOPIC + NEW_OFF_TOPIC + UNRELATED if confident(index.search(q))] == []
     # Questions that share workplace words with lessons ("approves", "order", "stuck", "expense"). One is still
     # sent: the hybrid-meetings lesson does tell people to share their screen; only meaning would tell them apart.
@@ -127,7 +128,9 @@ def test_synonyms_find_lessons_in_other_words() -> None:
     synonyms = [["goggles", "safety glasses", "eye protection"]]
     assert [hit.doc.lesson_id for hit in LessonIndex(docs).search("do I need goggles")] != ["ppe"]
     assert LessonIndex(docs, synonyms).search("do I need goggles")[0].doc.lesson_id == "ppe"
-    assert LessonIndex(docs, synonyms).search("eye protection")[0].coverage == 1.0
+    # A synonym is probably what was meant, not certainly: it covers the query as it scores, at SYNONYM.
+    assert LessonIndex(docs, synonyms).search("eye protection")[0].coverage == SYNONYM
+    assert LessonIndex(docs, synonyms).search("safety glasses")[0].coverage == 1.0
 
 
 def test_typos_are_mended_into_words_the_lessons_use() -> None:
@@ -150,8 +153,13 @@ def test_the_verdict_sends_clear_matches_offers_close_ones_and_says_when_nothing
     """Judged on the most relevant hit, whichever near-tie the learner's preference put first."""
     best, other = SearchDoc("best", "B", "c", 1), SearchDoc("other", "O", "c", 2)
     assert judge([Hit(other, MIN_SCORE * 0.5, 0.3, 0.3), Hit(best, MIN_SCORE * 1.1, 0.9, 0.95)]) is Verdict.SURE
-    # Two close matches: the person chooses, however well the best covers the words.
+    # Two close matches (a near tie, which a learner's preferences may reorder): the person chooses, however well
+    # the best covers the words. A lead beyond the near tie is the ranking's to decide.
     assert judge([Hit(other, MIN_SCORE * 1.05, 0.9, 0.9), Hit(best, MIN_SCORE * 1.1, 0.9, 0.9)]) is Verdict.CHOOSE
+    assert judge([Hit(other, MIN_SCORE * 1.1 * (1 - NEAR_TIE) + 0.01, 0.9, 0.95),
+                  Hit(best, MIN_SCORE * 1.1, 0.9, 0.95)]) is Verdict.CHOOSE
+    assert judge([Hit(other, MIN_SCORE * 1.1 * (1 - NEAR_TIE * 1.5), 0.9, 0.95),
+                  Hit(best, MIN_SCORE * 1.1, 0.9, 0.95)]) is Verdict.SURE
     # The best covers too little of the query to be sent, but enough to be worth offering.
     assert judge([Hit(best, MIN_SCORE * 1.1, 0.55, 0.55)]) is Verdict.CHOOSE
     # Far ahead of everything else and scoring high: sent although part of the query is not covered…
@@ -252,7 +260,7 @@ def test_a_phrase_counts_only_where_a_lesson_says_it() -> None:
                       text="Say once what you will do. He keeps calling me names.")]
     index = LessonIndex(docs, [["pronounce", "say my name"]])
     coverage = {hit.doc.lesson_id: hit.coverage for hit in index.search("how do I pronounce it")}
-    assert coverage["names"] == 1.0 and coverage.get("abuse", 0.0) == 0.0
+    assert coverage["names"] == SYNONYM and coverage.get("abuse", 0.0) == 0.0  # "names" says it by a synonym
 
 
 def test_question_phrasing_does_not_count_against_the_words_that_matter() -> None:
