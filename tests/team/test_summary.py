@@ -208,6 +208,8 @@ async def test_sixty_people_are_grouped_by_direct_report_one_line_each_and_all_r
     assert buyer["procurement level"] == buyer["procurement mastery"] == "", "no answers yet: no level"
     tried = next(r for r in rows if r["email"] == "p0x1@example.com")
     assert tried["procurement level"] == "0" and 0 <= float(tried["procurement mastery"]) <= 1
+    assert tried["last_active"].endswith("+01:00"), "ISO 8601 on Bea's clock (Europe/Paris)"
+    assert name == "team-2026-12-01.csv", "named after Bea's day"
 
 
 async def _last_delivery(coach: Coach, person_id: int) -> int:
