@@ -108,7 +108,7 @@ def summary_text(summary: TeamSummary, now: datetime) -> Text:
     answered_7 = sum(g.answered_7 for g in summary.groups)
     answered_30 = sum(g.answered_30 for g in summary.groups)
     lines: list[Text] = [f"**{summary.scope or 'Your team'}: {people(summary.people)}** — "
-             f"{answered_7} lessons answered this week, {answered_30} in the last 30 days"]
+                         f"{answered_7} lessons answered this week, {answered_30} in the last 30 days"]
     if summary.gaps:
         lines += ["", "**Biggest gaps** (among people with answers)", *(f"• {gap}" for gap in summary.gaps)]
     if summary.attention:
