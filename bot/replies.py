@@ -55,6 +55,8 @@ class Moment:
     zone: str
     day: bool = False
     """Only the day counts (a last day away, a digest's date): shown without a time of day."""
+    year: bool = False
+    """The day may lie in another year (a team member last active months ago): shown with its year."""
 
     @classmethod
     def on(cls, day: date, zone: str) -> Moment:
@@ -79,7 +81,8 @@ def zone_info(zone: str) -> ZoneInfo:
 @dataclass(frozen=True)
 class Phrase:
     """Markdown with moments in it, kept apart so that each renderer writes them its own way. Join it with
-    text by `+`; `Phrase.lines` joins several texts a line each."""
+    text by `+`; `Phrase.lines` joins several texts a line each (`joined` keeps texts without moments a
+    string; `split` cuts one)."""
 
     parts: tuple[str | Moment, ...]
 
@@ -94,10 +97,10 @@ class Phrase:
         return cls(tuple(parts))
 
     @classmethod
-    def lines(cls, texts: Iterable[Text]) -> Phrase:
+    def lines(cls, texts: Iterable[Text], separator: str = "\n") -> Phrase:
         parts: list[str | Moment] = []
         for index, text in enumerate(texts):
-            parts += ["\n"] if index else []
+            parts += [separator] if index else []
             parts += text.parts if isinstance(text, Phrase) else [text]
         return cls(tuple(parts))
 
@@ -113,6 +116,32 @@ Text = str | Phrase
 def written(text: Text, moment: Callable[[Moment], str]) -> str:
     """Any reply text as Markdown, each moment written by `moment`."""
     return text.written(moment) if isinstance(text, Phrase) else text
+
+
+def joined(texts: Iterable[Text], separator: str = "\n") -> Text:
+    """Texts joined by `separator` (a line each by default): plain Markdown while none of them holds a
+    moment, so a view without dates stays a string; else a `Phrase`."""
+    items = list(texts)
+    if all(isinstance(text, str) for text in items):
+        return separator.join(str(text) for text in items)
+    return Phrase.lines(items, separator)
+
+
+def split(text: Text, separator: str) -> list[Text]:
+    """The text cut at each `separator` (never inside a moment), each piece plain Markdown unless it holds
+    a moment: how a renderer cuts a view into paragraphs."""
+    if isinstance(text, str):
+        return text.split(separator)
+    pieces: list[list[str | Moment]] = [[]]
+    for part in text.parts:
+        if isinstance(part, Moment):
+            pieces[-1].append(part)
+            continue
+        first, *rest = part.split(separator)
+        pieces[-1].append(first)
+        pieces += [[piece] for piece in rest]
+    return [Phrase(tuple(piece)) if any(isinstance(part, Moment) for part in piece) else "".join(map(str, piece))
+            for piece in pieces]
 
 
 @dataclass(frozen=True)
@@ -403,7 +432,8 @@ class TeamSummary:
     `note` says where everyone is (the group buttons, the attached heatmap image and spreadsheet).
     `scope` is empty for the whole team, or the group's heading when this is one group's summary (opened by
     its `show` button). `attention` holds the first notes, `attention_more` how many more there are.
-    `text` is the whole summary as Markdown for plain-text clients and notifications.
+    `text` is the whole summary as Markdown for plain-text clients and notifications; its dates (a last
+    active day over a month ago, when kept figures were counted) are `Moment`s in the reader's `zone`.
     """
 
     manager: str
@@ -412,16 +442,19 @@ class TeamSummary:
     grouped: bool
     listed: bool
     gaps: list[str]
-    attention: list[str]
+    attention: list[Text]
     actions: list[Button]
-    text: str
-    note: str = ""
+    text: Text
+    note: Text = ""
     as_of: datetime | None = None
     scope: str = ""
     attention_more: int = 0
     counted: bool = False
     """The groups' totals were counted by the database and nobody's row was loaded: no heatmap, no
     spreadsheet, no names (each group's Show button goes one level down)."""
+    zone: str = "UTC"
+    """The reader's zone (the manager's own, as the learner views take a learner's): where the dates written
+    on the server fall, and which day is "today"."""
 
     @property
     def people(self) -> int:
@@ -445,7 +478,8 @@ class AnswerTally:
 @dataclass
 class PersonDetail:
     """`/team <person>` (and the learner's own "what my manager sees"): levels against targets, recent
-    answers by competency and the lesson feedback they gave — never a reflection's text."""
+    answers by competency and the lesson feedback they gave — never a reflection's text. Dates are
+    `Moment`s in the reader's `zone` (the manager's, or the learner's own on "what my manager sees")."""
 
     person_id: int
     name: str
@@ -454,10 +488,11 @@ class PersonDetail:
     rows: list[CompetencyRow]
     engagement: Engagement
     recent: list[AnswerTally]
-    feedback: list[str]
-    attention: list[str]
+    feedback: list[Text]
+    attention: list[Text]
     actions: list[Button]
-    text: str
+    text: Text
+    zone: str = "UTC"
 
 
 @dataclass

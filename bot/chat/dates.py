@@ -32,18 +32,19 @@ def locale_of(tag: str | None) -> Locale:
 
 
 @cache
-def _patterns(tag: str | None) -> tuple[Locale, str, str]:
-    """The locale and its CLDR patterns for a day (weekday, day, month: skeleton `MMMEd`) and a short time,
-    looked up once per locale (matching a skeleton costs more than formatting with it)."""
+def _patterns(tag: str | None, wanted: str = "MMMEd") -> tuple[Locale, str, str]:
+    """The locale and its CLDR patterns for a day (weekday, day, month: skeleton `MMMEd`; with the year
+    `yMMMEd`) and a short time, looked up once per locale (matching a skeleton costs more than formatting
+    with it)."""
     locale = locale_of(tag)
-    skeleton = match_skeleton("MMMEd", locale.datetime_skeletons) or "MMMEd"
+    skeleton = match_skeleton(wanted, locale.datetime_skeletons) or wanted
     return locale, str(locale.datetime_skeletons[skeleton]), str(locale.time_formats["short"])
 
 
-def moment_words(moment: datetime, locale: str | None = None, *, day: bool = False) -> str:
-    """A moment on its own clock in words: weekday, day and month ("Mon 7 Dec", "Mo., 7. Dez."), and the
-    time of day unless only the `day` counts."""
-    found, day_pattern, time_pattern = _patterns(locale)
+def moment_words(moment: datetime, locale: str | None = None, *, day: bool = False, year: bool = False) -> str:
+    """A moment on its own clock in words: weekday, day and month ("Mon 7 Dec", "Mo., 7. Dez."; with the
+    `year` "Mon, 7 Dec 2026"), and the time of day unless only the `day` counts."""
+    found, day_pattern, time_pattern = _patterns(locale, "yMMMEd" if year else "MMMEd")
     words = format_datetime(moment, day_pattern, tzinfo=moment.tzinfo, locale=found)
     return words if day else f"{words}, {format_datetime(moment, time_pattern, tzinfo=moment.tzinfo, locale=found)}"
 
@@ -51,7 +52,7 @@ def moment_words(moment: datetime, locale: str | None = None, *, day: bool = Fal
 def spoken(moment: Moment, locale: str | None = None) -> str:
     """A moment in words in the learner's zone, naming the zone when a time of day is shown
     ("Mon 7 Dec, 10:49 (Europe/Berlin)"); a day alone ("Mon 7 Dec") needs no zone."""
-    words = moment_words(moment.local, locale, day=moment.day)
+    words = moment_words(moment.local, locale, day=moment.day, year=moment.year)
     return words if moment.day else f"{words} ({moment.local.tzinfo})"
 
 

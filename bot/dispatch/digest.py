@@ -66,7 +66,7 @@ def digest_notice(summary: TeamSummary, today: Moment) -> Notice:
         lines += ["", "**Biggest gaps** (among people with answers)", *(f"• {gap}" for gap in summary.gaps[:3])]
     if summary.attention:
         more = len(summary.attention) - SHOWN_ATTENTION + summary.attention_more
-        lines += ["", "**Needs attention**", *(f"• {note}" for note in summary.attention[:SHOWN_ATTENTION])]
+        lines += ["", "**Needs attention**", *("• " + note for note in summary.attention[:SHOWN_ATTENTION])]
         if more > 0:
             lines.append(f"• …and {more} more: open the team summary")
     lines += ["", "_You get this because you turned on the weekly digest in `/learn settings`._"]

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.replies import zone_info
 from store.models import LearnerSettings, Person
 
 SEARCH_DAYS = 15
@@ -174,13 +173,6 @@ def slots_from(settings: LearnerSettings, zone: str, day: date) -> Iterator[Slot
         yield from slots_on(first + timedelta(days=ahead), person_id=_person(settings), days=settings.days,
                             start=settings.window_start, end=settings.window_end,
                             per_day=settings.lessons_per_day, zone=zone)
-
-
-def local_time(moment: datetime, zone: str) -> str:
-    """A moment as the learner reads it, in their zone and naming it ("Wed 02 Dec, 10:49 (Europe/Berlin)");
-    in UTC if the zone is unknown."""
-    tz = zone_info(zone)
-    return moment.astimezone(tz).strftime("%a %d %b, %H:%M") + f" ({tz.key})"
 
 
 def upcoming_lesson(settings: LearnerSettings, zone: str, now: datetime) -> datetime | None:

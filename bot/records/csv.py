@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import IO
 
-from bot.replies import TeamSummary
+from bot.replies import Moment, TeamSummary
 from store.records import AnswerRecord
 
 RECORD_COLUMNS = ("answered_at", "email", "name", "manager_email", "role", "competency", "competency_name",
@@ -51,7 +51,8 @@ class SafeWriter:
 
 
 def team_csv(summary: TeamSummary) -> bytes:
-    """One row per person, in their group; per competency its level, the target and the mastery."""
+    """One row per person, in their group; per competency its level, the target and the mastery. The last
+    active time is ISO 8601 on the reader's clock (`TeamSummary.zone`, with its offset)."""
     out = io.StringIO()
     writer = SafeWriter(out)
     header = ["group", "name", "email", "answered_7_days", "answered_30_days", "streak_days", "last_active",
@@ -64,7 +65,8 @@ def team_csv(summary: TeamSummary) -> bytes:
             e = member.engagement
             lead = group.lead + (" (left)" if group.left else "")
             row: list[object] = [lead, member.name, member.email, e.answered_7, e.answered_30, e.streak_days,
-                                 _time(e.last_active), int(member.quiet), "; ".join(member.falling),
+                                 _time(Moment(e.last_active, summary.zone).local if e.last_active else None),
+                                 int(member.quiet), "; ".join(member.falling),
                                  "; ".join(member.focus)]
             for cell in member.cells:  # before a first answer there is no level or mastery, only a target
                 row += [cell.level if cell.answered else "", cell.target or "",

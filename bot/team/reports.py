@@ -17,7 +17,7 @@ from bot.engine.fitted import load_model
 from bot.engine.mastery import MasteryModel, SkillState
 from bot.errors import CoachError, UnknownPerson
 from bot.lessons.progress import competency_names
-from bot.replies import Choice, CompetencyRow, LevelCounts, TeamGroup, TeamSummary
+from bot.replies import Choice, CompetencyRow, LevelCounts, Moment, TeamGroup, TeamSummary
 from bot.team.roster import Standing, load_standings
 from store import people
 from store.models import Answer, Delivery, Person
@@ -88,7 +88,8 @@ async def team_report(session: AsyncSession, manager_email: str, now: datetime, 
     when asked for; a smaller team lists its `members` always. A large team with sub-managers is counted by
     the database (`counted`: true): its groups and competencies carry counts only, no one's row is read (and
     `members` loads everyone). `under` opens the group of someone below the manager a level down, as its Show
-    button does. Read in a fixed number of queries, whatever the team's size."""
+    button does. `as_of` (when the counted figures were counted) is ISO 8601 on the manager's clock, with its
+    UTC offset. Read in a fixed number of queries, whatever the team's size."""
     from bot.team.summary import group_view, team_view
 
     manager = await people.person_by_email(session, manager_email)
@@ -109,7 +110,7 @@ async def team_report(session: AsyncSession, manager_email: str, now: datetime, 
         data.update(under=under, title=view.scope)
     data["competencies"] = counted_competencies(view) if view.counted else competency_summary(standings)
     if view.counted and view.as_of is not None:
-        data.update(counted=True, as_of=view.as_of.isoformat())
+        data.update(counted=True, as_of=Moment(view.as_of, view.zone).local.isoformat())
     if view.grouped:
         data["groups"] = [group_json(group, view.competencies) for group in view.groups]
     if standings and (members or not view.grouped):

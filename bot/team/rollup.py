@@ -16,8 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine.fitted import load_model
 from bot.engine.mastery import MasteryModel
-from bot.lessons.schedule import local_time
-from bot.replies import Button, Choice, LevelCounts, TeamGroup, TeamSummary
+from bot.replies import Button, Choice, LevelCounts, Moment, Phrase, TeamGroup, TeamSummary
 from bot.team.roster import Standing
 from bot.team.text import summary_text
 from bot.team.view import (
@@ -85,9 +84,9 @@ async def refresh_totals(session: AsyncSession, now: datetime, threshold: float,
     return await team_totals.refresh(session, level_rule(await load_model(session), threshold), now, every=every)
 
 
-def kept_note(kept_at: datetime, now: datetime, zone: str) -> str:
-    """How old kept figures are, in the reader's zone: `Counted 12 minutes ago (Mon 07 Dec, 17:40
-    (Europe/Berlin)); …`."""
+def kept_note(kept_at: datetime, now: datetime, zone: str) -> Phrase:
+    """How old kept figures are, the time a `Moment` in the reader's zone: `Counted 12 minutes ago, at Mon 7
+    Dec, 17:40 (Europe/Berlin): …` (each platform writes it in its reader's own zone and words)."""
     minutes = int((now - kept_at).total_seconds() // 60)
     if minutes < 1:
         ago = "less than a minute ago"
@@ -95,8 +94,8 @@ def kept_note(kept_at: datetime, now: datetime, zone: str) -> str:
         ago = f"{minutes} minute{'' if minutes == 1 else 's'} ago"
     else:
         ago = f"{minutes // 60} hours ago"
-    return (f"Counted {ago}, at {local_time(kept_at, zone)}: the coach counts large teams again every few "
-            "minutes; answers given since then show at the next count.")
+    return Phrase.of(f"Counted {ago}, at ", Moment(kept_at, zone), ": the coach counts large teams again every "
+                     "few minutes; answers given since then show at the next count.")
 
 
 def level_rule(model: MasteryModel, threshold: float) -> LevelRule:
@@ -172,8 +171,8 @@ async def counted_summary(session: AsyncSession, manager: str, totals: GroupTota
         manager=manager, competencies=competencies, groups=groups, grouped=True, listed=False,
         gaps=gap_lines(totals, competencies), attention=[],
         actions=[Button("Back to the team", "team_summary", {})] if scope else [], text="",
-        note=f"{COUNTED_NOTE} {kept_note(kept_at, now, zone)}" if kept_at else COUNTED_NOTE,
-        as_of=kept_at or now, scope=scope, counted=True,
+        note=f"{COUNTED_NOTE} " + kept_note(kept_at, now, zone) if kept_at else COUNTED_NOTE,
+        as_of=kept_at or now, scope=scope, counted=True, zone=zone,
     )
     view.text = summary_text(view, now)
     return view

@@ -16,8 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.engine.fitted import load_model
 from bot.ids import as_int
 from bot.lessons.progress import competency_names, managers_above
+from bot.lessons.schedule import zone_of
 from bot.records.csv import team_csv
-from bot.replies import Notice, PersonDetail, Reply, TeamSummary
+from bot.replies import Moment, Notice, PersonDetail, Reply, TeamSummary
 from bot.services import Services
 from bot.team import coaching, rollup
 from bot.team.heatmap import heatmap_png
@@ -26,7 +27,7 @@ from bot.team.roster import Standing, load_standings
 from bot.team.text import people as people_count
 from bot.team.view import LIST_LIMIT, Org, detail, flat_group_summary, group_title, summary
 from store import groups, learning, people
-from store.models import Person
+from store.models import LearnerSettings, Person
 
 ACTIONS: tuple[str, ...] = ("team_summary", "team_group", "team_focus", "team_nudge", "manager_view")
 NOT_A_MANAGER = coaching.NOT_A_MANAGER
@@ -46,6 +47,16 @@ class Team:
     org: Org
     names: dict[str, str]
     roles: dict[str, str]
+    zone: str
+    """The manager's zone (`reader_zone`), where the views' dates fall."""
+
+
+async def reader_zone(session: AsyncSession, reader: Person) -> str:
+    """The zone a person reads the team views in: their own, found as the learner views find a learner's
+    (their settings, else the org chart's or chat profile's zone, else UTC: `zone_of`)."""
+    assert reader.id is not None
+    own = (await groups.settings_of(session, [reader.id])).get(reader.id)
+    return zone_of(own or LearnerSettings(person_id=reader.id), reader)
 
 
 async def run(services: Services, person_id: int, verb: str, args: str) -> Reply:
@@ -93,7 +104,7 @@ async def load_team(session: AsyncSession, manager_id: int, now: datetime, thres
     manager_of = {s.id: s.person.manager_id for s in standings}
     links, left = await _leavers(session, manager_id, manager_of)
     return Team(manager, standings, Org(root=manager_id, manager_of={**links, **manager_of}, left=left), names,
-                await learning.role_names(session))
+                await learning.role_names(session), await reader_zone(session, manager))
 
 
 async def _leavers(session: AsyncSession, root: int, manager_of: dict[int, int | None]) -> tuple[
@@ -138,13 +149,13 @@ async def team_view(session: AsyncSession, manager_id: int, now: datetime, thres
     if found is not None:
         view = await rollup.counted_summary(session, manager.name, found.totals, now,
                                             await competency_names(session), kept_at=found.kept_at,
-                                            zone=manager.timezone or "UTC")
+                                            zone=await reader_zone(session, manager))
         return TeamView(view, [])
     team = await load_team(session, manager_id, now, threshold)
     if team is None:
         return None
-    return TeamView(summary(team.manager.name, team.standings, team.org, team.names, now, roles=team.roles),
-                    team.standings)
+    return TeamView(summary(team.manager.name, team.standings, team.org, team.names, now, team.zone,
+                            roles=team.roles), team.standings)
 
 
 async def group_view(session: AsyncSession, manager_id: int, head: int, now: datetime, threshold: float, *,
@@ -159,20 +170,20 @@ async def group_view(session: AsyncSession, manager_id: int, head: int, now: dat
         return None
     title = group_title(lead.name, left=not lead.active)
     own = [head] if lead.active else []
-    model, names = await load_model(session), await competency_names(session)
+    model, names, zone = await load_model(session), await competency_names(session), await reader_zone(session, manager)
     found = None if everyone else await rollup.totals_of(session, head, now, model, threshold, extra=len(own))
     if found is not None:
         standing = (await load_standings(session, own, model, names, now, threshold)) if own else []
         view = await rollup.counted_summary(session, manager.name, found.totals, now, names, scope=title,
                                             lead=standing[0] if standing else None, kept_at=found.kept_at,
-                                            zone=manager.timezone or "UTC")
+                                            zone=zone)
         return TeamView(view, [])
     standings = await load_standings(session, own + await people.report_ids(session, head), model, names, now,
                                      threshold)
     if not standings:
         return None
     org = Org(root=head, manager_of={s.id: s.person.manager_id for s in standings})
-    return TeamView(summary(manager.name, standings, org, names, now, scope=title), standings)
+    return TeamView(summary(manager.name, standings, org, names, now, zone, scope=title), standings)
 
 
 async def team_summary(session: AsyncSession, manager_id: int, now: datetime, threshold: float) -> TeamSummary | None:
@@ -188,7 +199,7 @@ async def summary_reply(services: Services, person_id: int) -> Reply:
         view = await team_summary(session, person_id, services.clock(), services.config.mastery_threshold)
     if view is None:
         return Reply.text(NOT_A_MANAGER, ephemeral=True)
-    day = f"{services.clock():%Y-%m-%d}"
+    day = file_day(services.clock(), view.zone)
     attachments = []
     if view.counted:
         return Reply(messages=[view], ephemeral=True)
@@ -197,6 +208,11 @@ async def summary_reply(services: Services, person_id: int) -> Reply:
     if not view.listed:
         attachments.append((f"team-{day}.csv", team_csv(view), "text/csv"))
     return Reply(messages=[view], ephemeral=True, attachments=attachments)
+
+
+def file_day(now: datetime, zone: str) -> str:
+    """The day an attached file is named after (`team-2026-12-07.csv`): ISO 8601, the manager's day."""
+    return Moment(now, zone).local.date().isoformat()
 
 
 async def group_reply(services: Services, manager_id: int, value: dict[str, Any]) -> Reply:
@@ -213,7 +229,8 @@ async def group_reply(services: Services, manager_id: int, value: dict[str, Any]
             shown = await group_view(session, manager_id, head, now, threshold)
             view = shown.summary if shown else None
         elif isinstance(flat, str) and (team := await load_team(session, manager_id, now, threshold)) is not None:
-            view = flat_group_summary(team.manager.name, team.standings, team.org, flat, team.names, team.roles, now)
+            view = flat_group_summary(team.manager.name, team.standings, team.org, flat, team.names, team.roles, now,
+                                      team.zone)
     if view is None:
         return Reply.text(NOT_FOUND.format(typed="that group"), ephemeral=True)
     return Reply(messages=[view], ephemeral=True)
@@ -230,7 +247,7 @@ async def export_reply(services: Services, person_id: int) -> Reply:
                   "competencies (level, target and mastery for each; level and mastery are empty where someone has "
                   "no answers yet).")
     return Reply(messages=[note], ephemeral=True,
-                 attachments=[(f"team-{services.clock():%Y-%m-%d}.csv", team_csv(view), "text/csv")])
+                 attachments=[(f"team-{file_day(services.clock(), view.zone)}.csv", team_csv(view), "text/csv")])
 
 
 async def person_reply(services: Services, manager_id: int, typed: str) -> Reply:
@@ -249,7 +266,7 @@ async def person_reply(services: Services, manager_id: int, typed: str) -> Reply
         report_id = found.person.id if found.person else None
         if report_id is None or report_id not in ids:
             return Reply.text(NOT_FOUND.format(typed=typed.strip()), ephemeral=True)
-        view = await person_detail(services, session, report_id, heading=None, with_actions=True)
+        view = await person_detail(services, session, report_id, manager_id, heading=None, with_actions=True)
     return Reply(messages=[view], ephemeral=True)
 
 
@@ -262,14 +279,17 @@ async def manager_view(services: Services, person_id: int) -> Reply:
         if manager is None:
             return Reply.text("No manager is set for you in the org chart, so no one sees a summary of you.",
                               ephemeral=True)
-        view = await person_detail(services, session, person_id, heading=f"What {manager.name} sees about you",
-                                   with_actions=False)
+        view = await person_detail(services, session, person_id, person_id,
+                                   heading=f"What {manager.name} sees about you", with_actions=False)
     return Reply(messages=[view], ephemeral=True)
 
 
-async def person_detail(services: Services, session: AsyncSession, person_id: int, *, heading: str | None,
-                        with_actions: bool) -> PersonDetail:
+async def person_detail(services: Services, session: AsyncSession, person_id: int, reader_id: int, *,
+                        heading: str | None, with_actions: bool) -> PersonDetail:
+    """One person as `reader_id` reads it (their manager, or the person themself), dates in the reader's zone."""
     now = services.clock()
+    reader = await session.get(Person, reader_id)
+    zone = await reader_zone(session, reader) if reader is not None else "UTC"
     model = await load_model(session)
     names = await competency_names(session)
     standing = (await load_standings(session, [person_id], model, names, now, services.config.mastery_threshold))[0]
@@ -277,5 +297,5 @@ async def person_detail(services: Services, session: AsyncSession, person_id: in
     role = roles.get(standing.person.role_id or "", "no role set")
     answers = await groups.recent_answers(session, person_id, now - timedelta(days=RECENT_DAYS))
     feedback = await groups.feedback_given(session, person_id)
-    return detail(standing, role, answers, feedback, names, now, heading=heading or standing.person.name,
+    return detail(standing, role, answers, feedback, names, now, zone, heading=heading or standing.person.name,
                   with_actions=with_actions)

@@ -12,10 +12,14 @@ from bot.replies import (
     HeatCell,
     LevelCounts,
     MemberLine,
+    Moment,
     PeerView,
     PersonDetail,
+    Phrase,
     TeamGroup,
     TeamSummary,
+    Text,
+    joined,
 )
 
 MARKS = {"met": "✓", "near": "↓", "far": "↓↓", "new": "", "none": ""}
@@ -73,21 +77,23 @@ def people(n: int) -> str:
     return f"{n} {'person' if n == 1 else 'people'}"
 
 
-def last_seen(moment: datetime | None, now: datetime) -> str:
-    """'today', 'yesterday', '5 days ago', or the date for anything older than a month."""
+def last_seen(moment: datetime | None, now: datetime, zone: str) -> Text:
+    """'today', 'yesterday', '5 days ago' by the reader's calendar (`zone`), or for anything older than a
+    month the day itself, with its year: a `Moment`, which each platform writes in its reader's words."""
     if moment is None:
         return "never"
-    days = (now.date() - moment.date()).days
+    seen = Moment(moment, zone, day=True, year=True)
+    days = (Moment(now, zone).local.date() - seen.local.date()).days
     if days <= 0:
         return "today"
     if days == 1:
         return "yesterday"
-    return f"{days} days ago" if days <= 31 else f"{moment:%d %b %Y}"
+    return f"{days} days ago" if days <= 31 else Phrase.of(seen)
 
 
-def engagement_line(engagement: Engagement, now: datetime) -> str:
+def engagement_line(engagement: Engagement, now: datetime, zone: str) -> Text:
     return (f"{engagement.answered_7} answered this week · {engagement.answered_30} in 30 days · "
-            f"streak {engagement.streak_days} · last active {last_seen(engagement.last_active, now)}")
+            f"streak {engagement.streak_days} · last active " + last_seen(engagement.last_active, now, zone))
 
 
 def more_attention(summary: TeamSummary) -> str:
@@ -97,15 +103,16 @@ def more_attention(summary: TeamSummary) -> str:
     return f"…and {summary.attention_more} more, {where}"
 
 
-def summary_text(summary: TeamSummary, now: datetime) -> str:
+def summary_text(summary: TeamSummary, now: datetime) -> Text:
+    """The summary as Markdown, its dates in the reader's zone (`TeamSummary.zone`)."""
     answered_7 = sum(g.answered_7 for g in summary.groups)
     answered_30 = sum(g.answered_30 for g in summary.groups)
-    lines = [f"**{summary.scope or 'Your team'}: {people(summary.people)}** — "
-             f"{answered_7} lessons answered this week, {answered_30} in the last 30 days"]
+    lines: list[Text] = [f"**{summary.scope or 'Your team'}: {people(summary.people)}** — "
+                         f"{answered_7} lessons answered this week, {answered_30} in the last 30 days"]
     if summary.gaps:
         lines += ["", "**Biggest gaps** (among people with answers)", *(f"• {gap}" for gap in summary.gaps)]
     if summary.attention:
-        lines += ["", "**Needs attention**", *(f"• {note}" for note in summary.attention)]
+        lines += ["", "**Needs attention**", *("• " + note for note in summary.attention)]
         if summary.attention_more:
             lines.append(f"• {more_attention(summary)}")
     if summary.listed or summary.grouped:
@@ -115,10 +122,10 @@ def summary_text(summary: TeamSummary, now: datetime) -> str:
         if summary.grouped or not summary.listed:
             lines += ["", group_line(group)]
         if summary.listed:
-            lines += [member_row(m, now) for m in group.members]
+            lines += [member_row(m, now, summary.zone) for m in group.members]
     if summary.note:
-        lines += ["", f"_{summary.note}_"]
-    return "\n".join(lines)
+        lines += ["", "_" + summary.note + "_"]
+    return joined(lines)
 
 
 def level_counts_text(counts: LevelCounts) -> str:
@@ -147,19 +154,21 @@ def group_line(group: TeamGroup) -> str:
     return f"**{heading}: {people(group.people)}** — " + " · ".join(parts)
 
 
-def member_row(member: MemberLine, now: datetime) -> str:
-    """`3/3✓ 1/3↓↓ · **Ben Buyer** — 3 this week · 12 in 30 days · streak 4 · today`."""
+def member_row(member: MemberLine, now: datetime, zone: str) -> Text:
+    """`3/3✓ 1/3↓↓ · **Ben Buyer** — 3 this week · 12 in 30 days · streak 4 · today` (the day someone was
+    last active by the reader's calendar, `zone`)."""
     e = member.engagement
     marks = " ".join(cell_text(c) for c in member.cells)
     flags = (" · 💤 quiet" if member.quiet else "") + (" · 📉 falling" if member.falling else "")
     focus = f" · focus: {', '.join(member.focus)}" if member.focus else ""
     return (f"{marks} **{member.name}** — {e.answered_7} this week · {e.answered_30} in 30 days · "
-            f"streak {e.streak_days} · {last_seen(e.last_active, now)}{flags}{focus}")
+            f"streak {e.streak_days} · " + last_seen(e.last_active, now, zone) + f"{flags}{focus}")
 
 
-def detail_text(detail: PersonDetail, heading: str, now: datetime) -> str:
-    lines = [f"**{heading}**", f"{detail.role} · {detail.email}", engagement_line(detail.engagement, now), "",
-             "**Levels against targets**"]
+def detail_text(detail: PersonDetail, heading: str, now: datetime) -> Text:
+    """One person as Markdown, its dates in the reader's zone (`PersonDetail.zone`)."""
+    lines: list[Text] = [f"**{heading}**", f"{detail.role} · {detail.email}",
+                         engagement_line(detail.engagement, now, detail.zone), "", "**Levels against targets**"]
     for row in detail.rows:
         cell = HeatCell(row.level, row.target, row.mastery, answered=row.attempts > 0)
         why = {"role": "role", "goal": "goal role", "focus": "focus set by the manager",
@@ -173,10 +182,10 @@ def detail_text(detail: PersonDetail, heading: str, now: datetime) -> str:
     lines += [f"• {t.competency}: {t.answered} answered, {t.correct} right — {', '.join(t.lessons[:3])}"
               for t in detail.recent] or ["• none"]
     if detail.feedback:
-        lines += ["", "**Lesson feedback given**", *(f"• {f}" for f in detail.feedback)]
+        lines += ["", "**Lesson feedback given**", *("• " + given for given in detail.feedback)]
     if detail.attention:
-        lines += ["", "**Needs attention**", *(f"• {note}" for note in detail.attention)]
-    return "\n".join(lines)
+        lines += ["", "**Needs attention**", *("• " + note for note in detail.attention)]
+    return joined(lines)
 
 
 def peer_text(view: PeerView) -> str:

@@ -19,9 +19,12 @@ from bot.replies import (
     HeatCell,
     LevelCounts,
     MemberLine,
+    Moment,
     PersonDetail,
+    Phrase,
     TeamGroup,
     TeamSummary,
+    Text,
 )
 from bot.team.roster import Standing
 from bot.team.text import ACTIVE_DAYS, detail_text, last_seen, summary_text
@@ -108,11 +111,11 @@ def member_line(standing: Standing, competencies: list[Choice], names: dict[str,
     )
 
 
-def summary(manager: str, standings: list[Standing], org: Org, names: dict[str, str], now: datetime, *,
+def summary(manager: str, standings: list[Standing], org: Org, names: dict[str, str], now: datetime, zone: str, *,
             scope: str = "", roles: dict[str, str] | None = None) -> TeamSummary:
     """The whole team (or, with `scope`, one group of it, person by person): grouped when it is large (by
     direct report, or a flat team by role and name range: `roles` names the roles), with gaps, attention and
-    actions. Everyone is in exactly one group."""
+    actions. Everyone is in exactly one group. Its dates are in the reader's `zone`."""
     competencies = columns(standings, names)
     lines = {s.id: member_line(s, competencies, names) for s in standings}
     heads = {s.id: org.head_of(s.id) for s in standings}
@@ -134,12 +137,12 @@ def summary(manager: str, standings: list[Standing], org: Org, names: dict[str, 
         groups = [group_of(list(lines.values()), competencies, now)]
     assert sum(g.people for g in groups) == len(standings), "everyone is in exactly one group"
     grouped = grouped or flat
-    notes = attention(standings, names, now)
+    notes = attention(standings, names, now, zone)
     result = TeamSummary(
         manager=manager, competencies=competencies, groups=groups, grouped=grouped,
         listed=not grouped and (bool(scope) or len(standings) <= LIST_LIMIT), gaps=gaps(standings, competencies),
         attention=notes[:MAX_ATTENTION], attention_more=max(0, len(notes) - MAX_ATTENTION),
-        actions=actions(standings, competencies), text="", as_of=now, scope=scope,
+        actions=actions(standings, competencies), text="", as_of=now, scope=scope, zone=zone,
     )
     if scope:
         result.actions.append(Button("Back to the team", "team_summary", {}))
@@ -171,7 +174,7 @@ def flat_groups(standings: list[Standing], roles: dict[str, str]) -> list[tuple[
 
 
 def flat_group_summary(manager: str, standings: list[Standing], org: Org, key: str, names: dict[str, str],
-                       roles: dict[str, str], now: datetime) -> TeamSummary | None:
+                       roles: dict[str, str], now: datetime, zone: str) -> TeamSummary | None:
     """The flat group `key` (as the whole team's summary shows it) person by person, or None when the team
     shows no such group (no longer flat, or a forged key)."""
     if len(standings) <= GROUP_ABOVE or any(org.head_of(s.id) != s.id for s in standings):
@@ -180,7 +183,7 @@ def flat_group_summary(manager: str, standings: list[Standing], org: Org, key: s
     if found is None:
         return None
     title, members = found
-    return summary(manager, members, org, names, now, scope=title)
+    return summary(manager, members, org, names, now, zone, scope=title)
 
 
 def _where_everyone_is(view: TeamSummary) -> str:
@@ -268,22 +271,23 @@ def gap_lines(totals: list[LevelCounts], competencies: list[Choice]) -> list[str
             for below, total, new, label in counted[:MAX_GAPS]]
 
 
-def attention(standings: list[Standing], names: dict[str, str], now: datetime) -> list[str]:
-    """People who have gone quiet, and people whose mastery is falling, by name."""
-    notes: list[str] = []
+def attention(standings: list[Standing], names: dict[str, str], now: datetime, zone: str) -> list[Text]:
+    """People who have gone quiet, and people whose mastery is falling, by name (a day in the reader's
+    `zone`)."""
+    notes: list[Text] = []
     for standing in sorted(standings, key=lambda s: s.person.name.lower()):
         if standing.quiet:
-            notes.append(f"{standing.person.name} — {quiet_phrase(standing.engagement, now)}")
+            notes.append(f"{standing.person.name} — " + quiet_phrase(standing.engagement, now, zone))
         for competency, (before, after) in sorted(standing.falling.items()):
             notes.append(f"{standing.person.name} — mastery falling in {names.get(competency, competency)} "
                          f"({before:.0%} → {after:.0%} over 30 days)")
     return notes
 
 
-def quiet_phrase(engagement: Engagement, now: datetime) -> str:
+def quiet_phrase(engagement: Engagement, now: datetime, zone: str) -> Text:
     if engagement.last_active is None:
         return "hasn't answered a lesson yet"
-    return f"no lesson answered since {last_seen(engagement.last_active, now)}"
+    return "no lesson answered since " + last_seen(engagement.last_active, now, zone)
 
 
 def button_names(standings: list[Standing]) -> dict[int, str]:
@@ -331,8 +335,9 @@ def _below(standings: list[Standing], competency: str) -> int:
 
 
 def detail(standing: Standing, role: str, answers: list[RecentAnswer], feedback: list[GivenFeedback],
-           names: dict[str, str], now: datetime, *, heading: str, with_actions: bool) -> PersonDetail:
-    """One person: levels against targets, answers of the last weeks by competency, feedback they gave."""
+           names: dict[str, str], now: datetime, zone: str, *, heading: str, with_actions: bool) -> PersonDetail:
+    """One person: levels against targets, answers of the last weeks by competency, feedback they gave (each
+    on its day, a `Moment` in the reader's `zone`)."""
     tallies: dict[str, AnswerTally] = {}
     for answer in answers:
         tally = tallies.setdefault(answer.competency, AnswerTally(names.get(answer.competency, answer.competency),
@@ -354,8 +359,9 @@ def detail(standing: Standing, role: str, answers: list[RecentAnswer], feedback:
         person_id=standing.id, name=standing.person.name, email=standing.person.email, role=role,
         rows=standing.rows, engagement=standing.engagement,
         recent=sorted(tallies.values(), key=lambda t: (-t.answered, t.competency)),
-        feedback=[f"{RATINGS.get(f.rating, f.rating)} — {f.lesson_title} ({f.created_at:%d %b})" for f in feedback],
-        attention=attention([standing], names, now), actions=buttons, text="",
+        feedback=[Phrase.of(f"{RATINGS.get(f.rating, f.rating)} — {f.lesson_title} (",
+                            Moment(f.created_at, zone, day=True), ")") for f in feedback],
+        attention=attention([standing], names, now, zone), actions=buttons, text="", zone=zone,
     )
     result.text = detail_text(result, heading, now)
     return result

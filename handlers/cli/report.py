@@ -71,7 +71,7 @@ def team(email: str = typer.Argument(..., help="The manager's email."), as_json:
     _levels_by_group(data.get("groups", []), data["competencies"])
     title = f"{data.get('title') or 'Team of ' + data['manager']} · {data['people']} people"
     if data.get("counted"):
-        _counted(f"{title} · counted at {data['as_of']}", data["competencies"])
+        _counted(f"{title} · counted at {_minute(data['as_of'])}", data["competencies"])
         return
     table = Table(title=title)
     for column in ("competency", "average mastery", "below target"):
@@ -176,6 +176,14 @@ def _counted(title: str, competencies: list[dict[str, Any]]) -> None:
         table.add_row(c["name"], str(c["with_target"]), str(levels["met"]), str(levels["one_below"]),
                       str(levels["two_or_more_below"]), str(levels["no_answers"]))
     console.print(table)
+
+
+def _minute(stamp: str) -> str:
+    """An ISO 8601 time of the report (on the manager's clock, with its offset) to the minute, as the terminal
+    shows times: `2026-12-07 18:40+01:00`."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp).isoformat(sep=" ", timespec="minutes")
 
 
 def _now() -> Any:

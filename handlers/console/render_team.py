@@ -7,9 +7,10 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from bot.replies import Engagement, HeatCell, PeerView, PersonDetail, TeamSummary
+from bot.replies import Engagement, HeatCell, Moment, PeerView, PersonDetail, Phrase, TeamSummary, written
+from bot.replies import Text as Said
 from bot.team.text import more_attention, people
-from handlers.console.render import Keys, markdown, renders
+from handlers.console.render import Keys, iso, markdown, renders
 
 CELL_STYLE = {"met": "black on green", "below": "black on yellow", "far": "white on red", "new": "white on blue",
               "none": "dim"}
@@ -28,9 +29,15 @@ def _engagement(e: Engagement) -> str:
     return f"{e.answered_7}/{e.answered_30} · {e.streak_days}d"
 
 
-def _last_active(e: Engagement) -> str:
-    """The day someone last answered, as ISO 8601 (the terminal's dates are ISO, whatever its locale)."""
-    return e.last_active.date().isoformat() if e.last_active else "never"
+def _last_active(e: Engagement, zone: str) -> str:
+    """The day someone last answered, as ISO 8601 on the reader's clock (the terminal's dates are ISO,
+    whatever its locale)."""
+    return iso(Moment(e.last_active, zone, day=True)) if e.last_active else "never"
+
+
+def _bullets(heading: str, lines: list[Said]) -> Phrase:
+    """A bold heading (none when empty) over a bullet a line, dates as the terminal writes them."""
+    return Phrase.lines([*([f"**{heading}**"] if heading else []), *("• " + line for line in lines)])
 
 
 @renders(TeamSummary)
@@ -58,9 +65,9 @@ def _summary(view: TeamSummary, keys: Keys) -> RenderableType:
         parts.append(markdown("**Biggest gaps**\n" + "\n".join(f"• {gap}" for gap in view.gaps)))
     if view.attention:
         more = [more_attention(view)] if view.attention_more else []
-        parts.append(markdown("**Needs attention**\n" + "\n".join(f"• {line}" for line in [*view.attention, *more])))
+        parts.append(markdown(_bullets("Needs attention", [*view.attention, *more])))
     if view.note:
-        parts.append(Text(view.note, style="italic"))
+        parts.append(Text(written(view.note, iso), style="italic"))
     shows = [g.show for g in view.groups if g.show is not None and not view.listed]
     if shows:
         parts.append(keys.row(shows))
@@ -72,7 +79,7 @@ def _summary(view: TeamSummary, keys: Keys) -> RenderableType:
 @renders(PersonDetail)
 def _person(view: PersonDetail, keys: Keys) -> RenderableType:
     table = Table(title=f"{view.name} · {view.role} · answers in 7/30 days {_engagement(view.engagement)} · "
-                        f"last active {_last_active(view.engagement)}")
+                        f"last active {_last_active(view.engagement, view.zone)}")
     for column in ("competency", "level", "target", "mastery"):
         table.add_column(column)
     for row in view.rows:
@@ -83,9 +90,9 @@ def _person(view: PersonDetail, keys: Keys) -> RenderableType:
         parts.append(markdown("**Last 30 days**\n" + "\n".join(
             f"• {t.competency}: {t.correct} of {t.answered} right" for t in view.recent)))
     if view.feedback:
-        parts.append(markdown("**Lesson feedback**\n" + "\n".join(f"• {line}" for line in view.feedback)))
+        parts.append(markdown(_bullets("Lesson feedback", view.feedback)))
     if view.attention:
-        parts.append(markdown("\n".join(f"• {line}" for line in view.attention)))
+        parts.append(markdown(_bullets("", view.attention)))
     if view.actions:
         parts.append(keys.row(view.actions))
     return Group(*parts)

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.replies import Button, PeerView, PersonDetail, TeamSummary
-from handlers.msteams.adaptive import Card, action_set, card, execute, heading, renderer, text_blocks
+from bot.replies import Button, PeerView, PersonDetail, TeamSummary, Text, written
+from handlers.msteams.adaptive import Card, action_set, card, execute, heading, moment, renderer, text_blocks
 
 GROUP_BUTTONS_PER_ROW = 5
 """Teams shows at most about six buttons side by side; the groups' Show buttons go in rows of five."""
 
 
-def _titled(text: str, buttons: list[Button], *, more: list[Button] | None = None) -> Card:
-    """The first line as the card's heading, the rest as text, `more` as rows of buttons under it, every
-    button an Action.Execute (with its Action.Submit as fallback)."""
-    title, _, rest = text.partition("\n")
+def _titled(text: Text, buttons: list[Button], *, more: list[Button] | None = None) -> Card:
+    """The first line as the card's heading, the rest as text (dates with DATE()/TIME()), `more` as rows of
+    buttons under it, every button an Action.Execute (with its Action.Submit as fallback)."""
+    title, _, rest = written(text, moment).partition("\n")
     body: list[dict[str, Any]] = [heading(title)]
     body += text_blocks(rest)
     extra = more or []

@@ -48,9 +48,11 @@ def link(url: str, label: str) -> str:
 
 
 def date_token(moment: Moment) -> str:
-    """Slack's date token: the reader's client writes the day (and time) in its own zone and language;
-    the fallback, for clients that can't, is in words in the learner's zone."""
+    """Slack's date token: the reader's client writes the day (and time) in its own zone and language
+    (with the year, `{date_short}`, for a day that may lie in another year); the fallback, for clients
+    that can't, is in words in the learner's zone."""
     shown = "{date_short_pretty}" if moment.day else "{date_short_pretty} at {time}"
+    shown = "{date_short}" if moment.year else shown
     return f"<!date^{int(moment.at.timestamp())}^{shown}|{escape(spoken(moment))}>"
 
 

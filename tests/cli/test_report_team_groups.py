@@ -4,8 +4,11 @@ group a level down, and never a group outside the manager's own subtree."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
@@ -33,6 +36,9 @@ def test_a_director_s_report_is_counted_and_opens_a_group_at_a_time(monkeypatch:
     code, output = _coach(monkeypatch, url, "report", "team", "boss@example.com", "--json")
     data = json.loads(output)
     assert code == 0 and data["counted"] is True and data["people"] == 3 * (1 + 3 * 21) and "members" not in data
+    counted_at = datetime.fromisoformat(data["as_of"])
+    assert counted_at.utcoffset() == counted_at.astimezone(ZoneInfo("Europe/Paris")).utcoffset(), \
+        "when the figures were counted: ISO 8601 on Bea's clock (Europe/Paris), with its offset"
     assert [g["title"] for g in data["groups"]] == ["Lead 0's group", "Lead 1's group", "Lead 2's group"]
     first = data["groups"][0]
     assert first["people"] == 64 and first["opens"] == {"g": first["head"]} and "needs_attention" not in first
@@ -50,6 +56,7 @@ def test_a_director_s_report_is_counted_and_opens_a_group_at_a_time(monkeypatch:
     code, output = _coach(monkeypatch, url, "report", "team", "boss@example.com")
     assert code == 0 and "Lead 0's" in output and "✓ met" in output and "Levels by group" in output
     assert "0↓↓ 4–" in output, "a group's levels per competency, as text"
+    assert re.search(r"counted at \d{4}-\d\d-\d\d \d\d:\d\d\+0[12]:00", " ".join(output.split())), output
 
     with sqlite3.connect(path) as conn:
         [(outside,)] = conn.execute("SELECT id FROM person WHERE email = 'ola@example.com'").fetchall()

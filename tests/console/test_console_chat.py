@@ -15,6 +15,8 @@ from bot.replies import Reply
 from handlers.console.session import ConsoleChat
 from store.db import Database
 from store.models import Answer, LearnerSettings, LessonFeedback
+from tests.conftest import Clock
+from tests.support.learner import answer, next_card
 from tests.support.org import load_sample_org
 
 
@@ -97,3 +99,23 @@ async def test_dates_are_iso_on_the_learners_clock_whatever_the_machines_locale(
         session.add(settings)
     assert await chat.handle("progress")
     assert "Next scheduled lesson: 2026-12-02 10:30 (Europe/Berlin)" in terminal.read()
+
+
+async def test_a_managers_dates_are_iso_on_her_own_clock(coach: Coach, db: Database, clock: Clock,
+                                                          tmp_path: Path) -> None:
+    """Ben last answered at 00:30 on 2 December in Berlin (1 December in UTC), then nothing for 40 days: Mia
+    (Europe/Berlin) reads that day, and the day of his rating, on her own calendar."""
+    ids = await load_sample_org(db, tmp_path)
+    ben = ids["ben@example.com"]
+    clock.now = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)
+    card = await next_card(coach, ben)
+    await answer(coach, ben, card, True)
+    await coach.press(ben, "feedback", {"d": card.delivery_id, "r": "useful"}, via="test")
+    clock.advance(days=40)
+    terminal = Terminal([])
+    chat = ConsoleChat(coach, ids["mia@example.com"], terminal.console, terminal.ask)
+    assert await chat.handle("team ben")
+    shown = terminal.read()
+    assert "last active 2026-12-02" in " ".join(shown.split())
+    assert "(2026-12-02)" in shown, "the rating's day, ISO on Mia's clock"
+    assert "no lesson answered since 2026-12-02" in shown

@@ -15,10 +15,12 @@ from sqlmodel import select
 from bot.config import Settings
 from bot.dispatch.digest import send_due_digests
 from bot.lessons.schedule import zone_of
+from handlers.msteams.summary import plain_words
 from store.db import Database
 from store.models import LearnerSettings, Person
 from tests.conftest import Clock
 from tests.support.fake_connector import ORG, FakeConnector, TeamsBot, connector, teams, teams_bot
+from tests.support.learner import answer, next_card
 from tests.support.teams_calls import submits
 
 __all__ = ["connector", "teams"]  # fixtures
@@ -147,3 +149,27 @@ async def test_a_message_nobody_asked_for_has_its_words_in_the_locale_the_person
     [digest] = [c for c in teams.connector.sent(mia.conversation, after=mark) if "weekly team digest" in c.text]
     assert "**Your weekly team digest** · {{DATE(2026-12-07T12:00:00+01:00, SHORT)}}" in digest.text
     assert digest.body is not None and digest.body["summary"] == "Your weekly team digest · Mo., 7. Dez."
+
+
+async def test_a_manager_reads_a_reports_old_last_active_day_with_a_card_function_on_her_clock(
+        teams: TeamsBot, clock: Clock) -> None:
+    """Ben last answered at 00:30 on Wednesday 2 December in Berlin (still Tuesday in UTC), then nothing for 40
+    days. Mia (Europe/Berlin, a de-DE Teams client) gets that day as DATE() stamped on her clock, which her
+    client writes in German; the notification line is words, and no English date is fixed on the server."""
+    ben = teams.ids["ben@example.com"]
+    clock.now = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)
+    await answer(teams.coach, ben, await next_card(teams.coach, ben), True)
+    clock.advance(days=40)
+    mia = teams.user("29:mia", "Mia Manager")
+    day = "{{DATE(2026-12-02T00:30:00+01:00, SHORT)}}"
+
+    [summary, *_] = await mia.say("team", locale="de-DE")
+    [row] = [line for line in summary.text.splitlines() if "**Ben Buyer** —" in line]
+    assert row.endswith(f"streak 0 · {day} · 💤 quiet"), row
+    assert "Ben Buyer — no lesson answered since Mi., 2. Dez." in plain_words(summary.text, "de-DE")
+    assert summary.body is not None and summary.body["summary"].startswith("Your team: 4 people")
+    assert "{{" not in summary.body["summary"]
+
+    [detail, *_] = await mia.say("team ben", locale="de-DE")
+    assert f"last active {day}" in detail.text
+    assert "Dec" not in detail.text.replace(day, ""), "no English date written on the server"

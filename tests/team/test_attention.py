@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.chat.coach import Coach
+from bot.chat.dates import plain
 from bot.replies import MemberLine, TeamSummary
 from store.db import Database
 from store.models import Answer
@@ -45,7 +46,7 @@ async def test_back_from_a_pause_or_time_away_is_not_quiet_until_two_weeks_later
     assert not (await line_of(coach, mia, ben))[0].quiet
     clock.advance(days=2)
     line, summary = await line_of(coach, mia, ben)
-    assert line.quiet and "Ben Buyer — no lesson answered since 01 Dec 2026" in summary.attention
+    assert line.quiet and "Ben Buyer — no lesson answered since Tue, 1 Dec 2026" in map(plain, summary.attention)
     assert (await line_of(coach, mia, cara))[0].quiet
 
 

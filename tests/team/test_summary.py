@@ -8,11 +8,13 @@ import io
 import random
 import shutil
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
 
 from bot.chat.coach import Coach
+from bot.chat.dates import plain
 from bot.engine.learner import LearnerContext
 from bot.imports.packs import import_content
 from bot.lessons.answers import FEEDBACK
@@ -119,7 +121,7 @@ async def test_one_report_in_detail_by_name_email_and_mentions(coach: Coach, db:
     assert detail.role == "Buyer"
     tally = next(t for t in detail.recent if t.competency == "Purchase approvals")
     assert (tally.answered, tally.correct) == (2, 1)
-    assert detail.feedback and detail.feedback[0].startswith("Too hard — ")
+    assert detail.feedback and plain(detail.feedback[0]).startswith("Too hard — ")
     assert any(b.action == "team_focus" for b in detail.actions)
 
     several, _ = await team_reply(coach, ids["dana@example.com"], "agent")
@@ -206,6 +208,8 @@ async def test_sixty_people_are_grouped_by_direct_report_one_line_each_and_all_r
     assert buyer["procurement level"] == buyer["procurement mastery"] == "", "no answers yet: no level"
     tried = next(r for r in rows if r["email"] == "p0x1@example.com")
     assert tried["procurement level"] == "0" and 0 <= float(tried["procurement mastery"]) <= 1
+    assert tried["last_active"].endswith("+01:00"), "ISO 8601 on Bea's clock (Europe/Paris)"
+    assert name == "team-2026-12-01.csv", "named after Bea's day"
 
 
 async def _last_delivery(coach: Coach, person_id: int) -> int:
@@ -257,7 +261,7 @@ def test_two_thousand_people_under_forty_leads_are_each_in_their_leads_group(clo
     rnd.shuffle(standings)
     org = team_view.Org(root=boss, manager_of={s.id: s.person.manager_id for s in standings})
 
-    summary = team_view.summary("Bea Boss", standings, org, {}, clock.now)
+    summary = team_view.summary("Bea Boss", standings, org, {}, clock.now, "Europe/Paris")
 
     assert summary.grouped and not summary.listed and summary.people == 2000
     assert summary.text.count("'s group: 50 people**") == 40
@@ -288,5 +292,6 @@ async def test_a_renamed_lesson_shows_its_current_title_in_answers_and_feedback(
     detail, _ = await team_reply(coach, ids["mia@example.com"], "ben")
     assert isinstance(detail, PersonDetail)
     assert [title for tally in detail.recent for title in tally.lessons] == ["Renamed by L&D"]
-    assert detail.feedback == [f"{dict(FEEDBACK)['useful']} — Renamed by L&D ({coach.services.clock():%d %b})"]
-    assert old_title not in detail.text
+    day = f"{coach.services.clock().astimezone(ZoneInfo('Europe/Berlin')):%a %-d %b}"  # Mia's day, British words
+    assert [plain(given) for given in detail.feedback] == [f"{dict(FEEDBACK)['useful']} — Renamed by L&D ({day})"]
+    assert old_title not in plain(detail.text)

@@ -7,25 +7,29 @@ splits a reply past Slack's 50 blocks into several messages, so nobody on a larg
 
 from __future__ import annotations
 
-from bot.replies import Button, PeerView, PersonDetail, TeamSummary
+from bot.replies import Button, PeerView, PersonDetail, TeamSummary, Text, split, written
 from bot.team.text import group_line
 from handlers.slack.blocks import Block, actions, button_rows, coach_button, context, divider, renderer, sections
 
 
-def laid_out(text: str, groups: dict[str, Button | None] | None = None) -> list[Block]:
-    """The text's paragraphs as blocks. A paragraph that starts with one of `groups` (a group's line) comes
-    after a divider, with the group's Show button beside it when it has one."""
+def laid_out(text: Text, groups: dict[str, Button | None] | None = None) -> list[Block]:
+    """The text's paragraphs as blocks (a date in them as Slack's date token). A paragraph that starts with
+    one of `groups` (a group's line) comes after a divider, with the group's Show button beside it when it
+    has one."""
     blocks: list[Block] = []
-    for part in (p for p in text.split("\n\n") if p.strip()):
-        if part.startswith("_") and part.endswith("_"):
+    for part in split(text, "\n\n"):
+        shape = written(part, lambda _moment: "·")  # the paragraph's outline: where its lines start and end
+        if not shape.strip():
+            continue
+        if shape.startswith("_") and shape.endswith("_"):
             blocks.append(context(part))
             continue
-        first = part.split("\n", 1)[0]
+        first = shape.split("\n", 1)[0]
         if groups and first in groups:
             blocks.append(divider())
         button = (groups or {}).get(first)
         pieces = sections(part)
-        if button is not None and len(pieces) == 1 and first == part:
+        if button is not None and len(pieces) == 1 and first == shape:
             pieces[0]["accessory"] = coach_button(button, len(blocks))
         elif button is not None:
             pieces += actions([coach_button(button, len(blocks))])
