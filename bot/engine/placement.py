@@ -125,7 +125,10 @@ def _informative(chances: list[float], answers: list[list[int]]) -> int | None:
 
 def _worth(chances: list[float], answers: list[list[int]], lessons: list[int]) -> float:
     """What placement ending now saves: the untaught lessons of the levels it settles, and for a test-out the
-    later-day confirmation too."""
+    later-day confirmation too. Nothing before the first answer: a placement never asked is never recorded
+    (bot.lessons.placing settles answered ones), so a prior alone skips no lesson."""
+    if not answers:
+        return 0.0
     decided = _decision(posterior(chances, answers), answers)
     saved = float(sum(lessons[:decided]))
     return saved + CONFIRMATION_SAVED if decided == len(chances) else saved
