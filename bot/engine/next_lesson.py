@@ -6,7 +6,7 @@ In order:
    (new material first), not retired (two right answers in a row), within the review share of recent
    deliveries;
 2. the most urgent unmet target (priority of its source x relevance, then the gap):
-   - the first time, adaptive placement (bot.engine.placement), unless its prior already decides;
+   - the first time, adaptive placement (bot.engine.placement), while its questions can pay for themselves;
    - after two misses in a row, a simpler lesson;
    - once the target level is shown and the sequential test accepts it, the question alone on a later day
      that is all its confirmation lacks (bot.engine.evidence), before any further lesson;

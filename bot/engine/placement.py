@@ -18,11 +18,15 @@ partial knowledge, not blind guessing, so that a lucky run of a learner short of
   (a test-out: it needs a right answer at the target level), when level 1 is not mastered with P ≥ 0.9
   (someone who clearly does not know: teaching starts at level 1, after one or two misses), or after
   PLACEMENT_MAX questions. No question at all when the prior already decides.
-- **Stop when no answer could pay for its question** (the expected value of perfect information; Howard
-  1966, Raiffa & Schlaifer 1961): knowing m exactly would save, in expectation, the untaught lessons of every
-  level above the current decision that the learner masters, Σ n_k · P(m ≥ k). When even that is worth less
-  than one question (QUESTION_COST lessons: a placement question is counted like a lesson), no question is
-  worth asking — typically for someone whose other competencies show they know little: teaching starts.
+- **Ask only while the questions still to come pay for themselves**: the Bayes decision by backward
+  induction (optimal stopping; DeGroot 1970, ch. 12; Raiffa & Schlaifer 1961). What placement is worth is the
+  untaught lessons of every level it lets the learner skip (and, for a test-out, the later-day question that
+  would confirm the taught target: CONFIRMATION_SAVED). Another question costs QUESTION_COST; it is asked
+  when, looking ahead over every run of answers the remaining questions (up to PLACEMENT_MAX) could give and
+  stopping wherever stopping is better, the expected worth less the expected questions beats stopping now. A
+  novice whose other competencies show little, or anyone after a miss that leaves no run of answers able to
+  test them out, is not asked on. The expected value of perfect information, used before, only bounds this
+  from above: it kept asking questions that no run of answers could turn into a skipped lesson.
 
 Placement ends at the highest level mastered with P ≥ 0.9; teaching starts above it. With four options a
 test-out from an even prior takes four right answers at the target level (fewer when the learner's other
@@ -44,6 +48,9 @@ CONFIDENT = 0.9
 """Posterior that decides a level either way (mastered ≥ 0.9, not mastered ≤ 0.1)."""
 QUESTION_COST = 1.0
 """What a placement question costs, in lessons: the benchmark counts it as one."""
+CONFIRMATION_SAVED = 1.0
+"""What a test-out saves besides the lessons: a taught target is met only after a right answer on a later day
+without the lesson in view (bot.engine.evidence), a question a test-out does not need."""
 TEST_OUT_RIGHT = 4
 """Right answers at the target level a test-out needs, however strong the prior: a test-out skips every lesson
 and every later check of the competency, and a learner short of the bar answers a question right about half
@@ -93,10 +100,22 @@ def posterior(chances: list[float], answers: list[list[int]]) -> list[float]:
 def next_level(chances: list[float], answers: list[list[int]], lessons: list[int] | None = None) -> int | None:
     """The level of the next placement question, or None when placement is over. `lessons`: the untaught
     graded lessons at each level 1..target (none given: placement never stops for want of value)."""
+    level = _informative(chances, answers)
+    if level is None or (lessons is not None and worth_asking(chances, answers, lessons) <= 0.0):
+        return None
+    return level
+
+
+def worth_asking(chances: list[float], answers: list[list[int]], lessons: list[int]) -> float:
+    """What asking on is worth over stopping now, in lessons: the expected worth of placement continued the
+    best way (stopping wherever stopping is better), less its questions, minus the worth of stopping now."""
+    return _continued(chances, answers, lessons) - _worth(chances, answers, lessons)
+
+
+def _informative(chances: list[float], answers: list[list[int]]) -> int | None:
+    """The level where an answer tells most, or None when the posterior (or PLACEMENT_MAX) has decided."""
     after = posterior(chances, answers)
     if len(answers) >= PLACEMENT_MAX or after[0] <= 1.0 - CONFIDENT or _tested_out(after, answers):
-        return None
-    if lessons is not None and information_value(after, answers, lessons) < QUESTION_COST:
         return None
     open_levels = [k for k, p in enumerate(after, start=1) if 1.0 - CONFIDENT < p < CONFIDENT]
     if not open_levels:
@@ -104,11 +123,30 @@ def next_level(chances: list[float], answers: list[list[int]], lessons: list[int
     return min(open_levels, key=lambda k: (abs(after[k - 1] - 0.5), -k))
 
 
-def information_value(after: list[float], answers: list[list[int]], lessons: list[int]) -> float:
-    """The expected value of perfect information, in lessons: the untaught lessons of every level above the
-    current decision that the learner masters, Σ n_k · P(m ≥ k)."""
-    decided = _decision(after, answers)
-    return sum(n * p for k, (n, p) in enumerate(zip(lessons, after, strict=False), start=1) if k > decided)
+def _worth(chances: list[float], answers: list[list[int]], lessons: list[int]) -> float:
+    """What placement ending now saves: the untaught lessons of the levels it settles, and for a test-out the
+    later-day confirmation too. Nothing before the first answer: a placement never asked is never recorded
+    (bot.lessons.placing settles answered ones), so a prior alone skips no lesson."""
+    if not answers:
+        return 0.0
+    decided = _decision(posterior(chances, answers), answers)
+    saved = float(sum(lessons[:decided]))
+    return saved + CONFIRMATION_SAVED if decided == len(chances) else saved
+
+
+def _continued(chances: list[float], answers: list[list[int]], lessons: list[int]) -> float:
+    """The expected worth of asking the next question and then going on the best way (backward induction
+    over both answers, down to PLACEMENT_MAX), its questions counted at QUESTION_COST each."""
+    level = _informative(chances, answers)
+    if level is None:
+        return _worth(chances, answers, lessons)
+    knows = posterior(chances, answers)[level - 1]
+    p_right = knows * p_master() + (1.0 - knows) * p_non_master(TYPICAL_OPTIONS)
+    total = -QUESTION_COST
+    for right, chance in ((1, p_right), (0, 1.0 - p_right)):
+        then = [*answers, [level, right, TYPICAL_OPTIONS]]
+        total += chance * max(_worth(chances, then, lessons), _continued(chances, then, lessons))
+    return total
 
 
 def log_odds(p: float) -> float:

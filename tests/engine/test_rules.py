@@ -13,13 +13,12 @@ from bot.engine.mastery import MasteryModel, ModelParams, SkillState
 from bot.engine.placement import (
     CONFIDENT,
     PLACEMENT_MAX,
-    QUESTION_COST,
-    information_value,
     log_odds,
     next_level,
     placed_level,
     posterior,
     prior,
+    worth_asking,
 )
 
 MONDAY = date(2026, 12, 7)
@@ -150,18 +149,25 @@ def test_a_run_of_lucky_answers_short_of_the_bar_does_not_test_out() -> None:
     assert placed_level(even, [[3, 1, 4]] * 4) == 3
 
 
-def test_placement_asks_nothing_that_could_not_pay_for_its_question() -> None:
-    """The expected value of perfect information: when even knowing the level exactly would save, in
-    expectation, less than one lesson, no placement question is asked and teaching starts."""
+def test_placement_asks_only_while_the_questions_to_come_can_pay_for_themselves() -> None:
+    """Backward induction over the answers still possible: a question is asked only when the lessons that
+    placement could let the learner skip, in expectation over every run of answers and stopping wherever that
+    is better, outweigh the questions it takes (QUESTION_COST each)."""
     doubtful = [0.15, 0.08, 0.03]  # someone whose other competencies say they probably know little
-    assert information_value(doubtful, [], [3, 3, 3]) < QUESTION_COST
-    assert next_level(doubtful, [], [3, 3, 3]) is None and placed_level(doubtful, []) == 0
-    assert next_level(doubtful, [], [10, 10, 10]) == 1, "more lessons to skip: worth a question"
+    assert worth_asking(doubtful, [], [30, 30, 30]) <= 0.0
+    assert next_level(doubtful, [], [30, 30, 30]) is None and placed_level(doubtful, []) == 0, (
+        "no run of four answers could settle a level: however many lessons, nothing is asked")
     assert next_level(doubtful, []) == 1, "without the lesson counts, only the posterior stops it"
+    likely = [0.8, 0.6, 0.4]
+    assert worth_asking(likely, [], [4, 4, 2]) > 0.0 and next_level(likely, [], [4, 4, 2]) == 3
+    assert next_level(likely, [], [0, 0, 0]) is None, "nothing to skip: a question pays for nothing"
+    assert next_level([0.7], [[1, 0, 4]], [4]) is None, (
+        "after a miss, three questions cannot give the four right answers a test-out needs")
+    assert next_level([0.7], [[1, 0, 4]]) == 1
     shown_two = [[2, 1, 4]] * 2
     assert placed_level([0.95, 0.8, 0.5], shown_two) == 2
-    assert next_level([0.95, 0.8, 0.5], shown_two, [3, 3, 0]) is None, "nothing left above level 2 to skip"
-    assert next_level([0.95, 0.8, 0.5], shown_two, [3, 3, 3]) == 3
+    assert next_level([0.95, 0.8, 0.5], shown_two, [3, 3, 3]) is None, "two questions left: no test-out in reach"
+    assert next_level([0.95, 0.8, 0.5], [[2, 1, 4]], [3, 3, 3]) == 3
 
 
 def test_a_test_out_needs_a_right_answer_at_the_target_level_and_a_confident_prior_alone_never_places() -> None:
