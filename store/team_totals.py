@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, delete, exists, func, insert, union_all, update
+from sqlalchemy import Row, delete, distinct, exists, func, insert, union_all, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -46,11 +46,13 @@ class KeptTotals:
 
 @dataclass(frozen=True)
 class Refreshed:
-    """What a refresh did: whether it counted (or found the totals fresh enough), and the rows it wrote."""
+    """What a refresh did: whether it counted (or found the totals fresh enough), the rows it wrote and the
+    managers they count (each manager's subtree is one group)."""
 
     counted: bool
     rows: int
     as_of: datetime | None
+    managers: int = 0
 
 
 def rule_key(rule: LevelRule) -> str:
@@ -80,10 +82,11 @@ async def refresh(session: AsyncSession, rule: LevelRule, now: datetime, *,
         .where(exists().where(col(reports.manager_id) == col(Person.id)))
     await session.exec(insert(TeamTotal).from_select(  # type: ignore[call-overload]
         COLUMNS, union_all(*parts(members_of(managers), rule, now))))
-    written = (await session.exec(select(func.count()).select_from(TeamTotal))).one()  # rowcount: not on SQLite
+    written, heads = (await session.exec(  # rowcount: not on SQLite
+        select(func.count(), func.count(distinct(TeamTotal.head_id))).select_from(TeamTotal))).one()
     await session.exec(update(TeamTotalsState).where(col(TeamTotalsState.name) == STATE)  # type: ignore[call-overload]
                        .values(as_of=now, rule=rule_key(rule), changes=chart.changes))
-    return Refreshed(True, int(written), now)
+    return Refreshed(True, int(written), now, int(heads))
 
 
 async def kept(session: AsyncSession, root: int, rule: LevelRule, now: datetime,

@@ -1,18 +1,22 @@
 """The kept team totals (`store.team_totals`) that a director's summary reads: counted again by the scheduler's
 `team-totals` job once they are older than `team_totals_every` (so an answer and the passing days show at the
 next count, and the summary says how old its figures are); equal, each time, to the totals counted live at the
-same moment. Totals counted before a change to the org chart (an import, anyone written) are never shown: the
-summary is counted live until the job counts them again at its next tick. A manager's own small team stays
-live."""
+same moment. `coach org import` counts them again once its import has committed, so the first summary after
+it reads kept totals; totals counted before an import's change to the org chart are never shown: where that
+count did not run (it failed, or another process imported and has not counted yet) the summary is counted live
+until the job counts them again at its next tick. A manager's own small team stays live."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlmodel import select, update
+from typer.testing import CliRunner
 
 from bot.chat.coach import Coach
 from bot.engine.fitted import load_model
@@ -20,9 +24,11 @@ from bot.imports.org_chart import import_org_chart
 from bot.replies import TeamSummary
 from bot.team import rollup
 from bot.team.summary import team_summary
+from handlers.cli import app
 from store import subtree, team_totals
 from store.db import Database
 from store.models import Answer, Delivery, Lesson, MasteryState, Person, TeamTotalsState
+from store.types import utcnow
 from tests.conftest import Clock
 from tests.support.dispatching import loopback
 from tests.team.test_counted_summary import NOW, layered_org, normal, seeded
@@ -105,7 +111,54 @@ async def test_an_answer_and_the_passing_days_show_at_the_scheduler_s_next_count
         assert [a.answered_7 for a in kept.totals.activity.values()] != week, "last week's answers left the week"
 
 
-async def test_an_import_that_moves_people_is_counted_live_until_the_scheduler_counts_it_and_a_repeat_writes_nothing(
+def coach_says(monkeypatch: pytest.MonkeyPatch, url: str, *args: str) -> str:
+    """What a `coach` command printed; it must succeed."""
+    monkeypatch.setenv("COACH_DATABASE_URL", url)
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def reported(monkeypatch: pytest.MonkeyPatch, url: str) -> tuple[datetime, dict[int, int]]:
+    """When Bea's `coach report team --json` says its figures were counted, and each group's people."""
+    data = json.loads(coach_says(monkeypatch, url, "report", "team", "boss@example.com", "--json"))
+    assert data["counted"] is True
+    return datetime.fromisoformat(data["as_of"]), {g["head"]: g["people"] for g in data["groups"]}
+
+
+def kept_report(monkeypatch: pytest.MonkeyPatch, url: str) -> tuple[datetime, dict[int, int]]:
+    """Bea's report, asserted to read kept totals: two reports give the same `as_of`, from before the first one
+    started (a live count is as of the moment it runs)."""
+    started = utcnow()
+    first = reported(monkeypatch, url)
+    assert first == reported(monkeypatch, url) and first[0] < started, "read from the kept totals, not counted now"
+    return first
+
+
+def test_coach_org_import_counts_the_kept_totals_so_the_first_report_after_it_reads_them(
+        db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    chart = tmp_path / "org.csv"
+    chart.write_text(layered_org(3, 3, 20))
+    said = coach_says(monkeypatch, db_url, "org", "import", str(chart))
+    assert "counted team totals for 14 managers" in said, "Bea, Olga, 3 leads and 9 managers"
+    as_of, sizes = kept_report(monkeypatch, db_url)
+    assert sorted(sizes.values()) == [64, 64, 64]
+
+    moved = chart.read_text().replace("m0x0@example.com,Manager 0x0,lead0@example.com",
+                                      "m0x0@example.com,Manager 0x0,lead1@example.com")
+    chart.write_text(moved)
+    said = coach_says(monkeypatch, db_url, "org", "import", str(chart))
+    assert "0 new, 1 updated" in said and "counted team totals for 14 managers" in said
+    after, sizes = kept_report(monkeypatch, db_url)
+    assert after > as_of and sorted(sizes.values()) == [43, 64, 85], "the move shows at once, from kept totals"
+
+    said = coach_says(monkeypatch, db_url, "org", "import", str(chart))
+    assert "0 new, 0 updated" in said and "team totals: already counted" in said, "nothing changed: no count"
+    assert kept_report(monkeypatch, db_url)[0] == after
+
+
+async def test_an_import_whose_count_did_not_run_is_counted_live_until_the_scheduler_counts_it(
         coach: Coach, db: Database, clock: Clock, tmp_path: Path) -> None:
     ids = await seeded(db, tmp_path, 2)
     boss, lead0, lead1 = ids["boss@example.com"], ids["lead0@example.com"], ids["lead1@example.com"]
