@@ -10,11 +10,13 @@ the new ones. The totals are keyed to the org chart they were counted on: the or
 read before the count. Only an org import changes who reports to whom (and so which groups exist), and it
 leaves the counter it ended on in `OrgState.digest_changes`. A reader uses the kept rows only when they were
 counted after the last import that changed something, under its own level rule, and are not older than it
-accepts; else it counts live, and the scheduler's next `team-totals` job counts them again. So an org import
-need not count them (a 3,000-deep chain would pay more for the count than for the import), and no summary
-shows the groups as they were before an import. Other writes (a leaver, a chat id, an enrolment) show at the
-next count, as answers do, and the summary says how old its figures are. A direct report who
-manages no one is counted live, next to the kept rows (one person's rows: the cost of a request stays that of
+accepts; else it counts live, and the scheduler's next `team-totals` job counts them again. So the import's
+own transaction need not count them (a 3,000-deep chain would pay more for the count than for the import, and
+hold the import's lock through it): `coach org import` counts them in a transaction of its own once the import
+has committed (`bot.team.rollup.count_after_import`), and no summary shows the groups as they were before an
+import, even where that count failed or another process imported. Other writes (a leaver, a chat id, an
+enrolment) show at the next count, as answers do, and the summary says how old its figures are. A direct report
+who manages no one is counted live, next to the kept rows (one person's rows: the cost of a request stays that of
 the number of direct reports, not of the subtree).
 """
 
