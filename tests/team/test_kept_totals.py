@@ -239,3 +239,32 @@ async def test_processes_counting_at_once_count_once(db: Database, tmp_path: Pat
     assert sorted(d.counted for d in done) == [False, False, False, True]
     async with db.session() as session:
         assert (await session.exec(select(TeamTotalsState.as_of))).all() == [NOW]
+
+
+async def test_an_import_from_another_process_is_counted_live_here_until_that_process_has_counted(
+        db: Database, tmp_path: Path) -> None:
+    ids = await seeded(db, tmp_path, 4)
+    boss, lead0, lead1 = ids["boss@example.com"], ids["lead0@example.com"], ids["lead1@example.com"]
+    async with db.session() as session:
+        assert (await rollup.refresh_totals(session, NOW, THRESHOLD)).managers == 14
+    chart = tmp_path / "moved.csv"
+    chart.write_text(layered_org(4, 2, 20).replace("m0x0@example.com,Manager 0x0,lead0@example.com",
+                                                   "m0x0@example.com,Manager 0x0,lead1@example.com"))
+    other = Database(db.url)  # another process's connections to the same database: it imports, this one serves
+    later = NOW + timedelta(minutes=1)
+    try:
+        assert (await import_org_chart(other, chart)).updated == 2
+        live = await summary_at(db, boss, later)
+        assert live.counted and live.as_of == later and "Counted" not in live.note, "counted here, live"
+        sizes = {g.key: g.headcount for g in live.groups}
+        assert (sizes[lead0], sizes[lead1]) == (1 + 21, 1 + 3 * 21), "never the groups from before the import"
+
+        done = await rollup.count_after_import(other, later, THRESHOLD)
+        assert done is not None and done.counted and done.managers == 14
+        kept = await summary_at(db, boss, later + timedelta(minutes=1))
+        assert kept.as_of == later and "Counted 1 minute ago" in kept.note, "read from the other process's count"
+        assert [(g.key, g.headcount) for g in kept.groups] == [(g.key, g.headcount) for g in live.groups]
+        again = await rollup.count_after_import(db, later + timedelta(minutes=1), THRESHOLD)
+        assert again is not None and not again.counted, "counted after the import already: not again"
+    finally:
+        await other.dispose()
