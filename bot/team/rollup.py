@@ -100,7 +100,7 @@ async def count_after_import(database: Database, now: datetime, threshold: float
     try:
         async with database.session() as session:
             return await refresh_totals(session, now, threshold, every=KEPT_FOR)
-    except SQLAlchemyError:
+    except (OSError, SQLAlchemyError):  # the import stands whatever happens to the count (a lost connection too)
         log.warning("the team totals were not counted after the org import; large teams' summaries are counted "
                     "live until the scheduler counts them", exc_info=True)
         return None
