@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlmodel import select, update
 from typer.testing import CliRunner
@@ -268,3 +269,25 @@ async def test_an_import_from_another_process_is_counted_live_here_until_that_pr
         assert again is not None and not again.counted, "counted after the import already: not again"
     finally:
         await other.dispose()
+
+
+def test_an_import_whose_count_fails_stands_and_the_next_import_of_the_same_file_counts(
+        db_url: str, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if backend != "postgresql":
+        pytest.skip("a lock that times out is PostgreSQL's (SQLite waits 60 s for its write lock)")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=300")  # the coach's connections give up on a held lock
+    chart = tmp_path / "org.csv"
+    chart.write_text(layered_org(3, 3, 20))
+    with psycopg.connect(db_url) as holder:  # another session holds the kept totals' table through the import
+        holder.execute("LOCK TABLE teamtotal IN ACCESS EXCLUSIVE MODE")
+        said = coach_says(monkeypatch, db_url, "org", "import", str(chart))
+    assert "loaded" in said and "the team totals could not be counted" in said and "counted team totals" not in said
+    started = utcnow()
+    as_of, sizes = reported(monkeypatch, db_url)
+    assert as_of >= started and sorted(sizes.values()) == [64, 64, 64], "counted live, with the imported chart"
+
+    said = coach_says(monkeypatch, db_url, "org", "import", str(chart))
+    assert "0 new, 0 updated" in said and "counted team totals for 14 managers" in said, \
+        "the same file again writes nothing but counts what the failed count did not"
+    assert sorted(kept_report(monkeypatch, db_url)[1].values()) == [64, 64, 64]
