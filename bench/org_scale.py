@@ -8,12 +8,14 @@ starter pack and a Slack id. For the small (1,000) and the large (`--large`, 10,
 issue's 100,000) org, on a fresh database with the starter pack loaded, it measures:
 
 - import: `import_org_chart` on the whole file in a fresh child process (its own time, so process start-up does
-  not flatter the larger file's time per row), the child's peak RSS, and a second import of the unchanged file;
+  not flatter the larger file's time per row), then the count of the kept team totals that `coach org import`
+  runs once the import has committed (`bot.team.rollup.count_after_import`, timed apart), the child's peak RSS,
+  and a second import of the unchanged file (which counts nothing);
 - the whole `coach org import` command (process start included) of `--whole-rows` rows, against the floor: the
   same rows inserted raw into one table of a fresh database of the same kind, with the plain driver's
   `executemany` (`sqlite3`; psycopg 3, which pipelines it, on PostgreSQL);
 - a 3,000-level chain (each person the manager of the next) against a flat file of the same 3,000 people, per row,
-  and the count of the kept team totals after each (which the scheduler's next tick pays, not the import);
+  the import alone and with the count of the kept team totals after it;
 - a refresh of the kept team totals alone (`bot.team.rollup.refresh_totals`, what the scheduler's `team-totals`
   job runs), in a fresh child process;
 - the root's `coach report team EMAIL --json` (wall time and peak RSS of the command);
@@ -21,9 +23,8 @@ issue's 100,000) org, on a fresh database with the starter pack loaded, it measu
   the fake Slack Web API's response_url: the first request (cold: a fresh server) apart from the `--repeat` warm
   ones; the server's peak RSS (VmHWM) after them.
 
-The report and `/team` are timed twice: right after the import (an import changes the org chart, so until the
-scheduler counts the kept totals again the summaries are counted live over the subtree) and after that count
-(the summaries read the kept rows).
+The report and `/team` are timed twice: right after the import (and the count it runs after it: the summaries
+read the kept rows) and after the scheduler's count.
 
 `--summaries` measures only the import, the refresh, the report and `/team` (no re-imports, chain or whole
 command); `--imports-only` only the import figures.
@@ -64,8 +65,8 @@ FAN_OUT = 8
 SECRET = "bench-signing-secret"
 HEADER = "email,name,manager_email,role,timezone,slack_user_id\n"
 MOMENTS = (("right after the import", "imported"), ("after the scheduler's count", "counted"))
-"""When the root's summaries are timed: before the kept team totals are counted (where the import does not count
-them, the summaries count live), and after."""
+"""When the root's summaries are timed: right after the import and the count it runs (before the scheduler's
+next count), and after the scheduler's count."""
 WAIT_SECONDS = 600.0
 """How long `coach serve` may take to start, and a `/team` to be answered, before the bench stops with an error
 naming which: a loaded machine started it after more than 60 s, and no figure is printed for a request that
@@ -133,10 +134,12 @@ def isolated(command: list[str], env: dict[str, str]) -> tuple[float, float, str
 
 
 def import_child(url: str, path: str) -> None:
-    """In a fresh process: import the file, print its time and the process's peak RSS."""
+    """In a fresh process: import the file and count the kept team totals after it, as `coach org import` does;
+    print the time of each and the process's peak RSS."""
     import resource
 
     from bot.imports.org_chart import import_org_chart
+    from bot.team.rollup import count_after_import
     from store.db import Database
 
     async def body() -> dict[str, Any]:
@@ -144,8 +147,13 @@ def import_child(url: str, path: str) -> None:
         started = time.perf_counter()
         result = await import_org_chart(database, Path(path))
         elapsed = time.perf_counter() - started
+        totals = await count_after_import(database, datetime.now(UTC), 0.8)
+        counting = time.perf_counter() - started - elapsed
         await database.dispose()
-        return {"seconds": elapsed, "created": result.created, "updated": result.updated}
+        if totals is None:
+            raise RuntimeError("the count of the kept team totals after the import failed")
+        return {"seconds": elapsed, "count_s": counting, "counted": totals.counted, "created": result.created,
+                "updated": result.updated}
 
     figures = asyncio.run(body())
     figures["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -154,14 +162,9 @@ def import_child(url: str, path: str) -> None:
 
 def refresh_child(url: str) -> None:
     """In a fresh process: count every manager's kept team totals again (what the scheduler's `team-totals` job
-    and an import that changed the chart do), print its seconds (null where the code keeps no totals)."""
+    does), print its seconds."""
+    from bot.team.rollup import refresh_totals
     from store.db import Database
-
-    try:
-        from bot.team.rollup import refresh_totals
-    except ImportError:
-        print(json.dumps({"seconds": None}))
-        return
 
     async def body() -> float:
         database = Database(url)
@@ -175,7 +178,7 @@ def refresh_child(url: str) -> None:
     print(json.dumps({"seconds": asyncio.run(body())}))
 
 
-def child_refresh(url: str, env: dict[str, str]) -> float | None:
+def child_refresh(url: str, env: dict[str, str]) -> float:
     result = subprocess.run([sys.executable, __file__, "--refresh-child", url], env=env, capture_output=True,
                             text=True, check=False)
     if result.returncode != 0:
@@ -313,12 +316,14 @@ def org_case(kind: str, folder: Path, size: int, repeat: int, parts: set[str]) -
     url, env = prepared(kind, folder)
     try:
         first = child_import(url, path, env)
-        assert first["created"] == size, first
-        figures: dict[str, Any] = {"import_s": first["seconds"], "import_rss": first["rss_mb"]}
+        assert first["created"] == size and first["counted"], first
+        figures: dict[str, Any] = {"import_s": first["seconds"], "count_s": first["count_s"],
+                                   "import_rss": first["rss_mb"]}
         if "imports" in parts:
             again = [child_import(url, path, env) for _ in range(repeat)]
-            assert all(r["created"] == 0 and r["updated"] == 0 for r in again), again
+            assert all(r["created"] == 0 and r["updated"] == 0 and not r["counted"] for r in again), again
             figures["reimport_s"] = statistics.median(r["seconds"] for r in again)
+            figures["reimport_count_s"] = statistics.median(r["count_s"] for r in again)
         if "summaries" in parts:
             figures["imported"] = summaries(env, repeat)
             figures["refresh_s"] = child_refresh(url, env)
@@ -337,18 +342,19 @@ def summaries(env: dict[str, str], repeat: int) -> dict[str, Any]:
             "http_samples": http_times}
 
 
-def chain_case(kind: str, folder: Path, depth: int) -> tuple[tuple[float, float], tuple[float | None, ...]]:
+def chain_case(kind: str, folder: Path, depth: int) -> tuple[tuple[float, float], tuple[float, float]]:
     """Per-row import seconds of the deep chain and of a flat file of the same people; and the seconds of the
-    scheduler's count of the kept team totals after each import (None where the code keeps no totals)."""
+    count of the kept team totals after each import."""
     seconds, counts = [], []
     for name, rows in (("chain", chain_rows(depth)), ("flat", tree_rows(depth))):
         url, env = prepared(kind, folder)
         try:
-            seconds.append(child_import(url, write_csv(folder / f"{name}.csv", rows), env)["seconds"] / depth)
-            counts.append(child_refresh(url, env))
+            done = child_import(url, write_csv(folder / f"{name}.csv", rows), env)
         finally:
             drop_database(url)
-    return (seconds[0], seconds[1]), tuple(counts)
+        seconds.append(done["seconds"] / depth)
+        counts.append(done["count_s"])
+    return (seconds[0], seconds[1]), (counts[0], counts[1])
 
 
 def whole_command(kind: str, folder: Path, size: int) -> tuple[float, float, float]:
@@ -376,17 +382,19 @@ def report(kind: str, small: int, large: int, repeat: int, whole_rows: int, dept
     print(f"org scale, {kind}: {small:,} vs {large:,} people")
     for size, f in figures.items():
         print(f"  {size:>7,}: import {f['import_s']:7.2f} s ({f['import_s'] / size * 1e3:6.3f} ms/row, "
-              f"peak RSS {f['import_rss']:6.0f} MB)"
-              + (f", re-import {f['reimport_s']:7.2f} s" if "imports" in parts else ""))
+              f"peak RSS {f['import_rss']:6.0f} MB), then the kept team totals counted in {f['count_s']:.2f} s"
+              + (f"; re-import {f['reimport_s']:7.2f} s (+ {f['reimport_count_s']:.2f} s finding the totals "
+                 "current)" if "imports" in parts else ""))
         if "summaries" in parts:
-            refresh = "n/a (no kept totals)" if f["refresh_s"] is None else f"{f['refresh_s']:.2f} s"
-            print(f"  {size:>7,}: kept team totals counted (the scheduler's job) in {refresh}")
+            print(f"  {size:>7,}: kept team totals counted (the scheduler's job) in {f['refresh_s']:.2f} s")
             for when, key in MOMENTS:
                 g = f[key]
                 print(f"  {size:>7,} {when}: report team {g['report_s']:6.2f} s ({g['report_rss']:5.0f} MB); /team "
                       f"over HTTP cold {g['http_cold_s']:.3f} s, warm {g['http_s']:6.2f} s (server peak RSS "
                       f"{g['http_rss']:5.0f} MB; samples {', '.join(f'{t:.3f}' for t in g['http_samples'])} s)")
+    both = {size: f["import_s"] + f["count_s"] for size, f in figures.items()}
     print(f"  import time per row {large:,} / {small:,}: {(b['import_s'] / large) / (a['import_s'] / small):.2f}"
+          f" (with the count after it: {(both[large] / large) / (both[small] / small):.2f})"
           f"   peak memory: {b['import_rss'] / a['import_rss']:.2f}")
     if "summaries" in parts:
         for when, key in MOMENTS:
@@ -396,13 +404,16 @@ def report(kind: str, small: int, large: int, repeat: int, whole_rows: int, dept
                   f"{y['http_rss'] / x['http_rss']:.2f}; root report team: time "
                   f"{y['report_s'] / x['report_s']:.2f}, peak memory {y['report_rss'] / x['report_rss']:.2f}")
     if "imports" in parts:
+        again = {size: f["reimport_s"] + f["reimport_count_s"] for size, f in figures.items()}
         print(f"  re-import of the unchanged file / first import: {small:,} {a['reimport_s'] / a['import_s']:.2f}, "
-              f"{large:,} {b['reimport_s'] / b['import_s']:.2f}")
-        print(f"  {depth:,}-deep chain per row / flat file of {depth:,} per row: {chain / flat:.2f}")
-        if None not in chain_counts:
-            print(f"  the kept team totals counted after those imports (the scheduler's job): chain "
-                  f"{chain_counts[0]:.2f} s, flat {chain_counts[1]:.2f} s")
-        print(f"  whole `coach org import` of {whole_rows:,} rows / raw {kind} executemany of them: "
+              f"{large:,} {b['reimport_s'] / b['import_s']:.2f} (each with the count after it: "
+              f"{small:,} {again[small] / both[small]:.2f}, {large:,} {again[large] / both[large]:.2f})")
+        with_count = (chain + chain_counts[0] / depth) / (flat + chain_counts[1] / depth)
+        print(f"  {depth:,}-deep chain per row / flat file of {depth:,} per row: {chain / flat:.2f} (with the count "
+              f"after it: {with_count:.2f}; the count took {chain_counts[0]:.2f} s after the chain, "
+              f"{chain_counts[1]:.2f} s after the flat file)")
+        print(f"  whole `coach org import` of {whole_rows:,} rows (the count after it included) / raw {kind} "
+              "executemany of them: "
               f"{whole / raw:.1f} ({whole:.2f} s vs {raw:.3f} s)" + ("" if kind == "sqlite" else
               f"; / raw sqlite3 executemany: {whole / raw_sqlite:.1f} ({raw_sqlite:.3f} s)"))
 

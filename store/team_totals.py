@@ -10,11 +10,13 @@ the new ones. The totals are keyed to the org chart they were counted on: the or
 read before the count. Only an org import changes who reports to whom (and so which groups exist), and it
 leaves the counter it ended on in `OrgState.digest_changes`. A reader uses the kept rows only when they were
 counted after the last import that changed something, under its own level rule, and are not older than it
-accepts; else it counts live, and the scheduler's next `team-totals` job counts them again. So an org import
-need not count them (a 3,000-deep chain would pay more for the count than for the import), and no summary
-shows the groups as they were before an import. Other writes (a leaver, a chat id, an enrolment) show at the
-next count, as answers do, and the summary says how old its figures are. A direct report who
-manages no one is counted live, next to the kept rows (one person's rows: the cost of a request stays that of
+accepts; else it counts live, and the scheduler's next `team-totals` job counts them again. So the import's
+own transaction need not count them (a 3,000-deep chain would pay more for the count than for the import, and
+hold the import's lock through it): `coach org import` counts them in a transaction of its own once the import
+has committed (`bot.team.rollup.count_after_import`), and no summary shows the groups as they were before an
+import, even where that count failed or another process imported. Other writes (a leaver, a chat id, an
+enrolment) show at the next count, as answers do, and the summary says how old its figures are. A direct report
+who manages no one is counted live, next to the kept rows (one person's rows: the cost of a request stays that of
 the number of direct reports, not of the subtree).
 """
 
@@ -24,7 +26,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, delete, exists, func, insert, union_all, update
+from sqlalchemy import Row, delete, distinct, exists, func, insert, union_all, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -46,11 +48,13 @@ class KeptTotals:
 
 @dataclass(frozen=True)
 class Refreshed:
-    """What a refresh did: whether it counted (or found the totals fresh enough), and the rows it wrote."""
+    """What a refresh did: whether it counted (or found the totals fresh enough), the rows it wrote and the
+    managers they count (each manager's subtree is one group)."""
 
     counted: bool
     rows: int
     as_of: datetime | None
+    managers: int = 0
 
 
 def rule_key(rule: LevelRule) -> str:
@@ -80,10 +84,11 @@ async def refresh(session: AsyncSession, rule: LevelRule, now: datetime, *,
         .where(exists().where(col(reports.manager_id) == col(Person.id)))
     await session.exec(insert(TeamTotal).from_select(  # type: ignore[call-overload]
         COLUMNS, union_all(*parts(members_of(managers), rule, now))))
-    written = (await session.exec(select(func.count()).select_from(TeamTotal))).one()  # rowcount: not on SQLite
+    written, heads = (await session.exec(  # rowcount: not on SQLite
+        select(func.count(), func.count(distinct(TeamTotal.head_id))).select_from(TeamTotal))).one()
     await session.exec(update(TeamTotalsState).where(col(TeamTotalsState.name) == STATE)  # type: ignore[call-overload]
                        .values(as_of=now, rule=rule_key(rule), changes=chart.changes))
-    return Refreshed(True, int(written), now)
+    return Refreshed(True, int(written), now, int(heads))
 
 
 async def kept(session: AsyncSession, root: int, rule: LevelRule, now: datetime,

@@ -32,9 +32,10 @@ class OrgChartError(Exception):
 async def import_org_chart(database: Database, path: Path, *, deactivate_missing: bool = False) -> OrgUpsert:
     """Validate the whole file against itself and the database, then load it in one transaction. With
     `deactivate_missing`, people the file no longer lists have left the organisation. One that changed nothing
-    writes nothing. The managers' kept team totals are not counted here: the people it writes move the org
-    state's counter, so summaries count live until the scheduler's `team-totals` job counts them again
-    (`store.team_totals`) and never show the chart before the import.
+    writes nothing. The managers' kept team totals are not counted in this transaction: the people it writes
+    move the org state's counter, so summaries count live (and never show the chart before the import) until
+    they are counted again, by `coach org import` once this has committed (`bot.team.rollup.count_after_import`)
+    or else by the scheduler's `team-totals` job (`store.team_totals`).
 
     The same file again, with nothing it compares written since (store.org_import.unchanged_since), is
     answered from one small read: every person unchanged, nothing written."""

@@ -6,12 +6,14 @@ same `TeamGroup`, the same text), and the tests hold the two to the same figures
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from scipy.special import ndtri
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine.fitted import load_model
@@ -31,8 +33,11 @@ from bot.team.view import (
     show_button,
 )
 from store import groups, subtree, team_totals
+from store.db import Database
 from store.subtree import GroupActivity, GroupAnswered, GroupRole, GroupTotals, LevelRule
 from store.team_totals import Refreshed
+
+log = logging.getLogger(__name__)
 
 COUNT_ABOVE = LIST_LIMIT
 """A team with sub-managers and more people than this is counted by the database rather than loaded: above it
@@ -82,6 +87,22 @@ async def refresh_totals(session: AsyncSession, now: datetime, threshold: float,
     only when the kept ones are older than that, or were counted under another rule or before the last
     import that changed the org chart): the scheduler's `team-totals` job calls it."""
     return await team_totals.refresh(session, level_rule(await load_model(session), threshold), now, every=every)
+
+
+async def count_after_import(database: Database, now: datetime, threshold: float) -> Refreshed | None:
+    """Count the kept totals again right after an org import has committed, in a transaction of their own (so
+    the import's write lock is not held through the count), so that the first director's summary after the
+    import reads kept rows instead of counting live. Only when the kept ones are not fit for a summary to show
+    (counted before the import's change to the chart, under another rule, more than `KEPT_FOR` ago, or never):
+    an import that changed no one leaves current totals as they are and counts nothing. None when the count
+    failed: the import stands, and large summaries count live until the scheduler's `team-totals` job counts."""
+    try:
+        async with database.session() as session:
+            return await refresh_totals(session, now, threshold, every=KEPT_FOR)
+    except (OSError, SQLAlchemyError):  # the import stands whatever happens to the count (a lost connection too)
+        log.warning("the team totals were not counted after the org import; large teams' summaries are counted "
+                    "live until the scheduler counts them", exc_info=True)
+        return None
 
 
 def kept_note(kept_at: datetime, now: datetime, zone: str) -> Phrase:

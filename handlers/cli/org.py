@@ -18,21 +18,33 @@ def import_(
                                             "organisation: people it no longer lists have left (no more lessons, "
                                             "not shown to managers); listing them again brings them back."),
 ) -> None:
-    """Load or update people (idempotent). All-or-nothing: bad lines are listed and nothing is loaded."""
+    """Load or update people (idempotent). All-or-nothing: bad lines are listed and nothing is loaded. Once the
+    import has committed, the managers' kept team totals are counted again (in a transaction of their own) when
+    it changed the chart, so a director's summary right after reads kept totals instead of counting live."""
 
     from bot.imports.org_chart import OrgChartError, import_org_chart
     from bot.imports.packs import ensure_starter_content
+    from bot.team.rollup import count_after_import
+    from store.types import utcnow
 
-    async def body(database, _config):  # type: ignore[no-untyped-def]
+    async def body(database, config):  # type: ignore[no-untyped-def]
         await ensure_starter_content(database)
         try:
-            return await import_org_chart(database, file, deactivate_missing=deactivate_missing)
+            result = await import_org_chart(database, file, deactivate_missing=deactivate_missing)
         except OrgChartError as exc:
             for problem in exc.problems:
                 err.print(str(problem), highlight=False, soft_wrap=True)
             err.print(f"[red]{len(exc.problems)} problem(s)[/red]; nothing was loaded")
             raise typer.Exit(1) from None
+        return result, await count_after_import(database, utcnow(), config.mastery_threshold)
 
-    result = run(body)
+    result, totals = run(body)
     console.print(f"[green]loaded[/green] {file}: {result.created} new, {result.updated} updated, "
                   f"{result.unchanged} unchanged" + (f", {result.deactivated} left" if deactivate_missing else ""))
+    if totals is None:
+        err.print("[yellow]the team totals could not be counted[/yellow] (see the log): large teams' summaries "
+                  "are counted live until the scheduler's next team-totals job")
+    elif totals.counted:
+        console.print(f"counted team totals for {totals.managers} manager{'' if totals.managers == 1 else 's'}")
+    else:
+        console.print("team totals: already counted since the last change to the org chart")

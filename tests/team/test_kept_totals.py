@@ -1,18 +1,23 @@
 """The kept team totals (`store.team_totals`) that a director's summary reads: counted again by the scheduler's
 `team-totals` job once they are older than `team_totals_every` (so an answer and the passing days show at the
 next count, and the summary says how old its figures are); equal, each time, to the totals counted live at the
-same moment. Totals counted before a change to the org chart (an import, anyone written) are never shown: the
-summary is counted live until the job counts them again at its next tick. A manager's own small team stays
-live."""
+same moment. `coach org import` counts them again once its import has committed, so the first summary after
+it reads kept totals; totals counted before an import's change to the org chart are never shown: where that
+count did not run (it failed, or another process imported and has not counted yet) the summary is counted live
+until the job counts them again at its next tick. A manager's own small team stays live."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import psycopg
+import pytest
 from sqlmodel import select, update
+from typer.testing import CliRunner
 
 from bot.chat.coach import Coach
 from bot.chat.dates import plain
@@ -21,9 +26,11 @@ from bot.imports.org_chart import import_org_chart
 from bot.replies import TeamSummary
 from bot.team import rollup
 from bot.team.summary import team_summary
+from handlers.cli import app
 from store import subtree, team_totals
 from store.db import Database
 from store.models import Answer, Delivery, Lesson, MasteryState, Person, TeamTotalsState
+from store.types import utcnow
 from tests.conftest import Clock
 from tests.support.dispatching import loopback
 from tests.team.test_counted_summary import NOW, layered_org, normal, seeded
@@ -106,7 +113,54 @@ async def test_an_answer_and_the_passing_days_show_at_the_scheduler_s_next_count
         assert [a.answered_7 for a in kept.totals.activity.values()] != week, "last week's answers left the week"
 
 
-async def test_an_import_that_moves_people_is_counted_live_until_the_scheduler_counts_it_and_a_repeat_writes_nothing(
+def coach_says(monkeypatch: pytest.MonkeyPatch, url: str, *args: str) -> str:
+    """What a `coach` command printed; it must succeed."""
+    monkeypatch.setenv("COACH_DATABASE_URL", url)
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def reported(monkeypatch: pytest.MonkeyPatch, url: str) -> tuple[datetime, dict[int, int]]:
+    """When Bea's `coach report team --json` says its figures were counted, and each group's people."""
+    data = json.loads(coach_says(monkeypatch, url, "report", "team", "boss@example.com", "--json"))
+    assert data["counted"] is True
+    return datetime.fromisoformat(data["as_of"]), {g["head"]: g["people"] for g in data["groups"]}
+
+
+def kept_report(monkeypatch: pytest.MonkeyPatch, url: str) -> tuple[datetime, dict[int, int]]:
+    """Bea's report, asserted to read kept totals: two reports give the same `as_of`, from before the first one
+    started (a live count is as of the moment it runs)."""
+    started = utcnow()
+    first = reported(monkeypatch, url)
+    assert first == reported(monkeypatch, url) and first[0] < started, "read from the kept totals, not counted now"
+    return first
+
+
+def test_coach_org_import_counts_the_kept_totals_so_the_first_report_after_it_reads_them(
+        db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    chart = tmp_path / "org.csv"
+    chart.write_text(layered_org(3, 3, 20))
+    said = coach_says(monkeypatch, db_url, "org", "import", str(chart))
+    assert "counted team totals for 14 managers" in said, "Bea, Olga, 3 leads and 9 managers"
+    as_of, sizes = kept_report(monkeypatch, db_url)
+    assert sorted(sizes.values()) == [64, 64, 64]
+
+    moved = chart.read_text().replace("m0x0@example.com,Manager 0x0,lead0@example.com",
+                                      "m0x0@example.com,Manager 0x0,lead1@example.com")
+    chart.write_text(moved)
+    said = coach_says(monkeypatch, db_url, "org", "import", str(chart))
+    assert "0 new, 1 updated" in said and "counted team totals for 14 managers" in said
+    after, sizes = kept_report(monkeypatch, db_url)
+    assert after > as_of and sorted(sizes.values()) == [43, 64, 85], "the move shows at once, from kept totals"
+
+    said = coach_says(monkeypatch, db_url, "org", "import", str(chart))
+    assert "0 new, 0 updated" in said and "team totals: already counted" in said, "nothing changed: no count"
+    assert kept_report(monkeypatch, db_url)[0] == after
+
+
+async def test_an_import_whose_count_did_not_run_is_counted_live_until_the_scheduler_counts_it(
         coach: Coach, db: Database, clock: Clock, tmp_path: Path) -> None:
     ids = await seeded(db, tmp_path, 2)
     boss, lead0, lead1 = ids["boss@example.com"], ids["lead0@example.com"], ids["lead1@example.com"]
@@ -187,3 +241,54 @@ async def test_processes_counting_at_once_count_once(db: Database, tmp_path: Pat
     assert sorted(d.counted for d in done) == [False, False, False, True]
     async with db.session() as session:
         assert (await session.exec(select(TeamTotalsState.as_of))).all() == [NOW]
+
+
+async def test_an_import_from_another_process_is_counted_live_here_until_that_process_has_counted(
+        db: Database, tmp_path: Path) -> None:
+    ids = await seeded(db, tmp_path, 4)
+    boss, lead0, lead1 = ids["boss@example.com"], ids["lead0@example.com"], ids["lead1@example.com"]
+    async with db.session() as session:
+        assert (await rollup.refresh_totals(session, NOW, THRESHOLD)).managers == 14
+    chart = tmp_path / "moved.csv"
+    chart.write_text(layered_org(4, 2, 20).replace("m0x0@example.com,Manager 0x0,lead0@example.com",
+                                                   "m0x0@example.com,Manager 0x0,lead1@example.com"))
+    other = Database(db.url)  # another process's connections to the same database: it imports, this one serves
+    later = NOW + timedelta(minutes=1)
+    try:
+        assert (await import_org_chart(other, chart)).updated == 2
+        live = await summary_at(db, boss, later)
+        assert live.counted and live.as_of == later and "Counted" not in plain(live.note), "counted here, live"
+        sizes = {g.key: g.headcount for g in live.groups}
+        assert (sizes[lead0], sizes[lead1]) == (1 + 21, 1 + 3 * 21), "never the groups from before the import"
+
+        done = await rollup.count_after_import(other, later, THRESHOLD)
+        assert done is not None and done.counted and done.managers == 14
+        kept = await summary_at(db, boss, later + timedelta(minutes=1))
+        assert kept.as_of == later and "Counted 1 minute ago" in plain(kept.note), "read from the other process's count"
+        assert [(g.key, g.headcount) for g in kept.groups] == [(g.key, g.headcount) for g in live.groups]
+        again = await rollup.count_after_import(db, later + timedelta(minutes=1), THRESHOLD)
+        assert again is not None and not again.counted, "counted after the import already: not again"
+    finally:
+        await other.dispose()
+
+
+def test_an_import_whose_count_fails_stands_and_the_next_import_of_the_same_file_counts(
+        db_url: str, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if backend != "postgresql":
+        pytest.skip("a lock that times out is PostgreSQL's (SQLite waits 60 s for its write lock)")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=300")  # the coach's connections give up on a held lock
+    chart = tmp_path / "org.csv"
+    chart.write_text(layered_org(3, 3, 20))
+    with psycopg.connect(db_url) as holder:  # another session holds the kept totals' table through the import
+        holder.execute("LOCK TABLE teamtotal IN ACCESS EXCLUSIVE MODE")
+        said = coach_says(monkeypatch, db_url, "org", "import", str(chart))
+    assert "loaded" in said and "the team totals could not be counted" in said and "counted team totals" not in said
+    started = utcnow()
+    as_of, sizes = reported(monkeypatch, db_url)
+    assert as_of >= started and sorted(sizes.values()) == [64, 64, 64], "counted live, with the imported chart"
+
+    said = coach_says(monkeypatch, db_url, "org", "import", str(chart))
+    assert "0 new, 0 updated" in said and "counted team totals for 14 managers" in said, \
+        "the same file again writes nothing but counts what the failed count did not"
+    assert sorted(kept_report(monkeypatch, db_url)[1].values()) == [64, 64, 64]
