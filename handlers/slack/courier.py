@@ -38,7 +38,7 @@ from bot.metrics import SEND_FAILURES
 from bot.replies import LessonCard, Reply
 from handlers.slack.app import retry_handlers
 from handlers.slack.blocks import SlackMessage
-from handlers.slack.chat import SlackChat, SlackFailure, retry_after_of
+from handlers.slack.chat import SlackChat, SlackFailure, error_code, retry_after_of
 from handlers.slack.keepalive import KeptSession
 from handlers.slack.lesson_cache import lesson_messages
 
@@ -82,7 +82,7 @@ def answer_lost(exc: BaseException) -> bool:
     if isinstance(exc, ClientError):
         return not isinstance(exc, ClientConnectorError)
     if isinstance(exc, SlackApiError) and exc.response is not None:
-        return exc.response.status_code >= 500 or exc.response.get("error") in LOST_ANSWER_CODES
+        return exc.response.status_code >= 500 or error_code(exc) in LOST_ANSWER_CODES
     return False
 
 
@@ -176,7 +176,7 @@ class SlackCourier:
             for item in reply.messages:
                 refs["ts"] = await self.chat.post(channel, item)
         except SlackFailure as exc:
-            code = exc.response.get("error") if isinstance(exc, SlackApiError) and exc.response is not None else None
+            code = error_code(exc)
             raise DeliveryError(f"Slack: {code or exc}", retry_after=retry_after_of(exc),
                                 permanent=code in CHANNEL_GONE) from exc
         return Sent(message_ref=refs)
@@ -234,7 +234,7 @@ class SlackCourier:
                     self.lookups.conversations_history, channel=channel, oldest=f"{since - LOOK_BACK:.6f}",
                     include_all_metadata=True, limit=200, cursor=cursor))
             except SlackApiError as exc:
-                if exc.response is not None and exc.response.get("error") in NO_HISTORY:
+                if error_code(exc) in NO_HISTORY:
                     log.warning("Slack: cannot read the DM %s to find a lesson whose answer was lost (add the "
                                 "im:history scope); posting it again", channel)
                     return None
@@ -251,7 +251,7 @@ class SlackCourier:
 
     def _failure(self, recipient: Recipient, exc: Exception) -> DeliveryError:
         retry_after = retry_after_of(exc)
-        code = exc.response.get("error") if isinstance(exc, SlackApiError) and exc.response is not None else None
+        code = error_code(exc)
         permanent = code in GONE
         outcome = "permanent" if permanent else "deferred" if retry_after is not None else "failed"
         SEND_FAILURES.labels("slack", outcome).inc()
