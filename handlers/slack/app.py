@@ -46,7 +46,7 @@ def retry_handlers(*, rate_limits: bool = True, resend: bool = True) -> list[Asy
     `rate_limits=False` leaves a 429 to the caller: the dispatcher's client, whose send budget makes the whole
     workspace wait out `Retry-After` rather than only the request that was refused.
     `resend=False` retries only a connection that was never made: a request that may have reached Slack (a
-    dropped connection, a 5xx) is the caller's to judge — the dispatcher's posts, whose courier looks in the
+    dropped connection, a 5xx) is the caller's to judge — the dispatcher's lesson posts, whose courier looks in the
     conversation for a lesson whose answer was lost before it posts it again (`handlers.slack.courier`).
     """
     if not resend:

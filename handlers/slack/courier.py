@@ -14,7 +14,7 @@ nothing, so their client lets slack_sdk's retry handler wait out a 429's `Retry-
 
 Slack takes no idempotency key, so a post whose answer is lost (a timeout, a connection dropped after the
 request left, a 5xx) may have arrived all the same. Each lesson message carries Slack message metadata naming
-its delivery and part (`lesson_metadata`); the post client never sends such a request again by itself, and
+its delivery and part (`lesson_metadata`); its post client never sends such a request again by itself, and
 before the dispatcher posts that part again the courier looks in the DM (`conversations.history` with
 `include_all_metadata`, from the failed post's start) for a message carrying it. Found, it counts as posted.
 Reading a DM's history needs the `im:history` scope: without it the part is posted again, as before.
@@ -96,11 +96,11 @@ def slack_paces(config: Settings) -> dict[str, Pace]:
             TIER4: pace(config.slack_tier4_per_minute)}
 
 
-def dispatch_client(client: AsyncWebClient, *, lookups: bool = False) -> AsyncWebClient:
-    """The app's client again (same token, URL and timeout). For posts, it leaves 429s to the dispatcher and never
-    sends again a request that may have reached Slack; for `lookups`, which post nothing, it retries both."""
+def dispatch_client(client: AsyncWebClient, *, rate_limits: bool = False, resend: bool = True) -> AsyncWebClient:
+    """The app's client again (same token, URL and timeout); by default leaving 429s to the dispatcher, and with
+    `resend=False` never sending again by itself a request that may have reached Slack (lesson posts)."""
     return AsyncWebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
-                          retry_handlers=retry_handlers(rate_limits=lookups, resend=lookups), logger=client.logger)
+                          retry_handlers=retry_handlers(rate_limits=rate_limits, resend=resend), logger=client.logger)
 
 
 class SlackCourier:
@@ -109,9 +109,12 @@ class SlackCourier:
     def __init__(self, chat: SlackChat, workspace: str | None = None,
                  paces: dict[str, Pace] | None = None) -> None:
         self.chat = SlackChat(dispatch_client(chat.client))
-        self.lookups = dispatch_client(chat.client, lookups=True)
+        """Posts of what names no delivery (a welcome, a reminder) and files: a 5xx is retried blind, as ever."""
+        self.lesson_posts = dispatch_client(chat.client, resend=False)
+        """Posts of lesson messages: one whose answer was lost is looked for before it is posted again."""
+        self.lookups = dispatch_client(chat.client, rate_limits=True)
         self.connections = KeptSession(chat.client.timeout)
-        """Both clients' HTTP session: connections kept open from one post to the next."""
+        """The clients' HTTP session: connections kept open from one post to the next."""
         self.workspace = workspace
         self.paces = paces or {}
 
@@ -119,8 +122,8 @@ class SlackCourier:
         await self.connections.close()
 
     def _connected(self) -> None:
-        """Point both clients at the running loop's kept session before they call Slack."""
-        self.chat.client.session = self.lookups.session = self.connections.session()
+        """Point the clients at the running loop's kept session before they call Slack."""
+        self.chat.client.session = self.lesson_posts.session = self.lookups.session = self.connections.session()
 
     def can_reach(self, recipient: Recipient) -> bool:
         return bool(recipient.external_id or recipient.email)
@@ -213,10 +216,10 @@ class SlackCourier:
                     attempt: Attempt | None = None) -> dict[str, Any]:
         """One message; a lesson's carries `metadata`, and a failure that may have posted it marks `attempt`."""
         started = time.time()
+        client = self.chat.client if metadata is None else self.lesson_posts
         try:
-            response = await self.chat.client.chat_postMessage(channel=channel, text=message.text,
-                                                               blocks=message.blocks, unfurl_links=False,
-                                                               metadata=metadata)
+            response = await client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
+                                                     unfurl_links=False, metadata=metadata)
         except SlackFailure as exc:
             if attempt is not None and answer_lost(exc):
                 attempt.unsure(started)
