@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
     slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
     slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
+    slack_timeout_seconds: float = Field(
+        30.0, gt=0,
+        validation_alias=_env("COACH_SLACK_TIMEOUT_SECONDS"),
+        description="Seconds a Slack Web API call may take before the coach gives up on its answer (slack_sdk's "
+                    "default, 30). A lesson post given up on may still have arrived: the coach looks for it in "
+                    "the DM before posting it again (needs the im:history scope).",
+    )
 
     microsoft_app_id: str = Field("", validation_alias=_env("MICROSOFT_APP_ID"))
     microsoft_app_password: SecretStr = Field(SecretStr(""), validation_alias=_env("MICROSOFT_APP_PASSWORD"))

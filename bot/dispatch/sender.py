@@ -85,12 +85,13 @@ class Outgoing:
     clock: Callable[[], datetime]
     """The tick's time: what is due and what is inside a window is judged by it (`coach dispatch --at`)."""
     progress: dict[str, Any] | None = None
-    """The parts an earlier try posted: {"platform": …, "posted": [reference, …]}."""
+    """What earlier tries left: {"platform": …, "posted": [reference, …], "unsure_since": epoch second} (the last
+    only when a post's outcome was unknown, `bot.dispatch.attempts`)."""
 
-    def posted_on(self, platform: str) -> list[dict[str, Any]]:
+    def progress_on(self, platform: str) -> dict[str, Any]:
         if not self.progress or self.progress.get("platform") != platform:
-            return []
-        return list(self.progress.get("posted") or [])
+            return {}
+        return self.progress
 
 
 class Postponed(Exception):
@@ -213,7 +214,7 @@ class Sender:
             return held, None
         for courier, recipient in out.routes:
             platform = courier.platform
-            attempt = self._attempt(courier, recipient, out.posted_on(platform))
+            attempt = self._attempt(courier, recipient, out.progress_on(platform))
             try:
                 await self._welcome(out, courier, recipient)
                 sent = await self._post(courier, recipient, out.reply, attempt)
@@ -275,12 +276,13 @@ class Sender:
     def _key(self, courier: Courier, recipient: Recipient) -> str:
         return f"{courier.platform}:{courier.rate_key(recipient)}"
 
-    def _attempt(self, courier: Courier, recipient: Recipient,
-                 posted: list[dict[str, Any]] | None = None) -> Attempt:
+    def _attempt(self, courier: Courier, recipient: Recipient, progress: Mapping[str, Any] | None = None) -> Attempt:
         """A try through this courier, paced by the shared budget at the courier's own paces (Slack's method
-        tiers), else at COACH_SENDS_PER_SECOND."""
+        tiers), else at COACH_SENDS_PER_SECOND; carrying on from an earlier try's `progress`."""
         paces = courier.paces if isinstance(courier, PacedCourier) else None
-        return Attempt(self._key(courier, recipient), self.budget, posted, paces)
+        progress = progress or {}
+        return Attempt(self._key(courier, recipient), self.budget, list(progress.get("posted") or []), paces,
+                       progress.get("unsure_since"))
 
     async def _post(self, courier: Courier, recipient: Recipient, reply: Reply, attempt: Attempt) -> Sent:
         """Send with retries inside the tick; raises DeliveryError (permanent) or Postponed. A throttle holds the
@@ -350,7 +352,7 @@ class Sender:
             delay = max(backoff(out.attempts + 1), timedelta(seconds=wait))
             outcome = Outcome.DEFERRED
             retry_at = retry_time(out.origin, out.created_at, out.settings, out.zone, moment + delay)
-        progress = {"platform": platform, "posted": attempt.posted} if attempt and attempt.posted else out.progress
+        progress = (attempt.progress(platform) if attempt else None) or out.progress
         status = {Outcome.FAILED: "failed", Outcome.EXPIRED: "expired"}.get(outcome, "pending")
         if outcome is not Outcome.DEFERRED:
             log.warning("delivery %s to person %s %s: %s", out.delivery_id, out.person.id, outcome.value, error)

@@ -58,6 +58,8 @@ def reader_locale(activity: Activity) -> str | None:
 
 SOON = 0.01
 """Seconds to wait when a contact is due but another process is claiming it right now."""
+STOP_SECONDS = 30.0
+"""How long a shutdown waits for the try under way to end by itself (as long as it waits for Teams turns)."""
 NO_SUCH_MEMBER = 404
 """The connector's answer for a user id it does not know in the conversation (MemberNotFoundInConversation)."""
 
@@ -112,11 +114,13 @@ class Contacts:
         self.resume = resume
         self.retry = retry
         self._changed = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         """Retry the contacts kept so far, also those an earlier process left, and any kept from now on."""
         if self._task is None or self._task.done():
+            self._stopping = False
             self._task = asyncio.get_running_loop().create_task(self._run(), name="teams-contacts")
 
     async def add(self, user_id: str, reference: dict[str, Any], *, welcome: bool) -> None:
@@ -132,19 +136,31 @@ class Contacts:
             await drop_contact(session, PLATFORM, user_id)
 
     async def close(self) -> None:
-        if self._task is not None:
+        """Stop retrying once the try under way has written its outcome, waiting at most STOP_SECONDS.
+
+        The loop is not cancelled at once: a task cancelled inside a database transaction can leave SQLite's
+        write lock held after the session is gone (SQLAlchemy's aiosqlite driver), and every later write of
+        the process then fails with "database is locked". A try still running after STOP_SECONDS is cancelled:
+        its contact stays claimed until its lease ends, and the next process tries it again."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._changed.set()
+        done, _ = await asyncio.wait({self._task}, timeout=STOP_SECONDS)
+        if not done:
+            log.warning("a retry of who a Teams user is was still running after %.0f s at shutdown", STOP_SECONDS)
             self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._changed.clear()  # before looking, so a contact kept meanwhile wakes the wait below
             try:
                 wait = await self._next()
             except Exception:  # the database is down: the contacts wait in it, try again after a poll
                 log.exception("retrying who Teams users are failed")
                 wait = self.retry.poll
-            if wait > 0:
+            if wait > 0 and not self._stopping:
                 with contextlib.suppress(TimeoutError):  # woken early by a newer contact, or due now
                     await asyncio.wait_for(self._changed.wait(), min(wait, self.retry.poll))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from aiohttp import ClientConnectorError
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -39,12 +40,17 @@ class AnyServerErrorRetryHandler(AsyncServerErrorRetryHandler):
         return response is not None and 500 <= response.status_code < 600
 
 
-def retry_handlers(*, rate_limits: bool = True) -> list[AsyncRetryHandler]:
+def retry_handlers(*, rate_limits: bool = True, resend: bool = True) -> list[AsyncRetryHandler]:
     """Fresh retry handlers for one client (they keep no state, but each client gets its own list).
 
     `rate_limits=False` leaves a 429 to the caller: the dispatcher's client, whose send budget makes the whole
     workspace wait out `Retry-After` rather than only the request that was refused.
+    `resend=False` retries only a connection that was never made: a request that may have reached Slack (a
+    dropped connection, a 5xx) is the caller's to judge — the dispatcher's lesson posts, whose courier looks in the
+    conversation for a lesson whose answer was lost before it posts it again (`handlers.slack.courier`).
     """
+    if not resend:
+        return [AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES, error_types=[ClientConnectorError])]
     handlers: list[AsyncRetryHandler] = [AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES)]
     if rate_limits:
         handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES))
@@ -53,9 +59,11 @@ def retry_handlers(*, rate_limits: bool = True) -> list[AsyncRetryHandler]:
 
 
 def web_client(config: Settings) -> AsyncWebClient:
+    """The app's client: every call gives up after COACH_SLACK_TIMEOUT_SECONDS (slack_sdk's own default, 30)."""
     assert config.slack_bot_token is not None
     base_url = config.slack_api_url if config.slack_api_url.endswith("/") else config.slack_api_url + "/"
     return AsyncWebClient(token=config.slack_bot_token.get_secret_value(), base_url=base_url,
+                          timeout=config.slack_timeout_seconds,  # type: ignore[arg-type]  (typed int; aiohttp takes a float)
                           retry_handlers=retry_handlers(), logger=logging.getLogger("handlers.slack.api"))
 
 

@@ -25,6 +25,15 @@ SlackFailure = (SlackApiError, ClientError, TimeoutError, ResponseUrlError)
 """What a Web API call raises when Slack (or the way to it) fails, after the client's own retries."""
 
 
+def error_code(exc: BaseException) -> str | None:
+    """Slack's `error` for a refused call (`users_not_found`); None for anything else, such as a network error
+    or a proxy's error page instead of Slack's JSON."""
+    if not isinstance(exc, SlackApiError) or exc.response is None or not isinstance(exc.response.data, dict):
+        return None
+    code = exc.response.data.get("error")
+    return code if isinstance(code, str) else None
+
+
 def retry_after_of(exc: BaseException) -> float | None:
     """Seconds Slack asked to wait (429 `Retry-After`), or None when it did not rate-limit."""
     if not isinstance(exc, SlackApiError) or exc.response is None or exc.response.status_code != 429:

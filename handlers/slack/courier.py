@@ -11,14 +11,23 @@ Posts use a Web API client that does not retry a 429 by itself: the dispatcher's
 one 429 makes the whole workspace wait for `Retry-After`, in every process, instead of the refused request alone
 sleeping while the others keep posting; and a retry never posts again a part that already arrived. Lookups post
 nothing, so their client lets slack_sdk's retry handler wait out a 429's `Retry-After` and ask again.
+
+Slack takes no idempotency key, so a post whose answer is lost (a timeout, a connection dropped after the
+request left, a 5xx) may have arrived all the same. Each lesson message carries Slack message metadata naming
+its delivery and part (`lesson_metadata`); its post client never sends such a request again by itself, and
+before the dispatcher posts that part again the courier looks in the DM (`conversations.history` with
+`include_all_metadata`, from the failed post's start) for a message carrying it. Found, it counts as posted.
+Reading a DM's history needs the `im:history` scope: without it the part is posted again, as before.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from functools import partial
 from typing import Any
 
+from aiohttp import ClientConnectorError, ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -29,7 +38,7 @@ from bot.metrics import SEND_FAILURES
 from bot.replies import LessonCard, Reply
 from handlers.slack.app import retry_handlers
 from handlers.slack.blocks import SlackMessage
-from handlers.slack.chat import SlackChat, SlackFailure, retry_after_of
+from handlers.slack.chat import SlackChat, SlackFailure, error_code, retry_after_of
 from handlers.slack.keepalive import KeptSession
 from handlers.slack.lesson_cache import lesson_messages
 
@@ -43,9 +52,38 @@ CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived"}
 
 
 TIER3 = "tier3"
-"""users.lookupByEmail, conversations.open."""
+"""users.lookupByEmail, conversations.open, conversations.history."""
 TIER4 = "tier4"
 """users.info."""
+
+
+LESSON_EVENT = "coach_lesson_part"
+"""The metadata `event_type` of every lesson message the courier posts; its payload names the delivery and part."""
+LOST_ANSWER_CODES = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+"""Slack's own errors after which a post may have been stored all the same."""
+NO_HISTORY = {"missing_scope", "not_allowed_token_type", "no_permission"}
+"""The app may not read the DM (no `im:history`): a post whose answer was lost is posted again."""
+LOOK_BACK = 120.0
+"""Seconds before a lost post's start from which its DM is searched: room for the two clocks to differ."""
+HISTORY_PAGES = 5
+"""Pages of 200 messages searched at most; a DM with the bot rarely holds more since a failed post."""
+
+
+def lesson_metadata(delivery_id: int, part: int) -> dict[str, Any]:
+    """Slack message metadata naming one part of one delivery's lesson: unique to it, and kept by Slack."""
+    return {"event_type": LESSON_EVENT, "event_payload": {"delivery_id": delivery_id, "part": part}}
+
+
+def answer_lost(exc: BaseException) -> bool:
+    """Whether a failed post may have arrived: its request left but no answer came back (a timeout, a dropped
+    connection, a 5xx). A connection never made, or an error Slack answered, posted nothing."""
+    if isinstance(exc, TimeoutError):
+        return True
+    if isinstance(exc, ClientError):
+        return not isinstance(exc, ClientConnectorError)
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        return exc.response.status_code >= 500 or error_code(exc) in LOST_ANSWER_CODES
+    return False
 
 
 def slack_paces(config: Settings) -> dict[str, Pace]:
@@ -58,10 +96,11 @@ def slack_paces(config: Settings) -> dict[str, Pace]:
             TIER4: pace(config.slack_tier4_per_minute)}
 
 
-def dispatch_client(client: AsyncWebClient, *, rate_limits: bool = False) -> AsyncWebClient:
-    """The app's client again (same token, URL and timeout); by default leaving 429s to the dispatcher."""
+def dispatch_client(client: AsyncWebClient, *, rate_limits: bool = False, resend: bool = True) -> AsyncWebClient:
+    """The app's client again (same token, URL and timeout); by default leaving 429s to the dispatcher, and with
+    `resend=False` never sending again by itself a request that may have reached Slack (lesson posts)."""
     return AsyncWebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
-                          retry_handlers=retry_handlers(rate_limits=rate_limits), logger=client.logger)
+                          retry_handlers=retry_handlers(rate_limits=rate_limits, resend=resend), logger=client.logger)
 
 
 class SlackCourier:
@@ -70,9 +109,12 @@ class SlackCourier:
     def __init__(self, chat: SlackChat, workspace: str | None = None,
                  paces: dict[str, Pace] | None = None) -> None:
         self.chat = SlackChat(dispatch_client(chat.client))
+        """Posts of what names no delivery (a welcome, a reminder) and files: a 5xx is retried blind, as ever."""
+        self.lesson_posts = dispatch_client(chat.client, resend=False)
+        """Posts of lesson messages: one whose answer was lost is looked for before it is posted again."""
         self.lookups = dispatch_client(chat.client, rate_limits=True)
         self.connections = KeptSession(chat.client.timeout)
-        """Both clients' HTTP session: connections kept open from one post to the next."""
+        """The clients' HTTP session: connections kept open from one post to the next."""
         self.workspace = workspace
         self.paces = paces or {}
 
@@ -80,8 +122,8 @@ class SlackCourier:
         await self.connections.close()
 
     def _connected(self) -> None:
-        """Point both clients at the running loop's kept session before they call Slack."""
-        self.chat.client.session = self.lookups.session = self.connections.session()
+        """Point the clients at the running loop's kept session before they call Slack."""
+        self.chat.client.session = self.lesson_posts.session = self.lookups.session = self.connections.session()
 
     def can_reach(self, recipient: Recipient) -> bool:
         return bool(recipient.external_id or recipient.email)
@@ -112,8 +154,14 @@ class SlackCourier:
             refs: dict[str, Any] = {}
             part = 0
             for item in reply.messages:
+                delivery_id = item.delivery_id if isinstance(item, LessonCard) else None
                 for message in lesson_messages(item):
-                    ref = await attempt.post(part, partial(self._post, channel, message))
+                    if delivery_id is None:
+                        ref = await attempt.post(part, partial(self._post, channel, message))
+                    else:
+                        metadata = lesson_metadata(delivery_id, part)
+                        ref = await attempt.post(part, partial(self._post, channel, message, metadata, attempt),
+                                                 partial(self._find, channel, metadata, attempt))
                     part += 1
                 if isinstance(item, LessonCard) or not refs:
                     refs = ref
@@ -131,7 +179,7 @@ class SlackCourier:
             for item in reply.messages:
                 refs["ts"] = await self.chat.post(channel, item)
         except SlackFailure as exc:
-            code = exc.response.get("error") if isinstance(exc, SlackApiError) and exc.response is not None else None
+            code = error_code(exc)
             raise DeliveryError(f"Slack: {code or exc}", retry_after=retry_after_of(exc),
                                 permanent=code in CHANNEL_GONE) from exc
         return Sent(message_ref=refs)
@@ -164,14 +212,49 @@ class SlackCourier:
         response = await self.lookups.conversations_open(users=user_id)
         return str(response["channel"]["id"])
 
-    async def _post(self, channel: str, message: SlackMessage) -> dict[str, Any]:
-        response = await self.chat.client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
-                                                           unfurl_links=False)
+    async def _post(self, channel: str, message: SlackMessage, metadata: dict[str, Any] | None = None,
+                    attempt: Attempt | None = None) -> dict[str, Any]:
+        """One message; a lesson's carries `metadata`, and a failure that may have posted it marks `attempt`."""
+        started = time.time()
+        client = self.chat.client if metadata is None else self.lesson_posts
+        try:
+            response = await client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
+                                                     unfurl_links=False, metadata=metadata)
+        except SlackFailure as exc:
+            if attempt is not None and answer_lost(exc):
+                attempt.unsure(started)
+            raise
         return {"channel": channel, "ts": str(response["ts"])}
+
+    async def _find(self, channel: str, metadata: dict[str, Any], attempt: Attempt,
+                    since: float) -> dict[str, Any] | None:
+        """The message carrying `metadata` in the DM, posted at `since` or later (less LOOK_BACK), if it arrived;
+        None when it did not, or when the app may not read the DM."""
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            try:
+                response = await attempt.call(TIER3, partial(
+                    self.lookups.conversations_history, channel=channel, oldest=f"{since - LOOK_BACK:.6f}",
+                    include_all_metadata=True, limit=200, cursor=cursor))
+            except SlackApiError as exc:
+                if error_code(exc) in NO_HISTORY:
+                    log.warning("Slack: cannot read the DM %s to find a lesson whose answer was lost (add the "
+                                "im:history scope); posting it again", channel)
+                    return None
+                raise
+            for found in response.get("messages") or []:
+                if found.get("metadata") == metadata:
+                    log.info("Slack: a lesson post whose answer was lost had arrived (%s in %s)", found["ts"],
+                             channel)
+                    return {"channel": channel, "ts": str(found["ts"])}
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                break
+        return None
 
     def _failure(self, recipient: Recipient, exc: Exception) -> DeliveryError:
         retry_after = retry_after_of(exc)
-        code = exc.response.get("error") if isinstance(exc, SlackApiError) and exc.response is not None else None
+        code = error_code(exc)
         permanent = code in GONE
         outcome = "permanent" if permanent else "deferred" if retry_after is not None else "failed"
         SEND_FAILURES.labels("slack", outcome).inc()

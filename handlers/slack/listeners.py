@@ -48,6 +48,9 @@ SORRY = Notice("Sorry — something went wrong on my side. Please try again in a
 BUSY = Notice("Sorry — Slack didn't tell me who you are just now, so I can't answer yet. Please try again in "
               "a minute.")
 NO_SETTINGS = "I couldn't save your settings just now. Please try again in a minute."
+SETTINGS_AGAIN = "Open them again with `/learn settings`."
+NOT_SAVED = Notice("Sorry — Slack didn't tell me who you are just now, so I couldn't save your settings. "
+                   f"Please try again in a minute. {SETTINGS_AGAIN}")
 
 
 class SlackListeners:
@@ -130,20 +133,20 @@ class SlackListeners:
     # Modals -----------------------------------------------------------------------------------------------
 
     async def on_settings(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """Saved before acknowledging, so a value to correct is shown on its field in the open modal. Whoever
-        opened the modal is known by their Slack id by now; Slack's profile is asked only for someone who
-        is not, in a hurry (no waiting out a 429: Slack gives up on the answer after 3 seconds)."""
+        """Saved before acknowledging, so a value to correct is shown on its field in the open modal: whoever
+        opened the modal is nearly always known by their Slack id by now, and that needs no call to Slack.
+        Someone who is not must be named by Slack's profile first, which may take longer than the 3 seconds
+        Slack waits for the acknowledgement (a 429's Retry-After, a slow answer): their modal closes at once,
+        and the outcome follows in their DM (`_settings_later`)."""
         origin = Origin(user_id=body["user"]["id"], team_id=_team_id(body), via="modal")
+        values = settings_values(view)
         try:
-            person = await self.directory.person(origin.user_id, origin.team_id, hurry=True)
+            person = await self.directory.known(origin.user_id, origin.team_id)
             if person is None or person.id is None:
-                profile = await self.directory.profile(origin.user_id, hurry=True)
-                await ack(response_action="errors", errors={"days": self.directory.unknown_text(profile)})
+                await ack()
+                self._spawn(self._settings_later(origin, values), origin)
                 return
-            reply = await self.coach.save_settings(person.id, settings_values(view))
-        except ProfileUnavailable:
-            await ack(response_action="errors", errors={"days": BUSY.text})
-            return
+            reply = await self.coach.save_settings(person.id, values)
         except SettingsError as exc:
             await ack(response_action="errors", errors={settings_error_block(exc.field): str(exc)})
             return
@@ -156,6 +159,23 @@ class SlackListeners:
 
     async def _after_settings(self, reply: Reply, origin: Origin) -> None:
         await self.pipeline.show(self._outbox(origin), reply)
+        await self._publish_home(origin)
+
+    async def _settings_later(self, origin: Origin, values: dict[str, Any]) -> None:
+        """A settings form from someone Slack had to name first, after its modal closed: saved once Slack's
+        profile says who they are (its 429s waited out), with the outcome in their DM — or a value to correct,
+        or that they are not in the org chart, or that Slack could not say who they are."""
+        async def save(person_id: int) -> Reply:
+            try:
+                return await self.coach.save_settings(person_id, values)
+            except SettingsError as exc:
+                return Reply.text(f"I couldn't save your settings: {exc} {SETTINGS_AGAIN}", ephemeral=True)
+
+        try:
+            await self._handle(origin, save)
+        except ProfileUnavailable:
+            await self._outbox(origin).say(NOT_SAVED, ephemeral=True)
+            return
         await self._publish_home(origin)
 
     async def on_reflection(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -9,7 +9,6 @@ per process — they are Slack's data, not the coach's, and the database stays t
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -21,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.coach import Coach
-from handlers.slack.retries import no_retries
+from handlers.slack.chat import error_code
 from handlers.slack.work import Background
 from store.models import Person
 
@@ -29,8 +28,6 @@ log = logging.getLogger(__name__)
 
 PROFILE_SECONDS = 600.0
 PROFILES_KEPT = 10_000
-HURRY_SECONDS = 1.0
-"""How long `users.info` may take before an acknowledgement (Slack waits 3 s for it), with no retries."""
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _LINK = re.compile(r"<(?:mailto:)?([^<>|]+)(?:\|([^<>]*))?>")
 
@@ -60,17 +57,16 @@ class Directory:
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._learning: set[str] = set()
 
-    async def profile(self, user_id: str, *, hurry: bool = False) -> Profile:
+    async def profile(self, user_id: str) -> Profile:
         """The Slack profile (empty for an id Slack does not know); raises ProfileUnavailable when Slack
-        could not be asked. In a `hurry` (before an acknowledgement) a 429 or a slow answer is not waited
-        for: the caller says "try again" rather than answer Slack too late."""
+        could not be asked (after the client's retries: never call it before an acknowledgement)."""
         cached = self._cached(user_id)
         if cached is not None:
             return cached
         try:
-            response = await (self._users_info_now(user_id) if hurry else self.client.users_info(user=user_id))
+            response = await self.client.users_info(user=user_id)
         except SlackApiError as exc:
-            if exc.response is not None and exc.response.get("error") in NO_SUCH_USER:
+            if error_code(exc) in NO_SUCH_USER:
                 return self._keep(user_id, Profile())
             log.warning("users.info failed for %s: %s", user_id, exc)
             raise ProfileUnavailable(str(exc)) from exc
@@ -80,22 +76,30 @@ class Directory:
         user: dict[str, Any] = response.get("user") or {}
         return self._keep(user_id, Profile(email=(user.get("profile") or {}).get("email"), timezone=user.get("tz")))
 
-    async def person(self, user_id: str, team_id: str | None, *, address: dict[str, Any] | None = None,
-                     hurry: bool = False) -> Person | None:
+    async def person(self, user_id: str, team_id: str | None, *,
+                     address: dict[str, Any] | None = None) -> Person | None:
         """The org-chart person (by stored Slack id, else by the profile's email), or None for someone
         unknown. Raises ProfileUnavailable only when the email was needed and Slack could not give it.
         Slack is asked between the two look-ups, never inside one: a transaction (on SQLite, the write
         lock) must not wait on the network."""
+        person = await self.known(user_id, team_id, address=address)
+        if person is not None:
+            return person
+        profile = await self.profile(user_id)
+
+        async def email() -> str | None:
+            return profile.email
+
+        return await self.coach.identify("slack", user_id, email=email, workspace=team_id, address=address,
+                                         timezone=profile.timezone)
+
+    async def known(self, user_id: str, team_id: str | None, *,
+                    address: dict[str, Any] | None = None) -> Person | None:
+        """The org-chart person already matched to this Slack id, without asking Slack (fit for work before an
+        acknowledgement); None when the id is not matched yet. When the org chart gives them no zone, their
+        profile's is learned beside the request."""
         person = await self.coach.identify("slack", user_id, workspace=team_id, address=address)
-        if person is None:
-            profile = await self.profile(user_id, hurry=hurry)
-
-            async def email() -> str | None:
-                return profile.email
-
-            return await self.coach.identify("slack", user_id, email=email, workspace=team_id, address=address,
-                                             timezone=profile.timezone)
-        if person.timezone is None and user_id not in self._learning:
+        if person is not None and person.timezone is None and user_id not in self._learning:
             self._learning.add(user_id)
             self.background.spawn(self._learn_zone(user_id, team_id))
         return person
@@ -121,11 +125,6 @@ class Directory:
             pass  # logged; their next request tries again
         finally:
             self._learning.discard(user_id)
-
-    async def _users_info_now(self, user_id: str) -> Any:
-        with no_retries():
-            async with asyncio.timeout(HURRY_SECONDS):
-                return await self.client.users_info(user=user_id)
 
     def _cached(self, user_id: str) -> Profile | None:
         cached = self._profiles.get(user_id)

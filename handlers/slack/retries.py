@@ -1,18 +1,13 @@
-"""When the Web API client waits to retry a call: without a work slot in background work, and not at all
-for a call that must be done before an acknowledgement.
+"""When the Web API client waits to retry a call: without a work slot in background work.
 
 The client's retry handlers (`handlers.slack.app.retry_handlers`) decide what is retried and how long to
 wait — a 429's `Retry-After`, a backoff for 5xx and dropped connections. Each is wrapped here so that the
-wait (a) gives the background task's slot back (`handlers.slack.work.waiting`): eight rate-limited calls
-must not stall every other person's follow-up, nor the modal opens whose trigger lasts 3 seconds; and
-(b) is skipped inside `no_retries()`, where the call answers something Slack is still waiting for.
+wait gives the background task's slot back (`handlers.slack.work.waiting`): eight rate-limited calls must not
+stall every other person's follow-up, nor the modal opens whose trigger lasts 3 seconds. No call is made
+before an acknowledgement (`handlers.slack.listeners`), so none has to skip its retries.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
@@ -22,22 +17,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.slack.work import waiting
 
-_IN_A_HURRY: ContextVar[bool] = ContextVar("slack_no_retries", default=False)
-
-
-@contextmanager
-def no_retries() -> Iterator[None]:
-    """Web API calls inside fail at once instead of waiting to retry: for work before Slack's 3-second
-    acknowledgement, where a retry after `Retry-After` would answer too late anyway."""
-    token = _IN_A_HURRY.set(True)
-    try:
-        yield
-    finally:
-        _IN_A_HURRY.reset(token)
-
 
 class SlotFreeRetry(AsyncRetryHandler):
-    """One of the client's retry handlers, waiting without a work slot and never inside `no_retries`."""
+    """One of the client's retry handlers, waiting without a work slot."""
 
     def __init__(self, inner: AsyncRetryHandler) -> None:
         super().__init__(inner.max_retry_count)
@@ -45,8 +27,6 @@ class SlotFreeRetry(AsyncRetryHandler):
 
     async def can_retry_async(self, *, state: RetryState, request: HttpRequest,
                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
-        if _IN_A_HURRY.get():
-            return False
         return await self.inner.can_retry_async(state=state, request=request, response=response, error=error)
 
     async def prepare_for_next_attempt_async(self, *, state: RetryState, request: HttpRequest,

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from bot.config import Settings
 from handlers.msteams import runtime
-from handlers.msteams.members import Retry
+from handlers.msteams.members import Contacts, Retry
 from handlers.msteams.posting import Backoff
 from store.contacts import claim_contact, contact_tried, keep_contact
 from store.db import Database
@@ -146,6 +146,41 @@ async def test_a_restart_carries_on_with_the_people_teams_could_not_name(
 
 async def _none_kept(db: Database) -> bool:
     return await _kept(db) == []
+
+
+async def _claimed(db: Database) -> bool:
+    async with db.session() as session:
+        return any(c.lease_until is not None for c in (await session.exec(select(PendingContact))).all())
+
+
+async def test_a_shutdown_lets_the_retry_under_way_write_its_outcome(
+        db: Database, settings: Settings, clock: Callable[[], datetime], connector: FakeConnector, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopping the process while it retries who someone is waits for that try to finish rather than cancel it:
+    cancelled inside a database transaction, it could leave SQLite's write lock held, and the next write failed
+    with "database is locked" (about 1 run in 10 of the restart test above)."""
+    monkeypatch.setattr(runtime, "BACKOFF", Backoff(first=0.001))
+    monkeypatch.setattr(runtime, "RETRY", Retry(first=0.02, longest=0.05, attempts=50))
+    connector.members["29:gus"] = GUS
+    async with teams_bot(db, settings, clock, connector, tmp_path) as bot:
+        connector.fail(502, times=10_000, method="GET", route="members", html=True)
+        gus = bot.user("29:gus", "Gus Agent")
+        [reply] = await gus.install()
+        assert "try again in a minute" in reply.text
+        mark = len(connector.calls)
+        connector.hold()  # the retry under way waits for Teams' answer
+        connector.clear_failures()
+        try:
+            await eventually(lambda: _claimed(db), what="a retry under way")
+            [close] = [c for c in bot.platforms.cleanups if isinstance(getattr(c, "__self__", None), Contacts)]
+            closing = asyncio.create_task(close())
+            await asyncio.sleep(0.5)
+            assert not closing.done()  # the shutdown waits for the try: nothing is cut off mid-transaction
+        finally:
+            connector.release()
+        await closing
+        assert await _kept(db) == []  # its outcome was written: Gus is found, and his welcome sent
+        assert sum("Hi Gus," in c.text for c in connector.sent(gus.conversation, after=mark)) == 1
 
 
 async def test_a_contact_is_tried_by_one_process_at_a_time_and_a_newer_one_wins(db: Database) -> None:

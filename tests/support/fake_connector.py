@@ -155,7 +155,8 @@ class FakeConnector:
         return [c for c in self.calls[after:] if c.conversation == conversation and c.typing]
 
     def hold(self) -> None:
-        """Keep every activity posted from now on waiting, unanswered, until `release` (a slow connector)."""
+        """Keep every activity posted and every member looked up from now on waiting, unanswered, until
+        `release` (a slow connector)."""
         self._open.clear()
 
     def release(self) -> None:
@@ -215,6 +216,7 @@ class FakeConnector:
         return await self._activity_call(request)
 
     async def _get_member(self, request: web.Request) -> web.Response:
+        await asyncio.get_running_loop().run_in_executor(None, self._open.wait)
         member = self.members.get(request.match_info["member"])
         failure = self._failure("GET", "members")
         status = failure.status if failure else 200 if member else 404

@@ -6,7 +6,11 @@ fail on purpose (429 with Retry-After, 500) so tests see the bot's retries.
 its URL) onto which a test can push envelopes. `users` maps emails to Slack user ids (the workspace's
 directory); `fail_every` / `limit_every` answer every n-th `chat.postMessage` with 500 / 429 (read at each
 post, so a test can lift them), and `fail()` any method with any status, or `DROP` to close the connection
-without an answer; `delays` makes a method answer slowly (`{"chat.postMessage": 0.3}`: a slow Slack).
+without an answer (`LOST`: a post stored, then its connection closed); `delays` makes a method answer slowly
+(`{"chat.postMessage": 0.3}`: a slow Slack).
+A post is stored before it is answered, as Slack does: `answer_late` (or `gate`) holds its answer after that, so
+a client that gives up meanwhile has posted it all the same, and `conversations.history` (with the message
+metadata when asked for `include_all_metadata`) shows it; `history_scope=False` is an app without `im:history`.
 
 `/stats` tells another process what was posted. `python -m tests.support.fake_slack` runs the fake alone (the
 benchmark's Slack, in its own process so that Slack's side does not share the coach's CPU): it prints its Web
@@ -36,6 +40,8 @@ BOT_USER = "UBOT"
 TEAM = "T0001"
 DROP = 0
 """A fault "status" that closes the connection without any answer (a dropped connection)."""
+LOST = -1
+"""A fault "status" for `chat.postMessage`: the post is stored, then the connection closes without an answer."""
 
 
 @dataclass
@@ -120,12 +126,20 @@ class FakeSlack:
     """Where `Call.at` reads the time: a test pacing the coach on simulated time passes that time here, to count
     calls per method and (simulated) minute."""
     gate: asyncio.Event | None = None
-    """When given, every `chat.postMessage` waits for it (after its delay); `waiting` counts the posts held."""
+    """When given, every `chat.postMessage` is stored, then waits for it before answering; `waiting` counts the
+    posts held."""
     waiting: int = 0
+    answer_late: float = 0.0
+    """Seconds every successful `chat.postMessage` is held after it is stored, before it is answered."""
+    history_scope: bool = True
+    """Whether the bot token may read its DMs (`im:history`): without it `conversations.history` is refused."""
 
     def __post_init__(self) -> None:
         self._post_number = itertools.count(1)
-        self._delivered: Counter[int] = Counter()
+        self._delivered: Counter[tuple[int, Any]] = Counter()
+        """(delivery id, part) -> times posted."""
+        self._history: dict[str, list[dict[str, Any]]] = {}
+        """Channel -> the messages posted in it, oldest first (only while recording)."""
         self._posted = 0
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -176,9 +190,17 @@ class FakeSlack:
                 "tz": self.profiles.get(user_id, {}).get("tz", "UTC"), "profile": {"email": emails[0]}}
 
     def per_delivery(self) -> Counter[int]:
-        """How many messages were posted for each lesson delivery (a message counts when its metadata, or an
-        answer or reflection button, names the delivery: a lesson card, not a reply about one)."""
-        return Counter(self._delivered)
+        """How many times each lesson delivery was posted: the most copies of any one of its messages (a message
+        counts when its metadata, or an answer or reflection button, names the delivery: a lesson, not a reply
+        about one; a long lesson's parts are one copy)."""
+        found: Counter[int] = Counter()
+        for (delivery_id, _part), times in self._delivered.items():
+            found[delivery_id] = max(found[delivery_id], times)
+        return found
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """The messages posted in `channel`, oldest first, as `conversations.history` shows them."""
+        return list(self._history.get(channel, []))
 
     def fail(self, method: str, status: int = 429, *, times: int | None = 1, every: int | None = None,
              retry_after: float = 0) -> None:
@@ -244,25 +266,22 @@ class FakeSlack:
 
     async def _stats(self, _request: web.Request) -> web.Response:
         """What was posted, for a process that runs this fake in another process (the benchmark)."""
-        return web.json_response({"posts": self._posted, "deliveries": len(self._delivered),
-                                  "repeated": sum(1 for n in self._delivered.values() if n > 1)})
+        counts = self.per_delivery()
+        return web.json_response({"posts": self._posted, "deliveries": len(counts),
+                                  "repeated": sum(1 for n in counts.values() if n > 1)})
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await _arguments(request)
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
-        if self.gate is not None and method == "chat.postMessage":
-            self.waiting += 1
-            try:
-                await self.gate.wait()
-            finally:
-                self.waiting -= 1
         fault = self._every_nth(method) or next((f for f in self.faults if f.method == method and f.hits()), None)
         if fault is not None:
             self.refused[str(fault.status)] += 1
+            if fault.status == LOST:
+                self._count_post(args, self._answer(method, args)["ts"])
             await self._record(Call(method, args, fault.status))
-            if fault.status == DROP and request.transport is not None:
+            if fault.status in (DROP, LOST) and request.transport is not None:
                 request.transport.close()
                 return web.Response(status=500)
             if fault.status == 429:
@@ -272,21 +291,46 @@ class FakeSlack:
             return web.Response(status=fault.status, text="fake outage")
         body = self._answer(method, args)
         if method == "chat.postMessage" and body.get("ok"):
-            self._count_post(args)
+            self._count_post(args, body["ts"])
+            await self._hold_answer()
         await self._record(Call(method, args, 200 if body.get("ok") else 400, body))
         return web.json_response(body)
 
-    def _count_post(self, args: dict[str, Any]) -> None:
-        delivery_id = _delivery_id(args)
+    async def _hold_answer(self) -> None:
+        """A stored post's answer waits for the gate, then `answer_late` seconds."""
+        if self.gate is not None:
+            self.waiting += 1
+            try:
+                await self.gate.wait()
+            finally:
+                self.waiting -= 1
+        if self.answer_late:
+            await asyncio.sleep(self.answer_late)
+
+    def _count_post(self, args: dict[str, Any], ts: str) -> None:
+        delivery_id, part = _delivery_part(args)
         self._posted += 1
         if delivery_id is not None:
-            self._delivered[delivery_id] += 1
+            self._delivered[(delivery_id, part)] += 1
         if self.record:
-            self.posts.append(Post(time.monotonic(), str(args.get("channel")), str(args.get("text") or ""),
-                                   delivery_id))
+            channel = str(args.get("channel"))
+            self.posts.append(Post(time.monotonic(), channel, str(args.get("text") or ""), delivery_id))
+            self._history.setdefault(channel, []).append(
+                {"type": "message", "user": BOT_USER, "bot_id": "BBOT", "ts": ts, "text": args.get("text"),
+                 "metadata": _metadata(args)})
+
+    def _conversation_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The channel's messages from `oldest` on, newest first; their metadata only when asked for."""
+        if not self.history_scope:
+            return {"ok": False, "error": "missing_scope", "needed": "im:history", "provided": "chat:write"}
+        oldest = float(args.get("oldest") or 0)
+        with_metadata = str(args.get("include_all_metadata")).lower() in ("1", "true")
+        found = [{k: v for k, v in m.items() if v is not None and (with_metadata or k != "metadata")}
+                 for m in self._history.get(str(args.get("channel")), []) if float(m["ts"]) >= oldest]
+        return {"ok": True, "messages": found[::-1], "has_more": False}
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        ts = f"1800000000.{next(self._ts):06d}"
+        ts = f"{int(time.time())}.{next(self._ts):06d}"  # the epoch second, as Slack's ts; unique however fast
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": "BBOT", "team_id": TEAM, "team": "Example",
                     "user": "coach", "url": "https://example.slack.com/"}
@@ -295,6 +339,8 @@ class FakeSlack:
         if method == "chat.postMessage":
             return {"ok": True, "channel": args.get("channel"), "ts": ts,
                     "message": {"text": args.get("text"), "blocks": args.get("blocks"), "ts": ts}}
+        if method == "conversations.history":
+            return self._conversation_history(args)
         if method == "chat.update":
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method == "chat.postEphemeral":
@@ -352,20 +398,26 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
     return args
 
 
-def _delivery_id(args: dict[str, Any]) -> int | None:
-    """The lesson a posted message carries: its metadata, else its answer buttons' values."""
+def _metadata(args: dict[str, Any]) -> dict[str, Any] | None:
     metadata = args.get("metadata")
     if isinstance(metadata, str):
         metadata = json.loads(metadata)
-    if isinstance(metadata, dict) and isinstance(metadata.get("event_payload"), dict):
+    return metadata if isinstance(metadata, dict) else None
+
+
+def _delivery_part(args: dict[str, Any]) -> tuple[int | None, Any]:
+    """The lesson a posted message carries, and which of its messages it is: its metadata, else its answer
+    buttons' values (then the part is unknown: None)."""
+    metadata = _metadata(args)
+    if metadata is not None and isinstance(metadata.get("event_payload"), dict):
         found = metadata["event_payload"].get("delivery_id")
         if isinstance(found, int):
-            return found
+            return found, metadata["event_payload"].get("part")
     for element in Call("", args).buttons():
         value = json.loads(element.get("value") or "null")
         if isinstance(value, dict) and isinstance(value.get("d"), int) and ("o" in value or "p" in value):
-            return value["d"]
-    return None
+            return value["d"], None
+    return None, None
 
 
 def _texts(value: Any) -> list[str]:
