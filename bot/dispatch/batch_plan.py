@@ -28,13 +28,15 @@ from store import deliveries, learning_batch, people
 from store import dispatch as claims
 from store.dispatch import SlotHolder
 from store.learning_batch import LearnerRows
-from store.models import ChatIdentity
+from store.models import ChatIdentity, LearnerSettings, Person
 
 log = logging.getLogger(__name__)
 
 
-async def plan_together(services: Services, sender: Sender, person_ids: list[int], now: datetime) -> list[int]:
-    """Plan every claimed learner's due slot; returns the deliveries created (claimed by this process).
+async def plan_together(services: Services, sender: Sender, claimed: list[tuple[LearnerSettings, Person]],
+                        now: datetime) -> list[int]:
+    """Plan every claimed learner's due slot, from their settings and person as the claim read them; returns the
+    deliveries created (claimed by this process).
 
     Two short transactions: one reads (the claims keep other processes off these learners meanwhile), then the
     lessons are chosen with no transaction open — on SQLite, without holding the write lock that the sends'
@@ -43,7 +45,7 @@ async def plan_together(services: Services, sender: Sender, person_ids: list[int
     so they are looked at again after it, as when planned alone. Raises when a transaction fails as a whole."""
     async with services.database.session() as session:
         catalogue = await CATALOGUES.current(services.database, session)
-        learners = await learning_batch.learners(session, person_ids)
+        learners = await learning_batch.learners(session, claimed)
         default = services.config.default_timezone
         zones = {pid: zone_of(rows.settings, rows.person, default) for pid, rows in learners.items()}
         slots = {pid: slot for pid, rows in learners.items()
@@ -55,10 +57,7 @@ async def plan_together(services: Services, sender: Sender, person_ids: list[int
         for identity in await people.identities_of(session, list(learners)):
             identities.setdefault(identity.person_id, []).append(identity)
     planned = Planned()
-    for pid in person_ids:
-        rows = learners.get(pid)
-        if rows is None:
-            continue
+    for pid, rows in learners.items():
         try:
             await _plan_one(services, sender, catalogue, rows, zones[pid], now, holders.get(pid, []),
                             identities.get(pid, []), planned)
