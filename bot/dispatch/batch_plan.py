@@ -22,7 +22,7 @@ from bot.engine.learner import learner_context
 from bot.engine.memory_reads import MemoryReads
 from bot.engine.next_lesson import plan_next
 from bot.lessons.lessons import delivery_from_plan, policy_config
-from bot.lessons.schedule import due_slot, zone_of
+from bot.lessons.schedule import Slot, due_slot, zone_of
 from bot.services import Services
 from store import deliveries, learning_batch, people
 from store import dispatch as claims
@@ -59,8 +59,8 @@ async def plan_together(services: Services, sender: Sender, claimed: list[tuple[
     planned = Planned()
     for pid, rows in learners.items():
         try:
-            await _plan_one(services, sender, catalogue, rows, zones[pid], now, holders.get(pid, []),
-                            identities.get(pid, []), planned)
+            await _plan_one(services, sender, catalogue, rows, zones[pid], now, slots.get(pid),
+                            holders.get(pid, []), identities.get(pid, []), planned)
         except Exception:
             log.exception("could not plan the lesson of person %s; tried again after the lease", pid)
     async with services.database.session() as session:
@@ -82,13 +82,12 @@ class Planned:
 
 
 async def _plan_one(services: Services, sender: Sender, catalogue: Catalogue, rows: LearnerRows, zone: str,
-                    now: datetime, holders: list[SlotHolder], identities: list[ChatIdentity],
+                    now: datetime, slot: Slot | None, holders: list[SlotHolder], identities: list[ChatIdentity],
                     planned: Planned) -> None:
-    """`planner._plan_learner` for one learner of the batch, from memory; adds what to write to `planned` (all
-    of it, or nothing when it raises)."""
+    """`planner._plan_learner` for one learner of the batch, from memory, given their due slot (`due_slot`);
+    adds what to write to `planned` (all of it, or nothing when it raises)."""
     settings, person = rows.settings, rows.person
     assert person.id is not None
-    slot = due_slot(settings, zone, now)
     next_slot = next_at(settings, zone, now)
     if slot is None or any(h.slot == slot.key for h in holders):
         planned.next_slots[person.id] = next_slot
