@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, insert, update
@@ -86,10 +86,11 @@ async def mark_many_sent(session: AsyncSession, claimed_by: str, records: list[S
     return set((await connection.execute(_sent_update(len(records)), params)).scalars())
 
 
-@cache
+@lru_cache(maxsize=64)
 def _sent_update(size: int) -> Any:
-    """`mark_many_sent`'s statement for `size` sends, built once per size: its parameters are named by position
-    (`id0`, `ref0`, …), so building it and its cache key is not paid again for every group."""
+    """`mark_many_sent`'s statement for `size` sends, built once per size (groups are small, so few sizes are
+    kept). Its parameters are named by position (`id0`, `ref0`, …), so neither the statement nor its cache key
+    is built again for every group."""
     table = Delivery.__table__  # type: ignore[attr-defined]
 
     def each(name: str, column: Any) -> Any:

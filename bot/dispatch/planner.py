@@ -62,6 +62,7 @@ async def plan_batch(services: Services, sender: Sender, now: datetime, *, limit
     batch = PlannedBatch()
     due: list[tuple[LearnerSettings, Person, bool]] = []
     newcomers: list[tuple[LearnerSettings, Person]] = []
+    leased: list[int] = []
     first_slots: dict[int, datetime] = {}
     default = services.config.default_timezone
     unknown = sender.can_learn_zones()
@@ -74,14 +75,15 @@ async def plan_batch(services: Services, sender: Sender, now: datetime, *, limit
                 batch.enrolled += 1
                 if ask:
                     newcomers.append((settings, person))
+                    leased.append(person.id)
                 else:
                     first_slots[person.id] = _first_slot(settings, zone_of(settings, person, default), now)
             else:
                 due.append((settings, person, ask))
+                leased.append(person.id)
         # The claim, in two plain statements rather than a unit of work over every row loaded: a lease on those
         # whose lesson (or profile) comes next, the first slot of newcomers whose zone is known.
-        await claims.lease_learners(session, [p.id for _, p in newcomers] + [p.id for _, p, _ in due if p.id],
-                                    until=services.clock() + lease)
+        await claims.lease_learners(session, leased, until=services.clock() + lease)
         await claims.set_next_slots(session, first_slots)
         batch.claimed = len(rows)
     gate = asyncio.Semaphore(max(1, planners))
