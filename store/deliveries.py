@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, update
-from sqlmodel import col, select
+from sqlalchemy import bindparam, case, func, insert, update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.models import Delivery
@@ -73,26 +74,37 @@ class SentRecord:
 
 
 async def mark_many_sent(session: AsyncSession, claimed_by: str, records: list[SentRecord], now: datetime) -> set[int]:
-    """`mark_sent` for a group of sends in two statements (the claims still ours, locked; then one executemany
-    UPDATE of those); returns the ids that were still ours."""
-    ids = [r.delivery_id for r in records]
-    ours = set((await session.exec(
-        select(Delivery.id).where(col(Delivery.id).in_(ids), col(Delivery.claimed_by) == claimed_by,
-                                  col(Delivery.status) == "sending").with_for_update()
-    )).all())
-    rows = [r for r in records if r.delivery_id in ours]
-    if rows:
-        table = Delivery.__table__  # type: ignore[attr-defined]
-        connection = await session.connection()
-        await connection.execute(
-            update(table).where(table.c.id == bindparam("did"))
-            .values(status="sent", platform=bindparam("sent_via"),
-                    message_ref=bindparam("ref", type_=table.c.message_ref.type), sent_at=now, lease_until=None,
+    """`mark_sent` for a group of sends in one Core UPDATE … RETURNING on the session's connection, no ORM unit
+    of work: only the claims still ours change (the row locks the UPDATE takes keep another process's takeover
+    out until the commit), each with its own platform, message and reminder time. Every send of the dispatcher
+    passes here, a group at a time (`bot.lessons.ledger`). Returns the ids that were still ours."""
+    records = list({r.delivery_id: r for r in records}.values())
+    params: dict[str, Any] = {"worker": claimed_by, "now": now}
+    for i, r in enumerate(records):
+        params |= {f"id{i}": r.delivery_id, f"via{i}": r.platform, f"ref{i}": r.message_ref, f"remind{i}": r.remind_at}
+    connection = await session.connection()
+    return set((await connection.execute(_sent_update(len(records)), params)).scalars())
+
+
+@lru_cache(maxsize=64)
+def _sent_update(size: int) -> Any:
+    """`mark_many_sent`'s statement for `size` sends, built once per size (groups are small, so few sizes are
+    kept). Its parameters are named by position (`id0`, `ref0`, …), so neither the statement nor its cache key
+    is built again for every group."""
+    table = Delivery.__table__  # type: ignore[attr-defined]
+
+    def each(name: str, column: Any) -> Any:
+        return case(*((table.c.id == bindparam(f"id{i}"), bindparam(f"{name}{i}", type_=column.type))
+                      for i in range(size)))
+
+    return (update(table)
+            .where(table.c.id.in_([bindparam(f"id{i}") for i in range(size)]),
+                   table.c.claimed_by == bindparam("worker"), table.c.status == "sending")
+            .values(status="sent", platform=each("via", table.c.platform), message_ref=each("ref", table.c.message_ref),
+                    sent_at=bindparam("now", type_=table.c.sent_at.type), lease_until=None,
                     attempts=table.c.attempts + 1,
-                    remind_at=func.coalesce(bindparam("remind", type_=table.c.remind_at.type), table.c.remind_at)),
-            [{"did": r.delivery_id, "sent_via": r.platform, "ref": r.message_ref, "remind": r.remind_at}
-             for r in rows])
-    return {i for i in ours if i is not None}
+                    remind_at=func.coalesce(each("remind", table.c.remind_at), table.c.remind_at))
+            .returning(table.c.id))
 
 
 async def mark_sent(session: AsyncSession, delivery_id: int, claimed_by: str, *, platform: str,

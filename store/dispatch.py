@@ -42,8 +42,9 @@ async def claim_learners(session: AsyncSession, now: datetime, *, wall: datetime
     """Active, unpaused learners whose next slot has come by `now` (the schedule's time, which `coach dispatch
     --at` sets) or was never computed (new enrolments), and whom no process is planning as of `wall`.
 
-    The caller must set each one's `planning_until` (a lease on the wall clock) or move `next_slot_at` past
-    `now` before committing: that is the claim, so other processes stop seeing them as due. A lease is read
+    The caller must set each one's `planning_until` (a lease on the wall clock, `lease_learners`) or move
+    `next_slot_at` past `now` (`set_next_slots`) before committing: that is the claim, so other processes stop
+    seeing them as due. A lease is read
     with the clock it was written with — whatever time a tick simulates — so a tick `--at` tomorrow never
     takes a learner another process is planning right now.
     """
@@ -57,6 +58,13 @@ async def claim_learners(session: AsyncSession, now: datetime, *, wall: datetime
         .with_for_update(of=LearnerSettings, skip_locked=True)  # type: ignore[arg-type]
     )
     return list(rows.all())
+
+
+async def lease_learners(session: AsyncSession, person_ids: Sequence[int], *, until: datetime) -> None:
+    """Claim these learners until `until` (wall clock): one UPDATE, whatever the batch's size."""
+    if person_ids:
+        await session.exec(update(LearnerSettings).where(col(LearnerSettings.person_id).in_(list(person_ids)))
+                           .values(planning_until=until))
 
 
 async def claim_deliveries(session: AsyncSession, now: datetime, *, wall: datetime, worker: str,

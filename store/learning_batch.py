@@ -79,17 +79,24 @@ async def catalogue_rows(session: AsyncSession) -> tuple[list[Lesson], list[Ques
     return lessons, questions, roles, fit
 
 
-async def learners(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, LearnerRows]:
+async def learners(session: AsyncSession,
+                   people: Iterable[int] | Iterable[tuple[LearnerSettings, Person]]) -> dict[int, LearnerRows]:
     """The learners' people, settings, mastery states, active focuses, deliveries (newest first) and review
-    cards: five queries whatever the batch's size. Learners without settings are left out."""
-    ids = sorted(set(person_ids))
+    cards: five queries whatever the batch's size (four when given the learners' settings and person, as the
+    dispatcher's claim already read them). Learners without settings are left out."""
+    wanted = list(people)
+    asked = [item for item in wanted if isinstance(item, int)]
+    given = [item for item in wanted if not isinstance(item, int)]
+    if asked:
+        given += (await session.exec(
+            select(LearnerSettings, Person).join(Person, col(Person.id) == LearnerSettings.person_id)
+            .where(col(LearnerSettings.person_id).in_(sorted(set(asked)))))).all()
+    found: dict[int, LearnerRows] = {}
+    for settings, person in given:
+        found[settings.person_id] = LearnerRows(person, settings, {}, [], [], [])
+    ids = sorted(found)
     if not ids:
         return {}
-    found: dict[int, LearnerRows] = {}
-    for settings, person in (await session.exec(
-            select(LearnerSettings, Person).join(Person, col(Person.id) == LearnerSettings.person_id)
-            .where(col(LearnerSettings.person_id).in_(ids)))).all():
-        found[settings.person_id] = LearnerRows(person, settings, {}, [], [], [])
     for state in (await session.exec(select(MasteryState).where(col(MasteryState.person_id).in_(ids)))).all():
         if state.person_id in found:
             found[state.person_id].states[state.competency_id] = state

@@ -22,19 +22,21 @@ from bot.engine.learner import learner_context
 from bot.engine.memory_reads import MemoryReads
 from bot.engine.next_lesson import plan_next
 from bot.lessons.lessons import delivery_from_plan, policy_config
-from bot.lessons.schedule import due_slot, zone_of
+from bot.lessons.schedule import Slot, due_slot, zone_of
 from bot.services import Services
 from store import deliveries, learning_batch, people
 from store import dispatch as claims
 from store.dispatch import SlotHolder
 from store.learning_batch import LearnerRows
-from store.models import ChatIdentity
+from store.models import ChatIdentity, LearnerSettings, Person
 
 log = logging.getLogger(__name__)
 
 
-async def plan_together(services: Services, sender: Sender, person_ids: list[int], now: datetime) -> list[int]:
-    """Plan every claimed learner's due slot; returns the deliveries created (claimed by this process).
+async def plan_together(services: Services, sender: Sender, claimed: list[tuple[LearnerSettings, Person]],
+                        now: datetime) -> list[int]:
+    """Plan every claimed learner's due slot, from their settings and person as the claim read them; returns the
+    deliveries created (claimed by this process).
 
     Two short transactions: one reads (the claims keep other processes off these learners meanwhile), then the
     lessons are chosen with no transaction open — on SQLite, without holding the write lock that the sends'
@@ -43,7 +45,7 @@ async def plan_together(services: Services, sender: Sender, person_ids: list[int
     so they are looked at again after it, as when planned alone. Raises when a transaction fails as a whole."""
     async with services.database.session() as session:
         catalogue = await CATALOGUES.current(services.database, session)
-        learners = await learning_batch.learners(session, person_ids)
+        learners = await learning_batch.learners(session, claimed)
         default = services.config.default_timezone
         zones = {pid: zone_of(rows.settings, rows.person, default) for pid, rows in learners.items()}
         slots = {pid: slot for pid, rows in learners.items()
@@ -55,13 +57,10 @@ async def plan_together(services: Services, sender: Sender, person_ids: list[int
         for identity in await people.identities_of(session, list(learners)):
             identities.setdefault(identity.person_id, []).append(identity)
     planned = Planned()
-    for pid in person_ids:
-        rows = learners.get(pid)
-        if rows is None:
-            continue
+    for pid, rows in learners.items():
         try:
-            await _plan_one(services, sender, catalogue, rows, zones[pid], now, holders.get(pid, []),
-                            identities.get(pid, []), planned)
+            await _plan_one(services, sender, catalogue, rows, zones[pid], now, slots.get(pid),
+                            holders.get(pid, []), identities.get(pid, []), planned)
         except Exception:
             log.exception("could not plan the lesson of person %s; tried again after the lease", pid)
     async with services.database.session() as session:
@@ -83,13 +82,12 @@ class Planned:
 
 
 async def _plan_one(services: Services, sender: Sender, catalogue: Catalogue, rows: LearnerRows, zone: str,
-                    now: datetime, holders: list[SlotHolder], identities: list[ChatIdentity],
+                    now: datetime, slot: Slot | None, holders: list[SlotHolder], identities: list[ChatIdentity],
                     planned: Planned) -> None:
-    """`planner._plan_learner` for one learner of the batch, from memory; adds what to write to `planned` (all
-    of it, or nothing when it raises)."""
+    """`planner._plan_learner` for one learner of the batch, from memory, given their due slot (`due_slot`);
+    adds what to write to `planned` (all of it, or nothing when it raises)."""
     settings, person = rows.settings, rows.person
     assert person.id is not None
-    slot = due_slot(settings, zone, now)
     next_slot = next_at(settings, zone, now)
     if slot is None or any(h.slot == slot.key for h in holders):
         planned.next_slots[person.id] = next_slot

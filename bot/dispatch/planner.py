@@ -60,8 +60,10 @@ async def plan_batch(services: Services, sender: Sender, now: datetime, *, limit
     slot falls in their own working hours.
     """
     batch = PlannedBatch()
-    due: list[tuple[Person, bool]] = []
+    due: list[tuple[LearnerSettings, Person, bool]] = []
     newcomers: list[tuple[LearnerSettings, Person]] = []
+    leased: list[int] = []
+    first_slots: dict[int, datetime] = {}
     default = services.config.default_timezone
     unknown = sender.can_learn_zones()
     async with services.database.session() as session:
@@ -73,13 +75,16 @@ async def plan_batch(services: Services, sender: Sender, now: datetime, *, limit
                 batch.enrolled += 1
                 if ask:
                     newcomers.append((settings, person))
-                    settings.planning_until = services.clock() + lease
+                    leased.append(person.id)
                 else:
-                    settings.next_slot_at = _first_slot(settings, zone_of(settings, person, default), now)
+                    first_slots[person.id] = _first_slot(settings, zone_of(settings, person, default), now)
             else:
-                settings.planning_until = services.clock() + lease
-                due.append((person, ask))
-            session.add(settings)
+                due.append((settings, person, ask))
+                leased.append(person.id)
+        # The claim, in two plain statements rather than a unit of work over every row loaded: a lease on those
+        # whose lesson (or profile) comes next, the first slot of newcomers whose zone is known.
+        await claims.lease_learners(session, leased, until=services.clock() + lease)
+        await claims.set_next_slots(session, first_slots)
         batch.claimed = len(rows)
     gate = asyncio.Semaphore(max(1, planners))
 
@@ -95,20 +100,22 @@ async def plan_batch(services: Services, sender: Sender, now: datetime, *, limit
             await sender.learn_zone(person)
 
     await asyncio.gather(*(enrol(settings, person) for settings, person in newcomers))
-    await asyncio.gather(*(zone(person) for person, ask in due if ask))
-    batch.created = await plan_learners(services, sender, [person.id for person, _ in due if person.id is not None],
-                                        now)
+    await asyncio.gather(*(zone(person) for _, person, ask in due if ask))
+    batch.created = await plan_learners(services, sender, [(settings, person) for settings, person, _ in due], now)
     return batch
 
 
-async def plan_learners(services: Services, sender: Sender, person_ids: list[int], now: datetime) -> list[int]:
+async def plan_learners(services: Services, sender: Sender, claimed: list[tuple[LearnerSettings, Person]],
+                        now: datetime) -> list[int]:
     """The deliveries for the claimed learners' due slots (`plan_learner` for each, in one transaction and a
-    few queries: `bot.dispatch.batch_plan`). Should the batch's transaction fail as a whole (another process
-    took a slot meanwhile, a lost connection), each learner is planned alone instead, as before."""
+    few queries: `bot.dispatch.batch_plan`), from their settings and person as the claim read them. Should the
+    batch's transaction fail as a whole (another process took a slot meanwhile, a lost connection), each
+    learner is planned alone instead, as before."""
+    person_ids = [person.id for _, person in claimed if person.id is not None]
     if not person_ids:
         return []
     try:
-        return await plan_together(services, sender, person_ids, now)
+        return await plan_together(services, sender, claimed, now)
     except Exception:
         log.warning("planning %d learners together failed; planning them one by one", len(person_ids),
                     exc_info=True)

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -100,6 +101,13 @@ class Postponed(Exception):
     def __init__(self, error: str, wait: float) -> None:
         super().__init__(error)
         self.wait = wait
+
+
+@cache
+def _partwise(kind: type) -> bool:
+    """Whether a courier class posts through an `Attempt` (`PartwiseCourier`): asked once per class, since a
+    runtime protocol's isinstance walks the protocol's members and every send would ask."""
+    return issubclass(kind, PartwiseCourier)
 
 
 def backoff(attempt: int) -> timedelta:
@@ -291,7 +299,7 @@ class Sender:
         tries, throttled = 0, 0.0
         while True:
             try:
-                if isinstance(courier, PartwiseCourier):
+                if _partwise(type(courier)):
                     return await courier.send_attempt(recipient, reply, attempt)
                 await attempt.turn(POST)
                 return await courier.send(recipient, reply)

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from store.models import LearnerSettings, Person
@@ -37,8 +38,10 @@ def slot_day(key: str | None) -> date | None:
         return None
 
 
+@lru_cache(maxsize=4096)
 def parse_clock(value: str) -> time:
-    """'HH:MM' -> time; raises ValueError with a sentence a person can act on."""
+    """'HH:MM' -> time; raises ValueError with a sentence a person can act on. Remembered: a dispatch tick asks
+    for every learner's window several times, and windows are few."""
     try:
         hours, minutes = value.strip().split(":")
         return time(int(hours), int(minutes))
