@@ -55,7 +55,7 @@ async def reader_zone(session: AsyncSession, reader: Person) -> str:
     """The zone a person reads the team views in: their own, found as the learner views find a learner's
     (their settings, else the org chart's or chat profile's zone, else UTC: `zone_of`)."""
     assert reader.id is not None
-    own = (await groups.settings_of(session, [reader.id])).get(reader.id)
+    own = await session.get(LearnerSettings, reader.id)
     return zone_of(own or LearnerSettings(person_id=reader.id), reader)
 
 
